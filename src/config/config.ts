@@ -1,0 +1,126 @@
+import 'reflect-metadata';
+import path from 'node:path';
+import { plainToInstance, Transform } from 'class-transformer';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+
+export type DatabaseTarget =
+  | { kind: 'url'; url: string }
+  | { kind: 'params'; host: string; port: number; username: string; password: string; database: string }
+  | { kind: 'embedded'; dataDir: string; port: number; database: string };
+
+export interface AppConfig {
+  nodeEnv: NodeEnv;
+  port: number;
+  logLevel: string;
+  database: DatabaseTarget;
+  db: { migrate: boolean; poolMax: number; statementTimeoutMs: number };
+  ingestion: { batchMaxItems: number; bodyLimit: string; maxClockSkewSeconds: number };
+}
+
+const toInt = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toBool = ({ value }: { value: unknown }) =>
+  value === 'true' ? true : value === 'false' ? false : value;
+
+/** The environment as it may be written; every variable is listed in .env.example. */
+class EnvironmentVariables {
+  @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+
+  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  DATABASE_URL?: string;
+  @IsOptional() @IsString() @MinLength(1) DB_HOST?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) DB_PORT?: number;
+  @IsOptional() @IsString() @MinLength(1) DB_USERNAME?: string;
+  @IsOptional() @IsString() DB_PASSWORD?: string;
+  @IsOptional() @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { message: 'DB_NAME must be a plain identifier' })
+  DB_NAME?: string;
+  @IsOptional() @Transform(toBool) @IsBoolean() DB_MIGRATE?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) DB_POOL_MAX?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) DB_STATEMENT_TIMEOUT_MS?: number;
+  @IsOptional() @IsString() @MinLength(1) EMBEDDED_PG_DIR?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_PG_PORT?: number;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) BATCH_MAX_ITEMS?: number;
+  @IsOptional() @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must look like 2mb or 500kb' })
+  BODY_LIMIT?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) MAX_CLOCK_SKEW_SECONDS?: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const DB_PARAM_KEYS = ['DB_HOST', 'DB_PORT', 'DB_USERNAME', 'DB_PASSWORD', 'DB_NAME'] as const;
+
+function databaseTarget(env: EnvironmentVariables, cwd: string): DatabaseTarget {
+  const database = env.DB_NAME ?? 'fleet_platform';
+  if (env.DATABASE_URL) return { kind: 'url', url: env.DATABASE_URL };
+  if (DB_PARAM_KEYS.some((key) => env[key] !== undefined)) {
+    return {
+      kind: 'params',
+      host: env.DB_HOST ?? 'localhost',
+      port: env.DB_PORT ?? 5432,
+      username: env.DB_USERNAME ?? 'postgres',
+      password: env.DB_PASSWORD ?? '',
+      database,
+    };
+  }
+  return {
+    kind: 'embedded',
+    dataDir: path.resolve(cwd, env.EMBEDDED_PG_DIR ?? 'data/postgres'),
+    port: env.EMBEDDED_PG_PORT ?? 54329,
+    database,
+  };
+}
+
+/**
+ * The only reader of the environment. Empty strings count as unset, so a copied .env.example with blank
+ * values behaves like no file at all.
+ */
+export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): AppConfig {
+  const present = Object.fromEntries(Object.entries(raw).filter(([, value]) => value !== undefined && value !== ''));
+  const env = plainToInstance(EnvironmentVariables, present, { excludeExtraneousValues: false });
+  const errors = validateSync(env, { whitelist: true });
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
+  );
+  if (env.DATABASE_URL && DB_PARAM_KEYS.some((key) => env[key] !== undefined)) {
+    problems.push('set either DATABASE_URL or the DB_* variables, not both');
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  return {
+    nodeEnv: (env.NODE_ENV ?? 'development') as NodeEnv,
+    port: env.PORT ?? 3000,
+    logLevel: env.LOG_LEVEL ?? 'info',
+    database: databaseTarget(env, cwd),
+    db: {
+      migrate: env.DB_MIGRATE ?? true,
+      poolMax: env.DB_POOL_MAX ?? 10,
+      statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 15_000,
+    },
+    ingestion: {
+      batchMaxItems: env.BATCH_MAX_ITEMS ?? 5_000,
+      bodyLimit: env.BODY_LIMIT ?? '2mb',
+      maxClockSkewSeconds: env.MAX_CLOCK_SKEW_SECONDS ?? 300,
+    },
+  };
+}

@@ -1,0 +1,40 @@
+import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+
+/** Append-only audit trail: one row per (meter, reading time), never updated. */
+@Entity({ name: 'meter_history' })
+@Index('meter_history_ts_idx', ['ts'])
+export class MeterHistory {
+  @PrimaryColumn({ name: 'meter_id', type: 'text' })
+  meterId: string;
+
+  @PrimaryColumn({ type: 'timestamptz' })
+  ts: Date;
+
+  @Column({ name: 'kwh_consumed_ac', type: 'double precision' })
+  kwhConsumedAc: number;
+
+  @Column({ type: 'double precision' })
+  voltage: number;
+
+  @Column({ name: 'received_at', type: 'timestamptz', default: () => 'now()' })
+  receivedAt: Date;
+}
+
+/** Current status: the newest reading seen per meter. */
+@Entity({ name: 'meter_live' })
+export class MeterLive {
+  @PrimaryColumn({ name: 'meter_id', type: 'text' })
+  meterId: string;
+
+  @Column({ type: 'timestamptz' })
+  ts: Date;
+
+  @Column({ name: 'kwh_consumed_ac', type: 'double precision' })
+  kwhConsumedAc: number;
+
+  @Column({ type: 'double precision' })
+  voltage: number;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+}

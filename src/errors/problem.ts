@@ -1,0 +1,63 @@
+/** A field-level validation message, as listed in a problem body's `errors` array. */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+/**
+ * Base of every error the API reports on purpose. The error middleware turns it into an RFC 9457
+ * problem body; anything else becomes a 500 without details.
+ */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    detail: string,
+    readonly extensions: Record<string, unknown> = {},
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+    this.name = new.target.name;
+  }
+
+  get type(): string {
+    return `/problems/${this.slug}`;
+  }
+}
+
+export class ValidationError extends ProblemError {
+  constructor(detail: string, errors: FieldError[], extensions: Record<string, unknown> = {}) {
+    super(400, 'validation-error', 'Request validation failed', detail, { errors, ...extensions });
+  }
+}
+
+export class BadRequestError extends ProblemError {
+  constructor(slug: string, title: string, detail: string) {
+    super(400, slug, title, detail);
+  }
+}
+
+export class NotFoundError extends ProblemError {
+  constructor(detail: string) {
+    super(404, 'not-found', 'Resource not found', detail);
+  }
+}
+
+export class ConflictError extends ProblemError {
+  constructor(detail: string, extensions: Record<string, unknown> = {}) {
+    super(409, 'conflict', 'Conflict', detail, extensions);
+  }
+}
+
+export class UnsupportedMediaTypeError extends ProblemError {
+  constructor(detail: string) {
+    super(415, 'unsupported-media-type', 'Unsupported media type', detail);
+  }
+}
+
+export class ServiceUnavailableError extends ProblemError {
+  constructor(detail: string, retryAfterSeconds = 5) {
+    super(503, 'service-unavailable', 'Service unavailable', detail, {}, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

@@ -1,0 +1,60 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from 'pino';
+import { NotFoundError, ProblemError } from '../errors/problem';
+
+const PROBLEM_JSON = 'application/problem+json';
+
+/** body-parser reports its failures as errors carrying `type` and `status`. */
+interface BodyParserError {
+  type: string;
+  status?: number;
+  limit?: number;
+}
+
+function fromBodyParser(error: unknown): ProblemError | undefined {
+  const { type, limit } = (error ?? {}) as Partial<BodyParserError>;
+  switch (type) {
+    case 'entity.parse.failed':
+      return new ProblemError(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.');
+    case 'entity.too.large':
+      return new ProblemError(413, 'payload-too-large', 'Payload too large', `The request body exceeds the limit of ${limit} bytes.`);
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', 'The request body encoding is not supported.');
+    case 'request.aborted':
+      return new ProblemError(400, 'request-aborted', 'Request aborted', 'The client aborted the request.');
+    default:
+      return undefined;
+  }
+}
+
+export const notFoundHandler: RequestHandler = (req, _res, next) => {
+  next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
+};
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, next) => {
+    const problem = error instanceof ProblemError ? error : fromBodyParser(error);
+    if (!problem) {
+      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    }
+    const reported =
+      problem ?? new ProblemError(500, 'internal-error', 'Internal server error', 'An unexpected error occurred.');
+    // Too late for a problem body; Express closes the connection.
+    if (res.headersSent) return next(error);
+    res
+      .status(reported.status)
+      .set(reported.headers)
+      .type(PROBLEM_JSON)
+      .send(
+        JSON.stringify({
+          type: reported.type,
+          title: reported.title,
+          status: reported.status,
+          detail: reported.message,
+          instance: req.originalUrl,
+          ...reported.extensions,
+        }),
+      );
+  };
+}

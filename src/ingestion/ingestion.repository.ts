@@ -1,0 +1,107 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { MeterReading, Reading, ReadingType, VehicleReading } from './ingestion.dto';
+
+interface TelemetryTable<R extends Reading> {
+  history: string;
+  live: string;
+  idColumn: string;
+  /** Measured columns with their PostgreSQL array type, in parameter order. */
+  columns: Array<[name: string, pgType: string, value: (reading: R) => number]>;
+  id: (reading: R) => string;
+}
+
+const METER: TelemetryTable<MeterReading> = {
+  history: 'meter_history',
+  live: 'meter_live',
+  idColumn: 'meter_id',
+  columns: [
+    ['kwh_consumed_ac', 'float8', (r) => r.kwhConsumedAc],
+    ['voltage', 'float8', (r) => r.voltage],
+  ],
+  id: (r) => r.meterId,
+};
+
+const VEHICLE: TelemetryTable<VehicleReading> = {
+  history: 'vehicle_history',
+  live: 'vehicle_live',
+  idColumn: 'vehicle_id',
+  columns: [
+    ['soc', 'float8', (r) => r.soc],
+    ['kwh_delivered_dc', 'float8', (r) => r.kwhDeliveredDc],
+    ['battery_temp', 'float8', (r) => r.batteryTemp],
+  ],
+  id: (r) => r.vehicleId,
+};
+
+/**
+ * One statement per reading type, whatever the number of readings: the rows travel as one array per
+ * column. History keeps the first copy of a (id, ts) and reports which rows were new; only those feed
+ * the live upsert, newest per id, and the live row moves only forward in time. The row lock taken by
+ * ON CONFLICT makes that comparison hold under concurrent writers too, and sorting by id keeps the
+ * lock order the same in every transaction, so two batches cannot deadlock on each other.
+ */
+function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
+  const names = table.columns.map(([name]) => name);
+  const unnestArgs = ['$1::text[]', '$2::timestamptz[]', ...table.columns.map(([, type], i) => `$${i + 3}::${type}[]`)];
+  const all = [table.idColumn, 'ts', ...names].join(', ');
+  const updates = ['ts', ...names].map((name) => `${name} = EXCLUDED.${name}`).join(', ');
+  return `
+    WITH inserted AS (
+      INSERT INTO ${table.history} (${all})
+      SELECT * FROM unnest(${unnestArgs.join(', ')})
+      ON CONFLICT (${table.idColumn}, ts) DO NOTHING
+      RETURNING ${all}
+    ), newest AS (
+      INSERT INTO ${table.live} (${all})
+      SELECT DISTINCT ON (${table.idColumn}) ${all} FROM inserted ORDER BY ${table.idColumn}, ts DESC
+      ON CONFLICT (${table.idColumn}) DO UPDATE SET ${updates}, updated_at = now()
+      WHERE ${table.live}.ts < EXCLUDED.ts
+    )
+    SELECT ${table.idColumn} AS id, ts FROM inserted`;
+}
+
+const READING_TYPES: ReadingType[] = ['meter', 'vehicle'];
+const TABLES = { meter: METER, vehicle: VEHICLE } as { [T in ReadingType]: TelemetryTable<Reading> };
+const STATEMENTS = { meter: writeStatement(METER), vehicle: writeStatement(VEHICLE) };
+
+export const readingKey = (type: ReadingType, id: string, timestamp: Date): string =>
+  `${type}\u0000${id}\u0000${timestamp.getTime()}`;
+
+export class IngestionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Writes readings that are unique by (type, id, timestamp) in one transaction and returns the keys
+   * (see readingKey) of those that were new; the others were already stored.
+   */
+  async write(readings: Reading[]): Promise<Set<string>> {
+    return this.dataSource.transaction(async (manager) => {
+      const stored = new Set<string>();
+      // A fixed type order, like the id order inside each statement, keeps lock order identical everywhere.
+      for (const type of READING_TYPES) {
+        const ofType = readings.filter((reading) => reading.type === type);
+        if (ofType.length === 0) continue;
+        for (const key of await this.writeType(manager, type, ofType)) stored.add(key);
+      }
+      return stored;
+    });
+  }
+
+  private async writeType(manager: EntityManager, type: ReadingType, readings: Reading[]): Promise<string[]> {
+    const table = TABLES[type];
+    const sorted = [...readings].sort(
+      (a, b) => compare(table.id(a), table.id(b)) || a.timestamp.getTime() - b.timestamp.getTime(),
+    );
+    const params = [
+      sorted.map(table.id),
+      sorted.map((r) => r.timestamp.toISOString()),
+      ...table.columns.map(([, , value]) => sorted.map(value)),
+    ];
+    const rows: Array<{ id: string; ts: Date }> = await manager.query(STATEMENTS[type], params);
+    return rows.map((row) => readingKey(type, row.id, row.ts));
+  }
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,75 @@
+import { Router, type Request, type Response } from 'express';
+import { ValidationError, type FieldError } from '../errors/problem';
+import { requireJson } from '../http/require-json';
+import { parseReading, readingId, type Reading, type ReadingRules, type ReadingType } from './ingestion.dto';
+import type { IngestionService } from './ingestion.service';
+
+export interface IngestionRouterOptions {
+  maxClockSkewSeconds: number;
+  batchMaxItems: number;
+}
+
+interface ItemErrors {
+  index: number;
+  errors: FieldError[];
+}
+
+export function ingestionRouter(service: IngestionService, options: IngestionRouterOptions): Router {
+  const router = Router();
+  const rules = (): ReadingRules => ({ maxClockSkewSeconds: options.maxClockSkewSeconds, now: new Date() });
+
+  const single = (expected: ReadingType | 'any') => async (req: Request, res: Response) => {
+    const parsed = parseReading(req.body, expected, rules());
+    if (!parsed.ok) throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
+    const { duplicate } = await service.ingestOne(parsed.reading);
+    res.status(duplicate ? 200 : 201).json({
+      type: parsed.reading.type,
+      id: readingId(parsed.reading),
+      timestamp: parsed.reading.timestamp.toISOString(),
+      duplicate,
+    });
+  };
+
+  router.post('/meter', requireJson, single('meter'));
+  router.post('/vehicle', requireJson, single('vehicle'));
+  router.post('/telemetry', requireJson, single('any'));
+
+  router.post('/batch', requireJson, async (req, res) => {
+    const body: unknown = req.body;
+    if (!Array.isArray(body) || body.length === 0) {
+      throw new ValidationError('A batch is a non-empty JSON array of readings.', [
+        { path: '', message: 'must be a non-empty array' },
+      ]);
+    }
+    if (body.length > options.batchMaxItems) {
+      throw new ValidationError(`A batch holds at most ${options.batchMaxItems} readings; this one has ${body.length}.`, [
+        { path: '', message: `must contain at most ${options.batchMaxItems} items` },
+      ]);
+    }
+    const now = rules();
+    const valid: Reading[] = [];
+    const rejected: ItemErrors[] = [];
+    body.forEach((item, index) => {
+      const parsed = parseReading(item, 'any', now);
+      if (parsed.ok) valid.push(parsed.reading);
+      else rejected.push({ index, errors: parsed.errors });
+    });
+    if (valid.length === 0) {
+      throw new ValidationError(
+        'No reading in the batch is valid; nothing was stored.',
+        rejected.flatMap(({ index, errors }) =>
+          errors.map(({ path, message }) => ({ path: path ? `[${index}].${path}` : `[${index}]`, message })),
+        ),
+      );
+    }
+    const summary = await service.ingestBatch(valid);
+    res.status(rejected.length > 0 ? 207 : 201).json({
+      received: body.length,
+      ...summary,
+      rejected: rejected.length,
+      errors: rejected,
+    });
+  });
+
+  return router;
+}

@@ -1,0 +1,44 @@
+import { NotFoundError } from '../errors/problem';
+import type { LiveRepository } from './live.repository';
+
+export interface MeterStatus {
+  meterId: string;
+  kwhConsumedAc: number;
+  voltage: number;
+  timestamp: string;
+  updatedAt: string;
+}
+
+export interface VehicleStatus {
+  vehicleId: string;
+  soc: number;
+  kwhDeliveredDc: number;
+  batteryTemp: number;
+  timestamp: string;
+  updatedAt: string;
+}
+
+export class LiveService {
+  constructor(private readonly repository: LiveRepository) {}
+
+  async meterStatus(meterId: string): Promise<MeterStatus> {
+    const row = await this.repository.findMeter(meterId);
+    if (!row) throw new NotFoundError(`Meter ${meterId} has never reported.`);
+    const { kwhConsumedAc, voltage, ts, updatedAt } = row;
+    return { meterId, kwhConsumedAc, voltage, timestamp: ts.toISOString(), updatedAt: updatedAt.toISOString() };
+  }
+
+  async vehicleStatus(vehicleId: string): Promise<VehicleStatus> {
+    const row = await this.repository.findVehicle(vehicleId);
+    if (!row) throw new NotFoundError(`Vehicle ${vehicleId} has never reported.`);
+    const { soc, kwhDeliveredDc, batteryTemp, ts, updatedAt } = row;
+    return {
+      vehicleId,
+      soc,
+      kwhDeliveredDc,
+      batteryTemp,
+      timestamp: ts.toISOString(),
+      updatedAt: updatedAt.toISOString(),
+    };
+  }
+}

@@ -1,0 +1,45 @@
+import 'reflect-metadata';
+import dotenv from 'dotenv';
+import type { Server } from 'node:http';
+import { createApp } from './app';
+import { ConfigError, loadConfig } from './config/config';
+import { openDatabase } from './db/database';
+import { createLogger } from './logger';
+import { buildServices } from './services';
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const database = await openDatabase(config, logger);
+  const services = buildServices(database.dataSource);
+  const app = createApp({ config, logger, services });
+
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(config.port, () => resolve(listening));
+  });
+  logger.info({ port: config.port, database: config.database.kind }, 'fleet platform listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Stop accepting, let in-flight requests finish, then release the database.
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await database.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+  } else {
+    console.error('fleet platform failed to start:', error);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,16 @@
+import type { DataSource } from 'typeorm';
+import { IngestionRepository } from './ingestion/ingestion.repository';
+import { IngestionService } from './ingestion/ingestion.service';
+import { LiveRepository } from './live/live.repository';
+import { LiveService } from './live/live.service';
+
+/** The wiring of repositories into services, shared by the server and the tests. */
+export function buildServices(dataSource: DataSource) {
+  return {
+    dataSource,
+    ingestion: new IngestionService(new IngestionRepository(dataSource)),
+    live: new LiveService(new LiveRepository(dataSource)),
+  };
+}
+
+export type Services = ReturnType<typeof buildServices>;
