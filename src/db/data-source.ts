@@ -28,15 +28,18 @@ export function buildDataSource(target: ConnectionTarget, db: AppConfig['db']): 
   return new DataSource(options);
 }
 
-function clientConfig(target: ConnectionTarget, database?: string): ClientConfig {
-  if ('url' in target) {
-    if (!database) return { connectionString: target.url };
-    const url = new URL(target.url);
-    url.pathname = `/${database}`;
-    return { connectionString: url.toString() };
-  }
-  const { host, port, username, password } = target;
-  return { host, port, user: username, password, database: database ?? target.database };
+/** The same server, another database on it. */
+export function withDatabase(target: ConnectionTarget, database: string): ConnectionTarget {
+  if (!('url' in target)) return { ...target, database };
+  const url = new URL(target.url);
+  url.pathname = `/${encodeURIComponent(database)}`;
+  return { url: url.toString() };
+}
+
+export function clientConfig(target: ConnectionTarget): ClientConfig {
+  if ('url' in target) return { connectionString: target.url };
+  const { host, port, username, password, database } = target;
+  return { host, port, user: username, password, database };
 }
 
 export function databaseName(target: ConnectionTarget): string {
@@ -56,7 +59,7 @@ export async function ensureDatabase(target: ConnectionTarget): Promise<void> {
   } finally {
     await probe.end().catch(() => undefined);
   }
-  const admin = new Client(clientConfig(target, 'postgres'));
+  const admin = new Client(clientConfig(withDatabase(target, 'postgres')));
   await admin.connect();
   try {
     await admin.query(`CREATE DATABASE "${databaseName(target).replace(/"/g, '""')}"`);

@@ -1,0 +1,44 @@
+import { randomUUID } from 'node:crypto';
+
+let sequence = 0;
+
+/** A device id no other test uses, so rows can be counted per test without cleaning up. */
+export function uniqueId(prefix: string): string {
+  sequence += 1;
+  return `${prefix}-${sequence}-${randomUUID().slice(0, 8)}`;
+}
+
+/** A reading time in the recent past, `minutesAgo` before a fixed hour of today. */
+export function minutesAgo(minutes: number, from = new Date()): string {
+  return new Date(from.getTime() - minutes * 60_000).toISOString();
+}
+
+export interface MeterReadingBody {
+  meterId: string;
+  kwhConsumedAc: number;
+  voltage: number;
+  timestamp: string;
+}
+
+export interface VehicleReadingBody {
+  vehicleId: string;
+  soc: number;
+  kwhDeliveredDc: number;
+  batteryTemp: number;
+  timestamp: string;
+}
+
+export function meterReading(overrides: Partial<MeterReadingBody> = {}): MeterReadingBody {
+  return { meterId: uniqueId('MTR'), kwhConsumedAc: 1.25, voltage: 230, timestamp: minutesAgo(10), ...overrides };
+}
+
+export function vehicleReading(overrides: Partial<VehicleReadingBody> = {}): VehicleReadingBody {
+  return {
+    vehicleId: uniqueId('VEH'),
+    soc: 42.5,
+    kwhDeliveredDc: 1.1,
+    batteryTemp: 27.5,
+    timestamp: minutesAgo(10),
+    ...overrides,
+  };
+}

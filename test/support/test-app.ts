@@ -1,0 +1,23 @@
+import type { Express } from 'express';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import type { AppConfig } from '../../src/config/config';
+import { buildServices, type Services } from '../../src/services';
+import { createIsolatedDatabase, testConfig, type IsolatedDatabase } from './test-database';
+
+export interface TestApp {
+  app: Express;
+  config: AppConfig;
+  services: Services;
+  db: IsolatedDatabase;
+  close(): Promise<void>;
+}
+
+/** The real app over a database of its own; config overrides use the environment variable names. */
+export async function createTestApp(overrides: Partial<Record<string, string>> = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const db = await createIsolatedDatabase(config);
+  const services = buildServices(db.dataSource);
+  const app = createApp({ config, logger: pino({ level: 'silent' }), services });
+  return { app, config, services, db, close: () => db.drop() };
+}
