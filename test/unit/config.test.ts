@@ -1,0 +1,64 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from '../../src/config/config';
+
+describe('loadConfig', () => {
+  it('with nothing set, serves on 3000 from an embedded PostgreSQL under ./data', () => {
+    const config = loadConfig({}, '/srv/fleet');
+    expect(config.port).toBe(3000);
+    expect(config.nodeEnv).toBe('development');
+    expect(config.database).toEqual({
+      kind: 'embedded',
+      dataDir: path.resolve('/srv/fleet', 'data/postgres'),
+      port: 54329,
+      database: 'fleet_platform',
+    });
+    expect(config.db.migrate).toBe(true);
+    expect(config.ingestion).toEqual({ batchMaxItems: 5000, bodyLimit: '2mb', maxClockSkewSeconds: 300 });
+  });
+
+  it('any DB_* variable selects an external server, with the seed defaults for the rest', () => {
+    expect(loadConfig({ DB_HOST: 'db.internal', DB_PASSWORD: 'secret' }).database).toEqual({
+      kind: 'params',
+      host: 'db.internal',
+      port: 5432,
+      username: 'postgres',
+      password: 'secret',
+      database: 'fleet_platform',
+    });
+  });
+
+  it('DATABASE_URL is the alternative to DB_*', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://u:p@h:6543/fleet' }).database).toEqual({
+      kind: 'url',
+      url: 'postgres://u:p@h:6543/fleet',
+    });
+  });
+
+  it('empty values count as unset', () => {
+    expect(loadConfig({ PORT: '', DB_HOST: '' }).database.kind).toBe('embedded');
+  });
+
+  it('parses numbers and booleans', () => {
+    const config = loadConfig({ PORT: '8080', DB_MIGRATE: 'false', BATCH_MAX_ITEMS: '10', MAX_CLOCK_SKEW_SECONDS: '0' });
+    expect(config).toMatchObject({ port: 8080, db: { migrate: false }, ingestion: { batchMaxItems: 10, maxClockSkewSeconds: 0 } });
+  });
+
+  it.each([
+    ['PORT', { PORT: 'eighty' }],
+    ['PORT', { PORT: '70000' }],
+    ['NODE_ENV', { NODE_ENV: 'staging' }],
+    ['DB_PORT', { DB_PORT: '5432x' }],
+    ['DB_MIGRATE', { DB_MIGRATE: 'yes' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://x' }],
+    ['BATCH_MAX_ITEMS', { BATCH_MAX_ITEMS: '0' }],
+    ['BODY_LIMIT', { BODY_LIMIT: 'a lot' }],
+    ['DB_NAME', { DB_NAME: 'fleet; drop' }],
+  ])('fails fast naming %s when it is invalid', (name, env) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${name}=`));
+  });
+
+  it('refuses DATABASE_URL together with DB_* variables', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://h/db', DB_HOST: 'h' })).toThrow(/not both/);
+  });
+});
