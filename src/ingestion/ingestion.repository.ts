@@ -62,7 +62,24 @@ function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
 
 const READING_TYPES: ReadingType[] = ['meter', 'vehicle'];
 const TABLES = { meter: METER, vehicle: VEHICLE } as { [T in ReadingType]: TelemetryTable<Reading> };
-const STATEMENTS = { meter: writeStatement(METER), vehicle: writeStatement(VEHICLE) };
+/** The write statement per reading type; $1 ids, $2 timestamps, then one array per measured column. */
+export const WRITE_STATEMENTS = { meter: writeStatement(METER), vehicle: writeStatement(VEHICLE) };
+
+/**
+ * The parameters of WRITE_STATEMENTS[type] for readings of that type, sorted by (id, ts) so that
+ * concurrent writers lock rows in the same order.
+ */
+export function writeParams(type: ReadingType, readings: Reading[]): unknown[][] {
+  const table = TABLES[type];
+  const sorted = [...readings].sort(
+    (a, b) => compare(table.id(a), table.id(b)) || a.timestamp.getTime() - b.timestamp.getTime(),
+  );
+  return [
+    sorted.map(table.id),
+    sorted.map((r) => r.timestamp.toISOString()),
+    ...table.columns.map(([, , value]) => sorted.map(value)),
+  ];
+}
 
 export const readingKey = (type: ReadingType, id: string, timestamp: Date): string =>
   `${type}\u0000${id}\u0000${timestamp.getTime()}`;
@@ -88,16 +105,7 @@ export class IngestionRepository {
   }
 
   private async writeType(manager: EntityManager, type: ReadingType, readings: Reading[]): Promise<string[]> {
-    const table = TABLES[type];
-    const sorted = [...readings].sort(
-      (a, b) => compare(table.id(a), table.id(b)) || a.timestamp.getTime() - b.timestamp.getTime(),
-    );
-    const params = [
-      sorted.map(table.id),
-      sorted.map((r) => r.timestamp.toISOString()),
-      ...table.columns.map(([, , value]) => sorted.map(value)),
-    ];
-    const rows: Array<{ id: string; ts: Date }> = await manager.query(STATEMENTS[type], params);
+    const rows: Array<{ id: string; ts: Date }> = await manager.query(WRITE_STATEMENTS[type], writeParams(type, readings));
     return rows.map((row) => readingKey(type, row.id, row.ts));
   }
 }

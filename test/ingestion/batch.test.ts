@@ -13,11 +13,11 @@ const post = (body: unknown) => request(t.app).post('/v1/ingestion/batch').send(
 
 describe('POST /v1/ingestion/batch', () => {
   it('stores a mixed batch and answers 201 with the counts', async () => {
-    const batch = [meterReading(), vehicleReading(), meterReading()];
-    const res = await post(batch).expect(201);
+    const [meter, vehicle] = [meterReading(), vehicleReading()];
+    const res = await post([meter, vehicle, meterReading()]).expect(201);
     expect(res.body).toEqual({ received: 3, stored: 3, duplicates: 0, rejected: 0, errors: [] });
-    expect(await historyRows(t.db.dataSource, 'vehicle', batch[1].vehicleId as string)).toHaveLength(1);
-    expect(await liveRow(t.db.dataSource, 'meter', batch[2].meterId as string)).toBeDefined();
+    expect(await historyRows(t.db.dataSource, 'vehicle', vehicle.vehicleId)).toHaveLength(1);
+    expect(await liveRow(t.db.dataSource, 'meter', meter.meterId)).toBeDefined();
   });
 
   it('a repeat inside one batch counts as a duplicate and history keeps one row', async () => {
