@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
-  const services = buildServices(database.dataSource);
+  const services = buildServices(database.dataSource, config);
   const app = createApp({ config, logger, services });
 
   const server: Server = await new Promise((resolve) => {
@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     // Stop accepting, let in-flight requests finish, then release the database.
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await services.ingestion.drain();
     await database.close();
     logger.info('stopped');
     process.exit(0);

@@ -1,14 +1,18 @@
 import type { DataSource } from 'typeorm';
+import type { AppConfig } from './config/config';
 import { IngestionRepository } from './ingestion/ingestion.repository';
 import { IngestionService } from './ingestion/ingestion.service';
 import { LiveRepository } from './live/live.repository';
 import { LiveService } from './live/live.service';
 
 /** The wiring of repositories into services, shared by the server and the tests. */
-export function buildServices(dataSource: DataSource) {
+export function buildServices(dataSource: DataSource, config: AppConfig) {
   return {
     dataSource,
-    ingestion: new IngestionService(new IngestionRepository(dataSource)),
+    ingestion: new IngestionService(new IngestionRepository(dataSource), {
+      groupCommitMs: config.ingestion.groupCommitMs,
+      groupCommitMax: config.ingestion.groupCommitMax,
+    }),
     live: new LiveService(new LiveRepository(dataSource)),
   };
 }

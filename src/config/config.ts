@@ -27,7 +27,14 @@ export interface AppConfig {
   logLevel: string;
   database: DatabaseTarget;
   db: { migrate: boolean; poolMax: number; statementTimeoutMs: number };
-  ingestion: { batchMaxItems: number; bodyLimit: string; maxClockSkewSeconds: number };
+  ingestion: {
+    batchMaxItems: number;
+    bodyLimit: string;
+    maxClockSkewSeconds: number;
+    /** 0 turns group commit off: each single reading is its own transaction. */
+    groupCommitMs: number;
+    groupCommitMax: number;
+  };
 }
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -59,6 +66,8 @@ class EnvironmentVariables {
   @IsOptional() @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must look like 2mb or 500kb' })
   BODY_LIMIT?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) MAX_CLOCK_SKEW_SECONDS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000) INGEST_GROUP_COMMIT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) INGEST_GROUP_COMMIT_MAX?: number;
 }
 
 export class ConfigError extends Error {
@@ -121,6 +130,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       batchMaxItems: env.BATCH_MAX_ITEMS ?? 5_000,
       bodyLimit: env.BODY_LIMIT ?? '2mb',
       maxClockSkewSeconds: env.MAX_CLOCK_SKEW_SECONDS ?? 300,
+      groupCommitMs: env.INGEST_GROUP_COMMIT_MS ?? 2,
+      groupCommitMax: env.INGEST_GROUP_COMMIT_MAX ?? 500,
     },
   };
 }

@@ -22,7 +22,7 @@ describe('health endpoints', () => {
 
   it('GET /readyz answers 503 problem with Retry-After when the database is gone', async () => {
     const db = await createIsolatedDatabase(t.config);
-    const app = createApp({ config: t.config, logger: pino({ level: 'silent' }), services: buildServices(db.dataSource) });
+    const app = createApp({ config: t.config, logger: pino({ level: 'silent' }), services: buildServices(db.dataSource, t.config) });
     await db.drop();
     const res = await request(app).get('/readyz').expect(503);
     expect(res.headers['retry-after']).toBeDefined();

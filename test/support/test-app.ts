@@ -17,7 +17,7 @@ export interface TestApp {
 export async function createTestApp(overrides: Partial<Record<string, string>> = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const db = await createIsolatedDatabase(config);
-  const services = buildServices(db.dataSource);
+  const services = buildServices(db.dataSource, config);
   const app = createApp({ config, logger: pino({ level: 'silent' }), services });
   return { app, config, services, db, close: () => db.drop() };
 }

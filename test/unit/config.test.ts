@@ -13,7 +13,13 @@ describe('loadConfig', () => {
       database: 'fleet_platform',
     });
     expect(config.db.migrate).toBe(true);
-    expect(config.ingestion).toEqual({ batchMaxItems: 5000, bodyLimit: '2mb', maxClockSkewSeconds: 300 });
+    expect(config.ingestion).toEqual({
+      batchMaxItems: 5000,
+      bodyLimit: '2mb',
+      maxClockSkewSeconds: 300,
+      groupCommitMs: 2,
+      groupCommitMax: 500,
+    });
   });
 
   it('any DB_* variable selects an external server, with the seed defaults for the rest', () => {
