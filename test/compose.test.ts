@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import draft07MetaSchema from 'ajv/dist/refs/json-schema-draft-07.json';
+import ts from 'typescript';
+import { parse } from 'yaml';
+import { loadConfig } from '../src/config/config';
+
+// There is no Docker engine where this suite runs, so the compose file is checked against the spec
+// and against what the service actually reads.
+
+const root = path.resolve(__dirname, '..');
+const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+
+// fixtures/compose-spec.json: schema/compose-spec.json of github.com/compose-spec/compose-spec at 00655e22, Apache-2.0.
+function composeValidator() {
+  // The upstream schema pairs union types and object keywords on array branches, which strictTypes only
+  // warns about; the rest of strict mode stays on so a keyword Ajv does not know still fails.
+  const ajv = new Ajv({ allErrors: true, strictTypes: false });
+  // The schema names its draft-07 meta-schema by the https URL, which Ajv registers only under http.
+  ajv.addMetaSchema({ ...draft07MetaSchema, $id: 'https://json-schema.org/draft-07/schema' });
+  return ajv.compile(JSON.parse(read('test/fixtures/compose-spec.json')));
+}
+
+/** The variables the config module's environment class declares, read from its source so no second list drifts. */
+function configEnvironmentKeys(): string[] {
+  const file = 'src/config/config.ts';
+  const source = ts.createSourceFile(file, read(file), ts.ScriptTarget.Latest);
+  const environmentClass = source.statements.find(
+    (statement): statement is ts.ClassDeclaration =>
+      ts.isClassDeclaration(statement) && statement.name?.text === 'EnvironmentVariables',
+  );
+  if (!environmentClass) throw new Error(`no EnvironmentVariables class in ${file}`);
+  return environmentClass.members.filter(ts.isPropertyDeclaration).map((member) => member.name.getText(source));
+}
+
+interface ComposeService {
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition?: string }>;
+}
+
+describe('docker-compose.yml', () => {
+  const compose = parse(read('docker-compose.yml'));
+  const services = compose.services as Record<string, ComposeService>;
+  const apiEnvironment = services.api.environment ?? {};
+  const validate = composeValidator();
+
+  it('is a valid Compose Specification file', () => {
+    expect(validate(compose) ? [] : validate.errors).toEqual([]);
+  });
+
+  it('is checked by a schema that rejects what Compose rejects', () => {
+    const misspelt = { ...compose, services: { ...services, api: { ...services.api, depend_on: [] } } };
+    expect(validate(misspelt)).toBe(false);
+  });
+
+  it('starts the api only once postgres is healthy', () => {
+    expect(services.api.depends_on?.postgres?.condition).toBe('service_healthy');
+    expect(services.postgres).toHaveProperty('healthcheck.test');
+  });
+
+  it('gives the api only environment variables the config module knows, with values it accepts', () => {
+    expect(Object.keys(apiEnvironment).length).toBeGreaterThan(0);
+    expect(Object.keys(apiEnvironment).filter((key) => !configEnvironmentKeys().includes(key))).toEqual([]);
+
+    const config = loadConfig(apiEnvironment);
+    expect(config.nodeEnv).toBe('production');
+    expect(config.database).toMatchObject({ kind: 'params', host: 'postgres', database: 'fleet_platform' });
+  });
+
+  it('points the api at the postgres service with its credentials', () => {
+    const postgres = services.postgres.environment ?? {};
+    expect(services).toHaveProperty(apiEnvironment.DB_HOST);
+    expect(apiEnvironment.DB_PORT).toBe('5432');
+    expect(apiEnvironment.DB_USERNAME).toBe(postgres.POSTGRES_USER ?? 'postgres');
+    expect(apiEnvironment.DB_PASSWORD).toBe(postgres.POSTGRES_PASSWORD);
+    expect(apiEnvironment.DB_NAME).toBe(postgres.POSTGRES_DB);
+  });
+
+  it('publishes the port the api listens on, which the image exposes', () => {
+    const { port } = loadConfig(apiEnvironment);
+    // Short syntax [HOST_IP:][HOST:]CONTAINER: only the container side is tied to PORT.
+    expect(services.api.ports?.map((mapping) => mapping.split(':').at(-1))).toEqual([String(port)]);
+    expect(read('Dockerfile')).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
+  });
+});
