@@ -1,4 +1,5 @@
 import express, { type Express } from 'express';
+import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -6,6 +7,8 @@ import { JSON_TYPES } from './http/require-json';
 import { healthRouter } from './health/health.router';
 import { ingestionRouter } from './ingestion/ingestion.router';
 import { liveRouter } from './live/live.router';
+import { requestLogger, requestTimer } from './observability/http-observability';
+import { metricsRouter } from './observability/metrics.router';
 import type { Services } from './services';
 
 export interface AppDeps {
@@ -19,14 +22,19 @@ export function createApp({ config, logger, services }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(helmet());
+  app.use(requestLogger(logger));
+  app.use(requestTimer(services.metrics));
   app.use(express.json({ limit: config.ingestion.bodyLimit, strict: true, type: JSON_TYPES }));
 
   app.use(healthRouter(services.dataSource));
+  app.use(metricsRouter(services.metrics));
   app.use(
     '/v1/ingestion',
     ingestionRouter(services.ingestion, {
       maxClockSkewSeconds: config.ingestion.maxClockSkewSeconds,
       batchMaxItems: config.ingestion.batchMaxItems,
+      metrics: services.metrics,
     }),
   );
   app.use('/v1', liveRouter(services.live));

@@ -21,14 +21,28 @@ async function main(): Promise<void> {
   logger.info({ port: config.port, database: config.database.kind }, 'fleet platform listening');
 
   let stopping = false;
+  // Requests that arrive on kept-alive connections while stopping are still served, but their
+  // connection closes after the answer; otherwise a busy client would hold the server open forever.
+  server.on('request', (_req, res) => {
+    if (stopping) res.setHeader('Connection', 'close');
+  });
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Stop accepting, let in-flight requests finish, then release the database.
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const deadline = setTimeout(() => {
+      logger.error({ timeoutMs: config.shutdownTimeoutMs }, 'shutdown timed out; dropping open connections');
+      server.closeAllConnections();
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    // Stop accepting; requests already in progress (including those waiting for their group commit)
+    // still get their answer. Only then release the database.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
     await services.ingestion.drain();
     await database.close();
+    clearTimeout(deadline);
     logger.info('stopped');
     process.exit(0);
   };

@@ -1,17 +1,21 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
+import { createMetrics, observePool, type Metrics } from './observability/metrics';
 import { IngestionRepository } from './ingestion/ingestion.repository';
 import { IngestionService } from './ingestion/ingestion.service';
 import { LiveRepository } from './live/live.repository';
 import { LiveService } from './live/live.service';
 
 /** The wiring of repositories into services, shared by the server and the tests. */
-export function buildServices(dataSource: DataSource, config: AppConfig) {
+export function buildServices(dataSource: DataSource, config: AppConfig, metrics: Metrics = createMetrics()) {
+  observePool(metrics, dataSource);
   return {
     dataSource,
+    metrics,
     ingestion: new IngestionService(new IngestionRepository(dataSource), {
       groupCommitMs: config.ingestion.groupCommitMs,
       groupCommitMax: config.ingestion.groupCommitMax,
+      metrics,
     }),
     live: new LiveService(new LiveRepository(dataSource)),
   };

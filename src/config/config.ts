@@ -25,6 +25,7 @@ export interface AppConfig {
   nodeEnv: NodeEnv;
   port: number;
   logLevel: string;
+  shutdownTimeoutMs: number;
   database: DatabaseTarget;
   db: { migrate: boolean; poolMax: number; statementTimeoutMs: number };
   ingestion: {
@@ -34,6 +35,22 @@ export interface AppConfig {
     /** 0 turns group commit off: each single reading is its own transaction. */
     groupCommitMs: number;
     groupCommitMax: number;
+  };
+  auth: {
+    /** Serve every route without a key, even in production. */
+    disabled: boolean;
+    /** /metrics asks for a `read` key too. */
+    metricsAuth: boolean;
+    /** How long a replica trusts its copy of the active keys: the bound on revocation latency. */
+    keyCacheMs: number;
+  };
+  rateLimit: {
+    windowMs: number;
+    /** Requests per key (per IP while the service runs open) per window; 0 turns limiting off. */
+    max: number;
+    /** Set: replicas share one budget through Redis; unset: each process counts on its own. */
+    redisUrl?: string;
+    redisPrefix: string;
   };
 }
 
@@ -47,6 +64,7 @@ class EnvironmentVariables {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS?: number;
 
   @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
@@ -68,6 +86,15 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) MAX_CLOCK_SKEW_SECONDS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000) INGEST_GROUP_COMMIT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) INGEST_GROUP_COMMIT_MAX?: number;
+
+  @IsOptional() @Transform(toBool) @IsBoolean() AUTH_DISABLED?: boolean;
+  @IsOptional() @Transform(toBool) @IsBoolean() METRICS_AUTH?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300_000) AUTH_KEY_CACHE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) RATE_LIMIT_WINDOW_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_MAX?: number;
+  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  REDIS_URL?: string;
+  @IsOptional() @IsString() @MinLength(1) RATE_LIMIT_REDIS_PREFIX?: string;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +147,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
     nodeEnv: (env.NODE_ENV ?? 'development') as NodeEnv,
     port: env.PORT ?? 3000,
     logLevel: env.LOG_LEVEL ?? 'info',
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
     database: databaseTarget(env, cwd),
     db: {
       migrate: env.DB_MIGRATE ?? true,
@@ -132,6 +160,18 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxClockSkewSeconds: env.MAX_CLOCK_SKEW_SECONDS ?? 300,
       groupCommitMs: env.INGEST_GROUP_COMMIT_MS ?? 2,
       groupCommitMax: env.INGEST_GROUP_COMMIT_MAX ?? 500,
+    },
+    auth: {
+      disabled: env.AUTH_DISABLED ?? false,
+      metricsAuth: env.METRICS_AUTH ?? false,
+      keyCacheMs: env.AUTH_KEY_CACHE_MS ?? 5_000,
+    },
+    rateLimit: {
+      windowMs: env.RATE_LIMIT_WINDOW_MS ?? 60_000,
+      // One depot gateway may forward thousands of devices' once-a-minute readings through one key.
+      max: env.RATE_LIMIT_MAX ?? 6_000,
+      redisUrl: env.REDIS_URL,
+      redisPrefix: env.RATE_LIMIT_REDIS_PREFIX ?? 'fleet-platform:rl:',
     },
   };
 }

@@ -68,15 +68,40 @@ async function waitForExit(pid: number, timeoutMs: number): Promise<boolean> {
   return !isPostgresProcess(pid);
 }
 
+function parentOf(pid: number): number | undefined {
+  try {
+    // The command name (field 2) may contain spaces; the fields after its closing parenthesis do not.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return undefined;
+  }
+}
+
+function isNodeProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('node');
+  } catch {
+    return false;
+  }
+}
+
 /**
- * A previous run that was killed (SIGKILL skips the package's exit hook) leaves its server running on
- * our port with our data folder locked. Shut that orphan down so this process owns the server it uses.
+ * What to do with a server already running on our data folder. If the Node process that started it
+ * is still alive (another `npm test` or `npm start` on the same folder) it is shared, not ours to stop.
+ * If its parent is gone (a SIGKILL skips the package's exit hook), it is an orphan holding our port
+ * and folder: shut it down so this process owns the server it uses.
  */
-async function recoverOrphan(dataDir: string, logger: Logger): Promise<void> {
+async function claimDataDir(dataDir: string, logger: Logger): Promise<'free' | 'shared'> {
   const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
+  if (!existsSync(pidFile)) return 'free';
   const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0 && isPostgresProcess(pid)) {
+    const parent = parentOf(pid);
+    if (parent !== undefined && parent > 1 && isNodeProcess(parent)) {
+      logger.info({ pid, owner: parent, dataDir }, 'embedded PostgreSQL already run by another process; sharing it');
+      return 'shared';
+    }
     logger.warn({ pid, dataDir }, 'stopping an orphaned embedded PostgreSQL');
     process.kill(pid, 'SIGINT');
     if (!(await waitForExit(pid, 30_000))) {
@@ -85,6 +110,7 @@ async function recoverOrphan(dataDir: string, logger: Logger): Promise<void> {
     }
   }
   rmSync(pidFile, { force: true });
+  return 'free';
 }
 
 export async function startEmbeddedPostgres(
@@ -107,7 +133,13 @@ export async function startEmbeddedPostgres(
     onError: (error: unknown) => logger.error({ err: error }, 'embedded PostgreSQL error'),
   });
 
-  await recoverOrphan(dataDir, logger);
+  const running = {
+    host: EMBEDDED_HOST,
+    port: options.port,
+    ...EMBEDDED_CREDENTIALS,
+    dataDir,
+  };
+  if ((await claimDataDir(dataDir, logger)) === 'shared') return { ...running, stop: async () => undefined };
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     // A half-finished initialisation leaves a non-empty folder that initdb refuses to reuse.
     rmSync(dataDir, { recursive: true, force: true });
@@ -120,11 +152,5 @@ export async function startEmbeddedPostgres(
       `embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT): ${String(error ?? 'exited early')}`,
     );
   });
-  return {
-    host: EMBEDDED_HOST,
-    port: options.port,
-    ...EMBEDDED_CREDENTIALS,
-    dataDir,
-    stop: () => server.stop(),
-  };
+  return { ...running, stop: () => server.stop() };
 }

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { NotFoundError, ProblemError } from '../errors/problem';
+import { isDatabaseUnavailable } from '../db/db-errors';
+import { NotFoundError, ProblemError, ServiceUnavailableError } from '../errors/problem';
 
 const PROBLEM_JSON = 'application/problem+json';
 
@@ -32,11 +33,21 @@ export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
 };
 
+function fromDatabase(error: unknown): ProblemError | undefined {
+  return isDatabaseUnavailable(error)
+    ? new ServiceUnavailableError('The database is unavailable; retry later.')
+    : undefined;
+}
+
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
-    const problem = error instanceof ProblemError ? error : fromBodyParser(error);
+    const problem = error instanceof ProblemError ? error : (fromBodyParser(error) ?? fromDatabase(error));
+    // pino-http's child logger carries the request id.
+    const log = (req as { log?: Logger }).log ?? logger;
     if (!problem) {
-      logger.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+      log.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
+    } else if (problem.status === 503) {
+      log.warn({ err: error }, 'database unavailable');
     }
     const reported =
       problem ?? new ProblemError(500, 'internal-error', 'Internal server error', 'An unexpected error occurred.');

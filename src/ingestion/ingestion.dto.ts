@@ -15,11 +15,11 @@ import type { FieldError } from '../errors/problem';
 
 export const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
 const ZONED_TIMESTAMP = /T.*(Z|[+-]\d{2}(:?\d{2})?)$/i;
-const FINITE = { allowNaN: false, allowInfinity: false };
+export const FINITE = { allowNaN: false, allowInfinity: false };
 // One message per bad field is enough for a device author to fix it.
-const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true };
+export const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true };
 
-function IsDeviceId(): PropertyDecorator {
+export function IsDeviceId(): PropertyDecorator {
   return (target, key) => {
     IsDefined()(target, key);
     IsString()(target, key);
@@ -28,7 +28,7 @@ function IsDeviceId(): PropertyDecorator {
   };
 }
 
-function IsZonedTimestamp(): PropertyDecorator {
+export function IsZonedTimestamp(): PropertyDecorator {
   return (target, key) => {
     IsDefined()(target, key);
     IsISO8601({ strict: true, strictSeparator: true })(target, key);
@@ -99,7 +99,7 @@ export function flattenErrors(errors: ClassValidationError[], prefix = ''): Fiel
   });
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -109,6 +109,12 @@ function detectType(body: Record<string, unknown>): ReadingType | FieldError {
   if (hasMeter && hasVehicle) return { path: '', message: 'a reading has either meterId or vehicleId, not both' };
   if (!hasMeter && !hasVehicle) return { path: '', message: 'a reading needs meterId (meter) or vehicleId (vehicle)' };
   return hasMeter ? 'meter' : 'vehicle';
+}
+
+/** The type a body claims by its id key, for counting rejected readings. */
+export function claimedType(body: unknown): ReadingType | 'unknown' {
+  const type = isPlainObject(body) ? detectType(body) : undefined;
+  return typeof type === 'string' ? type : 'unknown';
 }
 
 /**

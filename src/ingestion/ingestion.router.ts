@@ -1,12 +1,14 @@
 import { Router, type Request, type Response } from 'express';
 import { ValidationError, type FieldError } from '../errors/problem';
 import { requireJson } from '../http/require-json';
-import { parseReading, readingId, type Reading, type ReadingRules, type ReadingType } from './ingestion.dto';
+import { claimedType, parseReading, readingId, type Reading, type ReadingRules, type ReadingType } from './ingestion.dto';
+import type { Metrics } from '../observability/metrics';
 import type { IngestionService } from './ingestion.service';
 
 export interface IngestionRouterOptions {
   maxClockSkewSeconds: number;
   batchMaxItems: number;
+  metrics: Pick<Metrics, 'readings'>;
 }
 
 interface ItemErrors {
@@ -17,10 +19,15 @@ interface ItemErrors {
 export function ingestionRouter(service: IngestionService, options: IngestionRouterOptions): Router {
   const router = Router();
   const rules = (): ReadingRules => ({ maxClockSkewSeconds: options.maxClockSkewSeconds, now: new Date() });
+  const countRejected = (body: unknown, expected: ReadingType | 'any') =>
+    options.metrics.readings.inc({ type: expected === 'any' ? claimedType(body) : expected, outcome: 'rejected' });
 
   const single = (expected: ReadingType | 'any') => async (req: Request, res: Response) => {
     const parsed = parseReading(req.body, expected, rules());
-    if (!parsed.ok) throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
+    if (!parsed.ok) {
+      countRejected(req.body, expected);
+      throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
+    }
     const { duplicate } = await service.ingestOne(parsed.reading);
     res.status(duplicate ? 200 : 201).json({
       type: parsed.reading.type,
@@ -51,8 +58,12 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
     const rejected: ItemErrors[] = [];
     body.forEach((item, index) => {
       const parsed = parseReading(item, 'any', now);
-      if (parsed.ok) valid.push(parsed.reading);
-      else rejected.push({ index, errors: parsed.errors });
+      if (parsed.ok) {
+        valid.push(parsed.reading);
+      } else {
+        rejected.push({ index, errors: parsed.errors });
+        countRejected(item, 'any');
+      }
     });
     if (valid.length === 0) {
       throw new ValidationError(

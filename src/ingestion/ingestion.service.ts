@@ -1,6 +1,7 @@
 import { readingId, type Reading } from './ingestion.dto';
 import { readingKey, type IngestionRepository } from './ingestion.repository';
 import { GroupCommitter } from './group-commit';
+import type { Metrics } from '../observability/metrics';
 
 export interface BatchSummary {
   stored: number;
@@ -10,7 +11,7 @@ export interface BatchSummary {
 export interface IngestionOptions {
   groupCommitMs: number;
   groupCommitMax: number;
-  onGroupCommit?: (size: number) => void;
+  metrics: Pick<Metrics, 'readings' | 'groupCommitSize'>;
 }
 
 export class IngestionService {
@@ -18,7 +19,7 @@ export class IngestionService {
 
   constructor(
     private readonly repository: IngestionRepository,
-    options: IngestionOptions,
+    private readonly options: IngestionOptions,
   ) {
     // Single readings arrive one per request; writing them in groups trades a few milliseconds of
     // latency for one transaction (and one WAL flush) per group instead of per reading.
@@ -27,7 +28,7 @@ export class IngestionService {
         ? new GroupCommitter((readings) => this.ingest(readings), {
             maxWaitMs: options.groupCommitMs,
             maxItems: options.groupCommitMax,
-            onFlush: options.onGroupCommit,
+            onFlush: (size) => options.metrics.groupCommitSize.observe(size),
           })
         : undefined;
   }
@@ -42,7 +43,11 @@ export class IngestionService {
     });
     const unique = [...firstIndex.values()].map((index) => readings[index]);
     const stored = unique.length > 0 ? await this.repository.write(unique) : new Set<string>();
-    return keys.map((key, index) => firstIndex.get(key) !== index || !stored.has(key));
+    const duplicates = keys.map((key, index) => firstIndex.get(key) !== index || !stored.has(key));
+    readings.forEach((reading, index) =>
+      this.options.metrics.readings.inc({ type: reading.type, outcome: duplicates[index] ? 'duplicate' : 'ingested' }),
+    );
+    return duplicates;
   }
 
   async ingestOne(reading: Reading): Promise<{ duplicate: boolean }> {

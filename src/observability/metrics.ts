@@ -1,0 +1,66 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+
+/** The subset of pg.Pool that the pool gauges read. */
+interface PoolCounts {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+export type ReadingOutcome = 'ingested' | 'duplicate' | 'rejected';
+
+/** One registry per app instance, so tests and several apps in one process never share series. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const registers = [registry];
+  return {
+    registry,
+    httpDuration: new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by method, route pattern and status',
+      labelNames: ['method', 'route', 'status'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    readings: new Counter({
+      name: 'fleet_readings_total',
+      help: 'Readings received, by type and outcome (ingested, duplicate, rejected)',
+      labelNames: ['type', 'outcome'] as const,
+      registers,
+    }),
+    groupCommitSize: new Histogram({
+      name: 'fleet_group_commit_size',
+      help: 'Single readings written per group-commit transaction',
+      buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
+      registers,
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;
+
+/** Pool gauges read the pool when scraped, so they cost nothing between scrapes. */
+export function observePool(metrics: Metrics, dataSource: DataSource): void {
+  const pool = () => (dataSource.driver as unknown as { master?: PoolCounts }).master;
+  new Gauge({
+    name: 'fleet_db_pool_connections',
+    help: 'Database pool connections by state',
+    labelNames: ['state'] as const,
+    registers: [metrics.registry],
+    collect() {
+      const counts = pool();
+      this.set({ state: 'in_use' }, counts ? counts.totalCount - counts.idleCount : 0);
+      this.set({ state: 'idle' }, counts?.idleCount ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'fleet_db_pool_waiting',
+    help: 'Requests waiting for a database connection',
+    registers: [metrics.registry],
+    collect() {
+      this.set(pool()?.waitingCount ?? 0);
+    },
+  });
+}

@@ -1,0 +1,75 @@
+import request from 'supertest';
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { createApp } from '../../src/app';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { meterReading, vehicleReading } from '../support/factories';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp({ INGEST_GROUP_COMMIT_MS: '50' });
+});
+afterAll(() => t.close());
+
+const metricValue = (text: string, series: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.slice(series.length + 1)) : NaN;
+};
+
+describe('request ids and logs', () => {
+  it('echoes a caller X-Request-Id and logs the request under it', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const app = createApp({ config: t.config, logger: pino({ level: 'info' }, sink), services: t.services });
+    await request(app).get('/healthz').set('X-Request-Id', 'trace-42').expect('X-Request-Id', 'trace-42');
+    const entry = lines.map((line) => JSON.parse(line)).find((log) => log.req?.url === '/healthz');
+    expect(entry).toMatchObject({ reqId: 'trace-42', res: { statusCode: 200 } });
+    expect(entry.req.headers).toBeUndefined();
+  });
+
+  it('makes up a request id when none (or a malformed one) is given', async () => {
+    const res = await request(t.app).get('/healthz').set('X-Request-Id', 'bad id with spaces');
+    expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets helmet security headers', async () => {
+    const res = await request(t.app).get('/healthz');
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['content-security-policy']).toContain("default-src 'self'");
+  });
+});
+
+describe('GET /metrics', () => {
+  it('counts readings by type and outcome and times requests by route pattern', async () => {
+    const meter = meterReading();
+    await Promise.all([
+      request(t.app).post('/v1/ingestion/meter').send(meter).expect(201),
+      request(t.app).post('/v1/ingestion/vehicle').send(vehicleReading()).expect(201),
+    ]);
+    await request(t.app).post('/v1/ingestion/meter').send(meter).expect(200);
+    await request(t.app).post('/v1/ingestion/batch').send([vehicleReading(), { ...vehicleReading(), soc: 300 }]).expect(207);
+    await request(t.app).get(`/v1/meters/${meter.meterId}`).expect(200);
+
+    const res = await request(t.app).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    const text = res.text;
+    expect(metricValue(text, 'fleet_readings_total{type="meter",outcome="ingested"}')).toBe(1);
+    expect(metricValue(text, 'fleet_readings_total{type="meter",outcome="duplicate"}')).toBe(1);
+    expect(metricValue(text, 'fleet_readings_total{type="vehicle",outcome="ingested"}')).toBe(2);
+    expect(metricValue(text, 'fleet_readings_total{type="vehicle",outcome="rejected"}')).toBe(1);
+    // The two concurrent single readings shared one group, the retry had one of its own.
+    expect(metricValue(text, 'fleet_group_commit_size_count')).toBe(2);
+    expect(metricValue(text, 'fleet_group_commit_size_sum')).toBe(3);
+    expect(
+      metricValue(text, 'http_request_duration_seconds_count{method="GET",route="/v1/meters/:meterId",status="200"}'),
+    ).toBe(1);
+    expect(text).toMatch(/^fleet_db_pool_connections\{state="idle"\} \d+$/m);
+    expect(text).toMatch(/^fleet_db_pool_waiting 0$/m);
+    expect(text).toContain('process_cpu_user_seconds_total');
+  });
+});

@@ -1,0 +1,45 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+
+export const ROOT = path.resolve(__dirname, '../..');
+
+/** Runs a TypeScript entry point in a child Node process, transpiled on the fly. */
+export function spawnTs(script: string, env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, ['-r', 'ts-node/register', path.join(ROOT, script)], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH ?? '',
+      TS_NODE_TRANSPILE_ONLY: 'true',
+      // The repo's tsconfig targets module node20, which ts-node does not know; CommonJS is equivalent here.
+      TS_NODE_COMPILER_OPTIONS: JSON.stringify({ module: 'commonjs', moduleResolution: 'node' }),
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Resolves once `line` appears on the child's stdout or stderr; rejects if the child exits first. */
+export function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs = 90_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let seen = '';
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern}; output:\n${seen}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      seen += chunk.toString();
+      if (pattern.test(seen)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before ${pattern}; output:\n${seen}`));
+    });
+  });
+}
