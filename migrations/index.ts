@@ -1,7 +1,13 @@
 import { CreateTelemetryTables1764320000000 } from './1764320000000-CreateTelemetryTables';
+import { CreateChargingSessions1764330000000 } from './1764330000000-CreateChargingSessions';
+import { CoverAnalyticsReads1764340000000 } from './1764340000000-CoverAnalyticsReads';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
  * and from the compiled build. `npm run migration:generate` writes a new file: add it here.
  */
-export const migrations = [CreateTelemetryTables1764320000000];
+export const migrations = [
+  CreateTelemetryTables1764320000000,
+  CreateChargingSessions1764330000000,
+  CoverAnalyticsReads1764340000000,
+];

@@ -2,6 +2,8 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
+import { analyticsRouter } from './analytics/analytics.router';
+import { chargingSessionRouter } from './charging-sessions/charging-session.router';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { JSON_TYPES } from './http/require-json';
 import { healthRouter } from './health/health.router';
@@ -38,6 +40,8 @@ export function createApp({ config, logger, services }: AppDeps): Express {
     }),
   );
   app.use('/v1', liveRouter(services.live));
+  app.use('/v1/charging-sessions', chargingSessionRouter(services.chargingSessions));
+  app.use('/v1/analytics', analyticsRouter(services.analytics));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

@@ -1,6 +1,10 @@
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import { createMetrics, observePool, type Metrics } from './observability/metrics';
+import { AnalyticsRepository } from './analytics/analytics.repository';
+import { AnalyticsService } from './analytics/analytics.service';
+import { ChargingSessionRepository } from './charging-sessions/charging-session.repository';
+import { ChargingSessionService } from './charging-sessions/charging-session.service';
 import { IngestionRepository } from './ingestion/ingestion.repository';
 import { IngestionService } from './ingestion/ingestion.service';
 import { LiveRepository } from './live/live.repository';
@@ -18,6 +22,8 @@ export function buildServices(dataSource: DataSource, config: AppConfig, metrics
       metrics,
     }),
     live: new LiveService(new LiveRepository(dataSource)),
+    chargingSessions: new ChargingSessionService(new ChargingSessionRepository(dataSource)),
+    analytics: new AnalyticsService(new AnalyticsRepository(dataSource), config.analytics),
   };
 }
 

@@ -5,6 +5,7 @@ import {
   IsBoolean,
   IsIn,
   IsInt,
+  IsNumber,
   IsOptional,
   IsString,
   Matches,
@@ -52,10 +53,16 @@ export interface AppConfig {
     redisUrl?: string;
     redisPrefix: string;
   };
+  analytics: {
+    /** A DC/AC ratio below this flags a vehicle as losing energy. */
+    efficiencyAlertThreshold: number;
+  };
 }
 
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
+const toDecimal = ({ value }: { value: unknown }) =>
+  typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
 
@@ -95,6 +102,8 @@ class EnvironmentVariables {
   @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
   @IsOptional() @IsString() @MinLength(1) RATE_LIMIT_REDIS_PREFIX?: string;
+
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) EFFICIENCY_ALERT_THRESHOLD?: number;
 }
 
 export class ConfigError extends Error {
@@ -172,6 +181,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       max: env.RATE_LIMIT_MAX ?? 6_000,
       redisUrl: env.REDIS_URL,
       redisPrefix: env.RATE_LIMIT_REDIS_PREFIX ?? 'fleet-platform:rl:',
+    },
+    analytics: {
+      efficiencyAlertThreshold: env.EFFICIENCY_ALERT_THRESHOLD ?? 0.85,
     },
   };
 }

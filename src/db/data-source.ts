@@ -14,6 +14,9 @@ export function buildDataSource(target: ConnectionTarget, db: AppConfig['db']): 
     entities,
     migrations,
     migrationsTransactionMode: 'each',
+    // Extensions belong to the migrations; left on, TypeORM would install uuid-ossp at every start.
+    installExtensions: false,
+    uuidExtension: 'pgcrypto',
     synchronize: false,
     migrationsRun: false,
     logging: false,

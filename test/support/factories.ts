@@ -42,3 +42,14 @@ export function vehicleReading(overrides: Partial<VehicleReadingBody> = {}): Veh
     ...overrides,
   };
 }
+
+export interface ChargingSessionBody {
+  vehicleId: string;
+  meterId: string;
+  startedAt: string;
+  endedAt?: string;
+}
+
+export function chargingSession(overrides: Partial<ChargingSessionBody> = {}): ChargingSessionBody {
+  return { vehicleId: uniqueId('VEH'), meterId: uniqueId('MTR'), startedAt: minutesAgo(60), ...overrides };
+}

@@ -1,0 +1,103 @@
+import 'reflect-metadata';
+import dotenv from 'dotenv';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Pool } from 'pg';
+import { loadConfig } from '../src/config/config';
+import { buildDataSource, clientConfig } from '../src/db/data-source';
+import { createLogger } from '../src/logger';
+import { createBenchDatabase, openServer, RssMonitor, startService } from './environment';
+import { BATCH_CLIENTS, batch, floor, naive, single, type PhaseContext, type PhaseResult } from './phases';
+import { ReadingSource } from './readings';
+import { PHASES, renderReport, type PhaseName, type Round } from './report';
+import { Teardown } from './teardown';
+
+const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = { single, batch, floor, naive };
+/** Rounds interleave the phases so that a host stall hurts one round of each rather than all of one phase. */
+const PLANS = { full: { rounds: 3, seconds: 10 }, quick: { rounds: 1, seconds: 2 } };
+/** Service settings worth knowing when reading a result; unset means the service default. */
+const SETTINGS = ['DB_POOL_MAX', 'INGEST_GROUP_COMMIT_MS', 'INGEST_GROUP_COMMIT_MAX'];
+
+function gitRevision(): string {
+  try {
+    return execFileSync('git', ['describe', '--always', '--dirty'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
+  } catch {
+    return 'unknown';
+  }
+}
+
+async function main(teardown: Teardown): Promise<number> {
+  const started = new Date();
+  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  const plan = PLANS[mode];
+  dotenv.config({ quiet: true });
+  // With no database configured, an embedded server of the bench's own, apart from `npm start`'s and the tests'.
+  const config = loadConfig({ ...process.env, EMBEDDED_PG_DIR: 'data/postgres-bench', EMBEDDED_PG_PORT: '54359' });
+
+  execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
+  const server = await openServer(config, createLogger({ logLevel: 'warn' }), teardown.defer);
+  const target = await createBenchDatabase(server, teardown.defer);
+  const service = await startService(target, teardown.defer);
+  const rss = new RssMonitor(service.pid);
+  const pool = new Pool({ ...clientConfig(target), max: BATCH_CLIENTS });
+  teardown.defer('close the floor pool', () => pool.end());
+  const dataSource = await buildDataSource(target, config.db).initialize();
+  teardown.defer('close the naive data source', () => dataSource.destroy());
+
+  const ctx: PhaseContext = { url: service.url, source: new ReadingSource(), pool, dataSource, seconds: plan.seconds };
+  const rounds: Round[] = [];
+  for (let index = 1; index <= plan.rounds; index++) {
+    const round = {} as Round;
+    for (const name of PHASES) {
+      round[name] = await RUNNERS[name](ctx);
+      console.error(`bench: round ${index}/${plan.rounds} ${name}: ${Math.round(round[name].readingsPerSecond)} readings/s`);
+    }
+    rounds.push(round);
+  }
+  const memory = rss.finish();
+
+  const postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  const { markdown, missed } = renderReport({
+    title: `Ingestion benchmark, ${started.toISOString()}`,
+    context: [
+      mode === 'quick'
+        ? `\`npm run bench:quick\`: a smoke test, ${plan.seconds} s per phase; targets are shown, not enforced`
+        : `\`npm run bench\`: ${plan.rounds} rounds of ${plan.seconds} s per phase, medians reported`,
+      `revision ${gitRevision()}, Node ${process.version}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+      `PostgreSQL ${postgres} (${config.database.kind === 'embedded' ? 'embedded' : 'configured'} server), fresh database`,
+      `service settings: ${SETTINGS.map((key) => `${key}=${process.env[key] || 'default'}`).join(', ')}`,
+    ],
+    rounds,
+    memory,
+  });
+  console.log(markdown);
+
+  // A quick run is a smoke test: its numbers are kept out of the committed results (*.tmp is ignored).
+  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const file = path.join('bench', 'results', `ingest-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, markdown);
+  console.error(`bench: written to ${file}`);
+  if (mode === 'quick' || missed.length === 0) return 0;
+  console.error(`bench: targets missed: ${missed.join('; ')}`);
+  return 1;
+}
+
+const teardown = new Teardown();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void teardown.run().finally(() => process.exit(130)));
+}
+main(teardown)
+  .catch((error: unknown) => {
+    console.error('bench failed:', error);
+    return 2;
+  })
+  .then(async (code) => {
+    await teardown.run();
+    process.exit(code);
+  });

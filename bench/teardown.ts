@@ -1,0 +1,24 @@
+/**
+ * What the bench started, undone in reverse order: the service before the database it writes to, the
+ * database before the server it lives on. Every step runs once, even if an earlier one failed, so a
+ * crash or Ctrl-C still drops the bench database and stops the servers.
+ */
+export class Teardown {
+  private readonly steps: Array<{ name: string; run: () => Promise<unknown> }> = [];
+
+  readonly defer = (name: string, run: () => Promise<unknown>): void => {
+    this.steps.push({ name, run });
+  };
+
+  async run(): Promise<void> {
+    for (let step = this.steps.pop(); step; step = this.steps.pop()) {
+      try {
+        await step.run();
+      } catch (error) {
+        console.error(`bench: could not ${step.name}:`, error);
+      }
+    }
+  }
+}
+
+export type Defer = Teardown['defer'];

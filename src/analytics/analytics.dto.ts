@@ -1,0 +1,124 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
+import { ValidationError } from '../errors/problem';
+import { decimalFromQuery, validateRequest } from '../http/validate';
+import { FINITE, ID_PATTERN, IsDeviceId, IsZonedTimestamp } from '../ingestion/ingestion.dto';
+
+export const MAX_WINDOW_HOURS = 8_760;
+const DEFAULT_WINDOW_HOURS = 24;
+const HOUR_MS = 3_600_000;
+export const MAX_PAGE_SIZE = 1_000;
+const DEFAULT_PAGE_SIZE = 100;
+
+class WindowQueryDto {
+  @IsOptional()
+  @Transform(decimalFromQuery)
+  @IsNumber(FINITE, { message: 'hours must be a number' })
+  @IsPositive()
+  @Max(MAX_WINDOW_HOURS)
+  hours?: number;
+
+  @IsOptional() @IsZonedTimestamp() from?: string;
+  @IsOptional() @IsZonedTimestamp() to?: string;
+}
+
+export class PerformanceQueryDto extends WindowQueryDto {
+  @IsOptional() @IsDeviceId() meterId?: string;
+}
+
+export class FleetQueryDto extends WindowQueryDto {
+  @IsOptional()
+  @Transform(decimalFromQuery)
+  @IsNumber(FINITE, { message: 'threshold must be a number' })
+  @Min(0)
+  @Max(1)
+  threshold?: number;
+
+  @IsOptional() @Transform(decimalFromQuery) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE) limit?: number;
+  @IsOptional() @IsString() @MaxLength(512) cursor?: string;
+}
+
+/** Both ends included. */
+export interface Window {
+  from: Date;
+  to: Date;
+}
+
+/** Where a fleet page ends, in the order (ratio, nulls last; vehicle id). */
+export interface FleetPosition {
+  ratio: number | null;
+  vehicleId: string;
+}
+
+export interface PerformanceQuery {
+  window: Window;
+  meterId?: string;
+}
+
+export interface FleetQuery {
+  window: Window;
+  threshold?: number;
+  limit: number;
+  after?: FleetPosition;
+}
+
+const invalid = (path: string, message: string) => new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
+
+/** `hours` back from now by default; `from` (and optionally `to`, else now) instead of `hours`. */
+function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
+  if (hours !== undefined && (from !== undefined || to !== undefined)) {
+    throw invalid('hours', 'hours cannot be combined with from or to');
+  }
+  if (to !== undefined && from === undefined) throw invalid('from', 'from is required when to is given');
+  const end = to === undefined ? now : new Date(to);
+  const start = from === undefined ? new Date(end.getTime() - Math.round((hours ?? DEFAULT_WINDOW_HOURS) * HOUR_MS)) : new Date(from);
+  if (start.getTime() >= end.getTime()) throw invalid('from', 'from must be before to (now when to is omitted)');
+  if (end.getTime() - start.getTime() > MAX_WINDOW_HOURS * HOUR_MS) {
+    throw invalid('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
+  }
+  return { from: start, to: end };
+}
+
+export function parsePerformanceQuery(query: unknown, now: Date): PerformanceQuery {
+  const dto = validateRequest(PerformanceQueryDto, query, 'The query is invalid.');
+  return { window: resolveWindow(dto, now), meterId: dto.meterId };
+}
+
+/** A cursor carries the window of the first page, so that later pages do not slide with the clock. */
+export function parseFleetQuery(query: unknown, now: Date): FleetQuery {
+  const dto = validateRequest(FleetQueryDto, query, 'The query is invalid.');
+  const cursor = dto.cursor === undefined ? undefined : decodeCursor(dto.cursor);
+  return {
+    window: cursor?.window ?? resolveWindow(dto, now),
+    threshold: dto.threshold,
+    limit: dto.limit ?? DEFAULT_PAGE_SIZE,
+    after: cursor?.after,
+  };
+}
+
+export function encodeCursor(window: Window, after: FleetPosition): string {
+  const fields = [window.from.toISOString(), window.to.toISOString(), after.ratio, after.vehicleId];
+  return Buffer.from(JSON.stringify(fields)).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { window: Window; after: FleetPosition } {
+  let fields: unknown;
+  try {
+    fields = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    fields = undefined;
+  }
+  const [from, to, ratio, vehicleId] = Array.isArray(fields) ? fields : [];
+  const window = { from: new Date(from), to: new Date(to) };
+  const valid =
+    Array.isArray(fields) &&
+    fields.length === 4 &&
+    typeof from === 'string' &&
+    typeof to === 'string' &&
+    window.from.getTime() < window.to.getTime() &&
+    (ratio === null || (typeof ratio === 'number' && Number.isFinite(ratio))) &&
+    typeof vehicleId === 'string' &&
+    ID_PATTERN.test(vehicleId);
+  if (!valid) throw invalid('cursor', 'cursor is not one this endpoint issued');
+  return { window, after: { ratio, vehicleId } };
+}

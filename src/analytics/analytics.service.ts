@@ -1,0 +1,67 @@
+import { NotFoundError } from '../errors/problem';
+import { encodeCursor, type FleetQuery, type Window } from './analytics.dto';
+import type { AnalyticsRepository, VehicleFigures } from './analytics.repository';
+
+export interface VehiclePerformance extends VehicleFigures {
+  periodStart: string;
+  periodEnd: string;
+  lowEfficiency: boolean;
+}
+
+export interface FleetEfficiencyPage {
+  periodStart: string;
+  periodEnd: string;
+  threshold: number;
+  vehicles: VehiclePerformance[];
+  /** Pass back as `cursor` for the next page; null on the last one. */
+  nextCursor: string | null;
+}
+
+export interface AnalyticsOptions {
+  /** A ratio below this flags the vehicle; the fleet query may override it. */
+  efficiencyAlertThreshold: number;
+}
+
+function performance(figures: VehicleFigures, window: Window, threshold: number): VehiclePerformance {
+  const { vehicleId, ...rest } = figures;
+  return {
+    vehicleId,
+    periodStart: window.from.toISOString(),
+    periodEnd: window.to.toISOString(),
+    ...rest,
+    // The rounded ratio is what the client sees, so it is also what gets compared.
+    lowEfficiency: rest.efficiencyRatio !== null && rest.efficiencyRatio < threshold,
+  };
+}
+
+export class AnalyticsService {
+  constructor(
+    private readonly repository: AnalyticsRepository,
+    private readonly options: AnalyticsOptions,
+  ) {}
+
+  async vehiclePerformance(vehicleId: string, window: Window, meterId?: string): Promise<VehiclePerformance> {
+    const figures = await this.repository.vehicleFigures(vehicleId, window, meterId);
+    // A vehicle with readings in the window has been seen; only an empty window needs the second look.
+    if (figures.recordCount === 0 && !(await this.repository.vehicleSeen(vehicleId))) {
+      throw new NotFoundError(`Vehicle ${vehicleId} has never reported.`);
+    }
+    return performance(figures, window, this.options.efficiencyAlertThreshold);
+  }
+
+  async fleetEfficiency({ window, threshold, limit, after }: FleetQuery): Promise<FleetEfficiencyPage> {
+    const alertBelow = threshold ?? this.options.efficiencyAlertThreshold;
+    // One row more than the page tells whether another page follows.
+    const rows = await this.repository.fleetFigures(window, limit + 1, after);
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      periodStart: window.from.toISOString(),
+      periodEnd: window.to.toISOString(),
+      threshold: alertBelow,
+      vehicles: page.map((figures) => performance(figures, window, alertBelow)),
+      nextCursor:
+        rows.length > limit ? encodeCursor(window, { ratio: last.efficiencyRatio, vehicleId: last.vehicleId }) : null,
+    };
+  }
+}

@@ -1,0 +1,68 @@
+import { isUUID, IsOptional } from 'class-validator';
+import { ValidationError } from '../errors/problem';
+import { validateRequest } from '../http/validate';
+import { IsDeviceId, IsZonedTimestamp } from '../ingestion/ingestion.dto';
+
+export class NewSessionDto {
+  @IsDeviceId() vehicleId: string;
+  @IsDeviceId() meterId: string;
+  @IsZonedTimestamp() startedAt: string;
+  @IsOptional() @IsZonedTimestamp() endedAt?: string;
+}
+
+export class SessionEndDto {
+  @IsZonedTimestamp() endedAt: string;
+}
+
+export class SessionQueryDto {
+  @IsDeviceId() vehicleId: string;
+  @IsOptional() @IsZonedTimestamp() from?: string;
+  @IsOptional() @IsZonedTimestamp() to?: string;
+}
+
+export interface NewSession {
+  vehicleId: string;
+  meterId: string;
+  startedAt: Date;
+  endedAt: Date | null;
+}
+
+/** Sessions of a vehicle overlapping [from, to]; a missing bound is open. */
+export interface SessionQuery {
+  vehicleId: string;
+  from: Date | null;
+  to: Date | null;
+}
+
+const orNull = (timestamp: string | undefined): Date | null => (timestamp === undefined ? null : new Date(timestamp));
+
+export function requireAfter(earlier: Date | null, later: Date | null, path: string, message: string): void {
+  if (earlier && later && later.getTime() <= earlier.getTime()) {
+    throw new ValidationError(`${message}.`, [{ path, message }]);
+  }
+}
+
+export function parseNewSession(body: unknown): NewSession {
+  const dto = validateRequest(NewSessionDto, body, 'The charging session is invalid; nothing was stored.');
+  const session = { ...dto, startedAt: new Date(dto.startedAt), endedAt: orNull(dto.endedAt) };
+  requireAfter(session.startedAt, session.endedAt, 'endedAt', 'endedAt must be after startedAt');
+  return session;
+}
+
+export function parseSessionEnd(body: unknown): Date {
+  return new Date(validateRequest(SessionEndDto, body, 'The session end is invalid; nothing was changed.').endedAt);
+}
+
+export function parseSessionQuery(query: unknown): SessionQuery {
+  const dto = validateRequest(SessionQueryDto, query, 'The session query is invalid.');
+  const parsed = { vehicleId: dto.vehicleId, from: orNull(dto.from), to: orNull(dto.to) };
+  requireAfter(parsed.from, parsed.to, 'to', 'to must be after from');
+  return parsed;
+}
+
+export function sessionIdParam(value: string): string {
+  if (!isUUID(value)) {
+    throw new ValidationError('id is not a valid session id.', [{ path: 'id', message: 'id must be a UUID' }]);
+  }
+  return value;
+}

@@ -1,0 +1,152 @@
+import request from 'supertest';
+import { createTestApp, type TestApp } from '../support/test-app';
+import { chargingSession, meterReading, uniqueId, vehicleReading } from '../support/factories';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await createTestApp();
+});
+afterAll(() => t.close());
+
+const fleet = (query: Record<string, string>) => request(t.app).get('/v1/analytics/fleet/efficiency').query(query);
+
+interface Item {
+  vehicleId: string;
+  efficiencyRatio: number | null;
+  lowEfficiency: boolean;
+}
+
+/**
+ * Each scenario lives on a day of its own, so the windows below see only the sessions they set up,
+ * whatever else this file stores.
+ */
+async function scenario(day: string, vehicles: Array<{ suffix: string; dc?: number; ac?: number }>) {
+  const at = (hour: number) => `${day}T${String(hour).padStart(2, '0')}:00:00.000Z`;
+  const prefix = uniqueId('FLT');
+  const readings: object[] = [];
+  for (const { suffix, dc, ac } of vehicles) {
+    const vehicleId = `${prefix}-${suffix}`;
+    const meterId = `${prefix}-M-${suffix}`;
+    await request(t.app)
+      .post('/v1/charging-sessions')
+      .send(chargingSession({ vehicleId, meterId, startedAt: at(8), endedAt: at(12) }))
+      .expect(201);
+    if (dc !== undefined) readings.push(vehicleReading({ vehicleId, timestamp: at(10), kwhDeliveredDc: dc }));
+    if (ac !== undefined) readings.push(meterReading({ meterId, timestamp: at(10), kwhConsumedAc: ac }));
+  }
+  // Not listed: a session before the window, and a vehicle that reported without a session.
+  await request(t.app)
+    .post('/v1/charging-sessions')
+    .send(chargingSession({ vehicleId: `${prefix}-early`, startedAt: at(0), endedAt: at(1) }))
+    .expect(201);
+  readings.push(vehicleReading({ vehicleId: `${prefix}-no-session`, timestamp: at(10) }));
+  await request(t.app).post('/v1/ingestion/batch').send(readings).expect(201);
+  return { prefix, window: { from: at(6), to: at(18) } };
+}
+
+const ids = (items: Item[]) => items.map((item) => item.vehicleId);
+
+describe('GET /v1/analytics/fleet/efficiency', () => {
+  it('lists the vehicles with sessions in the window, lowest ratio first, ties by id, no ratio last', async () => {
+    const { prefix, window } = await scenario('2026-05-01', [
+      { suffix: 'a', dc: 1.6, ac: 2 },
+      { suffix: 'b', dc: 1.8, ac: 2 },
+      { suffix: 'c', dc: 0.9, ac: 1 },
+      { suffix: 'd', dc: 1 },
+      { suffix: 'e', dc: 0.5, ac: 1 },
+    ]);
+    const res = await fleet(window).expect(200);
+    expect(res.body).toMatchObject({
+      periodStart: window.from,
+      periodEnd: window.to,
+      threshold: 0.85,
+      nextCursor: null,
+    });
+    expect(res.body.vehicles.map((v: Item) => [v.vehicleId, v.efficiencyRatio, v.lowEfficiency])).toEqual([
+      [`${prefix}-e`, 0.5, true],
+      [`${prefix}-a`, 0.8, true],
+      [`${prefix}-b`, 0.9, false],
+      [`${prefix}-c`, 0.9, false],
+      [`${prefix}-d`, null, false],
+    ]);
+  });
+
+  it('gives each vehicle the same figures as its performance endpoint', async () => {
+    const { prefix, window } = await scenario('2026-05-02', [{ suffix: 'a', dc: 1.6, ac: 2 }]);
+    const [item] = (await fleet(window).expect(200)).body.vehicles;
+    const single = await request(t.app).get(`/v1/analytics/performance/${prefix}-a`).query(window).expect(200);
+    expect(item).toEqual(single.body);
+    expect(item).toMatchObject({ totalKwhConsumedAc: 2, totalKwhDeliveredDc: 1.6, recordCount: 1, meterIds: [`${prefix}-M-a`] });
+  });
+
+  it('threshold overrides the configured alert level', async () => {
+    const { window } = await scenario('2026-05-03', [
+      { suffix: 'a', dc: 1.6, ac: 2 },
+      { suffix: 'b', dc: 1.8, ac: 2 },
+    ]);
+    const res = await fleet({ ...window, threshold: '0.95' }).expect(200);
+    expect(res.body.threshold).toBe(0.95);
+    expect(res.body.vehicles.map((v: Item) => v.lowEfficiency)).toEqual([true, true]);
+  });
+
+  it('pages with an opaque cursor that keeps the first page window, without repeating or skipping anyone', async () => {
+    const { prefix, window } = await scenario('2026-05-04', [
+      { suffix: 'a', dc: 1.6, ac: 2 },
+      { suffix: 'b', dc: 1.8, ac: 2 },
+      { suffix: 'c', dc: 0.9, ac: 1 },
+      { suffix: 'd', dc: 1 },
+      { suffix: 'e', dc: 0.5, ac: 1 },
+    ]);
+    const pages: Item[][] = [];
+    let cursor: string | null = null;
+    do {
+      // Later pages send only the cursor: the window travels inside it.
+      const query: Record<string, string> = cursor ? { cursor, limit: '2' } : { ...window, limit: '2' };
+      const res = await fleet(query).expect(200);
+      expect(res.body).toMatchObject({ periodStart: window.from, periodEnd: window.to });
+      pages.push(res.body.vehicles);
+      cursor = res.body.nextCursor;
+    } while (cursor !== null);
+    expect(pages.map(ids)).toEqual([
+      [`${prefix}-e`, `${prefix}-a`],
+      [`${prefix}-b`, `${prefix}-c`],
+      [`${prefix}-d`],
+    ]);
+  });
+
+  it('a page that ends the list exactly has no next cursor', async () => {
+    const { window } = await scenario('2026-05-05', [
+      { suffix: 'a', dc: 1, ac: 2 },
+      { suffix: 'b', dc: 1, ac: 2 },
+    ]);
+    const res = await fleet({ ...window, limit: '2' }).expect(200);
+    expect(res.body.vehicles).toHaveLength(2);
+    expect(res.body.nextCursor).toBeNull();
+  });
+
+  it('an empty window is an empty list', async () => {
+    const res = await fleet({ from: '2020-01-01T00:00:00Z', to: '2020-01-02T00:00:00Z' }).expect(200);
+    expect(res.body).toMatchObject({ vehicles: [], nextCursor: null });
+  });
+
+  const forged = (fields: unknown) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+
+  it.each([
+    ['limit=0', { limit: '0' }, 'limit'],
+    ['limit above 1000', { limit: '1001' }, 'limit'],
+    ['a fractional limit', { limit: '1.5' }, 'limit'],
+    ['a threshold above 1', { threshold: '1.5' }, 'threshold'],
+    ['a negative threshold', { threshold: '-0.1' }, 'threshold'],
+    ['hours=0', { hours: '0' }, 'hours'],
+    ['from after to', { from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' }, 'from'],
+    ['a cursor that is not base64 JSON', { cursor: 'not-a-cursor' }, 'cursor'],
+    ['a cursor with a bad vehicle id', { cursor: forged(['2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'a b']) }, 'cursor'],
+    ['a cursor with an empty window', { cursor: forged(['2026-05-02T00:00:00Z', '2026-05-01T00:00:00Z', 0.5, 'V']) }, 'cursor'],
+    ['an unknown parameter', { page: '2' }, 'page'],
+  ])('answers 400 problem for %s', async (_label, query, path) => {
+    const res = await fleet(query).expect(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 400, type: '/problems/validation-error' });
+    expect(res.body.errors.map((e: { path: string }) => e.path)).toEqual([path]);
+  });
+});
