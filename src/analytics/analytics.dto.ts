@@ -4,10 +4,10 @@ import { ValidationError } from '../errors/problem';
 import { decimalFromQuery, validateRequest } from '../http/validate';
 import { FINITE, ID_PATTERN, IsDeviceId, IsZonedTimestamp } from '../ingestion/ingestion.dto';
 
-export const MAX_WINDOW_HOURS = 8_760;
+const MAX_WINDOW_HOURS = 8_760;
 const DEFAULT_WINDOW_HOURS = 24;
 const HOUR_MS = 3_600_000;
-export const MAX_PAGE_SIZE = 1_000;
+const MAX_PAGE_SIZE = 1_000;
 const DEFAULT_PAGE_SIZE = 100;
 
 class WindowQueryDto {
@@ -62,7 +62,8 @@ export interface FleetQuery {
   after?: FleetPosition;
 }
 
-const invalid = (path: string, message: string) => new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
+const invalid = (path: string, message: string) =>
+  new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
 
 /** `hours` back from now by default; `from` (and optionally `to`, else now) instead of `hours`. */
 function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
@@ -71,7 +72,8 @@ function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
   }
   if (to !== undefined && from === undefined) throw invalid('from', 'from is required when to is given');
   const end = to === undefined ? now : new Date(to);
-  const start = from === undefined ? new Date(end.getTime() - Math.round((hours ?? DEFAULT_WINDOW_HOURS) * HOUR_MS)) : new Date(from);
+  const span = Math.round((hours ?? DEFAULT_WINDOW_HOURS) * HOUR_MS);
+  const start = from === undefined ? new Date(end.getTime() - span) : new Date(from);
   if (start.getTime() >= end.getTime()) throw invalid('from', 'from must be before to (now when to is omitted)');
   if (end.getTime() - start.getTime() > MAX_WINDOW_HOURS * HOUR_MS) {
     throw invalid('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
@@ -116,6 +118,7 @@ function decodeCursor(cursor: string): { window: Window; after: FleetPosition } 
     typeof from === 'string' &&
     typeof to === 'string' &&
     window.from.getTime() < window.to.getTime() &&
+    window.to.getTime() - window.from.getTime() <= MAX_WINDOW_HOURS * HOUR_MS &&
     (ratio === null || (typeof ratio === 'number' && Number.isFinite(ratio))) &&
     typeof vehicleId === 'string' &&
     ID_PATTERN.test(vehicleId);

@@ -76,7 +76,12 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     const [item] = (await fleet(window).expect(200)).body.vehicles;
     const single = await request(t.app).get(`/v1/analytics/performance/${prefix}-a`).query(window).expect(200);
     expect(item).toEqual(single.body);
-    expect(item).toMatchObject({ totalKwhConsumedAc: 2, totalKwhDeliveredDc: 1.6, recordCount: 1, meterIds: [`${prefix}-M-a`] });
+    expect(item).toMatchObject({
+      totalKwhConsumedAc: 2,
+      totalKwhDeliveredDc: 1.6,
+      recordCount: 1,
+      meterIds: [`${prefix}-M-a`],
+    });
   });
 
   it('threshold overrides the configured alert level', async () => {
@@ -129,7 +134,8 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     expect(res.body).toMatchObject({ vehicles: [], nextCursor: null });
   });
 
-  const forged = (fields: unknown) => Buffer.from(JSON.stringify(fields)).toString('base64url');
+  const forged = (from: string, to: string, ratio: number, vehicleId: string) =>
+    Buffer.from(JSON.stringify([from, to, ratio, vehicleId])).toString('base64url');
 
   it.each([
     ['limit=0', { limit: '0' }, 'limit'],
@@ -140,8 +146,8 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     ['hours=0', { hours: '0' }, 'hours'],
     ['from after to', { from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' }, 'from'],
     ['a cursor that is not base64 JSON', { cursor: 'not-a-cursor' }, 'cursor'],
-    ['a cursor with a bad vehicle id', { cursor: forged(['2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'a b']) }, 'cursor'],
-    ['a cursor with an empty window', { cursor: forged(['2026-05-02T00:00:00Z', '2026-05-01T00:00:00Z', 0.5, 'V']) }, 'cursor'],
+    ['a cursor with a bad vehicle id', { cursor: forged('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'a b') }, 'cursor'],
+    ['a cursor with an empty window', { cursor: forged('2026-05-02T00:00:00Z', '2026-05-01T00:00:00Z', 0.5, 'V') }, 'cursor'],
     ['an unknown parameter', { page: '2' }, 'page'],
   ])('answers 400 problem for %s', async (_label, query, path) => {
     const res = await fleet(query).expect(400);

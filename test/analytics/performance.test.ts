@@ -103,7 +103,12 @@ describe('session attribution', () => {
     ]);
     await openSession(chargingSession({ vehicleId, meterId, startedAt: at(-120), endedAt: at(-60) }));
     const res = await performance(vehicleId, { from: at(-180), to: at(0) }).expect(200);
-    expect(res.body).toMatchObject({ totalKwhConsumedAc: 2, totalKwhDeliveredDc: 1.8, efficiencyRatio: 0.9, lowEfficiency: false });
+    expect(res.body).toMatchObject({
+      totalKwhConsumedAc: 2,
+      totalKwhDeliveredDc: 1.8,
+      efficiencyRatio: 0.9,
+      lowEfficiency: false,
+    });
   });
 
   it('clips a session to the window and adds up the meters of several sessions', async () => {
@@ -119,7 +124,12 @@ describe('session attribution', () => {
     await openSession(chargingSession({ vehicleId, meterId: early, startedAt: at(-300), endedAt: at(-100) }));
     await openSession(chargingSession({ vehicleId, meterId: late, startedAt: at(-50) }));
     const res = await performance(vehicleId, { from: at(-180), to: at(0) }).expect(200);
-    expect(res.body).toMatchObject({ totalKwhConsumedAc: 4, totalKwhDeliveredDc: 3, efficiencyRatio: 0.75, meterIds: [early, late] });
+    expect(res.body).toMatchObject({
+      totalKwhConsumedAc: 4,
+      totalKwhDeliveredDc: 3,
+      efficiencyRatio: 0.75,
+      meterIds: [early, late],
+    });
   });
 
   it('without sessions or meterId, AC is 0 and the ratio null, not low', async () => {

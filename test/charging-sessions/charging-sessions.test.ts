@@ -70,7 +70,9 @@ describe('POST /v1/charging-sessions', () => {
 describe('overlapping sessions of one vehicle', () => {
   it('refuses a session overlapping an ended one with 409 naming it', async () => {
     const vehicleId = uniqueId('VEH');
-    const first = await started(chargingSession({ vehicleId, startedAt: '2026-03-02T08:00:00Z', endedAt: '2026-03-02T10:00:00Z' }));
+    const first = await started(
+      chargingSession({ vehicleId, startedAt: '2026-03-02T08:00:00Z', endedAt: '2026-03-02T10:00:00Z' }),
+    );
     const res = await start(chargingSession({ vehicleId, startedAt: '2026-03-02T09:59:59Z' })).expect(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 409, type: '/problems/conflict', conflictingSessionIds: [first.id] });
@@ -87,7 +89,9 @@ describe('overlapping sessions of one vehicle', () => {
 
   it('accepts a session starting exactly when the previous one ended', async () => {
     const vehicleId = uniqueId('VEH');
-    await start(chargingSession({ vehicleId, startedAt: '2026-03-02T08:00:00Z', endedAt: '2026-03-02T10:00:00Z' })).expect(201);
+    await start(
+      chargingSession({ vehicleId, startedAt: '2026-03-02T08:00:00Z', endedAt: '2026-03-02T10:00:00Z' }),
+    ).expect(201);
     await start(chargingSession({ vehicleId, startedAt: '2026-03-02T10:00:00Z' })).expect(201);
   });
 
@@ -111,7 +115,9 @@ describe('overlapping sessions of one vehicle', () => {
 
   it('the database itself refuses an overlapping row written past the service', async () => {
     const vehicleId = uniqueId('VEH');
-    await start(chargingSession({ vehicleId, startedAt: '2026-03-04T08:00:00Z', endedAt: '2026-03-04T09:00:00Z' })).expect(201);
+    await start(
+      chargingSession({ vehicleId, startedAt: '2026-03-04T08:00:00Z', endedAt: '2026-03-04T09:00:00Z' }),
+    ).expect(201);
     await expect(
       t.db.dataSource.query(
         `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at) VALUES ($1, 'M', $2, NULL)`,
@@ -128,7 +134,11 @@ describe('PATCH /v1/charging-sessions/:id', () => {
       .patch(`/v1/charging-sessions/${session.id}`)
       .send({ endedAt: '2026-03-05T10:15:00+02:00' })
       .expect(200);
-    expect(res.body).toMatchObject({ id: session.id, startedAt: '2026-03-05T08:00:00.000Z', endedAt: '2026-03-05T08:15:00.000Z' });
+    expect(res.body).toMatchObject({
+      id: session.id,
+      startedAt: '2026-03-05T08:00:00.000Z',
+      endedAt: '2026-03-05T08:15:00.000Z',
+    });
   });
 
   it('refuses an end at or before the stored start with 400', async () => {
@@ -142,14 +152,20 @@ describe('PATCH /v1/charging-sessions/:id', () => {
 
   it('refuses an end that would run into the next session with 409 naming it', async () => {
     const vehicleId = uniqueId('VEH');
-    const first = await started(chargingSession({ vehicleId, startedAt: '2026-03-06T08:00:00Z', endedAt: '2026-03-06T09:00:00Z' }));
+    const first = await started(
+      chargingSession({ vehicleId, startedAt: '2026-03-06T08:00:00Z', endedAt: '2026-03-06T09:00:00Z' }),
+    );
     const next = await started(chargingSession({ vehicleId, startedAt: '2026-03-06T10:00:00Z' }));
     const res = await request(t.app)
       .patch(`/v1/charging-sessions/${first.id}`)
       .send({ endedAt: '2026-03-06T10:00:01Z' })
       .expect(409);
     expect(res.body.conflictingSessionIds).toEqual([next.id]);
-    await request(t.app).patch(`/v1/charging-sessions/${first.id}`).send({ endedAt: '2026-03-06T10:00:00Z' }).expect(200);
+    // Ending exactly when the next one starts is fine.
+    await request(t.app)
+      .patch(`/v1/charging-sessions/${first.id}`)
+      .send({ endedAt: '2026-03-06T10:00:00Z' })
+      .expect(200);
   });
 
   it('answers 404 for a session that does not exist', async () => {
@@ -161,7 +177,10 @@ describe('PATCH /v1/charging-sessions/:id', () => {
   });
 
   it('answers 400 for an id that is not a UUID', async () => {
-    const res = await request(t.app).patch('/v1/charging-sessions/42').send({ endedAt: '2026-03-05T10:00:00Z' }).expect(400);
+    const res = await request(t.app)
+      .patch('/v1/charging-sessions/42')
+      .send({ endedAt: '2026-03-05T10:00:00Z' })
+      .expect(400);
     expect(res.body.errors[0].path).toBe('id');
   });
 
@@ -190,7 +209,8 @@ describe('GET /v1/charging-sessions', () => {
     await start(chargingSession({ startedAt: '2026-04-02T08:00:00Z' })).expect(201);
   });
 
-  const list = (query: Record<string, string>) => request(t.app).get('/v1/charging-sessions').query({ vehicleId, ...query });
+  const list = (query: Record<string, string>) =>
+    request(t.app).get('/v1/charging-sessions').query({ vehicleId, ...query });
 
   it('lists all sessions of the vehicle, oldest first', async () => {
     const res = await list({}).expect(200);
