@@ -89,9 +89,14 @@ async function main(teardown: Teardown): Promise<number> {
 }
 
 const teardown = new Teardown();
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => void teardown.run().finally(() => process.exit(130)));
-}
+const abort = (code: number) => void teardown.run().finally(() => process.exit(code));
+process.once('SIGINT', () => abort(130));
+process.once('SIGTERM', () => abort(143));
+// A connection lost under a checked-out pg client surfaces as an 'error' event with no listener.
+process.on('uncaughtException', (error) => {
+  console.error('bench failed:', error);
+  abort(2);
+});
 main(teardown)
   .catch((error: unknown) => {
     console.error('bench failed:', error);

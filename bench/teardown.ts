@@ -5,12 +5,19 @@
  */
 export class Teardown {
   private readonly steps: Array<{ name: string; run: () => Promise<unknown> }> = [];
+  private running: Promise<void> | undefined;
 
   readonly defer = (name: string, run: () => Promise<unknown>): void => {
     this.steps.push({ name, run });
   };
 
-  async run(): Promise<void> {
+  /** The same unwinding for every caller: the end of the run, a signal, a crash. */
+  run(): Promise<void> {
+    this.running ??= this.unwind();
+    return this.running;
+  }
+
+  private async unwind(): Promise<void> {
     for (let step = this.steps.pop(); step; step = this.steps.pop()) {
       try {
         await step.run();
