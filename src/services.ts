@@ -3,12 +3,16 @@ import type { AppConfig } from './config/config';
 import { createMetrics, observePool, type Metrics } from './observability/metrics';
 import { AnalyticsRepository } from './analytics/analytics.repository';
 import { AnalyticsService } from './analytics/analytics.service';
+import { AuthRepository } from './auth/auth.repository';
+import { AuthService } from './auth/auth.service';
 import { ChargingSessionRepository } from './charging-sessions/charging-session.repository';
 import { ChargingSessionService } from './charging-sessions/charging-session.service';
 import { IngestionRepository } from './ingestion/ingestion.repository';
 import { IngestionService } from './ingestion/ingestion.service';
 import { LiveRepository } from './live/live.repository';
 import { LiveService } from './live/live.service';
+import { PartitionRepository } from './partitions/partition.repository';
+import { PartitionService } from './partitions/partition.service';
 
 /** The wiring of repositories into services, shared by the server and the tests. */
 export function buildServices(dataSource: DataSource, config: AppConfig, metrics: Metrics = createMetrics()) {
@@ -19,11 +23,19 @@ export function buildServices(dataSource: DataSource, config: AppConfig, metrics
     ingestion: new IngestionService(new IngestionRepository(dataSource), {
       groupCommitMs: config.ingestion.groupCommitMs,
       groupCommitMax: config.ingestion.groupCommitMax,
+      // Half the pool, so batches and reads still find connections under a flood of single readings.
+      groupCommitConcurrency: Math.max(1, Math.floor(config.db.poolMax / 2)),
       metrics,
     }),
     live: new LiveService(new LiveRepository(dataSource)),
+    partitions: new PartitionService(new PartitionRepository(dataSource), config.partitions),
     chargingSessions: new ChargingSessionService(new ChargingSessionRepository(dataSource)),
     analytics: new AnalyticsService(new AnalyticsRepository(dataSource), config.analytics),
+    auth: new AuthService(new AuthRepository(dataSource), {
+      nodeEnv: config.nodeEnv,
+      disabled: config.auth.disabled,
+      keyCacheMs: config.auth.keyCacheMs,
+    }),
   };
 }
 

@@ -1,8 +1,13 @@
 export interface GroupCommitOptions {
   /** How long the first waiting item may wait for company. */
   maxWaitMs: number;
-  /** A group this large is written at once. */
+  /** A group this large is written at once; no group is larger. */
   maxItems: number;
+  /**
+   * Groups being written at the same time. While that many are in flight, new items keep gathering
+   * and go out as soon as one finishes, so groups grow with load instead of queueing for connections.
+   */
+  maxConcurrent: number;
   onFlush?: (size: number) => void;
 }
 
@@ -36,22 +41,27 @@ export class GroupCommitter<T, R> {
     });
   }
 
-  /** Writes whatever is waiting now, without waiting for the timer. */
-  flush(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const group = this.waiting;
-    this.waiting = [];
-    if (group.length === 0) return;
-    this.options.onFlush?.(group.length);
-    const done = this.writeGroup(group).finally(() => this.inFlight.delete(done));
-    this.inFlight.add(done);
+  /** Resolves once every item submitted so far has been answered, whatever the concurrency limit. */
+  async drain(): Promise<void> {
+    while (this.waiting.length > 0 || this.inFlight.size > 0) {
+      this.flush(true);
+      await Promise.race(this.inFlight);
+    }
   }
 
-  /** Flushes and resolves once every submitted item has been answered. */
-  async drain(): Promise<void> {
-    this.flush();
-    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
+  private flush(force = false): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.waiting.length === 0) return;
+    // The group in flight will pick these up when it finishes.
+    if (!force && this.inFlight.size >= this.options.maxConcurrent) return;
+    const group = this.waiting.splice(0, this.options.maxItems);
+    this.options.onFlush?.(group.length);
+    const done: Promise<void> = this.writeGroup(group).finally(() => {
+      this.inFlight.delete(done);
+      this.flush();
+    });
+    this.inFlight.add(done);
   }
 
   private async writeGroup(group: Array<Waiting<T, R>>): Promise<void> {

@@ -11,6 +11,7 @@ export interface BatchSummary {
 export interface IngestionOptions {
   groupCommitMs: number;
   groupCommitMax: number;
+  groupCommitConcurrency: number;
   metrics: Pick<Metrics, 'readings' | 'groupCommitSize'>;
 }
 
@@ -28,6 +29,7 @@ export class IngestionService {
         ? new GroupCommitter((readings) => this.ingest(readings), {
             maxWaitMs: options.groupCommitMs,
             maxItems: options.groupCommitMax,
+            maxConcurrent: options.groupCommitConcurrency,
             onFlush: (size) => options.metrics.groupCommitSize.observe(size),
           })
         : undefined;
