@@ -1,0 +1,203 @@
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Delivery, type DisorderSpec, type Outgoing } from './delivery';
+import {
+  FleetModel,
+  INTERVAL_MS,
+  type FleetSpec,
+  type SessionEvent,
+  type VehicleProfile,
+  type WireReading,
+} from './fleet-model';
+import { seededRandom } from './random';
+import type { Failure, SimulatorClient } from './simulator.client';
+
+/** Simulated minutes per real minute, readings per real second, or no waiting at all. */
+export type Pace = { kind: 'speed'; factor: number } | { kind: 'rate'; perSecond: number } | { kind: 'unpaced' };
+
+/** `mixed`: meters go through a depot gateway in batches, vehicles post one reading at a time. */
+export type SendMode = 'batch' | 'single' | 'mixed';
+
+export interface SimulationOptions {
+  fleet: FleetSpec;
+  disorder: DisorderSpec;
+  seed: number;
+  pace: Pace;
+  mode: SendMode;
+  batchSize: number;
+  concurrency: number;
+}
+
+export interface Progress {
+  minutesDone: number;
+  minutesTotal: number;
+  sent: number;
+  stored: number;
+  sessionsOpened: number;
+}
+
+export interface SimulationResult {
+  from: Date;
+  to: Date;
+  vehicles: VehicleProfile[];
+  /** Vehicles with at least one session the service accepted: the only ones analytics can judge. */
+  charged: Set<string>;
+  readings: Record<'generated' | 'sent' | 'late' | 'retries' | 'stored' | 'duplicates' | 'rejected' | 'failed', number>;
+  sessions: Record<'opened' | 'closed' | 'failed', number>;
+  requests: number;
+  transientRetries: number;
+  failures: Map<string, Failure>;
+  /** Why the run ended before simulated time ran out, if it did. */
+  stoppedEarly?: string;
+  realMs: number;
+}
+
+// The delivery draws from a stream of its own, so that --late or --retries never change the fleet itself.
+const DELIVERY_STREAM = 0x9e3779b9;
+
+/** Bounded concurrency: submit() waits for a free slot, so a fast producer cannot pile up requests. */
+class Slots {
+  private readonly running = new Set<Promise<void>>();
+
+  constructor(private readonly size: number) {}
+
+  async submit(task: () => Promise<void>): Promise<void> {
+    while (this.running.size >= this.size) await Promise.race(this.running);
+    const running: Promise<void> = task().finally(() => this.running.delete(running));
+    this.running.add(running);
+  }
+
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running);
+  }
+}
+
+/** Plays the fleet against the service until simulated time runs out, then waits for every answer. */
+export async function runSimulation(
+  client: SimulatorClient,
+  options: SimulationOptions,
+  onProgress: (progress: Progress) => void = () => {},
+): Promise<SimulationResult> {
+  const model = new FleetModel(options.fleet, seededRandom(options.seed));
+  const delivery = new Delivery(options.disorder, seededRandom(options.seed ^ DELIVERY_STREAM));
+  const slots = new Slots(options.concurrency);
+  const readings = { generated: 0, sent: 0, late: 0, retries: 0, stored: 0, duplicates: 0, rejected: 0, failed: 0 };
+  const sessions = { opened: 0, closed: 0, failed: 0 };
+  const charged = new Set<string>();
+  const sessionIds = new Map<string, Promise<string | undefined>>();
+  const started = performance.now();
+  let buffer: WireReading[] = [];
+
+  const sendBatch = (batch: WireReading[]) =>
+    slots.submit(async () => {
+      const answer = await client.postBatch(batch);
+      if (answer.ok) {
+        readings.stored += answer.body.stored;
+        readings.duplicates += answer.body.duplicates;
+        readings.rejected += answer.body.rejected;
+      } else {
+        readings[answer.status === '400' ? 'rejected' : 'failed'] += batch.length;
+      }
+    });
+
+  const sendOne = (reading: WireReading) =>
+    slots.submit(async () => {
+      const answer = await client.postReading(reading);
+      if (answer.ok) readings[answer.body.duplicate ? 'duplicates' : 'stored'] += 1;
+      else readings[answer.status === '400' ? 'rejected' : 'failed'] += 1;
+    });
+
+  const flush = async (all: boolean) => {
+    while (buffer.length >= options.batchSize || (all && buffer.length > 0)) {
+      await sendBatch(buffer.slice(0, options.batchSize));
+      buffer = buffer.slice(options.batchSize);
+    }
+  };
+
+  const send = async (outgoing: Outgoing[]) => {
+    for (const { reading, kind } of outgoing) {
+      readings.sent += 1;
+      if (kind === 'late') readings.late += 1;
+      if (kind === 'retry') readings.retries += 1;
+      const single = options.mode === 'single' || (options.mode === 'mixed' && 'vehicleId' in reading);
+      if (single) await sendOne(reading);
+      else buffer.push(reading);
+    }
+    await flush(false);
+  };
+
+  // A session's end can only be sent once its start has answered with an id.
+  const handle = async (event: SessionEvent) => {
+    if (event.kind === 'plug') {
+      let settle: (id: string | undefined) => void = () => {};
+      sessionIds.set(event.vehicleId, new Promise((resolve) => (settle = resolve)));
+      await slots.submit(async () => {
+        const answer = await client.openSession(event.vehicleId, event.meterId, event.at);
+        if (answer.ok) {
+          sessions.opened += 1;
+          charged.add(event.vehicleId);
+        } else {
+          sessions.failed += 1;
+        }
+        settle(answer.ok ? answer.body.id : undefined);
+      });
+      return;
+    }
+    const opening = sessionIds.get(event.vehicleId);
+    sessionIds.delete(event.vehicleId);
+    await slots.submit(async () => {
+      const id = await opening;
+      if (id === undefined) return;
+      const answer = await client.closeSession(id, event.at);
+      sessions[answer.ok ? 'closed' : 'failed'] += 1;
+    });
+  };
+
+  const pacingDelay = (index: number): number => {
+    const elapsed = performance.now() - started;
+    const { pace } = options;
+    if (pace.kind === 'speed') return (index * INTERVAL_MS) / pace.factor - elapsed;
+    if (pace.kind === 'rate') return (readings.generated / pace.perSecond) * 1_000 - elapsed;
+    return 0;
+  };
+
+  for (let index = 0; !model.done && client.refused === undefined; index++) {
+    // However fast the pace, a reading is never sent before its time: the service refuses the future.
+    const wait = Math.max(pacingDelay(index), model.timeOf(index).getTime() - Date.now());
+    if (wait > 0) {
+      await flush(true);
+      await sleep(wait);
+    }
+    const tick = model.tick();
+    readings.generated += tick.readings.length;
+    for (const event of tick.events) await handle(event);
+    await send(delivery.schedule(tick.index, tick.readings));
+    onProgress({
+      minutesDone: index + 1,
+      minutesTotal: options.fleet.minutes,
+      sent: readings.sent,
+      stored: readings.stored,
+      sessionsOpened: sessions.opened,
+    });
+  }
+  if (client.refused === undefined) {
+    await send(delivery.drain());
+    await flush(true);
+    for (const event of model.finish()) await handle(event);
+  }
+  await slots.idle();
+
+  return {
+    from: options.fleet.start,
+    to: model.end,
+    vehicles: model.vehicles,
+    charged,
+    readings,
+    sessions,
+    requests: client.requests,
+    transientRetries: client.transientRetries,
+    failures: client.failures,
+    stoppedEarly: client.refused && `the service refused the simulator: ${client.refused}`,
+    realMs: performance.now() - started,
+  };
+}
