@@ -90,7 +90,16 @@ export interface RunningService {
 export async function startService(target: ConnectionTarget, defer: Defer): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/src/server.js'], {
-    env: { ...process.env, ...databaseEnv(target), PORT: String(port), LOG_LEVEL: 'warn', NODE_ENV: 'development' },
+    env: {
+      ...process.env,
+      ...databaseEnv(target),
+      PORT: String(port),
+      LOG_LEVEL: 'warn',
+      NODE_ENV: 'development',
+      // One load generator on one address would spend the per-IP rate-limit budget within seconds;
+      // the benchmark measures ingestion, not the limiter.
+      RATE_LIMIT_MAX: '0',
+    },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));

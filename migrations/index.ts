@@ -1,6 +1,7 @@
 import { CreateTelemetryTables1764320000000 } from './1764320000000-CreateTelemetryTables';
 import { CreateChargingSessions1764330000000 } from './1764330000000-CreateChargingSessions';
 import { CoverAnalyticsReads1764340000000 } from './1764340000000-CoverAnalyticsReads';
+import { CreateApiKeys1764355000000 } from './1764355000000-CreateApiKeys';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -10,4 +11,5 @@ export const migrations = [
   CreateTelemetryTables1764320000000,
   CreateChargingSessions1764330000000,
   CoverAnalyticsReads1764340000000,
+  CreateApiKeys1764355000000,
 ];

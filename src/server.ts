@@ -5,6 +5,7 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
+import { openRedis } from './rate-limit/rate-limit.redis';
 import { buildServices } from './services';
 
 async function main(): Promise<void> {
@@ -13,7 +14,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
   const services = buildServices(database.dataSource, config);
-  const app = createApp({ config, logger, services });
+  const auth = await services.auth.bootCheck();
+  if (!auth.start) throw new ConfigError([auth.reason]);
+  if (auth.warning) logger.warn(auth.warning);
+  const redis = await openRedis(config.rateLimit, logger);
+  const app = createApp({ config, logger, services, redis });
 
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.port, () => resolve(listening));
@@ -42,6 +47,7 @@ async function main(): Promise<void> {
     await closed;
     await services.ingestion.drain();
     await database.close();
+    await redis?.close();
     clearTimeout(deadline);
     logger.info('stopped');
     process.exit(0);

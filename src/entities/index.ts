@@ -1,7 +1,8 @@
+import { ApiKey } from './api-key.entity';
 import { ChargingSession } from './charging-session.entity';
 import { MeterHistory, MeterLive } from './meter.entity';
 import { VehicleHistory, VehicleLive } from './vehicle.entity';
 
-export { ChargingSession, MeterHistory, MeterLive, VehicleHistory, VehicleLive };
+export { ApiKey, ChargingSession, MeterHistory, MeterLive, VehicleHistory, VehicleLive };
 
-export const entities = [ChargingSession, MeterHistory, MeterLive, VehicleHistory, VehicleLive];
+export const entities = [ApiKey, ChargingSession, MeterHistory, MeterLive, VehicleHistory, VehicleLive];

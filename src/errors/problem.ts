@@ -61,3 +61,23 @@ export class ServiceUnavailableError extends ProblemError {
     super(503, 'service-unavailable', 'Service unavailable', detail, {}, { 'Retry-After': String(retryAfterSeconds) });
   }
 }
+
+/** RFC 6750: a 401 names the scheme and realm, and says when the presented token was the problem. */
+export class UnauthorizedError extends ProblemError {
+  constructor(detail: string, invalidToken: boolean) {
+    const challenge = `Bearer realm="fleet-platform"${invalidToken ? ', error="invalid_token"' : ''}`;
+    super(401, 'unauthorized', 'Unauthorized', detail, {}, { 'WWW-Authenticate': challenge });
+  }
+}
+
+export class ForbiddenError extends ProblemError {
+  constructor(detail: string) {
+    super(403, 'forbidden', 'Forbidden', detail);
+  }
+}
+
+export class TooManyRequestsError extends ProblemError {
+  constructor(detail: string, retryAfterSeconds: number) {
+    super(429, 'rate-limited', 'Too many requests', detail, {}, { 'Retry-After': String(retryAfterSeconds) });
+  }
+}

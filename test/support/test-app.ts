@@ -2,6 +2,7 @@ import type { Express } from 'express';
 import pino from 'pino';
 import { createApp } from '../../src/app';
 import type { AppConfig } from '../../src/config/config';
+import { openRedis } from '../../src/rate-limit/rate-limit.redis';
 import { buildServices, type Services } from '../../src/services';
 import { createIsolatedDatabase, testConfig, type IsolatedDatabase } from './test-database';
 
@@ -18,6 +19,12 @@ export async function createTestApp(overrides: Partial<Record<string, string>> =
   const config = testConfig(overrides);
   const db = await createIsolatedDatabase(config);
   const services = buildServices(db.dataSource, config);
-  const app = createApp({ config, logger: pino({ level: 'silent' }), services });
-  return { app, config, services, db, close: () => db.drop() };
+  const logger = pino({ level: 'silent' });
+  const redis = await openRedis(config.rateLimit, logger);
+  const app = createApp({ config, logger, services, redis });
+  const close = async () => {
+    await redis?.close();
+    await db.drop();
+  };
+  return { app, config, services, db, close };
 }

@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import dotenv from 'dotenv';
+import { parseArgs } from 'node:util';
+import pino from 'pino';
+import { ConfigError, loadConfig } from '../config/config';
+import { openDatabase } from '../db/database';
+import { ProblemError, ValidationError } from '../errors/problem';
+import { validateRequest } from '../http/validate';
+import { CreateApiKeyDto } from './auth.dto';
+import { buildServices } from '../services';
+import type { ApiKeyView, AuthService } from './auth.service';
+
+const USAGE = `usage: npm run keys -- <command> [--json]
+  create --role ingest|read|admin --name <name>   create a key; the key is printed once, on stdout
+  list                                            every key, revoked ones included
+  revoke <id>                                     revoke a key; processes holding it notice within AUTH_KEY_CACHE_MS`;
+
+export class UsageError extends Error {}
+
+export interface CommandOutput {
+  /** For stdout: what a script would capture. */
+  stdout: string;
+  /** For stderr: what a person should read. */
+  stderr?: string;
+}
+
+function table(keys: ApiKeyView[]): string {
+  const rows = [
+    ['ID', 'ROLE', 'NAME', 'CREATED', 'REVOKED'],
+    ...keys.map((key) => [key.id, key.role, key.name, key.createdAt, key.revokedAt ?? '-']),
+  ];
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+}
+
+/** One CLI invocation against a service, without touching the process: the tests call it directly. */
+export async function runKeysCommand(auth: AuthService, argv: string[]): Promise<CommandOutput> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+  switch (command) {
+    case 'create': {
+      if (rest.length > 0) throw new UsageError(`create takes no positional arguments, got ${rest.join(' ')}`);
+      const { name, role } = validateRequest(CreateApiKeyDto, { name: values.name, role: values.role }, 'Cannot create the key.');
+      const created = await auth.create(name, role);
+      if (values.json) return { stdout: json(created) };
+      return {
+        stdout: created.key,
+        stderr: `Created ${created.role} key "${created.name}" (id ${created.id}). Store it now: it is not kept and cannot be shown again.`,
+      };
+    }
+    case 'list': {
+      const keys = await auth.list();
+      return { stdout: values.json ? json(keys) : table(keys) };
+    }
+    case 'revoke': {
+      if (rest.length !== 1) throw new UsageError('revoke takes exactly one key id');
+      const revoked = await auth.revoke(rest[0]);
+      return { stdout: values.json ? json(revoked) : `Revoked ${revoked.role} key "${revoked.name}" (id ${revoked.id}) at ${revoked.revokedAt}.` };
+    }
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+  }
+}
+
+function explain(error: unknown): string {
+  if (error instanceof ValidationError) {
+    const errors = (error.extensions.errors as Array<{ path: string; message: string }>) ?? [];
+    return [error.message, ...errors.map(({ message }) => `  - ${message}`)].join('\n');
+  }
+  return error instanceof ProblemError || error instanceof ConfigError ? error.message : String(error);
+}
+
+/**
+ * Same configuration and database code path as the server, so it reaches whatever the service uses:
+ * with no database configured it shares an embedded server that `npm start` already runs, or starts
+ * one itself for the duration of the command.
+ */
+async function main(): Promise<number> {
+  dotenv.config({ quiet: true });
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return argv.length === 0 ? 2 : 0;
+  }
+  const config = loadConfig();
+  // Logs go to stderr, so stdout carries only the answer.
+  const logger = pino({ level: 'warn', base: { service: 'fleet-platform-keys' } }, pino.destination(2));
+  const database = await openDatabase(config, logger);
+  try {
+    const { stdout, stderr } = await runKeysCommand(buildServices(database.dataSource, config).auth, argv);
+    if (stderr) console.error(stderr);
+    console.log(stdout);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(explain(error));
+      if (error instanceof UsageError) console.error(USAGE);
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}
