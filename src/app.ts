@@ -13,6 +13,7 @@ import { ingestionRouter } from './ingestion/ingestion.router';
 import { liveRouter } from './live/live.router';
 import { requestLogger, requestTimer } from './observability/http-observability';
 import { metricsRouter } from './observability/metrics.router';
+import { openApiRouter } from './openapi/openapi.router';
 import { rateLimiter } from './rate-limit/rate-limit.middleware';
 import type { RedisConnection } from './rate-limit/rate-limit.redis';
 import type { Services } from './services';
@@ -45,6 +46,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   app.use(express.json({ limit: config.ingestion.bodyLimit, strict: true, type: JSON_TYPES }));
 
   app.use(healthRouter(services.dataSource));
+  app.use(openApiRouter());
   app.use(metricsRouter(services.metrics));
   app.use(
     '/v1/ingestion',

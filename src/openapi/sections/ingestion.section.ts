@@ -1,0 +1,135 @@
+import { bodyFailures, databaseFailures, guarded, jsonBody, jsonResponse, measurement, ref } from '../openapi.common';
+import { problemResponse } from '../openapi.problems';
+import type * as OpenApi from '../openapi.types';
+
+const count = (description: string): OpenApi.Schema => ({ type: 'integer', minimum: 0, description });
+
+const readingTimestamp: OpenApi.Schema = {
+  ...ref('ZonedTimestamp'),
+  description: 'At most `MAX_CLOCK_SKEW_SECONDS` (300 s by default) ahead of the server clock.',
+};
+
+const schemas: Record<string, OpenApi.Schema> = {
+  MeterReading: {
+    type: 'object',
+    description: 'AC energy a smart meter drew from the grid. Measurements are JSON numbers; unknown fields are refused.',
+    required: ['meterId', 'kwhConsumedAc', 'voltage', 'timestamp'],
+    additionalProperties: false,
+    properties: {
+      meterId: ref('DeviceId'),
+      kwhConsumedAc: measurement(0, undefined, 150.5),
+      voltage: measurement(0, 2_000, 240),
+      timestamp: readingTimestamp,
+    },
+  },
+  VehicleReading: {
+    type: 'object',
+    description: 'DC energy that reached a vehicle battery. Measurements are JSON numbers; unknown fields are refused.',
+    required: ['vehicleId', 'soc', 'kwhDeliveredDc', 'batteryTemp', 'timestamp'],
+    additionalProperties: false,
+    properties: {
+      vehicleId: ref('DeviceId'),
+      soc: { ...measurement(0, 100, 85.5), description: 'State of charge, %.' },
+      kwhDeliveredDc: measurement(0, undefined, 45.2),
+      batteryTemp: { ...measurement(-100, 200, 28.5), description: '°C.' },
+      timestamp: readingTimestamp,
+    },
+  },
+  Reading: {
+    description: 'Either reading; the id key (`meterId` or `vehicleId`, never both) decides which.',
+    oneOf: [ref('MeterReading'), ref('VehicleReading')],
+  },
+  IngestionResult: {
+    type: 'object',
+    required: ['type', 'id', 'timestamp', 'duplicate'],
+    additionalProperties: false,
+    properties: {
+      type: { type: 'string', enum: ['meter', 'vehicle'] },
+      id: ref('DeviceId'),
+      timestamp: ref('Instant'),
+      duplicate: { type: 'boolean', description: 'true when this device already had a reading at this timestamp.' },
+    },
+  },
+  BatchItemErrors: {
+    type: 'object',
+    required: ['index', 'errors'],
+    additionalProperties: false,
+    properties: {
+      index: { type: 'integer', minimum: 0, description: 'Position of the rejected item in the request array.' },
+      errors: { type: 'array', minItems: 1, items: ref('FieldError') },
+    },
+  },
+  BatchResult: {
+    type: 'object',
+    required: ['received', 'stored', 'duplicates', 'rejected', 'errors'],
+    additionalProperties: false,
+    properties: {
+      received: { type: 'integer', minimum: 1, description: 'Items in the request.' },
+      stored: count('Readings newly stored.'),
+      duplicates: count('Valid readings already stored, including repeats inside this batch.'),
+      rejected: count('Invalid items; none of them was stored.'),
+      errors: { type: 'array', items: ref('BatchItemErrors'), description: 'One entry per rejected item.' },
+    },
+  },
+};
+
+function singleReading(summary: string, reading: string, description: string): OpenApi.Operation {
+  return guarded('ingest', {
+    tags: ['ingestion'],
+    summary,
+    description:
+      `${description} History and live status are written in one transaction, acknowledged after commit. ` +
+      'A retry of a stored reading (same device and timestamp) changes nothing and is answered 200 with ' +
+      '`duplicate: true`; a reading older than the live status lands in history only.',
+    requestBody: jsonBody('One reading.', ref(reading)),
+    responses: {
+      201: jsonResponse('Stored (`duplicate: false`).', ref('IngestionResult')),
+      200: jsonResponse('Already stored (`duplicate: true`); nothing changed.', ref('IngestionResult')),
+      ...bodyFailures,
+      ...databaseFailures,
+    },
+  });
+}
+
+export const ingestionSection: OpenApi.Section = {
+  tag: { name: 'ingestion', description: 'Readings from meters and vehicles; idempotent per device and timestamp.' },
+  schemas,
+  paths: {
+    '/v1/ingestion/meter': {
+      post: singleReading('Ingest a meter reading', 'MeterReading', 'Stores one smart-meter (AC) reading.'),
+    },
+    '/v1/ingestion/vehicle': {
+      post: singleReading('Ingest a vehicle reading', 'VehicleReading', 'Stores one vehicle (DC) reading.'),
+    },
+    '/v1/ingestion/telemetry': {
+      post: singleReading(
+        'Ingest a reading of either type',
+        'Reading',
+        'Stores one reading of either type; `meterId` or `vehicleId` (exactly one) decides which.',
+      ),
+    },
+    '/v1/ingestion/batch': {
+      post: guarded('ingest', {
+        tags: ['ingestion'],
+        summary: 'Ingest a batch of readings',
+        description:
+          'Stores 1 to `BATCH_MAX_ITEMS` (5,000 by default) readings of either type in one transaction. ' +
+          'Invalid items are reported by index and skipped; the valid ones are stored. Repeats (already ' +
+          'stored, or twice in this batch) count as duplicates. A batch is one request for the rate limit.',
+        requestBody: jsonBody('A non-empty JSON array of readings.', { type: 'array', minItems: 1, items: ref('Reading') }),
+        responses: {
+          201: jsonResponse('Every item valid, and stored or duplicate (`rejected: 0`, `errors: []`).', ref('BatchResult')),
+          207: jsonResponse('Some items invalid: the valid ones are stored, `errors` lists the others.', ref('BatchResult')),
+          ...bodyFailures,
+          400: problemResponse(
+            'No item is valid, the body is not a non-empty array or holds more than `BATCH_MAX_ITEMS`, or it is not JSON; nothing was stored.',
+            'validation-error',
+            'malformed-json',
+            'request-aborted',
+          ),
+          ...databaseFailures,
+        },
+      }),
+    },
+  },
+};

@@ -1,0 +1,72 @@
+import { databaseFailures, jsonResponse, optionallyGuarded, unexpectedFailure } from '../openapi.common';
+import type * as OpenApi from '../openapi.types';
+
+const status = (value: string): OpenApi.Schema => ({
+  type: 'object',
+  required: ['status'],
+  additionalProperties: false,
+  properties: { status: { const: value } },
+});
+
+const open = { tags: ['operations'], security: [] };
+
+export const operationsSection: OpenApi.Section = {
+  tag: { name: 'operations', description: 'Health, readiness, metrics and this documentation; no rate limit.' },
+  paths: {
+    '/healthz': {
+      get: {
+        ...open,
+        summary: 'Liveness',
+        description: 'Answers 200 while the process runs; touches nothing else.',
+        responses: { 200: jsonResponse('The process is up.', status('ok')), ...unexpectedFailure },
+      },
+    },
+    '/readyz': {
+      get: {
+        ...open,
+        summary: 'Readiness',
+        description: 'Answers 200 when the database answers within 2 s.',
+        responses: { 200: jsonResponse('Ready to serve.', status('ready')), ...databaseFailures },
+      },
+    },
+    '/metrics': {
+      get: optionallyGuarded({
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        description:
+          'Prometheus text exposition: HTTP request durations by route and status, readings by type and ' +
+          'outcome, group-commit sizes, database pool usage and process metrics. Open by default; with ' +
+          '`METRICS_AUTH=true` it needs a key with role `read` (or `admin`).',
+        responses: {
+          200: { description: 'The current metrics.', content: { 'text/plain': { schema: { type: 'string' } } } },
+          ...unexpectedFailure,
+        },
+      }),
+    },
+    '/openapi.json': {
+      get: {
+        ...open,
+        summary: 'This document',
+        responses: {
+          200: jsonResponse('The OpenAPI 3.1 document.', { type: 'object', required: ['openapi', 'info', 'paths'] }),
+          ...unexpectedFailure,
+        },
+      },
+    },
+    '/docs': {
+      get: {
+        ...open,
+        summary: 'Interactive documentation',
+        description: 'Swagger UI over this document. `/docs` redirects to `/docs/`, which serves the page.',
+        responses: {
+          200: { description: 'The Swagger UI page.', content: { 'text/html': { schema: { type: 'string' } } } },
+          301: {
+            description: 'To `/docs/`, so that the page finds its scripts and styles.',
+            headers: { Location: { schema: { type: 'string', const: '/docs/' } } },
+          },
+          ...unexpectedFailure,
+        },
+      },
+    },
+  },
+};
