@@ -23,10 +23,14 @@ interface FiguresRow {
   meterIds: string[];
 }
 
+/** A reading's energy in whole micro-kWh (kWh to 6 decimals). */
+const micro = (column: string) => `(${column} * 1000000)::bigint`;
+
 /*
- * Every statement takes the window as $1 (from) and $2 (to), both included. Sums run in numeric over
- * the float8 readings (which convert at their 15 significant digits), so 0.1 + 0.2 totals 0.3 and the
- * ratio rounds the way a person checking it by hand would.
+ * Every statement takes the window as $1 (from) and $2 (to), both included. Energy is summed in
+ * integer micro-kWh: exact whatever the number of readings and their order (a float8 sum is neither),
+ * and several times cheaper than converting each float8 to numeric. So 1.1 + 2.2 totals 3.6, and the
+ * ratio of the exact totals rounds the way a person checking it by hand would.
  *
  * `attribution` lists, per vehicle, the meters whose readings count as its AC energy and from when
  * until when (until excluded); the window clips them again. Each sum is a range scan of the (device,
@@ -36,10 +40,10 @@ function figures(sources: string): string {
   return `
     WITH ${sources},
     ac AS (
-      SELECT a.vehicle_id, sum(m.kwh) AS kwh, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids
+      SELECT a.vehicle_id, sum(m.micro) AS micro, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids
       FROM attribution a
       CROSS JOIN LATERAL (
-        SELECT sum(h.kwh_consumed_ac::numeric) AS kwh
+        SELECT sum(${micro('h.kwh_consumed_ac')}) AS micro
         FROM meter_history h
         WHERE h.meter_id = a.meter_id AND h.ts >= a.from_ts AND h.ts < a.until_ts AND h.ts <= $2
       ) m
@@ -49,14 +53,14 @@ function figures(sources: string): string {
       SELECT v.vehicle_id, d.*
       FROM vehicles v
       CROSS JOIN LATERAL (
-        SELECT count(*)::int AS record_count, coalesce(sum(h.kwh_delivered_dc::numeric), 0) AS kwh,
-               round(avg(h.battery_temp::numeric), 3) AS temp
+        SELECT count(*)::int AS record_count, coalesce(sum(${micro('h.kwh_delivered_dc')}), 0) AS micro,
+               round(avg(h.battery_temp)::numeric, 3) AS temp
         FROM vehicle_history h
         WHERE h.vehicle_id = v.vehicle_id AND h.ts >= $1 AND h.ts <= $2
       ) d
     )
-    SELECT dc.vehicle_id AS "vehicleId", coalesce(ac.kwh, 0) AS ac, dc.kwh AS dc,
-           round(dc.kwh / nullif(ac.kwh, 0), 3) AS ratio, dc.temp, dc.record_count AS "recordCount",
+    SELECT dc.vehicle_id AS "vehicleId", coalesce(ac.micro, 0) / 1000000.0 AS ac, dc.micro / 1000000.0 AS dc,
+           round(dc.micro / nullif(ac.micro, 0), 3) AS ratio, dc.temp, dc.record_count AS "recordCount",
            coalesce(ac.meter_ids, '{}') AS "meterIds"
     FROM dc LEFT JOIN ac USING (vehicle_id)`;
 }

@@ -59,9 +59,16 @@ describe('loadConfig', () => {
     ['BATCH_MAX_ITEMS', { BATCH_MAX_ITEMS: '0' }],
     ['BODY_LIMIT', { BODY_LIMIT: 'a lot' }],
     ['DB_NAME', { DB_NAME: 'fleet; drop' }],
+    ['EFFICIENCY_ALERT_THRESHOLD', { EFFICIENCY_ALERT_THRESHOLD: '1.5' }],
+    ['EFFICIENCY_ALERT_THRESHOLD', { EFFICIENCY_ALERT_THRESHOLD: 'high' }],
   ])('fails fast naming %s when it is invalid', (name, env) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}=`));
+  });
+
+  it('flags efficiency below 0.85 unless EFFICIENCY_ALERT_THRESHOLD says otherwise', () => {
+    expect(loadConfig({}).analytics).toEqual({ efficiencyAlertThreshold: 0.85 });
+    expect(loadConfig({ EFFICIENCY_ALERT_THRESHOLD: '0.9' }).analytics).toEqual({ efficiencyAlertThreshold: 0.9 });
   });
 
   it('refuses DATABASE_URL together with DB_* variables', () => {

@@ -1,0 +1,245 @@
+import 'reflect-metadata';
+import dotenv from 'dotenv';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DataSource } from 'typeorm';
+import { migrations } from '../migrations';
+import { CoverAnalyticsReads1764340000000 } from '../migrations/1764340000000-CoverAnalyticsReads';
+import type { Window } from '../src/analytics/analytics.dto';
+import { AnalyticsRepository } from '../src/analytics/analytics.repository';
+import { AnalyticsService } from '../src/analytics/analytics.service';
+import { loadConfig, type AppConfig } from '../src/config/config';
+import { buildDataSource, type ConnectionTarget } from '../src/db/data-source';
+import { createLogger } from '../src/logger';
+import { createBenchDatabase, openServer } from './environment';
+import { median, percentile } from './stats';
+import { Teardown, type Defer } from './teardown';
+
+/**
+ * How the analytics read scales with history. Two databases are filled the way production fills
+ * them, one reading a minute per device with every device interleaved in each minute, to two sizes;
+ * the performance query then runs in alternating rounds on both, a random vehicle each time, so that
+ * anything else the machine does lands on both sizes alike.
+ */
+const DEVICES = 500;
+const PLANS = {
+  full: { sizes: [1_000_000, 10_000_000], warmup: 300, rounds: 3_000 },
+  // A day of readings at the smaller size too, so that both sizes read the same number of rows.
+  quick: { sizes: [750_000, 1_500_000], warmup: 50, rounds: 300 },
+};
+const CHUNK = 500_000;
+const WINDOW_HOURS = 24;
+const TARGET_RATIO = 1.5;
+
+interface Sample {
+  rows: number;
+  service: AnalyticsService;
+  dataSource: DataSource;
+  window: Window;
+  fillSeconds: number;
+  keyMb: number;
+  latencies: number[];
+}
+
+const seconds = (since: number) => (performance.now() - since) / 1_000;
+
+/** The service's migrations; `--plain-key` leaves out the covering primary keys, for comparison. */
+async function migratedDataSource(target: ConnectionTarget, config: AppConfig, plainKey: boolean): Promise<DataSource> {
+  const options = buildDataSource(target, config.db).options;
+  const dataSource = await new DataSource({
+    ...options,
+    migrations: plainKey ? migrations.filter((migration) => migration !== CoverAnalyticsReads1764340000000) : migrations,
+  }).initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+/**
+ * Readings i = 0 … rows-1 in arrival order: minute i / DEVICES, device i % DEVICES, the last minute
+ * ending at `end`. Each device also charges 8 hours a day on its own meter.
+ */
+async function fill(dataSource: DataSource, rows: number, end: Date): Promise<void> {
+  const minutes = Math.ceil(rows / DEVICES);
+  const start = new Date(end.getTime() - (minutes - 1) * 60_000);
+  const chunks = async (table: string, columns: string, values: string) => {
+    for (let from = 0; from < rows; from += CHUNK) {
+      await dataSource.query(
+        `INSERT INTO ${table} (${columns})
+         SELECT ${values} FROM generate_series($2::bigint, $3::bigint) AS i`,
+        [start, from, Math.min(from + CHUNK, rows) - 1],
+      );
+    }
+  };
+  const minute = `$1::timestamptz + (i / ${DEVICES}) * interval '1 minute'`;
+  await Promise.all([
+    chunks(
+      'vehicle_history',
+      'vehicle_id, ts, soc, kwh_delivered_dc, battery_temp',
+      `'V-' || (i % ${DEVICES}), ${minute}, 20 + i % 80, 0.02 + (i % 7) * 0.002, 15 + i % 20`,
+    ),
+    chunks('meter_history', 'meter_id, ts, kwh_consumed_ac, voltage', `'M-' || (i % ${DEVICES}), ${minute}, 0.025 + (i % 5) * 0.002, 230`),
+  ]);
+  await dataSource.query(
+    `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
+     SELECT 'V-' || d, 'M-' || d, day, day + interval '8 hours'
+     FROM generate_series(0, ${DEVICES - 1}) AS d,
+          generate_series($1::timestamptz, $2::timestamptz, interval '1 day') AS day`,
+    [start, end],
+  );
+  // Index-only scans skip the heap only on pages the visibility map marks all-visible.
+  await dataSource.query('VACUUM (ANALYZE) vehicle_history, meter_history, charging_session');
+}
+
+async function prepare(server: ConnectionTarget, config: AppConfig, rows: number, plainKey: boolean, defer: Defer) {
+  const target = await createBenchDatabase(server, defer);
+  const dataSource = await migratedDataSource(target, config, plainKey);
+  defer('close a bench data source', () => dataSource.destroy());
+  const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const started = performance.now();
+  await fill(dataSource, rows, end);
+  const fillSeconds = seconds(started);
+  const [{ bytes }] = await dataSource.query(
+    `SELECT sum(pg_relation_size(indexrelid))::bigint AS bytes FROM pg_index
+     WHERE indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'vehicle_history'::regclass
+                        UNION ALL SELECT 'vehicle_history'::regclass) AND indisprimary`,
+  );
+  console.error(`bench: ${rows.toLocaleString('en-US')} rows per history table filled in ${fillSeconds.toFixed(0)} s`);
+  const sample: Sample = {
+    rows,
+    dataSource,
+    service: new AnalyticsService(new AnalyticsRepository(dataSource), config.analytics),
+    window: { from: new Date(end.getTime() - WINDOW_HOURS * 3_600_000), to: end },
+    fillSeconds,
+    keyMb: Number(bytes) / 2 ** 20,
+    latencies: [],
+  };
+  return sample;
+}
+
+const randomVehicle = () => `V-${Math.floor(Math.random() * DEVICES)}`;
+
+async function timeOne(sample: Sample): Promise<number> {
+  const started = performance.now();
+  await sample.service.vehiclePerformance(randomVehicle(), sample.window);
+  return performance.now() - started;
+}
+
+/** The statements one performance call sends, explained with their buffer counts. */
+async function explain(sample: Sample): Promise<string> {
+  const sent: Array<[string, unknown[]]> = [];
+  const query = sample.dataSource.query.bind(sample.dataSource);
+  sample.dataSource.query = ((sql: string, params?: unknown[]) => {
+    sent.push([sql, params ?? []]);
+    return query(sql, params);
+  }) as DataSource['query'];
+  try {
+    await sample.service.vehiclePerformance('V-7', sample.window);
+  } finally {
+    sample.dataSource.query = query;
+  }
+  const plans: string[] = [];
+  for (const [sql, params] of sent) {
+    const rows: Array<{ 'QUERY PLAN': string }> = await query(`EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`, params);
+    plans.push(rows.map((row) => row['QUERY PLAN']).join('\n'));
+  }
+  return plans.join('\n\n');
+}
+
+function report(samples: Sample[], context: string[], plan: string): { markdown: string; ratio: number } {
+  const ms = (value: number) => value.toFixed(2);
+  const [small, large] = samples;
+  const ratio = median(large.latencies) / median(small.latencies);
+  const lines = [
+    `# Analytics benchmark, ${new Date().toISOString()}`,
+    '',
+    ...context.map((line) => `- ${line}`),
+    '',
+    '| history rows per table | fill (both tables, s) | vehicle_history key (MB) | p50 (ms) | p99 (ms) |',
+    '| ---: | ---: | ---: | ---: | ---: |',
+    ...samples.map(
+      (s) =>
+        `| ${s.rows.toLocaleString('en-US')} | ${s.fillSeconds.toFixed(0)} | ${s.keyMb.toFixed(0)} | ${ms(median(s.latencies))} | ${ms(percentile(s.latencies, 99))} |`,
+    ),
+    '',
+    `p50(${large.rows.toLocaleString('en-US')}) / p50(${small.rows.toLocaleString('en-US')}) = **${ratio.toFixed(2)}** ` +
+      `(target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'missed'})`,
+    '',
+    `## The performance statement at ${large.rows.toLocaleString('en-US')} rows`,
+    '',
+    '```',
+    plan,
+    '```',
+    '',
+  ];
+  return { markdown: lines.join('\n'), ratio };
+}
+
+async function main(teardown: Teardown): Promise<number> {
+  const started = new Date();
+  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  const plainKey = process.argv.includes('--plain-key');
+  const plan = PLANS[mode];
+  dotenv.config({ quiet: true });
+  // With no database configured, the embedded server of `npm run bench`, apart from `npm start`'s and the tests'.
+  // Filling runs statements far longer than a request may.
+  const config = loadConfig({
+    ...process.env,
+    EMBEDDED_PG_DIR: 'data/postgres-bench',
+    EMBEDDED_PG_PORT: '54359',
+    DB_STATEMENT_TIMEOUT_MS: '0',
+  });
+  const server = await openServer(config, createLogger({ logLevel: 'warn' }), teardown.defer);
+
+  const samples: Sample[] = [];
+  for (const rows of plan.sizes) samples.push(await prepare(server, config, rows, plainKey, teardown.defer));
+
+  for (let round = 0; round < plan.warmup + plan.rounds; round++) {
+    // Alternate which size goes first, so neither always runs right after the other.
+    for (const sample of round % 2 === 0 ? samples : [...samples].reverse()) {
+      const latency = await timeOne(sample);
+      if (round >= plan.warmup) sample.latencies.push(latency);
+    }
+  }
+
+  const [{ server_version: postgres }] = await samples[0].dataSource.query('SHOW server_version');
+  const { markdown, ratio } = report(
+    samples,
+    [
+      `\`npm run bench:analytics${mode === 'quick' ? ' -- --quick' : ''}${plainKey ? ' -- --plain-key' : ''}\`: ` +
+        `${plan.rounds} alternating rounds after ${plan.warmup} of warm-up, a random vehicle each time`,
+      `Node ${process.version}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB, ` +
+        `PostgreSQL ${postgres} (${config.database.kind === 'embedded' ? 'embedded' : 'configured'} server), fresh databases`,
+      `${DEVICES} vehicles and ${DEVICES} meters, one reading a minute each, all devices interleaved per minute (arrival order); ` +
+        `one 8 h session a day per vehicle`,
+      `query: GET /v1/analytics/performance/:vehicleId over the last ${WINDOW_HOURS} h of data, through AnalyticsService ` +
+        `(${WINDOW_HOURS * 60} vehicle readings and 480 session meter readings per call)`,
+      `primary keys: ${plainKey ? 'plain (vehicle_id, ts) / (meter_id, ts), --plain-key' : 'covering, as migrated'}`,
+    ],
+    await explain(samples[samples.length - 1]),
+  );
+  console.log(markdown);
+
+  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const variant = plainKey ? '-plain-key' : '';
+  const file = path.join('bench', 'results', `analytics${variant}-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, markdown);
+  console.error(`bench: written to ${file}`);
+  return mode === 'quick' || plainKey || ratio <= TARGET_RATIO ? 0 : 1;
+}
+
+const teardown = new Teardown();
+const abort = (code: number) => void teardown.run().finally(() => process.exit(code));
+process.once('SIGINT', () => abort(130));
+process.once('SIGTERM', () => abort(143));
+main(teardown)
+  .catch((error: unknown) => {
+    console.error('bench failed:', error);
+    return 2;
+  })
+  .then(async (code) => {
+    await teardown.run();
+    process.exit(code);
+  });
