@@ -2,6 +2,7 @@ import { CreateTelemetryTables1764320000000 } from './1764320000000-CreateTeleme
 import { CreateChargingSessions1764330000000 } from './1764330000000-CreateChargingSessions';
 import { CoverAnalyticsReads1764340000000 } from './1764340000000-CoverAnalyticsReads';
 import { CreateApiKeys1764355000000 } from './1764355000000-CreateApiKeys';
+import { PartitionHistoryByTime1764400000000 } from './1764400000000-PartitionHistoryByTime';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -12,4 +13,5 @@ export const migrations = [
   CreateChargingSessions1764330000000,
   CoverAnalyticsReads1764340000000,
   CreateApiKeys1764355000000,
+  PartitionHistoryByTime1764400000000,
 ];

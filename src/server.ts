@@ -5,6 +5,7 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { openDatabase } from './db/database';
 import { createLogger } from './logger';
+import { PartitionScheduler } from './partitions/partition.scheduler';
 import { openRedis } from './rate-limit/rate-limit.redis';
 import { buildServices } from './services';
 
@@ -14,6 +15,8 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
   const services = buildServices(database.dataSource, config);
+  const partitionMaintenance = new PartitionScheduler(services.partitions, logger, config.partitions.maintenanceIntervalMs);
+  await partitionMaintenance.start();
   const auth = await services.auth.bootCheck();
   if (!auth.start) throw new ConfigError([auth.reason]);
   if (auth.warning) logger.warn(auth.warning);
@@ -46,6 +49,7 @@ async function main(): Promise<void> {
     server.closeIdleConnections();
     await closed;
     await services.ingestion.drain();
+    await partitionMaintenance.stop();
     await database.close();
     await redis?.close();
     clearTimeout(deadline);

@@ -22,6 +22,12 @@ export type DatabaseTarget =
   | { kind: 'params'; host: string; port: number; username: string; password: string; database: string }
   | { kind: 'embedded'; dataDir: string; port: number; database: string };
 
+/** A span of calendar time in UTC; years are written as 12 months. */
+export interface CalendarInterval {
+  count: number;
+  unit: 'day' | 'week' | 'month';
+}
+
 export interface AppConfig {
   nodeEnv: NodeEnv;
   port: number;
@@ -57,6 +63,15 @@ export interface AppConfig {
     /** A DC/AC ratio below this flags a vehicle as losing energy. */
     efficiencyAlertThreshold: number;
   };
+  partitions: {
+    /** The span of one history partition. */
+    interval: CalendarInterval;
+    /** Partitions kept ready beyond the current one. */
+    ahead: number;
+    /** Partitions wholly older than this are dropped; unset keeps history forever. */
+    retention?: CalendarInterval;
+    maintenanceIntervalMs: number;
+  };
 }
 
 const toInt = ({ value }: { value: unknown }) =>
@@ -65,6 +80,17 @@ const toDecimal = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) =>
   value === 'true' ? true : value === 'false' ? false : value;
+
+const CALENDAR_INTERVAL = /^\s*([1-9]\d{0,3})\s+(day|week|month|year)s?\s*$/i;
+const CALENDAR_INTERVAL_MESSAGE = (variable: string) => `${variable} must look like 1 day, 2 weeks, 1 month or 1 year`;
+
+function calendarInterval(text: string | undefined): CalendarInterval | undefined {
+  const match = text === undefined ? null : CALENDAR_INTERVAL.exec(text);
+  if (!match) return undefined;
+  const count = Number(match[1]);
+  const unit = match[2].toLowerCase();
+  return unit === 'year' ? { count: count * 12, unit: 'month' } : { count, unit: unit as CalendarInterval['unit'] };
+}
 
 /** The environment as it may be written; every variable is listed in .env.example. */
 class EnvironmentVariables {
@@ -104,6 +130,13 @@ class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(1) RATE_LIMIT_REDIS_PREFIX?: string;
 
   @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) EFFICIENCY_ALERT_THRESHOLD?: number;
+
+  @IsOptional() @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_PARTITION_INTERVAL') })
+  HISTORY_PARTITION_INTERVAL?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000) HISTORY_PARTITIONS_AHEAD?: number;
+  @IsOptional() @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_RETENTION') })
+  HISTORY_RETENTION?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) PARTITION_MAINTENANCE_INTERVAL_MS?: number;
 }
 
 export class ConfigError extends Error {
@@ -184,6 +217,12 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     analytics: {
       efficiencyAlertThreshold: env.EFFICIENCY_ALERT_THRESHOLD ?? 0.85,
+    },
+    partitions: {
+      interval: calendarInterval(env.HISTORY_PARTITION_INTERVAL) ?? { count: 1, unit: 'month' },
+      ahead: env.HISTORY_PARTITIONS_AHEAD ?? 3,
+      retention: calendarInterval(env.HISTORY_RETENTION),
+      maintenanceIntervalMs: env.PARTITION_MAINTENANCE_INTERVAL_MS ?? 3_600_000,
     },
   };
 }

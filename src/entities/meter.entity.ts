@@ -1,6 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** Append-only audit trail: one row per (meter, reading time), never updated. */
+/**
+ * Append-only audit trail: one row per (meter, reading time), never updated. Range-partitioned on ts
+ * (migration PartitionHistoryByTime, src/partitions); TypeORM sees only the parent table.
+ */
 @Entity({ name: 'meter_history' })
 @Index('meter_history_ts_idx', ['ts'])
 export class MeterHistory {

@@ -1,6 +1,9 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
 
-/** Append-only audit trail: one row per (vehicle, reading time), never updated. */
+/**
+ * Append-only audit trail: one row per (vehicle, reading time), never updated. Range-partitioned on ts
+ * (migration PartitionHistoryByTime, src/partitions); TypeORM sees only the parent table.
+ */
 @Entity({ name: 'vehicle_history' })
 @Index('vehicle_history_ts_idx', ['ts'])
 export class VehicleHistory {

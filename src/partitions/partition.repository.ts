@@ -1,0 +1,115 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { TimeRange } from './partition.calendar';
+
+export const HISTORY_TABLES = ['meter_history', 'vehicle_history'] as const;
+export type HistoryTable = (typeof HISTORY_TABLES)[number];
+
+export interface Partition extends TimeRange {
+  name: string;
+}
+
+/** The DDL of one history table's partitions, inside a transaction holding its maintenance lock. */
+export interface PartitionSession {
+  /** Every partition but the default one, with its bounds. */
+  partitions(): Promise<Partition[]>;
+  /** Creates the partition and moves into it the rows of the default partition it covers; returns their number. */
+  create(name: string, range: { from: Date; to: Date }): Promise<number>;
+  /** Detaches the partition and drops it with its rows. */
+  drop(name: string): Promise<void>;
+}
+
+const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/**
+ * Partition DDL waits at most this long for a table lock, then gives up until the next run: a DDL
+ * statement queued behind a long query would otherwise hold up every reading queued behind it.
+ */
+const LOCK_TIMEOUT = '5s';
+
+export class PartitionRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Runs `work` in one transaction that holds the maintenance lock of `table`, or returns undefined at
+   * once when another session (another replica) holds it: that one is already doing the same work.
+   */
+  async underLock<T>(table: HistoryTable, work: (session: PartitionSession) => Promise<T>): Promise<T | undefined> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ locked }] = await manager.query(
+        `SELECT pg_try_advisory_xact_lock(hashtext('fleet-platform:partitions:' || $1)) AS locked`,
+        [table],
+      );
+      if (!locked) return undefined;
+      await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      return work(new TableSession(manager, table));
+    });
+  }
+}
+
+class TableSession implements PartitionSession {
+  constructor(
+    private readonly manager: EntityManager,
+    private readonly table: HistoryTable,
+  ) {}
+
+  async partitions(): Promise<Partition[]> {
+    const [parent] = await this.manager.query(`SELECT 1 FROM pg_partitioned_table WHERE partrelid = $1::regclass`, [this.table]);
+    if (!parent) throw new Error(`${this.table} is not partitioned yet; run the migrations first`);
+    // The bounds are printed and read back in this session's time zone, so they round-trip exactly.
+    const rows: Array<{ name: string; from: number; to: number }> = await this.manager.query(
+      `SELECT c.relname AS name,
+              CASE b.m[1] WHEN 'MINVALUE' THEN '-infinity'::float8
+                ELSE extract(epoch FROM btrim(b.m[1], '''')::timestamptz)::float8 * 1000 END AS "from",
+              CASE b.m[2] WHEN 'MAXVALUE' THEN 'infinity'::float8
+                ELSE extract(epoch FROM btrim(b.m[2], '''')::timestamptz)::float8 * 1000 END AS "to"
+       FROM pg_inherits i
+       JOIN pg_class c ON c.oid = i.inhrelid
+       JOIN pg_partitioned_table p ON p.partrelid = i.inhparent
+       CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid), '^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$') AS b(m)
+       WHERE i.inhparent = $1::regclass AND c.oid <> p.partdefid
+       ORDER BY 2`,
+      [this.table],
+    );
+    return rows.map((row) => ({ name: row.name, from: Number(row.from), to: Number(row.to) }));
+  }
+
+  /**
+   * Built aside and attached, rather than CREATE … PARTITION OF: a new range must not hold rows the
+   * default partition already has, so those move first. The default partition is locked before they
+   * move, so no reading can land there in between; ATTACH needs no more than a SHARE UPDATE EXCLUSIVE
+   * lock on the parent, so readings keep flowing to the other partitions meanwhile.
+   */
+  async create(name: string, range: { from: Date; to: Date }): Promise<number> {
+    const table = ident(this.table);
+    const partition = ident(name);
+    const [{ fallback, columns }] = await this.manager.query(
+      `SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
+              (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+               WHERE attrelid = p.partrelid AND attnum > 0 AND NOT attisdropped) AS columns
+       FROM pg_partitioned_table p WHERE p.partrelid = $1::regclass`,
+      [this.table],
+    );
+    await this.manager.query(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+    let moved = 0;
+    if (fallback) {
+      await this.manager.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
+      const [row] = await this.manager.query(
+        `WITH moved AS (DELETE FROM ${fallback} WHERE ts >= $1 AND ts < $2 RETURNING ${columns}),
+              inserted AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
+         SELECT count(*)::int AS moved FROM inserted`,
+        [range.from, range.to],
+      );
+      moved = row.moved;
+    }
+    await this.manager.query(
+      `ALTER TABLE ${table} ATTACH PARTITION ${partition}
+       FOR VALUES FROM ('${range.from.toISOString()}') TO ('${range.to.toISOString()}')`,
+    );
+    return moved;
+  }
+
+  async drop(name: string): Promise<void> {
+    await this.manager.query(`ALTER TABLE ${ident(this.table)} DETACH PARTITION ${ident(name)}`);
+    await this.manager.query(`DROP TABLE ${ident(name)}`);
+  }
+}
