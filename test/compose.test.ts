@@ -1,16 +1,13 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import Ajv from 'ajv';
 import draft07MetaSchema from 'ajv/dist/refs/json-schema-draft-07.json';
-import ts from 'typescript';
 import { parse } from 'yaml';
 import { loadConfig } from '../src/config/config';
+import { configEnvironmentKeys, readRepoFile } from './support/config-keys';
 
 // There is no Docker engine where this suite runs, so the compose file is checked against the spec
 // and against what the service actually reads.
 
-const root = path.resolve(__dirname, '..');
-const read = (file: string) => fs.readFileSync(path.join(root, file), 'utf8');
+const read = readRepoFile;
 
 // fixtures/compose-spec.json: schema/compose-spec.json of github.com/compose-spec/compose-spec at 00655e22, Apache-2.0.
 function composeValidator() {
@@ -20,18 +17,6 @@ function composeValidator() {
   // The schema names its draft-07 meta-schema by the https URL, which Ajv registers only under http.
   ajv.addMetaSchema({ ...draft07MetaSchema, $id: 'https://json-schema.org/draft-07/schema' });
   return ajv.compile(JSON.parse(read('test/fixtures/compose-spec.json')));
-}
-
-/** The variables the config module's environment class declares, read from its source so no second list drifts. */
-function configEnvironmentKeys(): string[] {
-  const file = 'src/config/config.ts';
-  const source = ts.createSourceFile(file, read(file), ts.ScriptTarget.Latest);
-  const environmentClass = source.statements.find(
-    (statement): statement is ts.ClassDeclaration =>
-      ts.isClassDeclaration(statement) && statement.name?.text === 'EnvironmentVariables',
-  );
-  if (!environmentClass) throw new Error(`no EnvironmentVariables class in ${file}`);
-  return environmentClass.members.filter(ts.isPropertyDeclaration).map((member) => member.name.getText(source));
 }
 
 interface ComposeService {

@@ -1,0 +1,18 @@
+import { configEnvironmentKeys, readRepoFile } from '../support/config-keys';
+
+describe('.env.example and the README', () => {
+  const keys = configEnvironmentKeys();
+
+  it('.env.example lists every variable the config module reads, and nothing else', () => {
+    const listed = readRepoFile('.env.example')
+      .split('\n')
+      .map((line) => /^([A-Z][A-Z0-9_]*)=/.exec(line)?.[1])
+      .filter((key): key is string => key !== undefined);
+    expect([...listed].sort()).toEqual([...keys].sort());
+  });
+
+  it('the README documents every variable', () => {
+    const readme = readRepoFile('README.md');
+    expect(keys.filter((key) => !readme.includes(`\`${key}\``))).toEqual([]);
+  });
+});
