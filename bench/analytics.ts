@@ -12,6 +12,8 @@ import { AnalyticsRepository } from '../src/analytics/analytics.repository';
 import { AnalyticsService } from '../src/analytics/analytics.service';
 import { loadConfig, type AppConfig } from '../src/config/config';
 import { buildDataSource, type ConnectionTarget } from '../src/db/data-source';
+import type { Reading } from '../src/ingestion/ingestion.dto';
+import { IngestionRepository } from '../src/ingestion/ingestion.repository';
 import { createLogger } from '../src/logger';
 import { createBenchDatabase, openServer } from './environment';
 import { median, percentile } from './stats';
@@ -21,26 +23,35 @@ import { Teardown, type Defer } from './teardown';
  * How the analytics read scales with history. Two databases are filled the way production fills
  * them, one reading a minute per device with every device interleaved in each minute, to two sizes;
  * the performance query then runs in alternating rounds on both, a random vehicle each time, so that
- * anything else the machine does lands on both sizes alike.
+ * anything else the machine does lands on both sizes alike. Each round asks about the latest 24 h
+ * (what a dashboard asks, pages that stay cached) and about a random 24 h of the history (every page
+ * of the table in play, which is where size would show).
  */
 const DEVICES = 500;
 const PLANS = {
-  full: { sizes: [1_000_000, 10_000_000], warmup: 300, rounds: 3_000 },
+  full: { sizes: [1_000_000, 10_000_000], warmup: 200, rounds: 2_000, ingestRounds: 100 },
   // A day of readings at the smaller size too, so that both sizes read the same number of rows.
-  quick: { sizes: [750_000, 1_500_000], warmup: 50, rounds: 300 },
+  quick: { sizes: [750_000, 1_500_000], warmup: 50, rounds: 300, ingestRounds: 10 },
 };
 const CHUNK = 500_000;
+/** Minutes of every device's readings per ingest transaction: 2 × 500 × 2 types = 2,000 readings. */
+const INGEST_MINUTES = 2;
 const WINDOW_HOURS = 24;
 const TARGET_RATIO = 1.5;
+const KINDS = ['latest', 'anywhere'] as const;
+type Kind = (typeof KINDS)[number];
 
 interface Sample {
   rows: number;
   service: AnalyticsService;
+  writer: IngestionRepository;
   dataSource: DataSource;
-  window: Window;
+  start: Date;
+  end: Date;
   fillSeconds: number;
   keyMb: number;
-  latencies: number[];
+  latencies: Record<Kind, number[]>;
+  ingest: number[];
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1_000;
@@ -50,7 +61,7 @@ async function migratedDataSource(target: ConnectionTarget, config: AppConfig, p
   const options = buildDataSource(target, config.db).options;
   const dataSource = await new DataSource({
     ...options,
-    migrations: plainKey ? migrations.filter((migration) => migration !== CoverAnalyticsReads1764340000000) : migrations,
+    migrations: migrations.filter((migration) => !plainKey || migration !== CoverAnalyticsReads1764340000000),
   }).initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   return dataSource;
@@ -60,9 +71,7 @@ async function migratedDataSource(target: ConnectionTarget, config: AppConfig, p
  * Readings i = 0 … rows-1 in arrival order: minute i / DEVICES, device i % DEVICES, the last minute
  * ending at `end`. Each device also charges 8 hours a day on its own meter.
  */
-async function fill(dataSource: DataSource, rows: number, end: Date): Promise<void> {
-  const minutes = Math.ceil(rows / DEVICES);
-  const start = new Date(end.getTime() - (minutes - 1) * 60_000);
+async function fill(dataSource: DataSource, rows: number, start: Date, end: Date): Promise<void> {
   const chunks = async (table: string, columns: string, values: string) => {
     for (let from = 0; from < rows; from += CHUNK) {
       await dataSource.query(
@@ -79,7 +88,11 @@ async function fill(dataSource: DataSource, rows: number, end: Date): Promise<vo
       'vehicle_id, ts, soc, kwh_delivered_dc, battery_temp',
       `'V-' || (i % ${DEVICES}), ${minute}, 20 + i % 80, 0.02 + (i % 7) * 0.002, 15 + i % 20`,
     ),
-    chunks('meter_history', 'meter_id, ts, kwh_consumed_ac, voltage', `'M-' || (i % ${DEVICES}), ${minute}, 0.025 + (i % 5) * 0.002, 230`),
+    chunks(
+      'meter_history',
+      'meter_id, ts, kwh_consumed_ac, voltage',
+      `'M-' || (i % ${DEVICES}), ${minute}, 0.025 + (i % 5) * 0.002, 230`,
+    ),
   ]);
   await dataSource.query(
     `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
@@ -97,8 +110,9 @@ async function prepare(server: ConnectionTarget, config: AppConfig, rows: number
   const dataSource = await migratedDataSource(target, config, plainKey);
   defer('close a bench data source', () => dataSource.destroy());
   const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const start = new Date(end.getTime() - (Math.ceil(rows / DEVICES) - 1) * 60_000);
   const started = performance.now();
-  await fill(dataSource, rows, end);
+  await fill(dataSource, rows, start, end);
   const fillSeconds = seconds(started);
   const [{ bytes }] = await dataSource.query(
     `SELECT sum(pg_relation_size(indexrelid))::bigint AS bytes FROM pg_index
@@ -110,19 +124,47 @@ async function prepare(server: ConnectionTarget, config: AppConfig, rows: number
     rows,
     dataSource,
     service: new AnalyticsService(new AnalyticsRepository(dataSource), config.analytics),
-    window: { from: new Date(end.getTime() - WINDOW_HOURS * 3_600_000), to: end },
+    writer: new IngestionRepository(dataSource),
+    start,
+    end,
     fillSeconds,
     keyMb: Number(bytes) / 2 ** 20,
-    latencies: [],
+    latencies: { latest: [], anywhere: [] },
+    ingest: [],
   };
   return sample;
 }
 
-const randomVehicle = () => `V-${Math.floor(Math.random() * DEVICES)}`;
+const random = (below: number) => Math.floor(Math.random() * below);
 
-async function timeOne(sample: Sample): Promise<number> {
+/** 24 h ending at the last minute of data, or at a random minute from the first full day on. */
+function windowOf(sample: Sample, kind: Kind): Window {
+  const span = WINDOW_HOURS * 3_600_000;
+  const choices = kind === 'latest' ? 1 : (sample.end.getTime() - sample.start.getTime() - span) / 60_000 + 1;
+  const to = sample.end.getTime() - random(choices) * 60_000;
+  return { from: new Date(to - span), to: new Date(to) };
+}
+
+async function timeOne(sample: Sample, kind: Kind): Promise<number> {
+  const window = windowOf(sample, kind);
   const started = performance.now();
-  await sample.service.vehiclePerformance(randomVehicle(), sample.window);
+  await sample.service.vehiclePerformance(`V-${random(DEVICES)}`, window);
+  return performance.now() - started;
+}
+
+/** One transaction of the service's own write path, appending the minutes after the newest stored. */
+async function timeIngest(sample: Sample, round: number): Promise<number> {
+  const readings: Reading[] = [];
+  for (let minute = 1; minute <= INGEST_MINUTES; minute++) {
+    const timestamp = new Date(sample.end.getTime() + (round * INGEST_MINUTES + minute) * 60_000);
+    for (let device = 0; device < DEVICES; device++) {
+      const [kwhConsumedAc, kwhDeliveredDc] = [0.03, 0.025];
+      readings.push({ type: 'meter', meterId: `M-${device}`, kwhConsumedAc, voltage: 230, timestamp });
+      readings.push({ type: 'vehicle', vehicleId: `V-${device}`, soc: 50, kwhDeliveredDc, batteryTemp: 20, timestamp });
+    }
+  }
+  const started = performance.now();
+  await sample.writer.write(readings);
   return performance.now() - started;
 }
 
@@ -135,7 +177,7 @@ async function explain(sample: Sample): Promise<string> {
     return query(sql, params);
   }) as DataSource['query'];
   try {
-    await sample.service.vehiclePerformance('V-7', sample.window);
+    await sample.service.vehiclePerformance('V-7', windowOf(sample, 'latest'));
   } finally {
     sample.dataSource.query = query;
   }
@@ -147,33 +189,40 @@ async function explain(sample: Sample): Promise<string> {
   return plans.join('\n\n');
 }
 
-function report(samples: Sample[], context: string[], plan: string): { markdown: string; ratio: number } {
+function report(samples: Sample[], context: string[], plan: string): { markdown: string; met: boolean } {
   const ms = (value: number) => value.toFixed(2);
+  const count = (value: number) => value.toLocaleString('en-US');
   const [small, large] = samples;
-  const ratio = median(large.latencies) / median(small.latencies);
+  const ratios = KINDS.map((kind) => ({ kind, ratio: median(large.latencies[kind]) / median(small.latencies[kind]) }));
   const lines = [
     `# Analytics benchmark, ${new Date().toISOString()}`,
     '',
     ...context.map((line) => `- ${line}`),
     '',
-    '| history rows per table | fill (both tables, s) | vehicle_history key (MB) | p50 (ms) | p99 (ms) |',
-    '| ---: | ---: | ---: | ---: | ---: |',
+    '| history rows per table | fill, both tables (s) | vehicle_history key (MB) ' +
+      '| latest 24 h p50 / p99 (ms) | any 24 h p50 / p99 (ms) | ingest p50 (ms) |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: |',
     ...samples.map(
       (s) =>
-        `| ${s.rows.toLocaleString('en-US')} | ${s.fillSeconds.toFixed(0)} | ${s.keyMb.toFixed(0)} | ${ms(median(s.latencies))} | ${ms(percentile(s.latencies, 99))} |`,
+        `| ${count(s.rows)} | ${s.fillSeconds.toFixed(0)} | ${s.keyMb.toFixed(0)} | ` +
+        KINDS.map((kind) => `${ms(median(s.latencies[kind]))} / ${ms(percentile(s.latencies[kind], 99))}`).join(' | ') +
+        ` | ${ms(median(s.ingest))} |`,
     ),
     '',
-    `p50(${large.rows.toLocaleString('en-US')}) / p50(${small.rows.toLocaleString('en-US')}) = **${ratio.toFixed(2)}** ` +
-      `(target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'missed'})`,
+    ...ratios.map(
+      ({ kind, ratio }) =>
+        `- ${kind === 'latest' ? 'latest 24 h' : 'any 24 h'}: p50(${count(large.rows)}) / p50(${count(small.rows)}) = ` +
+        `**${ratio.toFixed(2)}** (target ≤ ${TARGET_RATIO}: ${ratio <= TARGET_RATIO ? 'met' : 'missed'})`,
+    ),
     '',
-    `## The performance statement at ${large.rows.toLocaleString('en-US')} rows`,
+    `## The performance statement at ${count(large.rows)} rows, latest 24 h`,
     '',
     '```',
     plan,
     '```',
     '',
   ];
-  return { markdown: lines.join('\n'), ratio };
+  return { markdown: lines.join('\n'), met: ratios.every(({ ratio }) => ratio <= TARGET_RATIO) };
 }
 
 async function main(teardown: Teardown): Promise<number> {
@@ -197,14 +246,24 @@ async function main(teardown: Teardown): Promise<number> {
 
   for (let round = 0; round < plan.warmup + plan.rounds; round++) {
     // Alternate which size goes first, so neither always runs right after the other.
+    for (const kind of KINDS) {
+      for (const sample of round % 2 === 0 ? samples : [...samples].reverse()) {
+        const latency = await timeOne(sample, kind);
+        if (round >= plan.warmup) sample.latencies[kind].push(latency);
+      }
+    }
+  }
+
+  const statementPlan = await explain(samples[samples.length - 1]);
+  // Last, because it adds rows: after the newest minute, outside every window read above.
+  for (let round = 0; round < plan.ingestRounds; round++) {
     for (const sample of round % 2 === 0 ? samples : [...samples].reverse()) {
-      const latency = await timeOne(sample);
-      if (round >= plan.warmup) sample.latencies.push(latency);
+      sample.ingest.push(await timeIngest(sample, round));
     }
   }
 
   const [{ server_version: postgres }] = await samples[0].dataSource.query('SHOW server_version');
-  const { markdown, ratio } = report(
+  const { markdown, met } = report(
     samples,
     [
       `\`npm run bench:analytics${mode === 'quick' ? ' -- --quick' : ''}${plainKey ? ' -- --plain-key' : ''}\`: ` +
@@ -213,11 +272,13 @@ async function main(teardown: Teardown): Promise<number> {
         `PostgreSQL ${postgres} (${config.database.kind === 'embedded' ? 'embedded' : 'configured'} server), fresh databases`,
       `${DEVICES} vehicles and ${DEVICES} meters, one reading a minute each, all devices interleaved per minute (arrival order); ` +
         `one 8 h session a day per vehicle`,
-      `query: GET /v1/analytics/performance/:vehicleId over the last ${WINDOW_HOURS} h of data, through AnalyticsService ` +
-        `(${WINDOW_HOURS * 60} vehicle readings and 480 session meter readings per call)`,
+      `query: GET /v1/analytics/performance/:vehicleId over ${WINDOW_HOURS} h, through AnalyticsService ` +
+        `(${WINDOW_HOURS * 60 + 1} vehicle readings, both ends included, and 480 session meter readings per call)`,
+      `ingest: IngestionRepository.write of ${(INGEST_MINUTES * DEVICES * 2).toLocaleString('en-US')} readings ` +
+        `(every device, ${INGEST_MINUTES} new minutes) per transaction, ${plan.ingestRounds} alternating rounds`,
       `primary keys: ${plainKey ? 'plain (vehicle_id, ts) / (meter_id, ts), --plain-key' : 'covering, as migrated'}`,
     ],
-    await explain(samples[samples.length - 1]),
+    statementPlan,
   );
   console.log(markdown);
 
@@ -227,7 +288,7 @@ async function main(teardown: Teardown): Promise<number> {
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, markdown);
   console.error(`bench: written to ${file}`);
-  return mode === 'quick' || plainKey || ratio <= TARGET_RATIO ? 0 : 1;
+  return mode === 'quick' || plainKey || met ? 0 : 1;
 }
 
 const teardown = new Teardown();
