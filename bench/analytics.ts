@@ -15,6 +15,8 @@ import { buildDataSource, type ConnectionTarget } from '../src/db/data-source';
 import type { Reading } from '../src/ingestion/ingestion.dto';
 import { IngestionRepository } from '../src/ingestion/ingestion.repository';
 import { createLogger } from '../src/logger';
+import { PartitionRepository } from '../src/partitions/partition.repository';
+import { PartitionService } from '../src/partitions/partition.service';
 import { createBenchDatabase, openServer } from './environment';
 import { median, percentile } from './stats';
 import { Teardown, type Defer } from './teardown';
@@ -111,6 +113,8 @@ async function prepare(server: ConnectionTarget, config: AppConfig, rows: number
   defer('close a bench data source', () => dataSource.destroy());
   const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
   const start = new Date(end.getTime() - (Math.ceil(rows / DEVICES) - 1) * 60_000);
+  // The partitions the server would have made by the time the first reading arrived.
+  await new PartitionService(new PartitionRepository(dataSource), config.partitions, () => start).maintain();
   const started = performance.now();
   await fill(dataSource, rows, start, end);
   const fillSeconds = seconds(started);
