@@ -9,12 +9,12 @@ import { loadConfig } from '../src/config/config';
 import { buildDataSource, clientConfig } from '../src/db/data-source';
 import { createLogger } from '../src/logger';
 import { createBenchDatabase, openServer, RssMonitor, startService } from './environment';
-import { BATCH_CLIENTS, batch, floor, naive, single, type PhaseContext, type PhaseResult } from './phases';
+import { BATCH_CLIENTS, batch, ceiling, floor, naive, single, type PhaseContext, type PhaseResult } from './phases';
 import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
 import { Teardown } from './teardown';
 
-const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = { single, batch, floor, naive };
+const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = { single, batch, floor, naive, ceiling };
 /** Rounds interleave the phases so that a host stall hurts one round of each rather than all of one phase. */
 const PLANS = { full: { rounds: 3, seconds: 10 }, quick: { rounds: 1, seconds: 2 } };
 /** Service settings worth knowing when reading a result; unset means the service default. */

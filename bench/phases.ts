@@ -57,6 +57,20 @@ export async function single(ctx: PhaseContext): Promise<PhaseResult> {
   };
 }
 
+/**
+ * Not a reading at all: GET /healthz through the same middleware at the same concurrency. It is the most
+ * requests per second this HTTP stack serves on this machine, the ceiling for one-reading-per-request.
+ */
+export async function ceiling(ctx: PhaseContext): Promise<PhaseResult> {
+  const result = await autocannon({ url: `${ctx.url}/healthz`, connections: SINGLE_CONNECTIONS, duration: ctx.seconds });
+  return {
+    readingsPerSecond: result['2xx'] / result.duration,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    notStored: 0,
+  };
+}
+
 /** Batches over HTTP, counted by the `stored` figure the service answers with. */
 export async function batch(ctx: PhaseContext): Promise<PhaseResult> {
   let stored = 0;

@@ -1,7 +1,7 @@
 import { BATCH_CLIENTS, BATCH_SIZE, SINGLE_CONNECTIONS, type PhaseResult } from './phases';
 import { median } from './stats';
 
-export const PHASES = ['single', 'batch', 'floor', 'naive'] as const;
+export const PHASES = ['single', 'batch', 'floor', 'naive', 'ceiling'] as const;
 export type PhaseName = (typeof PHASES)[number];
 export type Round = Record<PhaseName, PhaseResult>;
 
@@ -18,6 +18,7 @@ const DESCRIPTIONS: Record<PhaseName, string> = {
   batch: `HTTP, ${BATCH_SIZE.toLocaleString('en-US')} mixed readings per POST, ${BATCH_CLIENTS} clients`,
   floor: `bare pg, same SQL, one transaction per ${BATCH_SIZE.toLocaleString('en-US')} readings, ${BATCH_CLIENTS} clients`,
   naive: `in-process TypeORM, transaction with 2 × save() per reading, ${SINGLE_CONNECTIONS} concurrent`,
+  ceiling: `reference: GET /healthz requests/s (no reading, no database), ${SINGLE_CONNECTIONS} connections`,
 };
 
 const count = (value: number) => Math.round(value).toLocaleString('en-US');
@@ -40,6 +41,7 @@ function ratios(rounds: Round[], over: PhaseName, under: PhaseName): { perRound:
 export function renderReport(run: BenchRun): { markdown: string; missed: string[] } {
   const batchFloor = ratios(run.rounds, 'batch', 'floor');
   const singleNaive = ratios(run.rounds, 'single', 'naive');
+  const singleCeiling = ratios(run.rounds, 'single', 'ceiling');
   const singleP99 = median(run.rounds.map((round) => round.single.p99Ms));
   const rssMb = Math.max(run.memory.peakMb, run.memory.sampledMb);
   const percent = (value: number) => `${(value * 100).toFixed(0)} %`;
@@ -68,6 +70,7 @@ export function renderReport(run: BenchRun): { markdown: string; missed: string[
     '| --- | --- | ---: |',
     `| batch / floor | ${batchFloor.perRound.map(percent).join(' / ')} | ${percent(batchFloor.median)} |`,
     `| single / naive | ${singleNaive.perRound.map(times).join(' / ')} | ${times(singleNaive.median)} |`,
+    `| single / ceiling | ${singleCeiling.perRound.map(percent).join(' / ')} | ${percent(singleCeiling.median)} |`,
     '',
     `Service RSS: VmHWM ${run.memory.peakMb.toFixed(0)} MB, largest 250 ms VmRSS sample ${run.memory.sampledMb.toFixed(0)} MB.`,
     '',

@@ -1,4 +1,3 @@
-import { plainToInstance } from 'class-transformer';
 import {
   IsDefined,
   IsISO8601,
@@ -118,6 +117,20 @@ export function claimedType(body: unknown): ReadingType | 'unknown' {
 }
 
 /**
+ * The body's fields on an instance of the DTO class, as class-validator needs. Readings have no
+ * transformations to apply, and on a batch class-transformer's generic plainToInstance cost more than
+ * the validation itself (5 of 13 µs a reading). Fields are defined, not assigned, so no key can
+ * replace the prototype that carries the rules.
+ */
+function asInstance<T extends object>(dto: new () => T, body: Record<string, unknown>): T {
+  const instance = Object.create(dto.prototype) as T;
+  for (const key of Object.keys(body)) {
+    Object.defineProperty(instance, key, { value: body[key], enumerable: true, writable: true, configurable: true });
+  }
+  return instance;
+}
+
+/**
  * Validates one reading as it arrived in JSON. `expected` is the endpoint's type, or 'any' where the
  * id key decides. Numbers must be JSON numbers: no conversion from strings happens here.
  */
@@ -126,10 +139,12 @@ export function parseReading(body: unknown, expected: ReadingType | 'any', rules
   const type = expected === 'any' ? detectType(body) : expected;
   if (typeof type !== 'string') return { ok: false, errors: [type] };
 
-  const dto = plainToInstance<MeterReadingDto | VehicleReadingDto, object>(
-    type === 'meter' ? MeterReadingDto : VehicleReadingDto,
-    body,
-  );
+  // class-validator's whitelist looks fields up in a plain object, where "__proto__" always exists.
+  if (Object.hasOwn(body, '__proto__')) {
+    return { ok: false, errors: [{ path: '__proto__', message: 'property __proto__ should not exist' }] };
+  }
+  const dtoClass = type === 'meter' ? MeterReadingDto : VehicleReadingDto;
+  const dto = asInstance<MeterReadingDto | VehicleReadingDto>(dtoClass, body);
   const errors = flattenErrors(validateSync(dto, VALIDATION));
   if (errors.length > 0) return { ok: false, errors };
 

@@ -29,3 +29,13 @@ describe('parseReading', () => {
     expect(result.ok).toBe(false);
   });
 });
+
+describe('parseReading and prototype keys', () => {
+  it('treats a "__proto__" key as an unknown field rather than a new prototype', () => {
+    const body = JSON.parse(
+      '{"meterId":"M-1","kwhConsumedAc":1,"voltage":230,"timestamp":"2026-02-09T11:59:00Z","__proto__":{"voltage":1}}',
+    );
+    const result = parseReading(body, 'meter', rules);
+    expect(result).toEqual({ ok: false, errors: [{ path: '__proto__', message: expect.any(String) }] });
+  });
+});
