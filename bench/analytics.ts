@@ -19,7 +19,7 @@ import { PartitionRepository } from '../src/partitions/partition.repository';
 import { PartitionService } from '../src/partitions/partition.service';
 import { createBenchDatabase, openServer } from './environment';
 import { median, percentile } from './stats';
-import { Teardown, type Defer } from './teardown';
+import { runBench, Teardown, type Defer } from './teardown';
 
 /**
  * How the analytics read scales with history. Two databases are filled the way production fills
@@ -295,16 +295,4 @@ async function main(teardown: Teardown): Promise<number> {
   return mode === 'quick' || plainKey || met ? 0 : 1;
 }
 
-const teardown = new Teardown();
-const abort = (code: number) => void teardown.run().finally(() => process.exit(code));
-process.once('SIGINT', () => abort(130));
-process.once('SIGTERM', () => abort(143));
-main(teardown)
-  .catch((error: unknown) => {
-    console.error('bench failed:', error);
-    return 2;
-  })
-  .then(async (code) => {
-    await teardown.run();
-    process.exit(code);
-  });
+runBench(main);

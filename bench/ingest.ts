@@ -12,7 +12,7 @@ import { createBenchDatabase, openServer, RssMonitor, startService } from './env
 import { BATCH_CLIENTS, batch, ceiling, floor, naive, single, type PhaseContext, type PhaseResult } from './phases';
 import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
-import { Teardown } from './teardown';
+import { runBench, Teardown } from './teardown';
 
 const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = { single, batch, floor, naive, ceiling };
 /** Rounds interleave the phases so that a host stall hurts one round of each rather than all of one phase. */
@@ -88,21 +88,4 @@ async function main(teardown: Teardown): Promise<number> {
   return 1;
 }
 
-const teardown = new Teardown();
-const abort = (code: number) => void teardown.run().finally(() => process.exit(code));
-process.once('SIGINT', () => abort(130));
-process.once('SIGTERM', () => abort(143));
-// A connection lost under a checked-out pg client surfaces as an 'error' event with no listener.
-process.on('uncaughtException', (error) => {
-  console.error('bench failed:', error);
-  abort(2);
-});
-main(teardown)
-  .catch((error: unknown) => {
-    console.error('bench failed:', error);
-    return 2;
-  })
-  .then(async (code) => {
-    await teardown.run();
-    process.exit(code);
-  });
+runBench(main);

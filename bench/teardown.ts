@@ -29,3 +29,28 @@ export class Teardown {
 }
 
 export type Defer = Teardown['defer'];
+
+/**
+ * Runs a bench's main function and exits with its code, unwinding what it started on every way out:
+ * the end of the run, a failure, SIGINT/SIGTERM, or an uncaught error (a connection lost under a
+ * checked-out pg client surfaces as an 'error' event with no listener).
+ */
+export function runBench(main: (teardown: Teardown) => Promise<number>): void {
+  const teardown = new Teardown();
+  const abort = (code: number) => void teardown.run().finally(() => process.exit(code));
+  process.once('SIGINT', () => abort(130));
+  process.once('SIGTERM', () => abort(143));
+  process.on('uncaughtException', (error) => {
+    console.error('bench failed:', error);
+    abort(2);
+  });
+  main(teardown)
+    .catch((error: unknown) => {
+      console.error('bench failed:', error);
+      return 2;
+    })
+    .then(async (code) => {
+      await teardown.run();
+      process.exit(code);
+    });
+}

@@ -1,4 +1,4 @@
-import { Check, Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 export const ROLES = ['ingest', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -10,7 +10,7 @@ export type Role = (typeof ROLES)[number];
 @Check('api_key_name_check', 'length(name) BETWEEN 1 AND 100')
 @Check('api_key_key_hash_check', 'length(key_hash) = 32')
 export class ApiKey {
-  @PrimaryColumn({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  @PrimaryGeneratedColumn('uuid')
   id: string;
 
   @Column({ type: 'text' })

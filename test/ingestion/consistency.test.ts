@@ -1,7 +1,6 @@
 import request from 'supertest';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { createApp } from '../../src/app';
+import { captureLogs } from '../support/log-capture';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { meterReading, minutesAgo, vehicleReading } from '../support/factories';
 import { historyRows, liveRow } from '../support/rows';
@@ -30,14 +29,8 @@ describe('the dual write is one transaction', () => {
   });
 
   it('an unexpected failure answers a 500 problem without internals and is logged', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const app = createApp({ config: t.config, logger: pino({ level: 'error' }, sink), services: t.services });
+    const { logger, lines } = captureLogs('error');
+    const app = createApp({ config: t.config, logger, services: t.services });
     await t.db.dataSource.query('ALTER TABLE vehicle_history RENAME TO vehicle_history_moved');
     try {
       const res = await request(app).post('/v1/ingestion/vehicle').send(vehicleReading()).expect(500);

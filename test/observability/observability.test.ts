@@ -1,7 +1,6 @@
 import request from 'supertest';
-import { Writable } from 'node:stream';
-import pino from 'pino';
 import { createApp } from '../../src/app';
+import { captureLogs } from '../support/log-capture';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { meterReading, vehicleReading } from '../support/factories';
 
@@ -18,14 +17,8 @@ const metricValue = (text: string, series: string): number => {
 
 describe('request ids and logs', () => {
   it('echoes a caller X-Request-Id and logs the request under it', async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const app = createApp({ config: t.config, logger: pino({ level: 'info' }, sink), services: t.services });
+    const { logger, lines } = captureLogs('info');
+    const app = createApp({ config: t.config, logger, services: t.services });
     await request(app).get('/healthz').set('X-Request-Id', 'trace-42').expect('X-Request-Id', 'trace-42');
     const entry = lines.map((line) => JSON.parse(line)).find((log) => log.req?.url === '/healthz');
     expect(entry).toMatchObject({ reqId: 'trace-42', res: { statusCode: 200 } });
