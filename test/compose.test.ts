@@ -63,6 +63,24 @@ describe('docker-compose.yml', () => {
     expect(apiEnvironment.DB_NAME).toBe(postgres.POSTGRES_DB);
   });
 
+  it('shares the rate-limit budget through the redis service, once it is healthy', () => {
+    const { rateLimit } = loadConfig(apiEnvironment);
+    expect(rateLimit.redisUrl).toBe('redis://redis:6379');
+    expect(services.api.depends_on?.redis?.condition).toBe('service_healthy');
+    expect(services.redis).toHaveProperty('healthcheck.test');
+  });
+
+  it('has Prometheus scrape the api at its /metrics', () => {
+    const { port } = loadConfig(apiEnvironment);
+    const scrape = parse(read('ops/prometheus.yml')).scrape_configs as Array<{
+      metrics_path: string;
+      static_configs: Array<{ targets: string[] }>;
+    }>;
+    expect(scrape).toContainEqual(
+      expect.objectContaining({ metrics_path: '/metrics', static_configs: [{ targets: [`api:${port}`] }] }),
+    );
+  });
+
   it('publishes the port the api listens on, which the image exposes', () => {
     const { port } = loadConfig(apiEnvironment);
     // Short syntax [HOST_IP:][HOST:]CONTAINER: only the container side is tied to PORT.
