@@ -62,6 +62,10 @@ export interface FleetQuery {
   after?: FleetPosition;
 }
 
+/** Non-empty and no longer than the longest window a query may ask for. */
+const spanAllowed = ({ from, to }: Window) =>
+  from.getTime() < to.getTime() && to.getTime() - from.getTime() <= MAX_WINDOW_HOURS * HOUR_MS;
+
 const invalid = (path: string, message: string) =>
   new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
 
@@ -74,11 +78,10 @@ function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
   const end = to === undefined ? now : new Date(to);
   const span = Math.round((hours ?? DEFAULT_WINDOW_HOURS) * HOUR_MS);
   const start = from === undefined ? new Date(end.getTime() - span) : new Date(from);
+  const window = { from: start, to: end };
   if (start.getTime() >= end.getTime()) throw invalid('from', 'from must be before to (now when to is omitted)');
-  if (end.getTime() - start.getTime() > MAX_WINDOW_HOURS * HOUR_MS) {
-    throw invalid('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
-  }
-  return { from: start, to: end };
+  if (!spanAllowed(window)) throw invalid('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
+  return window;
 }
 
 export function parsePerformanceQuery(query: unknown, now: Date): PerformanceQuery {
@@ -117,8 +120,7 @@ function decodeCursor(cursor: string): { window: Window; after: FleetPosition } 
     fields.length === 4 &&
     typeof from === 'string' &&
     typeof to === 'string' &&
-    window.from.getTime() < window.to.getTime() &&
-    window.to.getTime() - window.from.getTime() <= MAX_WINDOW_HOURS * HOUR_MS &&
+    spanAllowed(window) &&
     (ratio === null || (typeof ratio === 'number' && Number.isFinite(ratio))) &&
     typeof vehicleId === 'string' &&
     ID_PATTERN.test(vehicleId);

@@ -12,8 +12,9 @@ import {
 } from 'class-validator';
 import type { FieldError } from '../errors/problem';
 
-export const ID_PATTERN = /^[A-Za-z0-9._:-]+$/;
-const ZONED_TIMESTAMP = /T.*(Z|[+-]\d{2}(:?\d{2})?)$/i;
+export const ID_MAX_LENGTH = 64;
+export const ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${ID_MAX_LENGTH}}$`);
+export const ZONED_TIMESTAMP = /T.*(Z|[+-]\d{2}(:?\d{2})?)$/i;
 export const FINITE = { allowNaN: false, allowInfinity: false };
 // One message per bad field is enough for a device author to fix it.
 export const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true };
@@ -22,7 +23,7 @@ export function IsDeviceId(): PropertyDecorator {
   return (target, key) => {
     IsDefined()(target, key);
     IsString()(target, key);
-    Length(1, 64)(target, key);
+    Length(1, ID_MAX_LENGTH)(target, key);
     Matches(ID_PATTERN, { message: `${String(key)} may only contain letters, digits and . _ : -` })(target, key);
   };
 }

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
-import { ID_PATTERN } from '../ingestion/ingestion.dto';
+import { ID_PATTERN, ZONED_TIMESTAMP } from '../ingestion/ingestion.dto';
 import { INTERVAL_MS } from './fleet-model';
 import { checkEfficiency, formatCheck, formatSummary, type EfficiencyCheck } from './report';
 import {
@@ -124,7 +124,7 @@ function plan(argv: string[]): CliPlan | 'help' {
     values.start === undefined
       ? new Date(Math.floor(Date.now() / INTERVAL_MS - duration) * INTERVAL_MS)
       : new Date(values.start);
-  if (values.start !== undefined && (!/T.*(Z|[+-]\d{2}:?\d{2})$/i.test(values.start) || Number.isNaN(start.getTime()))) {
+  if (values.start !== undefined && (!ZONED_TIMESTAMP.test(values.start) || Number.isNaN(start.getTime()))) {
     throw new UsageError(`--start must be an ISO 8601 time with a zone, not "${values.start}"`);
   }
   if (!DEVICE_PREFIX.test(values.prefix)) {

@@ -44,17 +44,20 @@ async function scenario(day: string, vehicles: Array<{ suffix: string; dc?: numb
   return { prefix, window: { from: at(6), to: at(18) } };
 }
 
+/** Ratios 0.8, 0.9, 0.9, none and 0.5: a tie, a vehicle without AC, and a clear lowest. */
+const FIVE_VEHICLES = [
+  { suffix: 'a', dc: 1.6, ac: 2 },
+  { suffix: 'b', dc: 1.8, ac: 2 },
+  { suffix: 'c', dc: 0.9, ac: 1 },
+  { suffix: 'd', dc: 1 },
+  { suffix: 'e', dc: 0.5, ac: 1 },
+];
+
 const ids = (items: Item[]) => items.map((item) => item.vehicleId);
 
 describe('GET /v1/analytics/fleet/efficiency', () => {
   it('lists the vehicles with sessions in the window, lowest ratio first, ties by id, no ratio last', async () => {
-    const { prefix, window } = await scenario('2026-05-01', [
-      { suffix: 'a', dc: 1.6, ac: 2 },
-      { suffix: 'b', dc: 1.8, ac: 2 },
-      { suffix: 'c', dc: 0.9, ac: 1 },
-      { suffix: 'd', dc: 1 },
-      { suffix: 'e', dc: 0.5, ac: 1 },
-    ]);
+    const { prefix, window } = await scenario('2026-05-01', FIVE_VEHICLES);
     const res = await fleet(window).expect(200);
     expect(res.body).toMatchObject({
       periodStart: window.from,
@@ -95,13 +98,7 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
   });
 
   it('pages with an opaque cursor that keeps the first page window, without repeating or skipping anyone', async () => {
-    const { prefix, window } = await scenario('2026-05-04', [
-      { suffix: 'a', dc: 1.6, ac: 2 },
-      { suffix: 'b', dc: 1.8, ac: 2 },
-      { suffix: 'c', dc: 0.9, ac: 1 },
-      { suffix: 'd', dc: 1 },
-      { suffix: 'e', dc: 0.5, ac: 1 },
-    ]);
+    const { prefix, window } = await scenario('2026-05-04', FIVE_VEHICLES);
     const pages: Item[][] = [];
     let cursor: string | null = null;
     do {

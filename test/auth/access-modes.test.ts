@@ -1,13 +1,7 @@
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { testAppsClosedAfterAll } from '../support/test-app';
 
-const opened: TestApp[] = [];
-async function app(overrides: Record<string, string> = {}): Promise<TestApp> {
-  const t = await createTestApp(overrides);
-  opened.push(t);
-  return t;
-}
-afterAll(() => Promise.all(opened.map((t) => t.close())));
+const app = testAppsClosedAfterAll();
 
 describe('when requests need a key', () => {
   it('the first key closes a service that ran open, without a restart', async () => {

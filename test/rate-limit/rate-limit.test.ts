@@ -1,14 +1,8 @@
 import request from 'supertest';
 import { meterReading } from '../support/factories';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { testAppsClosedAfterAll } from '../support/test-app';
 
-const opened: TestApp[] = [];
-async function app(overrides: Record<string, string>): Promise<TestApp> {
-  const t = await createTestApp(overrides);
-  opened.push(t);
-  return t;
-}
-afterAll(() => Promise.all(opened.map((t) => t.close())));
+const app = testAppsClosedAfterAll();
 
 describe('rate limiting', () => {
   it('past the budget a caller gets a 429 problem with Retry-After and RateLimit headers', async () => {

@@ -28,3 +28,14 @@ export async function createTestApp(overrides: Partial<Record<string, string>> =
   };
   return { app, config, services, db, close };
 }
+
+/** For files that need apps with different settings per test: each is closed after the file. */
+export function testAppsClosedAfterAll(): (overrides?: Partial<Record<string, string>>) => Promise<TestApp> {
+  const opened: TestApp[] = [];
+  afterAll(() => Promise.all(opened.map((t) => t.close())));
+  return async (overrides = {}) => {
+    const t = await createTestApp(overrides);
+    opened.push(t);
+    return t;
+  };
+}
