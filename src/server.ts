@@ -24,9 +24,9 @@ async function main(): Promise<void> {
   const app = createApp({ config, logger, services, redis });
 
   const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(config.port, () => resolve(listening));
+    const listening = app.listen(config.port, config.host ?? '::', () => resolve(listening));
   });
-  logger.info({ port: config.port, database: config.database.kind }, 'fleet platform listening');
+  logger.info({ host: config.host, port: config.port, database: config.database.kind }, 'fleet platform listening');
 
   let stopping = false;
   // Requests that arrive on kept-alive connections while stopping are still served, but their

@@ -30,6 +30,8 @@ export interface CalendarInterval {
 
 export interface AppConfig {
   nodeEnv: NodeEnv;
+  /** The listen address; every interface unless set. */
+  host?: string;
   port: number;
   logLevel: string;
   shutdownTimeoutMs: number;
@@ -42,6 +44,10 @@ export interface AppConfig {
     /** 0 turns group commit off: each single reading is its own transaction. */
     groupCommitMs: number;
     groupCommitMax: number;
+    /** Single readings waiting for a group; past this many a new one is refused with 503 at once. */
+    queueMax: number;
+    /** The most energy one reading may carry, in kWh. */
+    maxReadingKwh: number;
   };
   auth: {
     /** Serve every route without a key, even in production. */
@@ -96,6 +102,7 @@ function calendarInterval(text: string | undefined): CalendarInterval | undefine
 class EnvironmentVariables {
   @IsOptional() @IsIn(['development', 'production', 'test']) NODE_ENV?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535) PORT?: number;
+  @IsOptional() @IsString() @MinLength(1) HOST?: string;
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS?: number;
 
@@ -119,6 +126,9 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) MAX_CLOCK_SKEW_SECONDS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000) INGEST_GROUP_COMMIT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10_000) INGEST_GROUP_COMMIT_MAX?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) INGEST_QUEUE_MAX?: number;
+  // The bound keeps every stored energy value, in integer micro-kWh, far inside a bigint.
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0.001) @Max(1_000_000) MAX_READING_KWH?: number;
 
   @IsOptional() @Transform(toBool) @IsBoolean() AUTH_DISABLED?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() METRICS_AUTH?: boolean;
@@ -187,6 +197,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
 
   return {
     nodeEnv: (env.NODE_ENV ?? 'development') as NodeEnv,
+    host: env.HOST,
     port: env.PORT ?? 3000,
     logLevel: env.LOG_LEVEL ?? 'info',
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS ?? 10_000,
@@ -202,6 +213,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       maxClockSkewSeconds: env.MAX_CLOCK_SKEW_SECONDS ?? 300,
       groupCommitMs: env.INGEST_GROUP_COMMIT_MS ?? 2,
       groupCommitMax: env.INGEST_GROUP_COMMIT_MAX ?? 500,
+      queueMax: env.INGEST_QUEUE_MAX ?? 10_000,
+      // A 350 kW charger running a whole hour stays far below; anything above is a broken device.
+      maxReadingKwh: env.MAX_READING_KWH ?? 1_000,
     },
     auth: {
       disabled: env.AUTH_DISABLED ?? false,
