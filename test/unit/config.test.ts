@@ -19,6 +19,8 @@ describe('loadConfig', () => {
       maxClockSkewSeconds: 300,
       groupCommitMs: 2,
       groupCommitMax: 500,
+      queueMax: 10_000,
+      maxReadingKwh: 1_000,
     });
   });
 
