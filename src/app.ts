@@ -52,6 +52,8 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
     '/v1/ingestion',
     ingestionRouter(services.ingestion, {
       maxClockSkewSeconds: config.ingestion.maxClockSkewSeconds,
+      maxReadingKwh: config.ingestion.maxReadingKwh,
+      retention: config.partitions.retention,
       batchMaxItems: config.ingestion.batchMaxItems,
       metrics: services.metrics,
     }),

@@ -1,8 +1,9 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ValidationError } from '../errors/problem';
-import { decimalFromQuery, validateRequest } from '../http/validate';
-import { FINITE, ID_PATTERN, IsDeviceId, IsZonedTimestamp } from '../ingestion/ingestion.dto';
+import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
+import { IsTimestamp, toDate } from '../validation/timestamp';
+import { decimalFromQuery, validateQuery } from '../validation/validate-request';
 
 const MAX_WINDOW_HOURS = 8_760;
 const DEFAULT_WINDOW_HOURS = 24;
@@ -18,8 +19,8 @@ class WindowQueryDto {
   @Max(MAX_WINDOW_HOURS)
   hours?: number;
 
-  @IsOptional() @IsZonedTimestamp() from?: string;
-  @IsOptional() @IsZonedTimestamp() to?: string;
+  @IsOptional() @IsTimestamp() from?: string;
+  @IsOptional() @IsTimestamp() to?: string;
 }
 
 export class PerformanceQueryDto extends WindowQueryDto {
@@ -75,9 +76,9 @@ function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
     throw invalid('hours', 'hours cannot be combined with from or to');
   }
   if (to !== undefined && from === undefined) throw invalid('from', 'from is required when to is given');
-  const end = to === undefined ? now : new Date(to);
+  const end = to === undefined ? now : toDate(to);
   const span = Math.round((hours ?? DEFAULT_WINDOW_HOURS) * HOUR_MS);
-  const start = from === undefined ? new Date(end.getTime() - span) : new Date(from);
+  const start = from === undefined ? new Date(end.getTime() - span) : toDate(from);
   const window = { from: start, to: end };
   if (start.getTime() >= end.getTime()) throw invalid('from', 'from must be before to (now when to is omitted)');
   if (!spanAllowed(window)) throw invalid('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
@@ -85,13 +86,13 @@ function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
 }
 
 export function parsePerformanceQuery(query: unknown, now: Date): PerformanceQuery {
-  const dto = validateRequest(PerformanceQueryDto, query, 'The query is invalid.');
+  const dto = validateQuery(PerformanceQueryDto, query, 'The query is invalid.');
   return { window: resolveWindow(dto, now), meterId: dto.meterId };
 }
 
 /** A cursor carries the window of the first page, so that later pages do not slide with the clock. */
 export function parseFleetQuery(query: unknown, now: Date): FleetQuery {
-  const dto = validateRequest(FleetQueryDto, query, 'The query is invalid.');
+  const dto = validateQuery(FleetQueryDto, query, 'The query is invalid.');
   const cursor = dto.cursor === undefined ? undefined : decodeCursor(dto.cursor);
   return {
     window: cursor?.window ?? resolveWindow(dto, now),

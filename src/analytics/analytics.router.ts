@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { deviceIdParam } from '../http/device-id';
+import { deviceIdParam } from '../validation/validate-request';
 import { parseFleetQuery, parsePerformanceQuery } from './analytics.dto';
 import type { AnalyticsService } from './analytics.service';
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireJson } from '../http/require-json';
-import { validateRequest } from '../http/validate';
+import { validateRequest } from '../validation/validate-request';
 import { CreateApiKeyDto } from './auth.dto';
 import type { AuthService } from './auth.service';
 

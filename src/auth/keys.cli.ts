@@ -5,7 +5,7 @@ import pino from 'pino';
 import { ConfigError, loadConfig } from '../config/config';
 import { openDatabase } from '../db/database';
 import { ProblemError, ValidationError } from '../errors/problem';
-import { validateRequest } from '../http/validate';
+import { validateRequest } from '../validation/validate-request';
 import { CreateApiKeyDto } from './auth.dto';
 import { buildServices } from '../services';
 import type { ApiKeyView, AuthService } from './auth.service';

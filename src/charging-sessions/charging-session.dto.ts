@@ -1,23 +1,24 @@
 import { isUUID, IsOptional } from 'class-validator';
 import { ValidationError } from '../errors/problem';
-import { validateRequest } from '../http/validate';
-import { IsDeviceId, IsZonedTimestamp } from '../ingestion/ingestion.dto';
+import { IsDeviceId } from '../validation/rules';
+import { IsTimestamp, toDate } from '../validation/timestamp';
+import { validateQuery, validateRequest } from '../validation/validate-request';
 
 export class NewSessionDto {
   @IsDeviceId() vehicleId: string;
   @IsDeviceId() meterId: string;
-  @IsZonedTimestamp() startedAt: string;
-  @IsOptional() @IsZonedTimestamp() endedAt?: string;
+  @IsTimestamp() startedAt: string;
+  @IsOptional() @IsTimestamp() endedAt?: string;
 }
 
 export class SessionEndDto {
-  @IsZonedTimestamp() endedAt: string;
+  @IsTimestamp() endedAt: string;
 }
 
 export class SessionQueryDto {
   @IsDeviceId() vehicleId: string;
-  @IsOptional() @IsZonedTimestamp() from?: string;
-  @IsOptional() @IsZonedTimestamp() to?: string;
+  @IsOptional() @IsTimestamp() from?: string;
+  @IsOptional() @IsTimestamp() to?: string;
 }
 
 export interface NewSession {
@@ -34,7 +35,7 @@ export interface SessionQuery {
   to: Date | null;
 }
 
-const orNull = (timestamp: string | undefined): Date | null => (timestamp === undefined ? null : new Date(timestamp));
+const orNull = (timestamp: string | undefined): Date | null => (timestamp === undefined ? null : toDate(timestamp));
 
 export function requireAfter(earlier: Date | null, later: Date | null, path: string, message: string): void {
   if (earlier && later && later.getTime() <= earlier.getTime()) {
@@ -44,17 +45,17 @@ export function requireAfter(earlier: Date | null, later: Date | null, path: str
 
 export function parseNewSession(body: unknown): NewSession {
   const dto = validateRequest(NewSessionDto, body, 'The charging session is invalid; nothing was stored.');
-  const session = { ...dto, startedAt: new Date(dto.startedAt), endedAt: orNull(dto.endedAt) };
+  const session = { ...dto, startedAt: toDate(dto.startedAt), endedAt: orNull(dto.endedAt) };
   requireAfter(session.startedAt, session.endedAt, 'endedAt', 'endedAt must be after startedAt');
   return session;
 }
 
 export function parseSessionEnd(body: unknown): Date {
-  return new Date(validateRequest(SessionEndDto, body, 'The session end is invalid; nothing was changed.').endedAt);
+  return toDate(validateRequest(SessionEndDto, body, 'The session end is invalid; nothing was changed.').endedAt);
 }
 
 export function parseSessionQuery(query: unknown): SessionQuery {
-  const dto = validateRequest(SessionQueryDto, query, 'The session query is invalid.');
+  const dto = validateQuery(SessionQueryDto, query, 'The session query is invalid.');
   const parsed = { vehicleId: dto.vehicleId, from: orNull(dto.from), to: orNull(dto.to) };
   requireAfter(parsed.from, parsed.to, 'to', 'to must be after from');
   return parsed;

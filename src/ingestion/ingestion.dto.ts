@@ -1,63 +1,28 @@
-import {
-  IsDefined,
-  IsISO8601,
-  IsNumber,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  Min,
-  validateSync,
-  type ValidationError as ClassValidationError,
-} from 'class-validator';
+import { validateSync } from 'class-validator';
 import type { FieldError } from '../errors/problem';
+import { flattenErrors, isPlainObject, IsDeviceId, IsMeasurement, VALIDATION } from '../validation/rules';
+import { IsTimestamp, toDate } from '../validation/timestamp';
 
-export const ID_MAX_LENGTH = 64;
-export const ID_PATTERN = new RegExp(`^[A-Za-z0-9._:-]{1,${ID_MAX_LENGTH}}$`);
-export const ZONED_TIMESTAMP = /T.*(Z|[+-]\d{2}(:?\d{2})?)$/i;
-export const FINITE = { allowNaN: false, allowInfinity: false };
-// One message per bad field is enough for a device author to fix it.
-export const VALIDATION = { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true };
-
-export function IsDeviceId(): PropertyDecorator {
-  return (target, key) => {
-    IsDefined()(target, key);
-    IsString()(target, key);
-    Length(1, ID_MAX_LENGTH)(target, key);
-    Matches(ID_PATTERN, { message: `${String(key)} may only contain letters, digits and . _ : -` })(target, key);
-  };
-}
-
-export function IsZonedTimestamp(): PropertyDecorator {
-  return (target, key) => {
-    IsDefined()(target, key);
-    IsISO8601({ strict: true, strictSeparator: true })(target, key);
-    Matches(ZONED_TIMESTAMP, { message: `${String(key)} must include a time and a zone (Z or ±hh:mm)` })(target, key);
-  };
-}
-
-function IsMeasurement(min: number, max?: number): PropertyDecorator {
-  return (target, key) => {
-    IsDefined()(target, key);
-    IsNumber(FINITE, { message: `${String(key)} must be a finite JSON number` })(target, key);
-    Min(min)(target, key);
-    if (max !== undefined) Max(max)(target, key);
-  };
-}
+/**
+ * The energy columns carry no upper bound of their own: the most one reading may carry is a setting
+ * (MAX_READING_KWH), checked after the decorators. This ceiling only keeps the decorators' own rule
+ * finite; the configured bound is always below it.
+ */
+const ENERGY_CEILING_KWH = 1_000_000;
 
 export class MeterReadingDto {
   @IsDeviceId() meterId: string;
-  @IsMeasurement(0) kwhConsumedAc: number;
+  @IsMeasurement(0, ENERGY_CEILING_KWH) kwhConsumedAc: number;
   @IsMeasurement(0, 2_000) voltage: number;
-  @IsZonedTimestamp() timestamp: string;
+  @IsTimestamp() timestamp: string;
 }
 
 export class VehicleReadingDto {
   @IsDeviceId() vehicleId: string;
   @IsMeasurement(0, 100) soc: number;
-  @IsMeasurement(0) kwhDeliveredDc: number;
+  @IsMeasurement(0, ENERGY_CEILING_KWH) kwhDeliveredDc: number;
   @IsMeasurement(-100, 200) batteryTemp: number;
-  @IsZonedTimestamp() timestamp: string;
+  @IsTimestamp() timestamp: string;
 }
 
 export interface MeterReading {
@@ -82,6 +47,9 @@ export type ReadingType = Reading['type'];
 
 export interface ReadingRules {
   maxClockSkewSeconds: number;
+  maxReadingKwh: number;
+  /** Readings older than this are refused: retention would drop them at its next run. */
+  oldestAllowed?: Date;
   now?: Date;
 }
 
@@ -89,18 +57,6 @@ export type ParseResult = { ok: true; reading: Reading } | { ok: false; errors: 
 
 export function readingId(reading: Reading): string {
   return reading.type === 'meter' ? reading.meterId : reading.vehicleId;
-}
-
-export function flattenErrors(errors: ClassValidationError[], prefix = ''): FieldError[] {
-  return errors.flatMap((error) => {
-    const path = prefix ? `${prefix}.${error.property}` : error.property;
-    const own = Object.values(error.constraints ?? {}).map((message) => ({ path, message }));
-    return [...own, ...flattenErrors(error.children ?? [], path)];
-  });
-}
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function detectType(body: Record<string, unknown>): ReadingType | FieldError {
@@ -140,7 +96,7 @@ export function parseReading(body: unknown, expected: ReadingType | 'any', rules
   const type = expected === 'any' ? detectType(body) : expected;
   if (typeof type !== 'string') return { ok: false, errors: [type] };
 
-  // class-validator's whitelist looks fields up in a plain object, where "__proto__" always exists.
+  // class-validator's whitelist looks fields up on a plain object, where "__proto__" always exists.
   if (Object.hasOwn(body, '__proto__')) {
     return { ok: false, errors: [{ path: '__proto__', message: 'property __proto__ should not exist' }] };
   }
@@ -149,13 +105,28 @@ export function parseReading(body: unknown, expected: ReadingType | 'any', rules
   const errors = flattenErrors(validateSync(dto, VALIDATION));
   if (errors.length > 0) return { ok: false, errors };
 
-  const timestamp = new Date(dto.timestamp);
-  const latest = (rules.now ?? new Date()).getTime() + rules.maxClockSkewSeconds * 1_000;
-  if (timestamp.getTime() > latest) {
+  const timestamp = toDate(dto.timestamp);
+  const problem = boundsProblem(dto, timestamp, rules);
+  if (problem) return { ok: false, errors: [problem] };
+  return { ok: true, reading: { ...dto, type, timestamp } as Reading };
+}
+
+/** The rules that depend on settings and on the clock rather than on the reading alone. */
+function boundsProblem(dto: MeterReadingDto | VehicleReadingDto, timestamp: Date, rules: ReadingRules): FieldError | undefined {
+  const [energyField, energy] =
+    dto instanceof MeterReadingDto ? ['kwhConsumedAc', dto.kwhConsumedAc] : ['kwhDeliveredDc', dto.kwhDeliveredDc];
+  if (energy > rules.maxReadingKwh) {
+    return { path: energyField, message: `${energyField} must not be greater than ${rules.maxReadingKwh} kWh per reading` };
+  }
+  const now = rules.now ?? new Date();
+  if (timestamp.getTime() > now.getTime() + rules.maxClockSkewSeconds * 1_000) {
+    return { path: 'timestamp', message: `timestamp is more than ${rules.maxClockSkewSeconds}s in the future` };
+  }
+  if (rules.oldestAllowed && timestamp.getTime() < rules.oldestAllowed.getTime()) {
     return {
-      ok: false,
-      errors: [{ path: 'timestamp', message: `timestamp is more than ${rules.maxClockSkewSeconds}s in the future` }],
+      path: 'timestamp',
+      message: `timestamp is older than the history kept (HISTORY_RETENTION): readings from ${rules.oldestAllowed.toISOString()} on are accepted`,
     };
   }
-  return { ok: true, reading: { ...dto, type, timestamp } as Reading };
+  return undefined;
 }

@@ -2,11 +2,16 @@ import { Router, type Request, type Response } from 'express';
 import { ValidationError, type FieldError } from '../errors/problem';
 import { requireJson } from '../http/require-json';
 import { claimedType, parseReading, readingId, type Reading, type ReadingRules, type ReadingType } from './ingestion.dto';
+import type { CalendarInterval } from '../config/config';
 import type { Metrics } from '../observability/metrics';
+import { shift } from '../partitions/partition.calendar';
 import type { IngestionService } from './ingestion.service';
 
 export interface IngestionRouterOptions {
   maxClockSkewSeconds: number;
+  maxReadingKwh: number;
+  /** History older than this is dropped, so readings older than it are refused. */
+  retention?: CalendarInterval;
   batchMaxItems: number;
   metrics: Pick<Metrics, 'readings'>;
 }
@@ -18,7 +23,15 @@ interface ItemErrors {
 
 export function ingestionRouter(service: IngestionService, options: IngestionRouterOptions): Router {
   const router = Router();
-  const rules = (): ReadingRules => ({ maxClockSkewSeconds: options.maxClockSkewSeconds, now: new Date() });
+  const rules = (): ReadingRules => {
+    const now = new Date();
+    return {
+      maxClockSkewSeconds: options.maxClockSkewSeconds,
+      maxReadingKwh: options.maxReadingKwh,
+      oldestAllowed: options.retention && shift(now, options.retention, -1),
+      now,
+    };
+  };
   const countRejected = (body: unknown, expected: ReadingType | 'any') =>
     options.metrics.readings.inc({ type: expected === 'any' ? claimedType(body) : expected, outcome: 'rejected' });
 

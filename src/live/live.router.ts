@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { deviceIdParam } from '../http/device-id';
+import { deviceIdParam } from '../validation/validate-request';
 import type { LiveService } from './live.service';
 
 export function liveRouter(service: LiveService): Router {

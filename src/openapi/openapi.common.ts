@@ -1,5 +1,5 @@
 import type { Role } from '../entities/api-key.entity';
-import { ID_PATTERN } from '../ingestion/ingestion.dto';
+import { ID_PATTERN } from '../validation/rules';
 import { problemResponse } from './openapi.problems';
 import type * as OpenApi from './openapi.types';
 

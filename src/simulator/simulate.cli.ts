@@ -1,6 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
-import { ID_PATTERN, ZONED_TIMESTAMP } from '../ingestion/ingestion.dto';
+import { ID_PATTERN } from '../validation/rules';
+import { timestampProblem, toDate } from '../validation/timestamp';
 import { INTERVAL_MS } from './fleet-model';
 import { checkEfficiency, formatCheck, formatSummary, type EfficiencyCheck } from './report';
 import {
@@ -120,13 +121,12 @@ function plan(argv: string[]): CliPlan | 'help' {
   if (!['batch', 'single', 'mixed'].includes(mode)) throw new UsageError('--mode must be batch, single or mixed');
   const duration = minutes(values.duration);
   // Whole minutes keep every timestamp on the minute, like devices reporting on a schedule.
+  const startProblem = values.start === undefined ? undefined : timestampProblem(values.start, '--start');
+  if (startProblem) throw new UsageError(startProblem);
   const start =
     values.start === undefined
       ? new Date(Math.floor(Date.now() / INTERVAL_MS - duration) * INTERVAL_MS)
-      : new Date(values.start);
-  if (values.start !== undefined && (!ZONED_TIMESTAMP.test(values.start) || Number.isNaN(start.getTime()))) {
-    throw new UsageError(`--start must be an ISO 8601 time with a zone, not "${values.start}"`);
-  }
+      : toDate(values.start);
   if (!DEVICE_PREFIX.test(values.prefix)) {
     throw new UsageError('--prefix must be 1–40 of the characters device ids allow: letters, digits and . _ : -');
   }

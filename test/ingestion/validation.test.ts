@@ -5,11 +5,19 @@ import { countAll } from '../support/rows';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp({ BODY_LIMIT: '2kb', MAX_CLOCK_SKEW_SECONDS: '300' });
+  t = await createTestApp({
+    BODY_LIMIT: '2kb',
+    MAX_CLOCK_SKEW_SECONDS: '300',
+    MAX_READING_KWH: '500',
+    HISTORY_RETENTION: '1 month',
+  });
 });
 afterAll(() => t.close());
 
 const inFuture = (seconds: number) => new Date(Date.now() + seconds * 1_000).toISOString();
+/** An hour ago, written as the local time of a zone `offsetMinutes` from UTC. */
+const inZone = (offsetMinutes: number, suffix: string) =>
+  new Date(Date.now() - 3_600_000 + offsetMinutes * 60_000).toISOString().replace('Z', suffix);
 
 type Case = [label: string, endpoint: string, body: unknown, path: string];
 
@@ -37,6 +45,25 @@ const cases: Case[] = [
   ['a timestamp that is not ISO 8601', 'meter', meterReading({ timestamp: 'Mon, 09 Feb 2026 10:00:00 GMT' }), 'timestamp'],
   ['an epoch number as timestamp', 'meter', { ...meterReading(), timestamp: 1770631200000 }, 'timestamp'],
   ['a timestamp beyond the allowed clock skew', 'meter', meterReading({ timestamp: inFuture(3_600) }), 'timestamp'],
+  ['an hour-only offset', 'meter', meterReading({ timestamp: '2026-12-01T10:00:00+05' }), 'timestamp'],
+  ['an offset without a colon', 'meter', meterReading({ timestamp: '2026-12-01T10:00:00+0530' }), 'timestamp'],
+  ['an ISO week date', 'meter', meterReading({ timestamp: '2026-W01-1T10:00:00Z' }), 'timestamp'],
+  ['an ISO ordinal date', 'meter', meterReading({ timestamp: '2026-335T10:00:00Z' }), 'timestamp'],
+  ['the ISO basic form', 'meter', meterReading({ timestamp: '20260101T100000Z' }), 'timestamp'],
+  ['a comma fraction', 'meter', meterReading({ timestamp: '2026-12-01T10:00:00,5Z' }), 'timestamp'],
+  ['an expanded year', 'meter', meterReading({ timestamp: '+002026-12-01T10:00:00Z' }), 'timestamp'],
+  ['hour 24', 'meter', meterReading({ timestamp: '2026-12-01T24:00:00Z' }), 'timestamp'],
+  ['a leap second', 'meter', meterReading({ timestamp: '2016-12-31T23:59:60Z' }), 'timestamp'],
+  ['minutes without seconds', 'meter', meterReading({ timestamp: '2026-12-01T10:00Z' }), 'timestamp'],
+  ['29 February of a common year', 'meter', meterReading({ timestamp: '2026-02-29T10:00:00Z' }), 'timestamp'],
+  ['an offset beyond 23:59', 'meter', meterReading({ timestamp: '2026-12-01T10:00:00+24:00' }), 'timestamp'],
+  ['a year before 2000', 'meter', meterReading({ timestamp: '1999-12-31T23:59:59Z' }), 'timestamp'],
+  ['a reading older than the retained history', 'meter', meterReading({ timestamp: minutesAgo(60 * 24 * 40) }), 'timestamp'],
+  ['energy above MAX_READING_KWH', 'meter', meterReading({ kwhConsumedAc: 500.001 }), 'kwhConsumedAc'],
+  ['DC energy above MAX_READING_KWH', 'vehicle', vehicleReading({ kwhDeliveredDc: 1e13 }), 'kwhDeliveredDc'],
+  ['DC energy of 1e308', 'vehicle', vehicleReading({ kwhDeliveredDc: 1e308 }), 'kwhDeliveredDc'],
+  ['an object as a measurement', 'vehicle', { ...vehicleReading(), soc: { value: 1 } }, 'soc'],
+  ['an array as an id', 'vehicle', { ...vehicleReading(), vehicleId: ['V-1'] }, 'vehicleId'],
   ['an array instead of an object', 'meter', [meterReading()], ''],
   ['an array at the telemetry endpoint', 'telemetry', [vehicleReading()], ''],
 ];
@@ -56,8 +83,12 @@ describe('a rejected reading answers 400 with a problem naming the field and wri
 describe('accepted edge values', () => {
   it.each([
     ['a timestamp within the clock skew', meterReading({ timestamp: inFuture(60) })],
-    ['an offset instead of Z', meterReading({ timestamp: '2026-02-09T10:00:00.5+05:30' })],
+    ['an offset instead of Z', meterReading({ timestamp: inZone(330, '+05:30').replace(/\.\d+/, '.5') })],
     ['zero energy and the top of the voltage range', meterReading({ kwhConsumedAc: 0, voltage: 2000 })],
+    ['energy at MAX_READING_KWH', meterReading({ kwhConsumedAc: 500 })],
+    ['a lower-case t and z, as RFC 3339 allows', meterReading({ timestamp: minutesAgo(3).replace('T', 't').replace('Z', 'z') })],
+    ['a nanosecond fraction', meterReading({ timestamp: minutesAgo(4).replace(/\.\d+Z$/, '.123456789Z') })],
+    ['a negative offset', meterReading({ timestamp: inZone(-210, '-03:30') })],
     ['an id using every allowed symbol', meterReading({ meterId: `a.B_c:d-${'9'.repeat(56)}` })],
   ])('%s is stored', async (_label, body) => {
     await request(t.app).post('/v1/ingestion/meter').send(body).expect(201);

@@ -9,7 +9,7 @@ import { validatorAt } from './document-schemas';
 describe('request schemas agree with the reading rules', () => {
   const meter = validatorAt('components', 'schemas', 'MeterReading');
   const vehicle = validatorAt('components', 'schemas', 'VehicleReading');
-  const rules = { maxClockSkewSeconds: 300 };
+  const rules = { maxClockSkewSeconds: 300, maxReadingKwh: 1_000 };
 
   const meterCases: [string, object][] = [
     ['valid', meterReading()],

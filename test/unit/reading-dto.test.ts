@@ -1,7 +1,7 @@
 import { parseReading } from '../../src/ingestion/ingestion.dto';
 
 const now = new Date('2026-02-09T12:00:00Z');
-const rules = { maxClockSkewSeconds: 300, now };
+const rules = { maxClockSkewSeconds: 300, maxReadingKwh: 1_000, now };
 const meter = { meterId: 'M-1', kwhConsumedAc: 1.5, voltage: 230, timestamp: '2026-02-09T11:59:00Z' };
 
 describe('parseReading', () => {

@@ -1,0 +1,50 @@
+import { plainToInstance, type ClassConstructor } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { ValidationError } from '../errors/problem';
+import { flattenErrors, ID_PATTERN, ID_RULE, isPlainObject, VALIDATION } from './rules';
+
+/**
+ * A request body as a validated DTO, under the rules readings follow (unknown fields refused, one
+ * message per field); anything else is a 400 problem carrying `detail`.
+ */
+export function validateRequest<T extends object>(dto: ClassConstructor<T>, plain: unknown, detail: string): T {
+  if (!isPlainObject(plain)) throw new ValidationError(detail, [{ path: '', message: 'must be a JSON object' }]);
+  // class-validator's whitelist looks fields up on a plain object, where "__proto__" always exists.
+  if (Object.hasOwn(plain, '__proto__')) {
+    throw new ValidationError(detail, [{ path: '__proto__', message: 'property __proto__ should not exist' }]);
+  }
+  const value = plainToInstance(dto, plain);
+  const errors = flattenErrors(validateSync(value, VALIDATION));
+  if (errors.length > 0) throw new ValidationError(detail, errors);
+  return value;
+}
+
+/**
+ * A query string as a validated DTO. Every parameter is one value: a repeated one (`?from=a&from=b`)
+ * has no single meaning, so it is refused rather than resolved by a guess.
+ */
+export function validateQuery<T extends object>(dto: ClassConstructor<T>, query: unknown, detail: string): T {
+  const repeated = Object.entries(isPlainObject(query) ? query : {}).filter(([, value]) => typeof value !== 'string');
+  if (repeated.length > 0) {
+    throw new ValidationError(
+      detail,
+      repeated.map(([name]) => ({ path: name, message: `${name} must be given once, as a single value` })),
+    );
+  }
+  return validateRequest(dto, query, detail);
+}
+
+/**
+ * Query-string numbers arrive as text; plain decimal notation becomes a number and anything else stays
+ * as it came, so the number rules report it.
+ */
+export const decimalFromQuery = ({ value }: { value: unknown }): unknown =>
+  typeof value === 'string' && /^\d{1,15}(\.\d{1,15})?$/.test(value) ? Number(value) : value;
+
+/** Path ids follow the same rule as ids in readings, so a typo is a 400 rather than a 404. */
+export function deviceIdParam(name: string, value: string): string {
+  if (!ID_PATTERN.test(value)) {
+    throw new ValidationError(`${name} is not a valid id.`, [{ path: name, message: `${name} must be ${ID_RULE}` }]);
+  }
+  return value;
+}
