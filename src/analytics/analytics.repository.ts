@@ -4,11 +4,18 @@ import type { FleetPosition, Window } from './analytics.dto';
 /** One vehicle's figures over a window, as the database computed them. */
 export interface VehicleFigures {
   vehicleId: string;
+  /** AC the attributed meters counted inside the attribution periods. */
   totalKwhConsumedAc: number;
+  /** DC the vehicle reported inside the same periods: the energy the ratio compares with that AC. */
   totalKwhDeliveredDc: number;
+  /** DC the vehicle reported in the window outside those periods; never part of the ratio. */
+  kwhDeliveredDcOutsideSessions: number;
   /** DC / AC rounded to 3 decimals; null when no AC was attributed. */
   efficiencyRatio: number | null;
+  /** More DC than AC in the periods, compared exactly: a ratio above 1, or DC without any AC. */
+  dcExceedsAc: boolean;
   averageBatteryTemp: number | null;
+  /** The vehicle's readings in the window, inside the periods or not. */
   recordCount: number;
   meterIds: string[];
 }
@@ -17,59 +24,76 @@ interface FiguresRow {
   vehicleId: string;
   ac: string;
   dc: string;
+  dcOutside: string;
   ratio: string | null;
+  dcExceedsAc: boolean;
   temp: string | null;
   recordCount: number;
   meterIds: string[];
 }
 
-/** A reading's energy in whole micro-kWh (kWh to 6 decimals). */
+/**
+ * A reading's energy in whole micro-kWh (kWh to 6 decimals). The readings' CHECK constraints cap a
+ * reading at 1e6 kWh, 1e12 micro-kWh, far inside bigint; sum(bigint) is numeric, so no total overflows.
+ */
 const micro = (column: string) => `(${column} * 1000000)::bigint`;
 
 /*
- * Every statement takes the window as $1 (from) and $2 (to), both included. Energy is summed in
- * integer micro-kWh: exact whatever the number of readings and their order (a float8 sum is neither),
- * and several times cheaper than converting each float8 to numeric. So 1.1 + 2.2 totals 3.6, and the
- * ratio of the exact totals rounds the way a person checking it by hand would.
+ * Every statement takes the window as $1 (from) and $2 (to). A reading's energy is what flowed in
+ * the interval that ends at its timestamp, so a reading counts for the window when from < ts <= to,
+ * and for an attribution period when from_ts < ts <= until_ts. Energy is summed in integer micro-kWh:
+ * exact whatever the number of readings and their order (a float8 sum is neither), and several times
+ * cheaper than converting each float8 to numeric. So 1.1 + 2.2 totals 3.3, and the ratio of the exact
+ * totals rounds the way a person checking it by hand would.
  *
- * `attribution` lists, per vehicle, the meters whose readings count as its AC energy and from when
- * until when (until excluded); the window clips them again. Each sum is a range scan of the (device,
- * ts) primary key, which carries the summed columns: an index-only scan whatever the table size.
+ * `attribution` lists, per vehicle, the meters whose readings count as its AC energy and the periods
+ * they do; the vehicle's DC counts for the ratio over those same periods, so that like is compared
+ * with like. The periods of a vehicle are gathered into one multirange, so that a single scan of its
+ * window splits its DC into inside and outside them. Each sum is a range scan of the (device, ts)
+ * primary key, which carries the summed columns: an index-only scan whatever the table size.
  */
 function figures(sources: string): string {
   return `
     WITH ${sources},
-    ac AS (
-      SELECT a.vehicle_id, sum(m.micro) AS micro, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids
+    attributed AS (
+      SELECT a.vehicle_id, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids,
+             coalesce(sum(m.micro), 0) AS ac, range_agg(tstzrange(a.from_ts, a.until_ts, '(]')) AS periods
       FROM attribution a
       CROSS JOIN LATERAL (
         SELECT sum(${micro('h.kwh_consumed_ac')}) AS micro
         FROM meter_history h
         -- from_ts is never before $1; saying so lets the planner prune partitions before the window.
-        WHERE h.meter_id = a.meter_id AND h.ts >= $1 AND h.ts >= a.from_ts AND h.ts < a.until_ts AND h.ts <= $2
+        WHERE h.meter_id = a.meter_id AND h.ts > $1 AND h.ts > a.from_ts AND h.ts <= a.until_ts AND h.ts <= $2
       ) m
       GROUP BY a.vehicle_id
     ),
-    dc AS (
-      SELECT v.vehicle_id, d.*
+    totals AS (
+      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.meter_ids, '{}') AS meter_ids, r.*
       FROM vehicles v
+      LEFT JOIN attributed p USING (vehicle_id)
       CROSS JOIN LATERAL (
-        SELECT count(*)::int AS record_count, coalesce(sum(${micro('h.kwh_delivered_dc')}), 0) AS micro,
-               round(avg(h.battery_temp)::numeric, 3) AS temp
+        SELECT count(*)::int AS record_count, round(avg(h.battery_temp)::numeric, 3) AS temp,
+               coalesce(sum(${micro('h.kwh_delivered_dc')}), 0) AS dc_window,
+               coalesce(sum(${micro('h.kwh_delivered_dc')}) FILTER (WHERE p.periods @> h.ts), 0) AS dc
         FROM vehicle_history h
-        WHERE h.vehicle_id = v.vehicle_id AND h.ts >= $1 AND h.ts <= $2
-      ) d
+        WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2
+      ) r
     )
-    SELECT dc.vehicle_id AS "vehicleId", coalesce(ac.micro, 0) / 1000000.0 AS ac, dc.micro / 1000000.0 AS dc,
-           round(dc.micro / nullif(ac.micro, 0), 3) AS ratio, dc.temp, dc.record_count AS "recordCount",
-           coalesce(ac.meter_ids, '{}') AS "meterIds"
-    FROM dc LEFT JOIN ac USING (vehicle_id)`;
+    SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
+           (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
+           temp, record_count AS "recordCount", meter_ids AS "meterIds"
+    FROM totals`;
 }
 
-/** Sessions are [started_at, ended_at); the window is closed, hence '[]'. */
+/**
+ * A session counts for the readings with started_at < ts <= ended_at, so it shares a reading with the
+ * window when started_at < to and ended_at > from (or is ongoing). That is exactly the overlap of
+ * [started_at, ended_at) with the open range (from, to), written so on the expression the GiST indexes
+ * are built on.
+ */
 const SESSIONS_IN_WINDOW = `
   SELECT vehicle_id, meter_id, started_at, ended_at FROM charging_session
-  WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '[]')`;
+  WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')`;
 
 const SESSION_ATTRIBUTION = `
   attribution AS (
@@ -82,6 +106,7 @@ const VEHICLE_BY_SESSIONS = figures(`
   vehicles AS (SELECT $3::text AS vehicle_id),
   ${SESSION_ATTRIBUTION}`);
 
+/** The meter given stands for the vehicle's charger over the whole window: one period, the window. */
 const VEHICLE_BY_METER = figures(`
   vehicles AS (SELECT $3::text AS vehicle_id),
   attribution AS (
@@ -105,7 +130,9 @@ function toFigures(row: FiguresRow): VehicleFigures {
     vehicleId: row.vehicleId,
     totalKwhConsumedAc: Number(row.ac),
     totalKwhDeliveredDc: Number(row.dc),
+    kwhDeliveredDcOutsideSessions: Number(row.dcOutside),
     efficiencyRatio: row.ratio === null ? null : Number(row.ratio),
+    dcExceedsAc: row.dcExceedsAc,
     averageBatteryTemp: row.temp === null ? null : Number(row.temp),
     recordCount: row.recordCount,
     meterIds: row.meterIds,

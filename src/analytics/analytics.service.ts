@@ -2,10 +2,15 @@ import { NotFoundError } from '../errors/problem';
 import { encodeCursor, type FleetQuery, type Window } from './analytics.dto';
 import type { AnalyticsRepository, VehicleFigures } from './analytics.repository';
 
-export interface VehiclePerformance extends VehicleFigures {
+/** A reason not to trust a vehicle's ratio, for someone to look at the readings behind it. */
+export type DataQualityFlag = 'dc-exceeds-ac';
+
+export interface VehiclePerformance extends Omit<VehicleFigures, 'dcExceedsAc'> {
   periodStart: string;
   periodEnd: string;
   lowEfficiency: boolean;
+  /** Empty when the figures are plausible. */
+  dataQuality: DataQualityFlag[];
 }
 
 export interface FleetEfficiencyPage {
@@ -23,14 +28,18 @@ export interface AnalyticsOptions {
 }
 
 function performance(figures: VehicleFigures, window: Window, threshold: number): VehiclePerformance {
-  const { vehicleId, ...rest } = figures;
+  const { vehicleId, dcExceedsAc, ...rest } = figures;
+  // A battery cannot take in more than its charger drew: such a ratio is a sign of missing or wrong
+  // readings, not of an excellent vehicle, and says nothing about its efficiency either way.
+  const dataQuality: DataQualityFlag[] = dcExceedsAc ? ['dc-exceeds-ac'] : [];
   return {
     vehicleId,
     periodStart: window.from.toISOString(),
     periodEnd: window.to.toISOString(),
     ...rest,
     // The rounded ratio is what the client sees, so it is also what gets compared.
-    lowEfficiency: rest.efficiencyRatio !== null && rest.efficiencyRatio < threshold,
+    lowEfficiency: dataQuality.length === 0 && rest.efficiencyRatio !== null && rest.efficiencyRatio < threshold,
+    dataQuality,
   };
 }
 

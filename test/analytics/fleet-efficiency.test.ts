@@ -82,9 +82,27 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     expect(item).toMatchObject({
       totalKwhConsumedAc: 2,
       totalKwhDeliveredDc: 1.6,
+      kwhDeliveredDcOutsideSessions: 0,
       recordCount: 1,
       meterIds: [`${prefix}-M-a`],
     });
+  });
+
+  it('ranks by the same rules: DC outside sessions stays out of the ratio, DC above AC is flagged, not low', async () => {
+    const { prefix, window } = await scenario('2026-05-06', [
+      { suffix: 'a', dc: 1.6, ac: 2 },
+      { suffix: 'b', dc: 2.4, ac: 2 },
+    ]);
+    // After a's session ended, inside the window.
+    await request(t.app)
+      .post('/v1/ingestion/vehicle')
+      .send(vehicleReading({ vehicleId: `${prefix}-a`, timestamp: '2026-05-06T13:00:00.000Z', kwhDeliveredDc: 5 }))
+      .expect(201);
+    const res = await fleet(window).expect(200);
+    expect(res.body.vehicles).toMatchObject([
+      { vehicleId: `${prefix}-a`, efficiencyRatio: 0.8, kwhDeliveredDcOutsideSessions: 5, lowEfficiency: true, dataQuality: [] },
+      { vehicleId: `${prefix}-b`, efficiencyRatio: 1.2, lowEfficiency: false, dataQuality: ['dc-exceeds-ac'] },
+    ]);
   });
 
   it('threshold overrides the configured alert level', async () => {

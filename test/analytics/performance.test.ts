@@ -28,7 +28,7 @@ const dc = (vehicleId: string, minutes: number, kwhDeliveredDc: number, batteryT
 const ac = (meterId: string, minutes: number, kwhConsumedAc: number) =>
   meterReading({ meterId, timestamp: at(minutes), kwhConsumedAc });
 
-describe('GET /v1/analytics/performance/:vehicleId over [from, to]', () => {
+describe('GET /v1/analytics/performance/:vehicleId over (from, to]', () => {
   const vehicleId = uniqueId('VEH');
   const meterId = uniqueId('MTR');
   const window = { from: at(-120), to: at(0) };
@@ -36,77 +36,93 @@ describe('GET /v1/analytics/performance/:vehicleId over [from, to]', () => {
   beforeAll(async () => {
     await ingest([
       dc(vehicleId, -180, 5, 90), // before the window
-      dc(vehicleId, 0, 0.3, 24), // exactly at `to`
+      dc(vehicleId, -120, 0.6, 90), // exactly at `from`: its interval ended as the window began
+      dc(vehicleId, -90, 0.7, 22), // exactly at the session start: the interval before it, outside the session
+      dc(vehicleId, -60, 1.1, 21),
+      dc(vehicleId, 0, 2.2, 24), // exactly at `to`
       dc(vehicleId, 1, 7, 90), // after the window
-      dc(vehicleId, -60, 2.2, 21),
       ac(meterId, -100, 50), // in the window, before the session started
       ac(meterId, -90, 1.5), // exactly at the session start
       ac(meterId, -30, 2.5),
-      ac(meterId, 0, 0.5), // exactly at `to`; the session is still running
+      ac(meterId, 0, 1.5), // exactly at `to`; the session is still running
       ac(meterId, 30, 9), // after the window
       ac(uniqueId('MTR'), -30, 40), // a meter the vehicle never used
     ]);
     // Arrives after newer readings: history keeps it, and so does the window.
-    await ingest([dc(vehicleId, -120, 1.1, 20)]);
+    await ingest([dc(vehicleId, -100, 0.4, 19)]);
     // A device retry with other values: the first copy counts, once.
     await request(t.app).post('/v1/ingestion/vehicle').send(dc(vehicleId, -60, 99, 99)).expect(200);
     await openSession(chargingSession({ vehicleId, meterId, startedAt: at(-90) }));
   });
 
-  it('sums DC, averages temperature and counts the vehicle readings with both window ends included', async () => {
+  it('compares the DC and AC of the session intervals, and reports the DC outside them apart', async () => {
     const res = await performance(vehicleId, window).expect(200);
     expect(res.body).toEqual({
       vehicleId,
       periodStart: window.from,
       periodEnd: window.to,
-      totalKwhConsumedAc: 4.5, // 1.5 + 2.5 + 0.5, the session's meter from the session start
-      totalKwhDeliveredDc: 3.6, // 1.1 + 2.2 + 0.3, exactly: not 3.6000000000000005
-      efficiencyRatio: 0.8,
-      averageBatteryTemp: 21.667, // (20 + 21 + 24) / 3
-      recordCount: 3,
+      totalKwhConsumedAc: 4, // 2.5 + 1.5: the session's meter after the session start
+      totalKwhDeliveredDc: 3.3, // 1.1 + 2.2 inside the session, exactly: not 3.3000000000000003
+      kwhDeliveredDcOutsideSessions: 1.1, // 0.4 + 0.7, in the window before the session
+      efficiencyRatio: 0.825, // 3.3 / 4
+      averageBatteryTemp: 21.5, // (19 + 22 + 21 + 24) / 4, every reading in the window
+      recordCount: 4,
       meterIds: [meterId],
       lowEfficiency: true,
+      dataQuality: [],
     });
   });
 
-  it('with meterId takes that meter over the whole window instead of the sessions', async () => {
+  it('with meterId takes that meter and the vehicle DC over the whole window instead of the sessions', async () => {
     const res = await performance(vehicleId, { ...window, meterId }).expect(200);
     expect(res.body).toMatchObject({
-      totalKwhConsumedAc: 54.5, // 50 + 1.5 + 2.5 + 0.5
-      totalKwhDeliveredDc: 3.6,
-      efficiencyRatio: 0.066, // 3.6 / 54.5 = 0.06605...
+      totalKwhConsumedAc: 55.5, // 50 + 1.5 + 2.5 + 1.5
+      totalKwhDeliveredDc: 4.4, // 0.4 + 0.7 + 1.1 + 2.2
+      kwhDeliveredDcOutsideSessions: 0,
+      efficiencyRatio: 0.079, // 4.4 / 55.5 = 0.07927...
+      recordCount: 4,
       meterIds: [meterId],
       lowEfficiency: true,
     });
   });
 
-  it('a millisecond less at either end leaves the edge readings out', async () => {
+  it('a millisecond earlier at both ends takes the reading at `from` in and leaves the one at `to` out', async () => {
     const res = await performance(vehicleId, {
-      from: new Date(T - 120 * 60_000 + 1).toISOString(),
+      from: new Date(T - 120 * 60_000 - 1).toISOString(),
       to: new Date(T - 1).toISOString(),
     }).expect(200);
-    expect(res.body).toMatchObject({ totalKwhDeliveredDc: 2.2, recordCount: 1, totalKwhConsumedAc: 4 });
+    expect(res.body).toMatchObject({
+      totalKwhConsumedAc: 2.5,
+      totalKwhDeliveredDc: 1.1,
+      kwhDeliveredDcOutsideSessions: 1.7, // 0.6 + 0.4 + 0.7
+      recordCount: 4,
+    });
   });
 });
 
 describe('session attribution', () => {
-  it('counts only the meter readings inside the session: its start included, its end excluded', async () => {
+  it('counts the readings of both devices inside the session: its start excluded, its end included', async () => {
     const vehicleId = uniqueId('VEH');
     const meterId = uniqueId('MTR');
     await ingest([
-      dc(vehicleId, -100, 1.8),
+      dc(vehicleId, -120, 5), // at the session start: the interval before the vehicle was plugged in
+      dc(vehicleId, -100, 1.6),
+      dc(vehicleId, -60, 0.2), // at the session end: the last interval of the session
+      dc(vehicleId, -59, 3), // after
       ac(meterId, -121, 10), // before the session
-      ac(meterId, -120, 1), // at the session start
+      ac(meterId, -120, 10), // at the session start
       ac(meterId, -61, 1), // inside
-      ac(meterId, -60, 10), // at the session end: the next session's
-      ac(meterId, -59, 10), // after
+      ac(meterId, -60, 1), // at the session end
+      ac(meterId, -59, 10), // after: the next session's
     ]);
     await openSession(chargingSession({ vehicleId, meterId, startedAt: at(-120), endedAt: at(-60) }));
     const res = await performance(vehicleId, { from: at(-180), to: at(0) }).expect(200);
     expect(res.body).toMatchObject({
       totalKwhConsumedAc: 2,
       totalKwhDeliveredDc: 1.8,
+      kwhDeliveredDcOutsideSessions: 8,
       efficiencyRatio: 0.9,
+      recordCount: 4,
       lowEfficiency: false,
     });
   });
@@ -115,7 +131,10 @@ describe('session attribution', () => {
     const vehicleId = uniqueId('VEH');
     const [early, late] = [`${uniqueId('MTR')}-a`, `${uniqueId('MTR')}-b`];
     await ingest([
-      dc(vehicleId, -30, 3),
+      dc(vehicleId, -200, 50), // inside the early session but before the window
+      dc(vehicleId, -150, 1),
+      dc(vehicleId, -75, 9), // between the sessions
+      dc(vehicleId, -30, 2),
       ac(early, -200, 100), // inside the session but before the window
       ac(early, -150, 2),
       ac(late, -20, 2),
@@ -127,22 +146,57 @@ describe('session attribution', () => {
     expect(res.body).toMatchObject({
       totalKwhConsumedAc: 4,
       totalKwhDeliveredDc: 3,
+      kwhDeliveredDcOutsideSessions: 9,
       efficiencyRatio: 0.75,
       meterIds: [early, late],
     });
   });
 
-  it('without sessions or meterId, AC is 0 and the ratio null, not low', async () => {
+  it('without sessions or meterId, all DC is outside sessions, AC is 0 and the ratio null, not low', async () => {
     const vehicleId = uniqueId('VEH');
     await ingest([dc(vehicleId, -10, 2)]);
     const res = await performance(vehicleId, { from: at(-60), to: at(0) }).expect(200);
     expect(res.body).toMatchObject({
       totalKwhConsumedAc: 0,
-      totalKwhDeliveredDc: 2,
+      totalKwhDeliveredDc: 0,
+      kwhDeliveredDcOutsideSessions: 2,
       efficiencyRatio: null,
       meterIds: [],
       lowEfficiency: false,
+      dataQuality: [],
     });
+  });
+});
+
+describe('figures that cannot be physical', () => {
+  it('flags a ratio above 1 as dc-exceeds-ac rather than as efficient, and never as low', async () => {
+    const vehicleId = uniqueId('VEH');
+    const meterId = uniqueId('MTR');
+    await ingest([dc(vehicleId, -10, 2.2), ac(meterId, -10, 2)]);
+    await openSession(chargingSession({ vehicleId, meterId, startedAt: at(-30), endedAt: at(0) }));
+    const res = await performance(vehicleId, { from: at(-60), to: at(0) }).expect(200);
+    expect(res.body).toMatchObject({ efficiencyRatio: 1.1, lowEfficiency: false, dataQuality: ['dc-exceeds-ac'] });
+  });
+
+  it('flags DC delivered while the attributed meter counted nothing', async () => {
+    const vehicleId = uniqueId('VEH');
+    await ingest([dc(vehicleId, -10, 1)]);
+    const res = await performance(vehicleId, { from: at(-60), to: at(0), meterId: uniqueId('MTR') }).expect(200);
+    expect(res.body).toMatchObject({
+      totalKwhConsumedAc: 0,
+      totalKwhDeliveredDc: 1,
+      efficiencyRatio: null,
+      lowEfficiency: false,
+      dataQuality: ['dc-exceeds-ac'],
+    });
+  });
+
+  it('a ratio of exactly 1 is plausible', async () => {
+    const vehicleId = uniqueId('VEH');
+    const meterId = uniqueId('MTR');
+    await ingest([dc(vehicleId, -10, 2), ac(meterId, -10, 2)]);
+    const res = await performance(vehicleId, { from: at(-60), to: at(0), meterId }).expect(200);
+    expect(res.body).toMatchObject({ efficiencyRatio: 1, lowEfficiency: false, dataQuality: [] });
   });
 });
 
@@ -204,10 +258,11 @@ describe('windows ending now', () => {
     [{}, 24, 2, 3],
     [{ hours: '0.25' }, 0.25, 0, 0],
     [{ hours: '26' }, 26, 3, 7],
-  ])('%o spans %d hours back from now and covers %i readings', async (query, hours, recordCount, totalKwhDeliveredDc) => {
+  ])('%o spans %d hours back from now and covers %i readings', async (query, hours, recordCount, dcInWindow) => {
     const before = Date.now();
     const res = await performance(vehicleId, query).expect(200);
-    expect(res.body).toMatchObject({ recordCount, totalKwhDeliveredDc });
+    // The vehicle never charged in a session: its DC in the window is all outside sessions.
+    expect(res.body).toMatchObject({ recordCount, totalKwhDeliveredDc: 0, kwhDeliveredDcOutsideSessions: dcInWindow });
     const end = Date.parse(res.body.periodEnd);
     expect(end).toBeGreaterThanOrEqual(before);
     expect(end - Date.parse(res.body.periodStart)).toBe(hours * 3_600_000);
@@ -241,9 +296,11 @@ describe('unknown vehicles and bad parameters', () => {
       totalKwhDeliveredDc: 0,
       efficiencyRatio: null,
       averageBatteryTemp: null,
+      kwhDeliveredDcOutsideSessions: 0,
       recordCount: 0,
       meterIds: [],
       lowEfficiency: false,
+      dataQuality: [],
     });
   });
 

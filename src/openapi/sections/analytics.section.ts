@@ -11,18 +11,22 @@ const kwh = (description: string): OpenApi.Schema => ({ type: 'number', minimum:
 const schemas: Record<string, OpenApi.Schema> = {
   VehiclePerformance: {
     type: 'object',
-    description: 'DC delivered to a vehicle against the AC its chargers drew, over a window.',
+    description:
+      'DC delivered to a vehicle against the AC its chargers drew, over the window (`from` < reading time <= `to`). ' +
+      'A reading counts for a session when `startedAt` < reading time <= `endedAt` (no end: ongoing).',
     required: [
       'vehicleId',
       'periodStart',
       'periodEnd',
       'totalKwhConsumedAc',
       'totalKwhDeliveredDc',
+      'kwhDeliveredDcOutsideSessions',
       'efficiencyRatio',
       'averageBatteryTemp',
       'recordCount',
       'meterIds',
       'lowEfficiency',
+      'dataQuality',
     ],
     additionalProperties: false,
     properties: {
@@ -32,12 +36,36 @@ const schemas: Record<string, OpenApi.Schema> = {
       totalKwhConsumedAc: kwh(
         "AC drawn: with `meterId`, that meter's readings in the window; otherwise each session's meter inside (session ∩ window).",
       ),
-      totalKwhDeliveredDc: kwh("DC delivered: the vehicle's readings in the window."),
-      efficiencyRatio: nullable({ type: 'number', minimum: 0 }, 'DC / AC to 3 decimals; null when no AC was attributed.'),
-      averageBatteryTemp: nullable({ type: 'number' }, '°C; null without readings in the window.'),
-      recordCount: { type: 'integer', minimum: 0, description: "The vehicle's readings in the window." },
+      totalKwhDeliveredDc: kwh(
+        "DC delivered over the same periods as the AC: the vehicle's readings inside its sessions (∩ window), " +
+          'or with `meterId` in the whole window.',
+      ),
+      kwhDeliveredDcOutsideSessions: kwh(
+        "The vehicle's DC in the window outside its sessions; never part of the ratio. 0 with `meterId`.",
+      ),
+      efficiencyRatio: nullable(
+        { type: 'number', minimum: 0 },
+        'totalKwhDeliveredDc / totalKwhConsumedAc to 3 decimals; null when no AC was attributed.',
+      ),
+      averageBatteryTemp: nullable({ type: 'number' }, "°C, over the vehicle's readings in the window; null without any."),
+      recordCount: {
+        type: 'integer',
+        minimum: 0,
+        description: "The vehicle's readings in the window, inside its sessions or not.",
+      },
       meterIds: { type: 'array', items: ref('DeviceId'), description: 'The meters the AC side was read from.' },
-      lowEfficiency: { type: 'boolean', description: 'efficiencyRatio below the threshold.' },
+      lowEfficiency: {
+        type: 'boolean',
+        description: 'efficiencyRatio below the threshold; never set when `dataQuality` flags the figures.',
+      },
+      dataQuality: {
+        type: 'array',
+        items: { type: 'string', enum: ['dc-exceeds-ac'] },
+        description:
+          'Reasons not to trust the ratio; empty when the figures are plausible. `dc-exceeds-ac`: more DC was ' +
+          'delivered than AC drawn over the same periods (a ratio above 1, or DC without any AC), which no ' +
+          'charger can do: readings are missing or wrong.',
+      },
     },
   },
   FleetEfficiencyPage: {
@@ -65,8 +93,12 @@ const windowParams: OpenApi.Parameter[] = [
     maximum: MAX_WINDOW_HOURS,
     default: 24,
   }),
-  queryParam('from', 'Window start, instead of `hours`.', ref('ZonedTimestamp')),
-  queryParam('to', 'Window end (needs `from`); now when omitted.', ref('ZonedTimestamp')),
+  queryParam(
+    'from',
+    'Window start, excluded: a reading at `from` closes an interval before the window. Instead of `hours`.',
+    ref('ZonedTimestamp'),
+  ),
+  queryParam('to', 'Window end, included (needs `from`); now when omitted.', ref('ZonedTimestamp')),
 ];
 
 const badQuery = problemResponse(
