@@ -23,7 +23,31 @@ const UNAVAILABLE_CODES = new Set([
 
 const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection refused|connection error/i;
 
-export function isDatabaseUnavailable(error: unknown): boolean {
+/**
+ * Failures that say nothing about the work itself: a concurrent transaction was in the way, and the
+ * same transaction run again at once is expected to go through.
+ */
+const TRANSIENT_CODES = new Set([
+  '40P01', // deadlock_detected: the other transaction won and has moved on
+  '40001', // serialization_failure
+  '55P03', // lock_not_available (lock_timeout)
+  '57P01', // admin_shutdown: this backend was terminated; the pool hands out a fresh connection
+]);
+
+/** check_violation: a partition bound, unlike a CHECK or domain constraint, has no constraint name. */
+const CHECK_VIOLATION = '23514';
+
+interface ErrorShape {
+  code?: unknown;
+  message?: unknown;
+  constraint?: unknown;
+  driverError?: unknown;
+  cause?: unknown;
+  errors?: unknown;
+}
+
+/** Whether `error` or anything it wraps passes `test`. */
+function anyInChain(error: unknown, test: (candidate: ErrorShape) => boolean): boolean {
   const seen = new Set<unknown>();
   // TypeORM wraps driver errors (driverError); Node wraps socket errors (cause, AggregateError.errors).
   const queue: unknown[] = [error];
@@ -31,16 +55,44 @@ export function isDatabaseUnavailable(error: unknown): boolean {
     const candidate = queue.shift();
     if (!candidate || typeof candidate !== 'object' || seen.has(candidate)) continue;
     seen.add(candidate);
-    const { code, message, driverError, cause, errors } = candidate as {
-      code?: unknown;
-      message?: unknown;
-      driverError?: unknown;
-      cause?: unknown;
-      errors?: unknown;
-    };
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)) return true;
-    queue.push(driverError, cause, ...(Array.isArray(errors) ? errors : []));
+    const shape = candidate as ErrorShape;
+    if (test(shape)) return true;
+    queue.push(shape.driverError, shape.cause, ...(Array.isArray(shape.errors) ? shape.errors : []));
   }
   return false;
+}
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return anyInChain(
+    error,
+    ({ code, message }) =>
+      (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) ||
+      (typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message)),
+  );
+}
+
+/**
+ * A lost deadlock, a serialization failure, a lock timeout, a terminated backend, or a row refused by
+ * a partition bound: the last happens when a reading was routed to the default partition just before
+ * partition maintenance attached the partition covering it, and routes correctly when written again.
+ */
+export function isTransientDatabaseError(error: unknown): boolean {
+  return anyInChain(
+    error,
+    ({ code, constraint }) =>
+      typeof code === 'string' && (TRANSIENT_CODES.has(code) || (code === CHECK_VIOLATION && constraint === undefined)),
+  );
+}
+
+/**
+ * Runs an idempotent transaction, and once more when it fails transiently (isTransientDatabaseError).
+ * Only for work that may safely run twice: a second failure goes to the caller, answered as a 503.
+ */
+export async function retryOnceIfTransient<T>(transaction: () => Promise<T>): Promise<T> {
+  try {
+    return await transaction();
+  } catch (error) {
+    if (!isTransientDatabaseError(error)) throw error;
+    return transaction();
+  }
 }

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { retryOnceIfTransient } from '../db/db-errors';
 import type { MeterReading, Reading, ReadingType, VehicleReading } from './ingestion.dto';
 
 interface TelemetryTable<R extends Reading> {
@@ -89,9 +90,15 @@ export class IngestionRepository {
 
   /**
    * Writes readings that are unique by (type, id, timestamp) in one transaction and returns the keys
-   * (see readingKey) of those that were new; the others were already stored.
+   * (see readingKey) of those that were new; the others were already stored. The transaction is
+   * idempotent (history keeps the first copy, live only moves forward), so one that lost a deadlock
+   * or met a partition being attached is simply run again.
    */
   async write(readings: Reading[]): Promise<Set<string>> {
+    return retryOnceIfTransient(() => this.writeOnce(readings));
+  }
+
+  private writeOnce(readings: Reading[]): Promise<Set<string>> {
     return this.dataSource.transaction(async (manager) => {
       const stored = new Set<string>();
       // A fixed type order, like the id order inside each statement, keeps lock order identical everywhere.

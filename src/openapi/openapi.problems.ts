@@ -81,8 +81,9 @@ export const PROBLEM_TYPES = {
     status: 503,
     title: 'Service unavailable',
     description:
-      'The database is unreachable or too slow. Nothing was stored; retry after `Retry-After` seconds ' +
-      '(the service recovers by itself when the database returns).',
+      'The database is unreachable or too slow, or the write collided with concurrent database work ' +
+      '(a lost deadlock, a lock timeout, a partition being attached) even when run a second time. ' +
+      'Nothing was stored; retry after `Retry-After` seconds (the service recovers by itself when the database returns).',
   },
 } as const satisfies Record<string, ProblemType>;
 
