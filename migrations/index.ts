@@ -3,6 +3,7 @@ import { CreateChargingSessions1764330000000 } from './1764330000000-CreateCharg
 import { CoverAnalyticsReads1764340000000 } from './1764340000000-CoverAnalyticsReads';
 import { CreateApiKeys1764355000000 } from './1764355000000-CreateApiKeys';
 import { PartitionHistoryByTime1764400000000 } from './1764400000000-PartitionHistoryByTime';
+import { OneVehiclePerMeter1764410000000 } from './1764410000000-OneVehiclePerMeter';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -14,4 +15,5 @@ export const migrations = [
   CoverAnalyticsReads1764340000000,
   CreateApiKeys1764355000000,
   PartitionHistoryByTime1764400000000,
+  OneVehiclePerMeter1764410000000,
 ];

@@ -4,19 +4,41 @@ import type { NewSession, SessionQuery } from './charging-session.dto';
 
 const EXCLUSION_VIOLATION = '23P01';
 
+/** What each exclusion constraint of charging_session keeps from having two sessions at once. */
+const BUSY_BY_CONSTRAINT: Record<string, Busy> = {
+  charging_session_no_overlap: 'vehicle',
+  charging_session_meter_no_overlap: 'meter',
+};
+
 const COLUMNS = `id, vehicle_id AS "vehicleId", meter_id AS "meterId", started_at AS "startedAt",
   ended_at AS "endedAt", created_at AS "createdAt"`;
 
-/** A write either lands or collides with other sessions of the vehicle, listed by id. */
-export type SessionWrite = { ok: true; session: ChargingSession } | { ok: false; overlapping: string[] };
+/** The vehicle already charging, or the meter already feeding a vehicle. */
+export type Busy = 'vehicle' | 'meter';
 
-type Period = Pick<ChargingSession, 'vehicleId' | 'startedAt' | 'endedAt'> & { id?: string };
-
-const sqlState = (error: unknown): string | undefined => (error as { code?: string }).code;
+/** A stored session in the way of a write, and what it shares with the refused one. */
+export interface SessionConflict {
+  id: string;
+  sameVehicle: boolean;
+  sameMeter: boolean;
+}
 
 /**
- * Periods are compared as tstzrange(started_at, ended_at), the expression the exclusion constraint
- * and both GiST indexes are built on, so that these lookups can use them.
+ * A write either lands or collides: `refusedBy` is the rule the database enforced (it reports only the
+ * first constraint violated), `conflicts` every session in the way under either rule.
+ */
+export type SessionWrite =
+  | { ok: true; session: ChargingSession }
+  | { ok: false; refusedBy: Busy; conflicts: SessionConflict[] };
+
+type Period = Pick<ChargingSession, 'vehicleId' | 'meterId' | 'startedAt' | 'endedAt'> & { id?: string };
+
+const driverField = (error: unknown, field: 'code' | 'constraint'): string | undefined =>
+  (error as Record<string, string | undefined>)[field];
+
+/**
+ * Periods are compared as tstzrange(started_at, ended_at), the expression the exclusion constraints
+ * and the GiST indexes are built on, so that these lookups can use them.
  */
 export class ChargingSessionRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -63,15 +85,20 @@ export class ChargingSessionRepository {
     );
   }
 
-  /** The exclusion constraint names no row, so the sessions in the way are looked up; anything else is rethrown. */
+  /**
+   * An exclusion violation names the constraint but no row, so the sessions in the way are looked up,
+   * under both rules; anything else is rethrown.
+   */
   private async collision(error: unknown, period: Period): Promise<SessionWrite> {
-    if (sqlState(error) !== EXCLUSION_VIOLATION) throw error;
-    const rows: Array<{ id: string }> = await this.dataSource.query(
-      `SELECT id FROM charging_session
-       WHERE vehicle_id = $1 AND tstzrange(started_at, ended_at) && tstzrange($2, $3) AND id IS DISTINCT FROM $4
-       ORDER BY started_at`,
-      [period.vehicleId, period.startedAt, period.endedAt, period.id ?? null],
+    const refusedBy = BUSY_BY_CONSTRAINT[driverField(error, 'constraint') ?? ''];
+    if (driverField(error, 'code') !== EXCLUSION_VIOLATION || refusedBy === undefined) throw error;
+    const conflicts: SessionConflict[] = await this.dataSource.query(
+      `SELECT id, vehicle_id = $1 AS "sameVehicle", meter_id = $2 AS "sameMeter" FROM charging_session
+       WHERE (vehicle_id = $1 OR meter_id = $2) AND tstzrange(started_at, ended_at) && tstzrange($3, $4)
+         AND id IS DISTINCT FROM $5
+       ORDER BY started_at, id`,
+      [period.vehicleId, period.meterId, period.startedAt, period.endedAt, period.id ?? null],
     );
-    return { ok: false, overlapping: rows.map((row) => row.id) };
+    return { ok: false, refusedBy, conflicts };
   }
 }

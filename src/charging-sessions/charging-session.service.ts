@@ -1,7 +1,7 @@
 import type { ChargingSession } from '../entities';
 import { ConflictError, NotFoundError } from '../errors/problem';
 import { requireAfter, type NewSession, type SessionQuery } from './charging-session.dto';
-import type { ChargingSessionRepository, SessionWrite } from './charging-session.repository';
+import type { Busy, ChargingSessionRepository, SessionWrite } from './charging-session.repository';
 
 export interface SessionView {
   id: string;
@@ -23,10 +23,33 @@ function view({ id, vehicleId, meterId, startedAt, endedAt, createdAt }: Chargin
   };
 }
 
-function landed(write: SessionWrite, vehicleId: string): SessionView {
+type Devices = Pick<ChargingSession, 'vehicleId' | 'meterId'>;
+
+/**
+ * What was busy, from the sessions in the way: the vehicle when one of them is its own, the meter
+ * when one of them is another vehicle's on it. The rule the database hit stands in when none is found
+ * any more (a concurrent PATCH may have shortened it meanwhile).
+ */
+function busy(write: Extract<SessionWrite, { ok: false }>): Set<Busy> {
+  const found = new Set<Busy>();
+  for (const { sameVehicle, sameMeter } of write.conflicts) {
+    if (sameVehicle) found.add('vehicle');
+    else if (sameMeter) found.add('meter');
+  }
+  return found.size > 0 ? found : new Set([write.refusedBy]);
+}
+
+const REASONS: Record<Busy, (devices: Devices) => string> = {
+  vehicle: ({ vehicleId }) => `vehicle ${vehicleId} already has a charging session in that period`,
+  meter: ({ meterId }) => `meter ${meterId} already feeds another vehicle in that period, and a meter feeds one at a time`,
+};
+
+function landed(write: SessionWrite, devices: Devices): SessionView {
   if (!write.ok) {
-    throw new ConflictError(`The session overlaps another charging session of vehicle ${vehicleId}.`, {
-      conflictingSessionIds: write.overlapping,
+    const what = busy(write);
+    const reasons = (['vehicle', 'meter'] as const).filter((kind) => what.has(kind)).map((kind) => REASONS[kind](devices));
+    throw new ConflictError(`The session overlaps another: ${reasons.join('; ')}.`, {
+      conflictingSessionIds: write.conflicts.map((conflict) => conflict.id),
     });
   }
   return view(write.session);
@@ -38,7 +61,7 @@ export class ChargingSessionService {
   constructor(private readonly repository: ChargingSessionRepository) {}
 
   async start(session: NewSession): Promise<SessionView> {
-    return landed(await this.repository.insert(session), session.vehicleId);
+    return landed(await this.repository.insert(session), session);
   }
 
   async end(id: string, endedAt: Date): Promise<SessionView> {
@@ -48,7 +71,7 @@ export class ChargingSessionService {
     requireAfter(session.startedAt, endedAt, 'endedAt', 'endedAt must be after the session start');
     const write = await this.repository.setEnd(session, endedAt);
     if (!write) throw missing(id);
-    return landed(write, session.vehicleId);
+    return landed(write, session);
   }
 
   async list(query: SessionQuery): Promise<SessionView[]> {

@@ -2,12 +2,13 @@ import { Check, Column, Entity, Exclusion, PrimaryColumn, PrimaryGeneratedColumn
 
 /**
  * A vehicle plugged into the charger behind a meter for [startedAt, endedAt); a null endedAt is an
- * ongoing session. The GiST index on the period alone lives in the migration: TypeORM cannot describe
- * an expression index.
+ * ongoing session. Neither a vehicle nor a meter has two sessions at once. The GiST index on the
+ * period alone lives in the migration: TypeORM cannot describe an expression index.
  */
 @Entity({ name: 'charging_session' })
 @Check('charging_session_ends_after_start', 'ended_at IS NULL OR ended_at > started_at')
 @Exclusion('charging_session_no_overlap', 'USING gist (vehicle_id WITH =, tstzrange(started_at, ended_at) WITH &&)')
+@Exclusion('charging_session_meter_no_overlap', 'USING gist (meter_id WITH =, tstzrange(started_at, ended_at) WITH &&)')
 export class ChargingSession {
   @PrimaryGeneratedColumn('uuid')
   id: string;

@@ -50,8 +50,8 @@ export const PROBLEM_TYPES = {
     status: 409,
     title: 'Conflict',
     description:
-      'The request contradicts stored state: a charging session overlapping another of the same vehicle ' +
-      '(`conflictingSessionIds` lists those in the way).',
+      'The request contradicts stored state: a charging session overlapping another of the same vehicle, or of ' +
+      'another vehicle on the same meter (`conflictingSessionIds` lists those in the way).',
   },
   'payload-too-large': {
     status: 413,

@@ -13,7 +13,8 @@ import { problemResponse } from '../openapi.problems';
 import type * as OpenApi from '../openapi.types';
 
 const overlap = problemResponse(
-  'The session would overlap another session of the same vehicle; `conflictingSessionIds` lists them.',
+  'The session would overlap another session of the same vehicle, or of another vehicle on the same meter; ' +
+    '`detail` says which was busy and `conflictingSessionIds` lists the sessions in the way.',
   'conflict',
 );
 
@@ -70,7 +71,8 @@ export const chargingSessionsSection: OpenApi.Section = {
       post: guarded('admin', {
         tags,
         summary: 'Record a charging session',
-        description: 'Sessions of one vehicle never overlap; those of different vehicles on one meter may.',
+        description:
+          'Sessions of one vehicle never overlap, and neither do those of one meter: a meter feeds one vehicle at a time.',
         requestBody: jsonBody('The session; without `endedAt` it is ongoing.', ref('NewChargingSession')),
         responses: {
           201: {
