@@ -4,6 +4,7 @@ import type { Server } from 'node:http';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { openDatabase } from './db/database';
+import { EmbeddedPostgresError } from './db/embedded-postgres-error';
 import { createLogger } from './logger';
 import { PartitionScheduler } from './partitions/partition.scheduler';
 import { openRedis } from './rate-limit/rate-limit.redis';
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError) {
+  if (error instanceof ConfigError || error instanceof EmbeddedPostgresError) {
     console.error(error.message);
   } else {
     console.error('fleet platform failed to start:', error);

