@@ -8,7 +8,10 @@ export interface Partition extends TimeRange {
   name: string;
 }
 
-/** The DDL of one history table's partitions, inside a transaction holding its maintenance lock. */
+/**
+ * The DDL of one history table's partitions, run while holding its maintenance lock. Each change is a
+ * transaction of its own, so the table locks it takes are held only for that change.
+ */
 export interface PartitionSession {
   /** Every partition but the default one, with its bounds. */
   partitions(): Promise<Partition[]>;
@@ -26,37 +29,53 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
  */
 const LOCK_TIMEOUT = '5s';
 
+const MAINTENANCE_LOCK = `hashtext('fleet-platform:partitions:' || $1)`;
+
 export class PartitionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Runs `work` in one transaction that holds the maintenance lock of `table`, or returns undefined at
-   * once when another session (another replica) holds it: that one is already doing the same work.
+   * Runs `work` on one connection holding the maintenance lock of `table` throughout, or returns
+   * undefined at once when another session (another replica) holds it: that one is already doing the
+   * same work. The lock is the session's, not a transaction's, so it spans the separate transactions
+   * of the changes.
    */
   async underLock<T>(table: HistoryTable, work: (session: PartitionSession) => Promise<T>): Promise<T | undefined> {
-    return this.dataSource.transaction(async (manager) => {
-      const [{ locked }] = await manager.query(
-        `SELECT pg_try_advisory_xact_lock(hashtext('fleet-platform:partitions:' || $1)) AS locked`,
-        [table],
-      );
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(${MAINTENANCE_LOCK}) AS locked`, [table]);
       if (!locked) return undefined;
-      await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
-      return work(new TableSession(manager, table));
-    });
+      try {
+        return await work(new TableSession(runner.manager, table));
+      } finally {
+        await runner.query(`SELECT pg_advisory_unlock(${MAINTENANCE_LOCK})`, [table]);
+      }
+    } finally {
+      await runner.release();
+    }
   }
 }
 
 class TableSession implements PartitionSession {
   constructor(
-    private readonly manager: EntityManager,
+    /** Bound to the connection holding the maintenance lock. */
+    private readonly connection: EntityManager,
     private readonly table: HistoryTable,
   ) {}
 
+  /** One change in a transaction of its own, which waits at most LOCK_TIMEOUT for any lock. */
+  private change<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.connection.transaction(async (manager) => {
+      await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      return work(manager);
+    });
+  }
+
   async partitions(): Promise<Partition[]> {
-    const [parent] = await this.manager.query(`SELECT 1 FROM pg_partitioned_table WHERE partrelid = $1::regclass`, [this.table]);
+    const [parent] = await this.connection.query(`SELECT 1 FROM pg_partitioned_table WHERE partrelid = $1::regclass`, [this.table]);
     if (!parent) throw new Error(`${this.table} is not partitioned yet; run the migrations first`);
     // The bounds are printed and read back in this session's time zone, so they round-trip exactly.
-    const rows: Array<{ name: string; from: number; to: number }> = await this.manager.query(
+    const rows: Array<{ name: string; from: number; to: number }> = await this.connection.query(
       `SELECT c.relname AS name,
               CASE b.m[1] WHEN 'MINVALUE' THEN '-infinity'::float8
                 ELSE extract(epoch FROM btrim(b.m[1], '''')::timestamptz)::float8 * 1000 END AS "from",
@@ -75,41 +94,50 @@ class TableSession implements PartitionSession {
 
   /**
    * Built aside and attached, rather than CREATE … PARTITION OF: a new range must not hold rows the
-   * default partition already has, so those move first. The default partition is locked before they
-   * move, so no reading can land there in between; ATTACH needs no more than a SHARE UPDATE EXCLUSIVE
-   * lock on the parent, so readings keep flowing to the other partitions meanwhile.
+   * default partition already has, so those move first. The locks are taken in the order a reading's
+   * INSERT takes them, the parent first and then the partition it routes to, so the two cannot
+   * deadlock. On the parent, the SHARE UPDATE EXCLUSIVE lock that ATTACH needs, which lets readings
+   * keep flowing to the other partitions; on the default partition an exclusive lock, so no reading
+   * lands there while its rows move. A reading routed there just before the ATTACH fails its partition
+   * check once that commits, and the ingestion repository writes it again into the new partition.
    */
   async create(name: string, range: { from: Date; to: Date }): Promise<number> {
     const table = ident(this.table);
     const partition = ident(name);
-    const [{ fallback, columns }] = await this.manager.query(
-      `SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
-              (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-               WHERE attrelid = p.partrelid AND attnum > 0 AND NOT attisdropped) AS columns
-       FROM pg_partitioned_table p WHERE p.partrelid = $1::regclass`,
-      [this.table],
-    );
-    await this.manager.query(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
-    let moved = 0;
-    if (fallback) {
-      await this.manager.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
-      const [row] = await this.manager.query(
-        `WITH moved AS (DELETE FROM ${fallback} WHERE ts >= $1 AND ts < $2 RETURNING ${columns}),
-              inserted AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
-         SELECT count(*)::int AS moved FROM inserted`,
-        [range.from, range.to],
+    return this.change(async (manager) => {
+      await manager.query(`LOCK TABLE ${table} IN SHARE UPDATE EXCLUSIVE MODE`);
+      const [{ fallback, columns }] = await manager.query(
+        `SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
+                (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+                 WHERE attrelid = p.partrelid AND attnum > 0 AND NOT attisdropped) AS columns
+         FROM pg_partitioned_table p WHERE p.partrelid = $1::regclass`,
+        [this.table],
       );
-      moved = row.moved;
-    }
-    await this.manager.query(
-      `ALTER TABLE ${table} ATTACH PARTITION ${partition}
-       FOR VALUES FROM ('${range.from.toISOString()}') TO ('${range.to.toISOString()}')`,
-    );
-    return moved;
+      await manager.query(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
+      let moved = 0;
+      if (fallback) {
+        await manager.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
+        const [row] = await manager.query(
+          `WITH moved AS (DELETE FROM ${fallback} WHERE ts >= $1 AND ts < $2 RETURNING ${columns}),
+                inserted AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
+           SELECT count(*)::int AS moved FROM inserted`,
+          [range.from, range.to],
+        );
+        moved = row.moved;
+      }
+      await manager.query(
+        `ALTER TABLE ${table} ATTACH PARTITION ${partition}
+         FOR VALUES FROM ('${range.from.toISOString()}') TO ('${range.to.toISOString()}')`,
+      );
+      return moved;
+    });
   }
 
+  /** DETACH locks the parent before the partitions, as a reading's INSERT does. */
   async drop(name: string): Promise<void> {
-    await this.manager.query(`ALTER TABLE ${ident(this.table)} DETACH PARTITION ${ident(name)}`);
-    await this.manager.query(`DROP TABLE ${ident(name)}`);
+    await this.change(async (manager) => {
+      await manager.query(`ALTER TABLE ${ident(this.table)} DETACH PARTITION ${ident(name)}`);
+      await manager.query(`DROP TABLE ${ident(name)}`);
+    });
   }
 }

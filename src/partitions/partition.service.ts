@@ -30,7 +30,8 @@ export class PartitionService {
   async maintain(): Promise<MaintenanceReport[]> {
     const now = this.now();
     const reports: MaintenanceReport[] = [];
-    // One transaction per table: the locks DDL takes on one table never wait on the other's.
+    // One table at a time, one transaction per change: DDL never holds one table's locks while
+    // waiting on the other's, nor a default partition's while waiting to drop an old partition.
     for (const table of HISTORY_TABLES) {
       const done = await this.repository.underLock(table, (session) => this.maintainTable(table, session, now));
       reports.push(done ?? { table, skipped: true });
