@@ -1,10 +1,11 @@
-import express, { type Express } from 'express';
+import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config';
 import { analyticsRouter } from './analytics/analytics.router';
 import { authenticate, requireRole } from './auth/auth.middleware';
 import { authRouter } from './auth/auth.router';
+import { assertEveryRouteGuarded } from './auth/guarded-router';
 import { chargingSessionRouter } from './charging-sessions/charging-session.router';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { JSON_TYPES } from './http/require-json';
@@ -17,6 +18,8 @@ import { openApiRouter } from './openapi/openapi.router';
 import { rateLimiter } from './rate-limit/rate-limit.middleware';
 import type { RedisConnection } from './rate-limit/rate-limit.redis';
 import type { Services } from './services';
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 export interface AppDeps {
   config: AppConfig;
@@ -34,34 +37,38 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   app.use(helmet());
   app.use(requestLogger(logger));
   app.use(requestTimer(services.metrics));
-  // Who may call what: the caller is identified and counted once per /v1 request, then each route
-  // group names the role it needs. This runs before body parsing, so a refused body is never read.
+  // The caller is identified and counted once per /v1 request, before any body is read; each route
+  // then names the role it needs beside its path (guardedRouter).
   const identify = authenticate(services.auth);
   app.use('/v1', identify, rateLimiter(config.rateLimit, redis, logger));
-  app.use('/v1/ingestion', requireRole('ingest'));
-  app.use(['/v1/meters', '/v1/vehicles', '/v1/analytics'], requireRole('read'));
-  app.use('/v1/charging-sessions', requireRole({ read: 'read', write: 'admin' }));
-  app.use('/v1/api-keys', requireRole('admin'));
   if (config.auth.metricsAuth) app.use('/metrics', identify, requireRole('read'));
-  app.use(express.json({ limit: config.ingestion.bodyLimit, strict: true, type: JSON_TYPES }));
+  // Only methods that carry a body get one parsed; a body sent with GET or DELETE is ignored, whatever it holds.
+  const parseJson = express.json({ limit: config.ingestion.bodyLimit, strict: true, type: JSON_TYPES });
+  app.use((req, res, next) => (BODY_METHODS.has(req.method) ? parseJson(req, res, next) : next()));
 
   app.use(healthRouter(services.dataSource));
   app.use(openApiRouter());
   app.use(metricsRouter(services.metrics));
-  app.use(
-    '/v1/ingestion',
-    ingestionRouter(services.ingestion, {
-      maxClockSkewSeconds: config.ingestion.maxClockSkewSeconds,
-      maxReadingKwh: config.ingestion.maxReadingKwh,
-      retention: config.partitions.retention,
-      batchMaxItems: config.ingestion.batchMaxItems,
-      metrics: services.metrics,
-    }),
-  );
-  app.use('/v1', liveRouter(services.live));
-  app.use('/v1/charging-sessions', chargingSessionRouter(services.chargingSessions));
-  app.use('/v1/analytics', analyticsRouter(services.analytics));
-  app.use('/v1/api-keys', authRouter(services.auth));
+  const v1: Array<[string, Router]> = [
+    [
+      '/v1/ingestion',
+      ingestionRouter(services.ingestion, {
+        maxClockSkewSeconds: config.ingestion.maxClockSkewSeconds,
+        maxReadingKwh: config.ingestion.maxReadingKwh,
+        retention: config.partitions.retention,
+        batchMaxItems: config.ingestion.batchMaxItems,
+        metrics: services.metrics,
+      }),
+    ],
+    ['/v1', liveRouter(services.live)],
+    ['/v1/charging-sessions', chargingSessionRouter(services.chargingSessions)],
+    ['/v1/analytics', analyticsRouter(services.analytics)],
+    ['/v1/api-keys', authRouter(services.auth)],
+  ];
+  for (const [path, router] of v1) {
+    assertEveryRouteGuarded(router, path);
+    app.use(path, router);
+  }
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

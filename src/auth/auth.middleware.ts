@@ -1,3 +1,4 @@
+import { BlockList, isIPv4 } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Role } from '../entities/api-key.entity';
 import { ForbiddenError, UnauthorizedError } from '../errors/problem';
@@ -9,6 +10,21 @@ import type { AuthService } from './auth.service';
 export type Access = { open: true } | { open: false; principal: Principal };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+
+// BlockList also matches IPv4-mapped IPv6 addresses (::ffff:127.0.0.1), as a dual-stack socket reports them.
+const LOOPBACK = new BlockList();
+LOOPBACK.addSubnet('127.0.0.0', 8, 'ipv4');
+LOOPBACK.addAddress('::1', 'ipv6');
+
+export function isLoopback(address: string | undefined): boolean {
+  if (!address) return false;
+  return LOOPBACK.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+}
+
+const LOOPBACK_ONLY =
+  'This service has no API key yet, so it serves /v1 only to clients on its own machine. ' +
+  'Create the first key there with `npm run keys -- create --role admin --name <who>` and send it as ' +
+  '"Authorization: Bearer <key>", or set AUTH_DISABLED=true to open every route to the network.';
 
 export function accessOf(res: Response): Access | undefined {
   return res.locals.access as Access | undefined;
@@ -24,10 +40,17 @@ function presentedKey(req: Request): string | undefined {
   return req.get('x-api-key') || undefined;
 }
 
-/** Identifies the caller once per request; routes then state the role they need with requireRole(). */
+/**
+ * Identifies the caller once per request; each route then states the role it needs with requireRole().
+ * A service without keys is open only to its own machine, the way a fresh database server is: being
+ * reachable from elsewhere before anyone set up keys is an accident, not a choice. The socket's own
+ * address decides, never a header a client could write.
+ */
 export function authenticate(auth: AuthService): RequestHandler {
   return async (req, res, next) => {
-    if (!(await auth.requiresKey())) {
+    const mode = await auth.accessMode();
+    if (mode === 'open' && !isLoopback(req.socket.remoteAddress)) throw new ForbiddenError(LOOPBACK_ONLY);
+    if (mode !== 'keys') {
       res.locals.access = { open: true } satisfies Access;
       return next();
     }
@@ -42,22 +65,25 @@ export function authenticate(auth: AuthService): RequestHandler {
   };
 }
 
-/** A role for every method, or one for reads (GET, HEAD) and another for writes. */
-export type RoleRule = Role | { read: Role; write: Role };
+const roleGuards = new WeakSet<RequestHandler>();
 
-const isRead = (method: string) => method === 'GET' || method === 'HEAD';
+/** Whether `handler` was made by requireRole(), so a router can prove each route names its role. */
+export function isRoleGuard(handler: unknown): boolean {
+  return typeof handler === 'function' && roleGuards.has(handler as RequestHandler);
+}
 
-export function requireRole(rule: RoleRule): RequestHandler {
-  return (req, res, next) => {
+export function requireRole(needed: Role): RequestHandler {
+  const guard: RequestHandler = (req, res, next) => {
     const access = accessOf(res);
     // Fail closed: a route guarded without authenticate() in front is a wiring bug, not an open door.
     if (!access) throw new Error(`requireRole on ${req.originalUrl} runs without authenticate()`);
     if (access.open) return next();
-    const needed = typeof rule === 'string' ? rule : isRead(req.method) ? rule.read : rule.write;
     const { role, name } = access.principal;
     if (!grants(role, needed)) {
       throw new ForbiddenError(`The key "${name}" has role ${role}; ${req.method} ${req.baseUrl}${req.path} needs ${needed}.`);
     }
     next();
   };
+  roleGuards.add(guard);
+  return guard;
 }

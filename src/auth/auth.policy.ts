@@ -33,6 +33,8 @@ export function bootDecision(settings: AuthSettings, activeKeys: number): BootDe
   }
   return {
     start: true,
-    warning: 'no API keys yet: every route is open until the first key is created (npm run keys -- create ...)',
+    warning:
+      'no API keys yet: /v1 is open to clients on this machine only (others get 403) until the first key is ' +
+      'created (npm run keys -- create ...)',
   };
 }

@@ -71,12 +71,13 @@ export class AuthService {
   /**
    * Judged on the current keys, not once at boot: the first key created on a running development
    * service closes it (within the cache lifetime on other processes), and production, which refuses to
-   * start keyless, stays closed even if every key is later revoked.
+   * start keyless, stays closed even if every key is later revoked. 'open' (no key yet, outside
+   * production) is not 'disabled': the first serves only its own machine.
    */
-  async requiresKey(): Promise<boolean> {
-    if (this.options.disabled) return false;
-    if (this.options.nodeEnv === 'production') return true;
-    return (await this.cache.current()).byHash.size > 0;
+  async accessMode(): Promise<'keys' | 'open' | 'disabled'> {
+    if (this.options.disabled) return 'disabled';
+    if (this.options.nodeEnv === 'production') return 'keys';
+    return (await this.cache.current()).byHash.size > 0 ? 'keys' : 'open';
   }
 
   /**

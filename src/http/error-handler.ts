@@ -1,33 +1,10 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
+import { fromClientError } from './client-errors';
 import { isDatabaseUnavailable, isTransientDatabaseError } from '../db/db-errors';
 import { NotFoundError, ProblemError, ServiceUnavailableError } from '../errors/problem';
 
 const PROBLEM_JSON = 'application/problem+json';
-
-/** body-parser reports its failures as errors carrying `type` and `status`. */
-interface BodyParserError {
-  type: string;
-  status?: number;
-  limit?: number;
-}
-
-function fromBodyParser(error: unknown): ProblemError | undefined {
-  const { type, limit } = (error ?? {}) as Partial<BodyParserError>;
-  switch (type) {
-    case 'entity.parse.failed':
-      return new ProblemError(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.');
-    case 'entity.too.large':
-      return new ProblemError(413, 'payload-too-large', 'Payload too large', `The request body exceeds the limit of ${limit} bytes.`);
-    case 'encoding.unsupported':
-    case 'charset.unsupported':
-      return new ProblemError(415, 'unsupported-media-type', 'Unsupported media type', 'The request body encoding is not supported.');
-    case 'request.aborted':
-      return new ProblemError(400, 'request-aborted', 'Request aborted', 'The client aborted the request.');
-    default:
-      return undefined;
-  }
-}
 
 export const notFoundHandler: RequestHandler = (req, _res, next) => {
   next(new NotFoundError(`No route for ${req.method} ${req.path}.`));
@@ -44,7 +21,7 @@ function fromDatabase(error: unknown): ProblemError | undefined {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
-    const problem = error instanceof ProblemError ? error : (fromBodyParser(error) ?? fromDatabase(error));
+    const problem = error instanceof ProblemError ? error : (fromClientError(error) ?? fromDatabase(error));
     // pino-http's child logger carries the request id.
     const log = (req as { log?: Logger }).log ?? logger;
     if (!problem) {

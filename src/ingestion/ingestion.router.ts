@@ -1,4 +1,5 @@
-import { Router, type Request, type Response } from 'express';
+import type { Request, Response, Router } from 'express';
+import { guardedRouter } from '../auth/guarded-router';
 import { ValidationError, type FieldError } from '../errors/problem';
 import { requireJson } from '../http/require-json';
 import { claimedType, parseReading, readingId, type Reading, type ReadingRules, type ReadingType } from './ingestion.dto';
@@ -22,7 +23,7 @@ interface ItemErrors {
 }
 
 export function ingestionRouter(service: IngestionService, options: IngestionRouterOptions): Router {
-  const router = Router();
+  const routes = guardedRouter();
   const rules = (): ReadingRules => {
     const now = new Date();
     return {
@@ -50,11 +51,11 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
     });
   };
 
-  router.post('/meter', requireJson, single('meter'));
-  router.post('/vehicle', requireJson, single('vehicle'));
-  router.post('/telemetry', requireJson, single('any'));
+  routes.post('/meter', 'ingest', requireJson, single('meter'));
+  routes.post('/vehicle', 'ingest', requireJson, single('vehicle'));
+  routes.post('/telemetry', 'ingest', requireJson, single('any'));
 
-  router.post('/batch', requireJson, async (req, res) => {
+  routes.post('/batch', 'ingest', requireJson, async (req, res) => {
     const body: unknown = req.body;
     if (!Array.isArray(body) || body.length === 0) {
       throw new ValidationError('A batch is a non-empty JSON array of readings.', [
@@ -95,5 +96,5 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
     });
   });
 
-  return router;
+  return routes.router;
 }

@@ -1,14 +1,15 @@
-import { Router } from 'express';
+import type { Router } from 'express';
+import { guardedRouter } from '../auth/guarded-router';
 import { deviceIdParam } from '../validation/validate-request';
 import type { LiveService } from './live.service';
 
 export function liveRouter(service: LiveService): Router {
-  const router = Router();
-  router.get('/meters/:meterId', async (req, res) => {
+  const routes = guardedRouter();
+  routes.get('/meters/:meterId', 'read', async (req, res) => {
     res.json(await service.meterStatus(deviceIdParam('meterId', req.params.meterId)));
   });
-  router.get('/vehicles/:vehicleId', async (req, res) => {
+  routes.get('/vehicles/:vehicleId', 'read', async (req, res) => {
     res.json(await service.vehicleStatus(deviceIdParam('vehicleId', req.params.vehicleId)));
   });
-  return router;
+  return routes.router;
 }

@@ -24,6 +24,13 @@ export const PROBLEM_TYPES = {
     title: 'Malformed JSON',
     description: 'The body is not parseable JSON (the parser is strict: only objects and arrays at the top level).',
   },
+  'malformed-request': {
+    status: 400,
+    title: 'Malformed request',
+    description:
+      'The request could not be read: a path that is not valid percent-encoded UTF-8, or a body that does not ' +
+      'decode as its `Content-Encoding` says.',
+  },
   'request-aborted': {
     status: 400,
     title: 'Request aborted',
@@ -39,7 +46,9 @@ export const PROBLEM_TYPES = {
   forbidden: {
     status: 403,
     title: 'Forbidden',
-    description: "The key is valid but its role does not allow this operation; `detail` names the role needed.",
+    description:
+      'The key is valid but its role does not allow this operation (`detail` names the role needed); or the ' +
+      'service has no key yet and the client is not on its own machine (`detail` says how to create the first key).',
   },
   'not-found': {
     status: 404,
@@ -63,7 +72,7 @@ export const PROBLEM_TYPES = {
     title: 'Unsupported media type',
     description:
       'The body is not JSON (`Content-Type` other than `application/json` or `application/*+json`), ' +
-      'or its encoding or charset is not supported.',
+      'or its `Content-Encoding` (identity, gzip, deflate, br) or charset (UTF-8) is not supported.',
   },
   'rate-limited': {
     status: 429,
