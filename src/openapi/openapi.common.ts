@@ -1,5 +1,6 @@
 import type { Role } from '../entities/api-key.entity';
 import { ID_PATTERN } from '../validation/rules';
+import { RFC3339 } from '../validation/timestamp';
 import { problemResponse } from './openapi.problems';
 import type * as OpenApi from './openapi.types';
 
@@ -131,7 +132,11 @@ export const commonSchemas: Record<string, OpenApi.Schema> = {
   ZonedTimestamp: {
     type: 'string',
     format: 'date-time',
-    description: 'ISO 8601 with a time and a zone (`Z` or `±hh:mm`); kept to the millisecond.',
+    pattern: RFC3339.source,
+    description:
+      'RFC 3339: `YYYY-MM-DDTHH:MM:SS`, an optional `.` fraction, then `Z` or `±HH:MM`; a real calendar date and ' +
+      'time (no 24:00, no second 60), from 2000-01-01 to the end of year 9999 UTC. ISO 8601 week, ordinal and ' +
+      'basic forms, comma fractions and hour-only offsets are refused. Kept to the millisecond.',
     examples: ['2026-02-09T10:00:00Z'],
   },
   Instant: {

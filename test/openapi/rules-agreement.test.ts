@@ -26,6 +26,10 @@ describe('request schemas agree with the reading rules', () => {
     ['an offset zone', meterReading({ timestamp: minutesAgo(5).replace('Z', '+00:00') })],
     ['no zone', meterReading({ timestamp: minutesAgo(5).replace('Z', '') })],
     ['a date only', meterReading({ timestamp: minutesAgo(5).slice(0, 10) })],
+    ['an hour-only offset', meterReading({ timestamp: minutesAgo(5).replace('Z', '+00') })],
+    ['an offset without a colon', meterReading({ timestamp: minutesAgo(5).replace('Z', '+0000') })],
+    ['a comma fraction', meterReading({ timestamp: minutesAgo(5).replace('.', ',') })],
+    ['a lower-case zone', meterReading({ timestamp: minutesAgo(5).replace('Z', 'z') })],
     ['an unknown field', { ...meterReading(), phase: 3 }],
     ['a missing field', { meterId: 'M-1', kwhConsumedAc: 1, timestamp: minutesAgo(5) }],
   ];

@@ -6,8 +6,15 @@ const count = (description: string): OpenApi.Schema => ({ type: 'integer', minim
 
 const readingTimestamp: OpenApi.Schema = {
   ...ref('ZonedTimestamp'),
-  description: 'At most `MAX_CLOCK_SKEW_SECONDS` (300 s by default) ahead of the server clock.',
+  description:
+    'At most `MAX_CLOCK_SKEW_SECONDS` (300 s by default) ahead of the server clock, and, when `HISTORY_RETENTION` ' +
+    'is set, no older than the history kept.',
 };
+
+const energy = (example: number): OpenApi.Schema => ({
+  ...measurement(0, undefined, example),
+  description: 'kWh over the interval that ends at `timestamp`; at most `MAX_READING_KWH` (1,000 by default).',
+});
 
 const schemas: Record<string, OpenApi.Schema> = {
   MeterReading: {
@@ -17,7 +24,7 @@ const schemas: Record<string, OpenApi.Schema> = {
     additionalProperties: false,
     properties: {
       meterId: ref('DeviceId'),
-      kwhConsumedAc: measurement(0, undefined, 150.5),
+      kwhConsumedAc: energy(150.5),
       voltage: measurement(0, 2_000, 240),
       timestamp: readingTimestamp,
     },
@@ -30,7 +37,7 @@ const schemas: Record<string, OpenApi.Schema> = {
     properties: {
       vehicleId: ref('DeviceId'),
       soc: { ...measurement(0, 100, 85.5), description: 'State of charge, %.' },
-      kwhDeliveredDc: measurement(0, undefined, 45.2),
+      kwhDeliveredDc: energy(45.2),
       batteryTemp: { ...measurement(-100, 200, 28.5), description: '°C.' },
       timestamp: readingTimestamp,
     },
