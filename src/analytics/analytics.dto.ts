@@ -2,7 +2,7 @@ import { Transform } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
 import { ValidationError } from '../errors/problem';
 import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
-import { IsTimestamp, toDate } from '../validation/timestamp';
+import { IsTimestamp, parseTimestamp, timestampProblem, toDate } from '../validation/timestamp';
 import { decimalFromQuery, validateQuery } from '../validation/validate-request';
 
 const MAX_WINDOW_HOURS = 8_760;
@@ -115,16 +115,18 @@ function decodeCursor(cursor: string): { window: Window; after: FleetPosition } 
     fields = undefined;
   }
   const [from, to, ratio, vehicleId] = Array.isArray(fields) ? fields : [];
-  const window = { from: new Date(from), to: new Date(to) };
+  // A cursor comes back from the client, so its times pass the same rule as any other timestamp.
+  const fromMs = timestampProblem(from, 'from') === undefined ? parseTimestamp(from) : undefined;
+  const toMs = timestampProblem(to, 'to') === undefined ? parseTimestamp(to) : undefined;
+  const window = fromMs !== undefined && toMs !== undefined ? { from: new Date(fromMs), to: new Date(toMs) } : undefined;
   const valid =
     Array.isArray(fields) &&
     fields.length === 4 &&
-    typeof from === 'string' &&
-    typeof to === 'string' &&
+    window !== undefined &&
     spanAllowed(window) &&
     (ratio === null || (typeof ratio === 'number' && Number.isFinite(ratio))) &&
     typeof vehicleId === 'string' &&
     ID_PATTERN.test(vehicleId);
-  if (!valid) throw invalid('cursor', 'cursor is not one this endpoint issued');
+  if (!valid || !window) throw invalid('cursor', 'cursor is not one this endpoint issued');
   return { window, after: { ratio, vehicleId } };
 }
