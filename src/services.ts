@@ -25,6 +25,7 @@ export function buildServices(dataSource: DataSource, config: AppConfig, metrics
       groupCommitMax: config.ingestion.groupCommitMax,
       // Half the pool, so batches and reads still find connections under a flood of single readings.
       groupCommitConcurrency: Math.max(1, Math.floor(config.db.poolMax / 2)),
+      queueMax: config.ingestion.queueMax,
       metrics,
     }),
     live: new LiveService(new LiveRepository(dataSource)),

@@ -1,6 +1,7 @@
 import { readingId, type Reading } from './ingestion.dto';
 import { readingKey, type IngestionRepository } from './ingestion.repository';
 import { GroupCommitter } from './group-commit';
+import { isDatabaseUnavailable, isTransientDatabaseError } from '../db/db-errors';
 import type { Metrics } from '../observability/metrics';
 
 export interface BatchSummary {
@@ -12,7 +13,9 @@ export interface IngestionOptions {
   groupCommitMs: number;
   groupCommitMax: number;
   groupCommitConcurrency: number;
-  metrics: Pick<Metrics, 'readings' | 'groupCommitSize'>;
+  /** Single readings that may wait for a group; past it a reading is refused with 503 at once. */
+  queueMax: number;
+  metrics: Pick<Metrics, 'readings' | 'groupCommitSize' | 'ingestQueueRefused'>;
 }
 
 export class IngestionService {
@@ -30,7 +33,12 @@ export class IngestionService {
             maxWaitMs: options.groupCommitMs,
             maxItems: options.groupCommitMax,
             maxConcurrent: options.groupCommitConcurrency,
+            maxWaiting: options.queueMax,
+            // The write has had its retry already; a database that is down or busy fails every
+            // reading alike, and writing them one by one would only add to its load.
+            retryAlone: (error) => !isDatabaseUnavailable(error) && !isTransientDatabaseError(error),
             onFlush: (size) => options.metrics.groupCommitSize.observe(size),
+            onRefused: () => options.metrics.ingestQueueRefused.inc(),
           })
         : undefined;
   }

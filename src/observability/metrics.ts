@@ -36,6 +36,11 @@ export function createMetrics() {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
       registers,
     }),
+    ingestQueueRefused: new Counter({
+      name: 'fleet_ingest_queue_refused_total',
+      help: 'Single readings answered 503 at once because INGEST_QUEUE_MAX readings were already waiting for a group',
+      registers,
+    }),
   };
 }
 

@@ -91,7 +91,8 @@ export const PROBLEM_TYPES = {
     title: 'Service unavailable',
     description:
       'The database is unreachable or too slow, or the write collided with concurrent database work ' +
-      '(a lost deadlock, a lock timeout, a partition being attached) even when run a second time. ' +
+      '(a lost deadlock, a lock timeout, a partition being attached) even when run a second time, or ' +
+      '`INGEST_QUEUE_MAX` single readings are already waiting to be written. ' +
       'Nothing was stored; retry after `Retry-After` seconds (the service recovers by itself when the database returns).',
   },
 } as const satisfies Record<string, ProblemType>;
