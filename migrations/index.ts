@@ -4,6 +4,7 @@ import { CoverAnalyticsReads1764340000000 } from './1764340000000-CoverAnalytics
 import { CreateApiKeys1764355000000 } from './1764355000000-CreateApiKeys';
 import { PartitionHistoryByTime1764400000000 } from './1764400000000-PartitionHistoryByTime';
 import { OneVehiclePerMeter1764410000000 } from './1764410000000-OneVehiclePerMeter';
+import { BoundReadings1764420000000 } from './1764420000000-BoundReadings';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -16,4 +17,5 @@ export const migrations = [
   CreateApiKeys1764355000000,
   PartitionHistoryByTime1764400000000,
   OneVehiclePerMeter1764410000000,
+  BoundReadings1764420000000,
 ];

@@ -28,13 +28,15 @@ interface FiguresRow {
   ratio: string | null;
   dcExceedsAc: boolean;
   temp: string | null;
-  recordCount: number;
+  /** A bigint, as text. */
+  recordCount: string;
   meterIds: string[];
 }
 
 /**
  * A reading's energy in whole micro-kWh (kWh to 6 decimals). The readings' CHECK constraints cap a
- * reading at 1e6 kWh, 1e12 micro-kWh, far inside bigint; sum(bigint) is numeric, so no total overflows.
+ * reading at 1e6 kWh, 1e12 micro-kWh, far inside bigint; sum(bigint) is numeric, so no total overflows,
+ * and neither does the ratio of two of them. Counts stay bigint for the same reason.
  */
 const micro = (column: string) => `(${column} * 1000000)::bigint`;
 
@@ -72,7 +74,7 @@ function figures(sources: string): string {
       FROM vehicles v
       LEFT JOIN attributed p USING (vehicle_id)
       CROSS JOIN LATERAL (
-        SELECT count(*)::int AS record_count, round(avg(h.battery_temp)::numeric, 3) AS temp,
+        SELECT count(*) AS record_count, round(avg(h.battery_temp)::numeric, 3) AS temp,
                coalesce(sum(${micro('h.kwh_delivered_dc')}), 0) AS dc_window,
                coalesce(sum(${micro('h.kwh_delivered_dc')}) FILTER (WHERE p.periods @> h.ts), 0) AS dc
         FROM vehicle_history h
@@ -134,7 +136,7 @@ function toFigures(row: FiguresRow): VehicleFigures {
     efficiencyRatio: row.ratio === null ? null : Number(row.ratio),
     dcExceedsAc: row.dcExceedsAc,
     averageBatteryTemp: row.temp === null ? null : Number(row.temp),
-    recordCount: row.recordCount,
+    recordCount: Number(row.recordCount),
     meterIds: row.meterIds,
   };
 }

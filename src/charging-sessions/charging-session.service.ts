@@ -41,13 +41,17 @@ function busy(write: Extract<SessionWrite, { ok: false }>): Set<Busy> {
 
 const REASONS: Record<Busy, (devices: Devices) => string> = {
   vehicle: ({ vehicleId }) => `vehicle ${vehicleId} already has a charging session in that period`,
-  meter: ({ meterId }) => `meter ${meterId} already feeds another vehicle in that period, and a meter feeds one at a time`,
+  meter: ({ meterId }) =>
+    `meter ${meterId} already feeds another vehicle in that period, and a meter feeds one at a time`,
 };
+
+/** The order the reasons are told in. */
+const KINDS: Busy[] = ['vehicle', 'meter'];
 
 function landed(write: SessionWrite, devices: Devices): SessionView {
   if (!write.ok) {
     const what = busy(write);
-    const reasons = (['vehicle', 'meter'] as const).filter((kind) => what.has(kind)).map((kind) => REASONS[kind](devices));
+    const reasons = KINDS.filter((kind) => what.has(kind)).map((kind) => REASONS[kind](devices));
     throw new ConflictError(`The session overlaps another: ${reasons.join('; ')}.`, {
       conflictingSessionIds: write.conflicts.map((conflict) => conflict.id),
     });

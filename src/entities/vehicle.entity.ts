@@ -1,10 +1,12 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
+import { InBounds, VEHICLE_BOUNDS } from './reading-bounds';
 
 /**
  * Append-only audit trail: one row per (vehicle, reading time), never updated. Range-partitioned on ts
  * (migration PartitionHistoryByTime, src/partitions); TypeORM sees only the parent table.
  */
 @Entity({ name: 'vehicle_history' })
+@InBounds('vehicle_history', VEHICLE_BOUNDS)
 @Index('vehicle_history_ts_idx', ['ts'])
 export class VehicleHistory {
   @PrimaryColumn({ name: 'vehicle_id', type: 'text' })
@@ -28,6 +30,7 @@ export class VehicleHistory {
 
 /** Current status: the newest reading seen per vehicle. */
 @Entity({ name: 'vehicle_live' })
+@InBounds('vehicle_live', VEHICLE_BOUNDS)
 export class VehicleLive {
   @PrimaryColumn({ name: 'vehicle_id', type: 'text' })
   vehicleId: string;
