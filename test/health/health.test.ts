@@ -1,9 +1,9 @@
 import request from 'supertest';
 import { createApp } from '../../src/app';
-import pino from 'pino';
 import { buildServices } from '../../src/services';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { createIsolatedDatabase } from '../support/test-database';
+import { createIsolatedDatabase, testConfig } from '../support/test-database';
+import { captureLogs } from '../support/log-capture';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -20,12 +20,41 @@ describe('health endpoints', () => {
     await request(t.app).get('/readyz').expect(200, { status: 'ready' });
   });
 
-  it('GET /readyz answers 503 problem with Retry-After when the database is gone', async () => {
+  it('GET /readyz answers a generic 503 problem with Retry-After when the database is gone, and logs the cause', async () => {
     const db = await createIsolatedDatabase(t.config);
-    const app = createApp({ config: t.config, logger: pino({ level: 'silent' }), services: buildServices(db.dataSource, t.config) });
+    const { logger, lines } = captureLogs('warn');
+    const app = createApp({ config: t.config, logger, services: buildServices(db.dataSource, t.config) });
     await db.drop();
-    const res = await request(app).get('/readyz').expect(503);
+
+    const res = await request(app).get('/readyz').set('X-Request-Id', 'ready-probe-1').expect(503);
+
     expect(res.headers['retry-after']).toBeDefined();
-    expect(res.body).toMatchObject({ status: 503, type: '/problems/service-unavailable' });
+    expect(res.body).toMatchObject({
+      status: 503,
+      type: '/problems/service-unavailable',
+      detail: 'The database is not reachable.',
+    });
+    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg?.startsWith('readiness check failed'));
+    expect(logged).toMatchObject({ level: 40, reqId: 'ready-probe-1', err: { message: expect.any(String) } });
+    // What the database said is in the log, and nowhere in the answer.
+    expect(res.text).not.toContain(logged.err.message);
+  });
+
+  it('GET /readyz answers the same generic 503 when the database does not answer in time', async () => {
+    const config = testConfig({ DB_POOL_MAX: '1' });
+    const db = await createIsolatedDatabase(config);
+    const { logger, lines } = captureLogs('warn');
+    const app = createApp({ config, logger, services: buildServices(db.dataSource, config) });
+    // The pool's only connection is taken, so the readiness query waits past its deadline.
+    const holder = db.dataSource.createQueryRunner();
+    await holder.connect();
+    try {
+      const res = await request(app).get('/readyz').expect(503);
+      expect(res.body).toMatchObject({ type: '/problems/service-unavailable', detail: 'The database is not reachable.' });
+      expect(lines.join('')).toContain('the database did not answer within 2000 ms');
+    } finally {
+      await holder.release();
+      await db.drop();
+    }
   });
 });
