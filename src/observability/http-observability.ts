@@ -20,6 +20,8 @@ export function requestLogger(logger: Logger): RequestHandler {
       return id;
     },
     customLogLevel(_req, res, error) {
+      // A 503 is a deliberate answer (overload, database outage) that the error handler already logged once.
+      if (res.statusCode === 503) return 'warn';
       if (error || res.statusCode >= 500) return 'error';
       return res.statusCode >= 400 ? 'warn' : 'info';
     },
