@@ -277,7 +277,7 @@ async function main(teardown: Teardown): Promise<number> {
       `${DEVICES} vehicles and ${DEVICES} meters, one reading a minute each, all devices interleaved per minute (arrival order); ` +
         `one 8 h session a day per vehicle`,
       `query: GET /v1/analytics/performance/:vehicleId over ${WINDOW_HOURS} h, through AnalyticsService ` +
-        `(${WINDOW_HOURS * 60 + 1} vehicle readings, both ends included, and 480 session meter readings per call)`,
+        `(${WINDOW_HOURS * 60} vehicle readings, from < ts <= to, and 480 session meter readings per call)`,
       `ingest: IngestionRepository.write of ${(INGEST_MINUTES * DEVICES * 2).toLocaleString('en-US')} readings ` +
         `(every device, ${INGEST_MINUTES} new minutes) per transaction, ${plan.ingestRounds} alternating rounds`,
       `primary keys: ${plainKey ? 'plain (vehicle_id, ts) / (meter_id, ts), --plain-key' : 'covering, as migrated'}`,
