@@ -14,8 +14,11 @@ const PLAN: Record<string, Placement> = {
   meter_live: { distributedBy: 'meter_id', colocatedWith: 'meter_history' },
   vehicle_history: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
   vehicle_live: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
-  charging_session: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
+  // Its two overlap rules (per vehicle, per meter) share no distribution column; one copy per node keeps both.
+  charging_session: 'reference',
   api_key: 'reference',
+  // Readings moved aside for being outside the physical bounds; only operators read them.
+  reading_quarantine: 'coordinator',
   // TypeORM's record of applied migrations; only the process running migrations reads it.
   migrations: 'coordinator',
 };
