@@ -39,7 +39,7 @@ export class FleetQueryDto extends WindowQueryDto {
   @IsOptional() @IsString() @MaxLength(512) cursor?: string;
 }
 
-/** Both ends included. */
+/** Readings count when from < ts <= to: a reading carries the interval that ends at its timestamp. */
 export interface Window {
   from: Date;
   to: Date;

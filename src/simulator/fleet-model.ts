@@ -32,9 +32,9 @@ export type SessionEvent =
   | { kind: 'unplug'; vehicleId: string; at: Date };
 
 /**
- * One simulated minute. Readings are stamped with the start of the minute they describe and sessions
- * are [plug, unplug), so each charging minute's DC and AC readings fall inside the session that
- * attributes them — the way the analytics query pairs them.
+ * One simulated minute, starting at `at`. Plugs and unplugs happen at `at`; readings are stamped with
+ * the end of the minute whose energy they carry, as devices report. So each charging minute's DC and
+ * AC readings fall in (plug, unplug], the interval the analytics query attributes to the session.
  */
 export interface Tick {
   index: number;
@@ -139,6 +139,7 @@ export class FleetModel {
   tick(): Tick {
     const index = this.index;
     const at = this.timeOf(index);
+    const reportedAt = this.timeOf(index + 1);
     const events: SessionEvent[] = [];
     for (const charger of this.chargers) {
       charger.acKwh = 0;
@@ -146,9 +147,9 @@ export class FleetModel {
     }
     const vehicleReadings = this.states.map((vehicle) => {
       this.transition(vehicle, at, events);
-      return this.runMinute(vehicle, at);
+      return this.runMinute(vehicle, reportedAt);
     });
-    const meterReadings = this.chargers.map((charger) => this.meterReading(charger, at));
+    const meterReadings = this.chargers.map((charger) => this.meterReading(charger, reportedAt));
     this.index += 1;
     return { index, at, events, readings: [...meterReadings, ...vehicleReadings] };
   }
@@ -219,7 +220,7 @@ export class FleetModel {
     events.push({ kind: 'unplug', vehicleId: vehicle.vehicleId, at });
   }
 
-  private runMinute(vehicle: VehicleState, at: Date): VehicleReadingDto {
+  private runMinute(vehicle: VehicleState, reportedAt: Date): VehicleReadingDto {
     const { random } = this;
     let dcKwh = 0;
     let ambient = vehicle.ambientC;
@@ -244,11 +245,11 @@ export class FleetModel {
       soc: round(vehicle.soc, 2),
       kwhDeliveredDc: round(dcKwh, 4),
       batteryTemp: round(vehicle.batteryTemp, 1),
-      timestamp: at.toISOString(),
+      timestamp: reportedAt.toISOString(),
     };
   }
 
-  private meterReading(charger: Charger, at: Date): MeterReadingDto {
+  private meterReading(charger: Charger, reportedAt: Date): MeterReadingDto {
     const { random } = this;
     const kwh = charger.vehicleId === undefined ? STANDBY_KWH_PER_MINUTE * random.uniform(0.5, 1.5) : charger.acKwh;
     // The supply sags a little under a charger's load.
@@ -257,7 +258,7 @@ export class FleetModel {
       meterId: charger.meterId,
       kwhConsumedAc: round(kwh, 4),
       voltage: round(voltage, 1),
-      timestamp: at.toISOString(),
+      timestamp: reportedAt.toISOString(),
     };
   }
 }

@@ -85,6 +85,9 @@ export async function runSimulation(
   const sessions = { opened: 0, closed: 0, failed: 0 };
   const charged = new Set<string>();
   const sessionIds = new Map<string, Promise<string | undefined>>();
+  // A meter feeds one session at a time, so a plug waits until the meter's previous session is closed.
+  const meterOf = new Map<string, string>();
+  const meterFree = new Map<string, Promise<void>>();
   const started = performance.now();
   let buffer: WireReading[] = [];
 
@@ -131,7 +134,10 @@ export async function runSimulation(
     if (event.kind === 'plug') {
       let settle: (id: string | undefined) => void = () => {};
       sessionIds.set(event.vehicleId, new Promise((resolve) => (settle = resolve)));
+      meterOf.set(event.vehicleId, event.meterId);
+      const free = meterFree.get(event.meterId);
       await slots.submit(async () => {
+        await free;
         const answer = await client.openSession(event.vehicleId, event.meterId, event.at);
         if (answer.ok) {
           sessions.opened += 1;
@@ -145,11 +151,18 @@ export async function runSimulation(
     }
     const opening = sessionIds.get(event.vehicleId);
     sessionIds.delete(event.vehicleId);
+    let closed: () => void = () => {};
+    const meterId = meterOf.get(event.vehicleId);
+    if (meterId !== undefined) meterFree.set(meterId, new Promise((resolve) => (closed = resolve)));
     await slots.submit(async () => {
-      const id = await opening;
-      if (id === undefined) return;
-      const answer = await client.closeSession(id, event.at);
-      sessions[answer.ok ? 'closed' : 'failed'] += 1;
+      try {
+        const id = await opening;
+        if (id === undefined) return;
+        const answer = await client.closeSession(id, event.at);
+        sessions[answer.ok ? 'closed' : 'failed'] += 1;
+      } finally {
+        closed();
+      }
     });
   };
 
@@ -163,7 +176,7 @@ export async function runSimulation(
 
   for (let index = 0; !model.done && client.refused === undefined; index++) {
     // However fast the pace, a reading is never sent before its time: the service refuses the future.
-    const wait = Math.max(pacingDelay(index), model.timeOf(index).getTime() - Date.now());
+    const wait = Math.max(pacingDelay(index), model.timeOf(index + 1).getTime() - Date.now());
     if (wait > 0) {
       await flush(true);
       await sleep(wait);

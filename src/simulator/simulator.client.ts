@@ -78,7 +78,7 @@ export class SimulatorClient {
     return this.send('PATCH', `/v1/charging-sessions/${encodeURIComponent(id)}`, { endedAt: endedAt.toISOString() });
   }
 
-  /** Every page of the fleet efficiency ranking for [from, to]. */
+  /** Every page of the fleet efficiency ranking for the window (from, to]. */
   async fleetEfficiency(from: Date, to: Date, threshold: number): Promise<Answer<VehiclePerformance[]>> {
     const vehicles: VehiclePerformance[] = [];
     let cursor: string | null = null;

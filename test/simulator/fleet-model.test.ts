@@ -55,8 +55,9 @@ function play(fleet: FleetSpec, seed = 7) {
 }
 
 const inSession = (session: Session, timestamp: string) => {
+  // A reading carries the minute that ends at its timestamp, so a session owns (plug, unplug].
   const at = Date.parse(timestamp);
-  return at >= session.from && at < session.to;
+  return at > session.from && at <= session.to;
 };
 const within = <T extends WireReading>(readings: T[], session: Session) =>
   readings.filter((r) => inSession(session, r.timestamp));
@@ -119,14 +120,16 @@ describe('fleet model', () => {
     expect(tapered).toBeGreaterThan(0);
 
     const { vehicleAt } = run;
-    // At 100 kW or more from the first minute, for at least five minutes.
+    // At 100 kW or more from the first minute (reported at its end), for at least five minutes.
+    const minute = (from: number, n: number) => from + n * INTERVAL_MS;
     const fast = run.sessions.filter(
-      ({ vehicleId, from, to }) => vehicleAt(vehicleId, from)!.kwhDeliveredDc >= 100 / 60 && to - from >= 5 * INTERVAL_MS,
+      ({ vehicleId, from, to }) =>
+        vehicleAt(vehicleId, minute(from, 1))!.kwhDeliveredDc >= 100 / 60 && to - from >= 5 * INTERVAL_MS,
     );
     expect(fast.length).toBeGreaterThan(0);
     for (const { vehicleId, from } of fast) {
-      const before = vehicleAt(vehicleId, from - INTERVAL_MS) ?? vehicleAt(vehicleId, from)!;
-      expect(vehicleAt(vehicleId, from + 4 * INTERVAL_MS)!.batteryTemp).toBeGreaterThan(before.batteryTemp);
+      const before = vehicleAt(vehicleId, from) ?? vehicleAt(vehicleId, minute(from, 1))!;
+      expect(vehicleAt(vehicleId, minute(from, 5))!.batteryTemp).toBeGreaterThan(before.batteryTemp);
     }
   });
 
@@ -158,13 +161,13 @@ describe('fleet model', () => {
     expect(play(short, 42).ticks).not.toEqual(play(short, 43).ticks);
   });
 
-  it('stamps one reading per device per minute', () => {
+  it('stamps one reading per device per minute, at the end of the minute it describes', () => {
     const wrong = run.ticks.filter(
       (tick, index) =>
         tick.at.getTime() !== START.getTime() + index * INTERVAL_MS ||
         new Set(tick.readings.map((r) => ('meterId' in r ? r.meterId : r.vehicleId))).size !== 24 ||
         tick.readings.length !== 24 ||
-        tick.readings.some((r) => r.timestamp !== tick.at.toISOString()),
+        tick.readings.some((r) => r.timestamp !== new Date(tick.at.getTime() + INTERVAL_MS).toISOString()),
     );
     expect(wrong).toEqual([]);
   });
