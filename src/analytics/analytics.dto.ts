@@ -1,11 +1,13 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { ValidationError } from '../errors/problem';
+import { described } from '../openapi/openapi.schemas';
 import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
 import { IsTimestamp, parseTimestamp, timestampProblem, toDate } from '../validation/timestamp';
 import { decimalFromQuery, validateQuery } from '../validation/validate-request';
 
-const MAX_WINDOW_HOURS = 8_760;
+export const MAX_WINDOW_HOURS = 8_760;
 const DEFAULT_WINDOW_HOURS = 24;
 const HOUR_MS = 3_600_000;
 const MAX_PAGE_SIZE = 1_000;
@@ -17,14 +19,25 @@ class WindowQueryDto {
   @IsNumber(FINITE, { message: 'hours must be a number' })
   @IsPositive()
   @Max(MAX_WINDOW_HOURS)
+  @JSONSchema({
+    description: 'The window ends now and spans this many hours. Not with `from`/`to`.',
+    default: DEFAULT_WINDOW_HOURS,
+  })
   hours?: number;
 
-  @IsOptional() @IsTimestamp() from?: string;
-  @IsOptional() @IsTimestamp() to?: string;
+  @IsOptional()
+  @IsTimestamp()
+  @described('Window start, excluded: a reading at `from` closes an interval before the window. Instead of `hours`.')
+  from?: string;
+
+  @IsOptional() @IsTimestamp() @described('Window end, included (needs `from`); now when omitted.') to?: string;
 }
 
 export class PerformanceQueryDto extends WindowQueryDto {
-  @IsOptional() @IsDeviceId() meterId?: string;
+  @IsOptional()
+  @IsDeviceId()
+  @described("Read the AC side from this meter instead of the vehicle's sessions.")
+  meterId?: string;
 }
 
 export class FleetQueryDto extends WindowQueryDto {
@@ -33,10 +46,22 @@ export class FleetQueryDto extends WindowQueryDto {
   @IsNumber(FINITE, { message: 'threshold must be a number' })
   @Min(0)
   @Max(1)
+  @described('Flag ratios below this; `EFFICIENCY_ALERT_THRESHOLD` by default.')
   threshold?: number;
 
-  @IsOptional() @Transform(decimalFromQuery) @IsInt() @Min(1) @Max(MAX_PAGE_SIZE) limit?: number;
-  @IsOptional() @IsString() @MaxLength(512) cursor?: string;
+  @IsOptional()
+  @Transform(decimalFromQuery)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  @JSONSchema({ description: 'Page size.', default: DEFAULT_PAGE_SIZE })
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @described("The previous page's `nextCursor`; it carries that page's window.")
+  cursor?: string;
 }
 
 /** Readings count when from < ts <= to: a reading carries the interval that ends at its timestamp. */

@@ -1,26 +1,9 @@
 import { NotFoundError } from '../errors/problem';
 import { encodeCursor, type FleetQuery, type Window } from './analytics.dto';
 import type { AnalyticsRepository, VehicleFigures } from './analytics.repository';
+import type { DataQualityFlag, FleetEfficiencyPage, VehiclePerformance } from './analytics.responses';
 
-/** A reason not to trust a vehicle's ratio, for someone to look at the readings behind it. */
-export type DataQualityFlag = 'dc-exceeds-ac';
-
-export interface VehiclePerformance extends Omit<VehicleFigures, 'dcExceedsAc'> {
-  periodStart: string;
-  periodEnd: string;
-  lowEfficiency: boolean;
-  /** Empty when the figures are plausible. */
-  dataQuality: DataQualityFlag[];
-}
-
-export interface FleetEfficiencyPage {
-  periodStart: string;
-  periodEnd: string;
-  threshold: number;
-  vehicles: VehiclePerformance[];
-  /** Pass back as `cursor` for the next page; null on the last one. */
-  nextCursor: string | null;
-}
+export type { FleetEfficiencyPage, VehiclePerformance } from './analytics.responses';
 
 export interface AnalyticsOptions {
   /** A ratio below this flags the vehicle; the fleet query may override it. */

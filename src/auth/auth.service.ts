@@ -5,19 +5,9 @@ import { NotFoundError, ValidationError } from '../errors/problem';
 import { ActiveKeyCache, type Principal } from './auth.cache';
 import { bootDecision, type AuthSettings, type BootDecision } from './auth.policy';
 import type { AuthRepository } from './auth.repository';
+import type { ApiKeyView, CreatedApiKey } from './auth.responses';
 
-export interface ApiKeyView {
-  id: string;
-  name: string;
-  role: Role;
-  createdAt: string;
-  revokedAt: string | null;
-}
-
-/** The only moment the key itself exists outside its holder's hands. */
-export interface CreatedApiKey extends ApiKeyView {
-  key: string;
-}
+export type { ApiKeyView } from './auth.responses';
 
 export interface AuthServiceOptions extends AuthSettings {
   keyCacheMs: number;

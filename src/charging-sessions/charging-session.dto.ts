@@ -1,24 +1,25 @@
 import { isUUID, IsOptional } from 'class-validator';
 import { ValidationError } from '../errors/problem';
+import { described } from '../openapi/openapi.schemas';
 import { IsDeviceId } from '../validation/rules';
 import { IsTimestamp, toDate } from '../validation/timestamp';
 import { validateQuery, validateRequest } from '../validation/validate-request';
 
 export class NewSessionDto {
   @IsDeviceId() vehicleId: string;
-  @IsDeviceId() meterId: string;
+  @IsDeviceId() @described('The meter in front of the charger.') meterId: string;
   @IsTimestamp() startedAt: string;
-  @IsOptional() @IsTimestamp() endedAt?: string;
+  @IsOptional() @IsTimestamp() @described('After `startedAt`; omit for an ongoing session.') endedAt?: string;
 }
 
 export class SessionEndDto {
-  @IsTimestamp() endedAt: string;
+  @IsTimestamp() @described("After the session's start.") endedAt: string;
 }
 
 export class SessionQueryDto {
-  @IsDeviceId() vehicleId: string;
-  @IsOptional() @IsTimestamp() from?: string;
-  @IsOptional() @IsTimestamp() to?: string;
+  @IsDeviceId() @described('The vehicle.') vehicleId: string;
+  @IsOptional() @IsTimestamp() @described('Only sessions ending after this instant, or ongoing.') from?: string;
+  @IsOptional() @IsTimestamp() @described('Only sessions starting at or before this instant; after `from`.') to?: string;
 }
 
 export interface NewSession {

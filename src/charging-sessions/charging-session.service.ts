@@ -2,15 +2,9 @@ import type { ChargingSession } from '../entities';
 import { ConflictError, NotFoundError } from '../errors/problem';
 import { requireAfter, type NewSession, type SessionQuery } from './charging-session.dto';
 import type { Busy, ChargingSessionRepository, SessionWrite } from './charging-session.repository';
+import type { SessionView } from './charging-session.responses';
 
-export interface SessionView {
-  id: string;
-  vehicleId: string;
-  meterId: string;
-  startedAt: string;
-  endedAt: string | null;
-  createdAt: string;
-}
+export type { SessionView } from './charging-session.responses';
 
 function view({ id, vehicleId, meterId, startedAt, endedAt, createdAt }: ChargingSession): SessionView {
   return {

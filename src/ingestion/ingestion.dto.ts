@@ -1,5 +1,7 @@
 import { validateSync } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import type { FieldError } from '../errors/problem';
+import { described } from '../openapi/openapi.schemas';
 import { flattenErrors, isPlainObject, IsDeviceId, IsMeasurement, VALIDATION } from '../validation/rules';
 import { IsTimestamp, toDate } from '../validation/timestamp';
 
@@ -10,19 +12,34 @@ import { IsTimestamp, toDate } from '../validation/timestamp';
  */
 const ENERGY_CEILING_KWH = 1_000_000;
 
+// The prose of the OpenAPI document; the rules themselves are the validation decorators.
+const example = (value: number, description?: string) => JSONSchema({ examples: [value], ...(description && { description }) });
+const energy = (value: number) =>
+  example(
+    value,
+    'kWh over the interval that ends at `timestamp`; at most `MAX_READING_KWH` (1,000 by default), a setting ' +
+      'checked after these rules. `maximum` is the ceiling that setting cannot exceed.',
+  );
+const readingTime = described(
+  'At most `MAX_CLOCK_SKEW_SECONDS` (300 s by default) ahead of the server clock, and, when `HISTORY_RETENTION` ' +
+    'is set, no older than the history kept.',
+);
+
+@described('AC energy a smart meter drew from the grid. Measurements are JSON numbers; unknown fields are refused.')
 export class MeterReadingDto {
   @IsDeviceId() meterId: string;
-  @IsMeasurement(0, ENERGY_CEILING_KWH) kwhConsumedAc: number;
-  @IsMeasurement(0, 2_000) voltage: number;
-  @IsTimestamp() timestamp: string;
+  @IsMeasurement(0, ENERGY_CEILING_KWH) @energy(150.5) kwhConsumedAc: number;
+  @IsMeasurement(0, 2_000) @example(240, 'V.') voltage: number;
+  @IsTimestamp() @readingTime timestamp: string;
 }
 
+@described('DC energy that reached a vehicle battery. Measurements are JSON numbers; unknown fields are refused.')
 export class VehicleReadingDto {
   @IsDeviceId() vehicleId: string;
-  @IsMeasurement(0, 100) soc: number;
-  @IsMeasurement(0, ENERGY_CEILING_KWH) kwhDeliveredDc: number;
-  @IsMeasurement(-100, 200) batteryTemp: number;
-  @IsTimestamp() timestamp: string;
+  @IsMeasurement(0, 100) @example(85.5, 'State of charge, %.') soc: number;
+  @IsMeasurement(0, ENERGY_CEILING_KWH) @energy(45.2) kwhDeliveredDc: number;
+  @IsMeasurement(-100, 200) @example(28.5, '°C.') batteryTemp: number;
+  @IsTimestamp() @readingTime timestamp: string;
 }
 
 export interface MeterReading {

@@ -1,22 +1,6 @@
 import { NotFoundError } from '../errors/problem';
 import type { LiveRepository } from './live.repository';
-
-export interface MeterStatus {
-  meterId: string;
-  kwhConsumedAc: number;
-  voltage: number;
-  timestamp: string;
-  updatedAt: string;
-}
-
-export interface VehicleStatus {
-  vehicleId: string;
-  soc: number;
-  kwhDeliveredDc: number;
-  batteryTemp: number;
-  timestamp: string;
-  updatedAt: string;
-}
+import type { MeterStatus, VehicleStatus } from './live.responses';
 
 export class LiveService {
   constructor(private readonly repository: LiveRepository) {}

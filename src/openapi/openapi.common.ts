@@ -1,25 +1,12 @@
 import type { Role } from '../entities/api-key.entity';
-import { ID_PATTERN } from '../validation/rules';
+import { ID_MAX_LENGTH, ID_PATTERN, ID_RULE } from '../validation/rules';
 import { RFC3339 } from '../validation/timestamp';
 import { problemResponse } from './openapi.problems';
 import type * as OpenApi from './openapi.types';
 
 /** Building blocks the sections share: references, bodies, failure sets, guards and common schemas. */
 
-export const ref = (name: string): OpenApi.Schema => ({ $ref: `#/components/schemas/${name}` });
-
-export const nullable = (schema: OpenApi.Schema, description?: string): OpenApi.Schema => ({
-  anyOf: [schema, { type: 'null' }],
-  ...(description === undefined ? {} : { description }),
-});
-
-/** The readings' number rules (ingestion.dto.ts); test/openapi checks both sides agree on edge values. */
-export const measurement = (minimum: number, maximum?: number, example?: number): OpenApi.Schema => ({
-  type: 'number',
-  minimum,
-  ...(maximum === undefined ? {} : { maximum }),
-  ...(example === undefined ? {} : { examples: [example] }),
-});
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 export const jsonResponse = (description: string, schema: OpenApi.Schema): OpenApi.Response => ({
   description,
@@ -36,14 +23,6 @@ export const pathParam = (name: string, description: string, schema: OpenApi.Sch
   name,
   in: 'path',
   required: true,
-  description,
-  schema,
-});
-
-export const queryParam = (name: string, description: string, schema: OpenApi.Schema, required = false): OpenApi.Parameter => ({
-  name,
-  in: 'query',
-  required,
   description,
   schema,
 });
@@ -124,9 +103,9 @@ export const commonSchemas: Record<string, OpenApi.Schema> = {
   DeviceId: {
     type: 'string',
     minLength: 1,
-    maxLength: 64,
+    maxLength: ID_MAX_LENGTH,
     pattern: ID_PATTERN.source,
-    description: 'A meter or vehicle id: 1-64 characters of `A-Z a-z 0-9 . _ : -`.',
+    description: `A meter or vehicle id: ${ID_RULE}.`,
     examples: ['METER-001'],
   },
   ZonedTimestamp: {

@@ -57,11 +57,14 @@ export function toDate(text: string): Date {
   return new Date(ms);
 }
 
+/** The constraint's name, by which the OpenAPI generator maps it to the ZonedTimestamp schema. */
+export const IS_TIMESTAMP = 'isTimestamp';
+
 export function IsTimestamp(): PropertyDecorator {
   return (target, key) => {
     IsDefined()(target, key);
     registerDecorator({
-      name: 'isTimestamp',
+      name: IS_TIMESTAMP,
       target: target.constructor,
       propertyName: String(key),
       validator: {

@@ -162,6 +162,9 @@ describe('real responses match the document', () => {
     await request(t.app).post('/v1/ingestion/vehicle').send(vehicleReading({ vehicleId: session.vehicleId })).expect(201);
     const performance = await request(t.app).get(`/v1/analytics/performance/${session.vehicleId}`).expect(200);
     expectDocumented(performance, 'get', '/v1/analytics/performance/{vehicleId}');
+    const sessions = await request(t.app).get(route).query({ vehicleId: session.vehicleId }).expect(200);
+    expectDocumented(sessions, 'get', route);
+    expectDocumented(await request(t.app).get('/v1/analytics/fleet/efficiency').expect(200), 'get', '/v1/analytics/fleet/efficiency');
   });
 });
 
@@ -182,5 +185,13 @@ describe('refusals match the document', () => {
       request(guarded.app).post('/v1/ingestion/meter').set('Authorization', `Bearer ${key}`).send(meterReading()).expect(status);
     expectDocumented(await ingest(201), 'post', '/v1/ingestion/meter');
     expectDocumented(await ingest(429), 'post', '/v1/ingestion/meter');
+  });
+
+  it('api keys as created and listed', async () => {
+    const { key } = await guarded.services.auth.create('openapi-admin', 'admin');
+    const admin = (req: request.Test) => req.set('X-API-Key', key);
+    const created = await admin(request(guarded.app).post('/v1/api-keys')).send({ name: 'openapi-read', role: 'read' }).expect(201);
+    expectDocumented(created, 'post', '/v1/api-keys');
+    expectDocumented(await admin(request(guarded.app).get('/v1/api-keys')).expect(200), 'get', '/v1/api-keys');
   });
 });

@@ -1,15 +1,8 @@
-import {
-  bodyFailures,
-  databaseFailures,
-  guarded,
-  jsonBody,
-  jsonResponse,
-  nullable,
-  pathParam,
-  queryParam,
-  ref,
-} from '../openapi.common';
+import { NewSessionDto, SessionEndDto, SessionQueryDto } from '../../charging-sessions/charging-session.dto';
+import { SessionView } from '../../charging-sessions/charging-session.responses';
+import { bodyFailures, databaseFailures, guarded, jsonBody, jsonResponse, pathParam, ref } from '../openapi.common';
 import { problemResponse } from '../openapi.problems';
+import { modelRef, modelSchemas, queryParameters } from '../openapi.schemas';
 import type * as OpenApi from '../openapi.types';
 
 const overlap = problemResponse(
@@ -19,42 +12,12 @@ const overlap = problemResponse(
 );
 
 const schemas: Record<string, OpenApi.Schema> = {
-  NewChargingSession: {
-    type: 'object',
-    required: ['vehicleId', 'meterId', 'startedAt'],
-    additionalProperties: false,
-    properties: {
-      vehicleId: ref('DeviceId'),
-      meterId: { ...ref('DeviceId'), description: 'The meter in front of the charger.' },
-      startedAt: ref('ZonedTimestamp'),
-      endedAt: { ...ref('ZonedTimestamp'), description: 'After `startedAt`; omit for an ongoing session.' },
-    },
-  },
-  ChargingSessionEnd: {
-    type: 'object',
-    required: ['endedAt'],
-    additionalProperties: false,
-    properties: { endedAt: { ...ref('ZonedTimestamp'), description: "After the session's start." } },
-  },
-  ChargingSession: {
-    type: 'object',
-    description: 'A vehicle plugged into the charger behind a meter for [startedAt, endedAt).',
-    required: ['id', 'vehicleId', 'meterId', 'startedAt', 'endedAt', 'createdAt'],
-    additionalProperties: false,
-    properties: {
-      id: ref('Uuid'),
-      vehicleId: ref('DeviceId'),
-      meterId: ref('DeviceId'),
-      startedAt: ref('Instant'),
-      endedAt: nullable(ref('Instant'), 'null while the session is ongoing.'),
-      createdAt: ref('Instant'),
-    },
-  },
+  ...modelSchemas(NewSessionDto, SessionEndDto, SessionView),
   ChargingSessionList: {
     type: 'object',
     required: ['sessions'],
     additionalProperties: false,
-    properties: { sessions: { type: 'array', items: ref('ChargingSession') } },
+    properties: { sessions: { type: 'array', items: modelRef(SessionView) } },
   },
 };
 
@@ -73,10 +36,10 @@ export const chargingSessionsSection: OpenApi.Section = {
         summary: 'Record a charging session',
         description:
           'Sessions of one vehicle never overlap, and neither do those of one meter: a meter feeds one vehicle at a time.',
-        requestBody: jsonBody('The session; without `endedAt` it is ongoing.', ref('NewChargingSession')),
+        requestBody: jsonBody('The session; without `endedAt` it is ongoing.', modelRef(NewSessionDto)),
         responses: {
           201: {
-            ...jsonResponse('Recorded.', ref('ChargingSession')),
+            ...jsonResponse('Recorded.', modelRef(SessionView)),
             headers: { Location: { description: 'The session, `/v1/charging-sessions/{id}`.', schema: { type: 'string' } } },
           },
           ...bodyFailures,
@@ -88,11 +51,7 @@ export const chargingSessionsSection: OpenApi.Section = {
         tags,
         summary: "List a vehicle's charging sessions",
         description: 'The sessions of the vehicle overlapping [`from`, `to`]; a missing bound is open. Unknown parameters are refused.',
-        parameters: [
-          queryParam('vehicleId', 'The vehicle.', ref('DeviceId'), true),
-          queryParam('from', 'Only sessions ending after this instant, or ongoing.', ref('ZonedTimestamp')),
-          queryParam('to', 'Only sessions starting at or before this instant; after `from`.', ref('ZonedTimestamp')),
-        ],
+        parameters: queryParameters(SessionQueryDto),
         responses: {
           200: jsonResponse('The sessions, oldest first.', ref('ChargingSessionList')),
           400: problemResponse('A parameter is missing or invalid.', 'validation-error'),
@@ -106,9 +65,9 @@ export const chargingSessionsSection: OpenApi.Section = {
         summary: 'End a charging session',
         description: 'Sets (or moves) the end of a session.',
         parameters: [pathParam('id', 'The session id.', ref('Uuid'))],
-        requestBody: jsonBody('The end.', ref('ChargingSessionEnd')),
+        requestBody: jsonBody('The end.', modelRef(SessionEndDto)),
         responses: {
-          200: jsonResponse('The updated session.', ref('ChargingSession')),
+          200: jsonResponse('The updated session.', modelRef(SessionView)),
           ...bodyFailures,
           404: problemResponse('No session with this id.', 'not-found'),
           409: overlap,

@@ -1,50 +1,16 @@
-import { bodyFailures, databaseFailures, guarded, jsonBody, jsonResponse, measurement, ref } from '../openapi.common';
+import { MeterReadingDto, VehicleReadingDto } from '../../ingestion/ingestion.dto';
+import { bodyFailures, databaseFailures, guarded, jsonBody, jsonResponse, ref } from '../openapi.common';
 import { problemResponse } from '../openapi.problems';
+import { modelRef, modelSchemas } from '../openapi.schemas';
 import type * as OpenApi from '../openapi.types';
 
 const count = (description: string): OpenApi.Schema => ({ type: 'integer', minimum: 0, description });
 
-const readingTimestamp: OpenApi.Schema = {
-  ...ref('ZonedTimestamp'),
-  description:
-    'At most `MAX_CLOCK_SKEW_SECONDS` (300 s by default) ahead of the server clock, and, when `HISTORY_RETENTION` ' +
-    'is set, no older than the history kept.',
-};
-
-const energy = (example: number): OpenApi.Schema => ({
-  ...measurement(0, undefined, example),
-  description: 'kWh over the interval that ends at `timestamp`; at most `MAX_READING_KWH` (1,000 by default).',
-});
-
 const schemas: Record<string, OpenApi.Schema> = {
-  MeterReading: {
-    type: 'object',
-    description: 'AC energy a smart meter drew from the grid. Measurements are JSON numbers; unknown fields are refused.',
-    required: ['meterId', 'kwhConsumedAc', 'voltage', 'timestamp'],
-    additionalProperties: false,
-    properties: {
-      meterId: ref('DeviceId'),
-      kwhConsumedAc: energy(150.5),
-      voltage: measurement(0, 2_000, 240),
-      timestamp: readingTimestamp,
-    },
-  },
-  VehicleReading: {
-    type: 'object',
-    description: 'DC energy that reached a vehicle battery. Measurements are JSON numbers; unknown fields are refused.',
-    required: ['vehicleId', 'soc', 'kwhDeliveredDc', 'batteryTemp', 'timestamp'],
-    additionalProperties: false,
-    properties: {
-      vehicleId: ref('DeviceId'),
-      soc: { ...measurement(0, 100, 85.5), description: 'State of charge, %.' },
-      kwhDeliveredDc: energy(45.2),
-      batteryTemp: { ...measurement(-100, 200, 28.5), description: '°C.' },
-      timestamp: readingTimestamp,
-    },
-  },
+  ...modelSchemas(MeterReadingDto, VehicleReadingDto),
   Reading: {
     description: 'Either reading; the id key (`meterId` or `vehicleId`, never both) decides which.',
-    oneOf: [ref('MeterReading'), ref('VehicleReading')],
+    oneOf: [modelRef(MeterReadingDto), modelRef(VehicleReadingDto)],
   },
   IngestionResult: {
     type: 'object',
@@ -80,7 +46,7 @@ const schemas: Record<string, OpenApi.Schema> = {
   },
 };
 
-function singleReading(summary: string, reading: string, description: string): OpenApi.Operation {
+function singleReading(summary: string, reading: OpenApi.Schema, description: string): OpenApi.Operation {
   return guarded('ingest', {
     tags: ['ingestion'],
     summary,
@@ -88,7 +54,7 @@ function singleReading(summary: string, reading: string, description: string): O
       `${description} History and live status are written in one transaction, acknowledged after commit. ` +
       'A retry of a stored reading (same device and timestamp) changes nothing and is answered 200 with ' +
       '`duplicate: true`; a reading older than the live status lands in history only.',
-    requestBody: jsonBody('One reading.', ref(reading)),
+    requestBody: jsonBody('One reading.', reading),
     responses: {
       201: jsonResponse('Stored (`duplicate: false`).', ref('IngestionResult')),
       200: jsonResponse('Already stored (`duplicate: true`); nothing changed.', ref('IngestionResult')),
@@ -103,15 +69,15 @@ export const ingestionSection: OpenApi.Section = {
   schemas,
   paths: {
     '/v1/ingestion/meter': {
-      post: singleReading('Ingest a meter reading', 'MeterReading', 'Stores one smart-meter (AC) reading.'),
+      post: singleReading('Ingest a meter reading', modelRef(MeterReadingDto), 'Stores one smart-meter (AC) reading.'),
     },
     '/v1/ingestion/vehicle': {
-      post: singleReading('Ingest a vehicle reading', 'VehicleReading', 'Stores one vehicle (DC) reading.'),
+      post: singleReading('Ingest a vehicle reading', modelRef(VehicleReadingDto), 'Stores one vehicle (DC) reading.'),
     },
     '/v1/ingestion/telemetry': {
       post: singleReading(
         'Ingest a reading of either type',
-        'Reading',
+        ref('Reading'),
         'Stores one reading of either type; `meterId` or `vehicleId` (exactly one) decides which.',
       ),
     },

@@ -1,0 +1,21 @@
+import { IsIn, IsISO8601, IsString, IsUUID } from 'class-validator';
+import { ROLES, type Role } from '../entities/api-key.entity';
+import { described, Nullable } from '../openapi/openapi.schemas';
+import { aboutRole } from './auth.dto';
+
+// What the key endpoints answer; the OpenAPI schema is generated from these decorators, which
+// validate nothing here: they only describe.
+
+@described('A key as stored: only its SHA-256 is kept, so the key itself is never shown again.')
+export class ApiKeyView {
+  @IsUUID() id: string;
+  @IsString() @described('Who or what holds the key.') name: string;
+  @IsIn(ROLES) @aboutRole role: Role;
+  @IsISO8601() createdAt: string;
+  @IsISO8601() @Nullable('null while the key is active.') revokedAt: string | null;
+}
+
+/** The only moment the key itself exists outside its holder's hands. */
+export class CreatedApiKey extends ApiKeyView {
+  @IsString() @described('The key; shown this once.') key: string;
+}
