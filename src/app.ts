@@ -57,7 +57,6 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
         maxReadingKwh: config.ingestion.maxReadingKwh,
         retention: config.partitions.retention,
         batchMaxItems: config.ingestion.batchMaxItems,
-        metrics: services.metrics,
       }),
     ],
     ['/v1', liveRouter(services.live)],

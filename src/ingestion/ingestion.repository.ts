@@ -82,22 +82,33 @@ export function writeParams(type: ReadingType, readings: Reading[]): unknown[][]
   ];
 }
 
-export const readingKey = (type: ReadingType, id: string, timestamp: Date): string =>
-  `${type}\u0000${id}\u0000${timestamp.getTime()}`;
+/** What became of one reading handed to IngestionRepository.write. */
+export type WriteOutcome = 'stored' | 'duplicate';
+
+/** Identifies a reading across types, to match the rows a write statement returns with its input. */
+const identity = (type: ReadingType, id: string, timestamp: Date): string => `${type}\u0000${id}\u0000${timestamp.getTime()}`;
 
 export class IngestionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /**
-   * Writes readings that are unique by (type, id, timestamp) in one transaction and returns the keys
-   * (see readingKey) of those that were new; the others were already stored. The transaction is
-   * idempotent (history keeps the first copy, live only moves forward), so one that lost a deadlock
-   * or met a partition being attached is simply run again.
+   * Writes the readings in one transaction and answers, per reading in input order, whether it was
+   * stored now or was a duplicate: of a reading stored before, or of an earlier copy in the same call,
+   * which alone is written. The transaction is idempotent (history keeps the first copy, live only
+   * moves forward), so one that lost a deadlock or met a partition being attached is simply run again.
    */
-  async write(readings: Reading[]): Promise<Set<string>> {
-    return retryOnceIfTransient(() => this.writeOnce(readings));
+  async write(readings: Reading[]): Promise<WriteOutcome[]> {
+    const keys = readings.map((reading) => identity(reading.type, TABLES[reading.type].id(reading), reading.timestamp));
+    const firstIndex = new Map<string, number>();
+    keys.forEach((key, index) => {
+      if (!firstIndex.has(key)) firstIndex.set(key, index);
+    });
+    const unique = [...firstIndex.values()].map((index) => readings[index]);
+    const stored = unique.length > 0 ? await retryOnceIfTransient(() => this.writeOnce(unique)) : new Set<string>();
+    return keys.map((key, index) => (firstIndex.get(key) === index && stored.has(key) ? 'stored' : 'duplicate'));
   }
 
+  /** Writes readings unique by (type, id, timestamp); returns the identities of those that were new. */
   private writeOnce(readings: Reading[]): Promise<Set<string>> {
     return this.dataSource.transaction(async (manager) => {
       const stored = new Set<string>();
@@ -113,7 +124,7 @@ export class IngestionRepository {
 
   private async writeType(manager: EntityManager, type: ReadingType, readings: Reading[]): Promise<string[]> {
     const rows: Array<{ id: string; ts: Date }> = await manager.query(WRITE_STATEMENTS[type], writeParams(type, readings));
-    return rows.map((row) => readingKey(type, row.id, row.ts));
+    return rows.map((row) => identity(type, row.id, row.ts));
   }
 }
 

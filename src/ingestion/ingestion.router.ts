@@ -4,7 +4,6 @@ import { ValidationError, type FieldError } from '../errors/problem';
 import { requireJson } from '../http/require-json';
 import { claimedType, parseReading, readingId, type Reading, type ReadingRules, type ReadingType } from './ingestion.dto';
 import type { CalendarInterval } from '../config/config';
-import type { Metrics } from '../observability/metrics';
 import { shift } from '../partitions/partition.calendar';
 import type { IngestionService } from './ingestion.service';
 
@@ -14,7 +13,6 @@ export interface IngestionRouterOptions {
   /** History older than this is dropped, so readings older than it are refused. */
   retention?: CalendarInterval;
   batchMaxItems: number;
-  metrics: Pick<Metrics, 'readings'>;
 }
 
 interface ItemErrors {
@@ -34,7 +32,7 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
     };
   };
   const countRejected = (body: unknown, expected: ReadingType | 'any') =>
-    options.metrics.readings.inc({ type: expected === 'any' ? claimedType(body) : expected, outcome: 'rejected' });
+    service.rejected(expected === 'any' ? claimedType(body) : expected);
 
   const single = (expected: ReadingType | 'any') => async (req: Request, res: Response) => {
     const parsed = parseReading(req.body, expected, rules());

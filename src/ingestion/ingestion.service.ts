@@ -1,8 +1,8 @@
-import { readingId, type Reading } from './ingestion.dto';
-import { readingKey, type IngestionRepository } from './ingestion.repository';
+import type { Reading, ReadingType } from './ingestion.dto';
+import type { IngestionRepository, WriteOutcome } from './ingestion.repository';
 import { GroupCommitter } from './group-commit';
 import { isDatabaseUnavailable, isTransientDatabaseError } from '../db/db-errors';
-import type { Metrics } from '../observability/metrics';
+import type { Metrics, ReadingOutcome } from '../observability/metrics';
 
 export interface BatchSummary {
   stored: number;
@@ -19,7 +19,7 @@ export interface IngestionOptions {
 }
 
 export class IngestionService {
-  private readonly group: GroupCommitter<Reading, boolean> | undefined;
+  private readonly group: GroupCommitter<Reading, WriteOutcome> | undefined;
 
   constructor(
     private readonly repository: IngestionRepository,
@@ -43,35 +43,37 @@ export class IngestionService {
         : undefined;
   }
 
-  /** Stores the readings in one transaction; returns, per reading, whether it was already stored. */
-  async ingest(readings: Reading[]): Promise<boolean[]> {
-    const keys = readings.map((reading) => readingKey(reading.type, readingId(reading), reading.timestamp));
-    // A repeat inside the same call is a duplicate of its first occurrence, which alone is written.
-    const firstIndex = new Map<string, number>();
-    keys.forEach((key, index) => {
-      if (!firstIndex.has(key)) firstIndex.set(key, index);
-    });
-    const unique = [...firstIndex.values()].map((index) => readings[index]);
-    const stored = unique.length > 0 ? await this.repository.write(unique) : new Set<string>();
-    const duplicates = keys.map((key, index) => firstIndex.get(key) !== index || !stored.has(key));
-    readings.forEach((reading, index) =>
-      this.options.metrics.readings.inc({ type: reading.type, outcome: duplicates[index] ? 'duplicate' : 'ingested' }),
-    );
-    return duplicates;
+  /** Stores the readings in one transaction; answers, per reading, whether it was new or already stored. */
+  async ingest(readings: Reading[]): Promise<WriteOutcome[]> {
+    const outcomes = await this.repository.write(readings);
+    readings.forEach((reading, index) => this.count(reading.type, outcomes[index] === 'stored' ? 'ingested' : 'duplicate'));
+    return outcomes;
   }
 
   async ingestOne(reading: Reading): Promise<{ duplicate: boolean }> {
-    const duplicate = this.group ? await this.group.submit(reading) : (await this.ingest([reading]))[0];
-    return { duplicate };
+    const outcome = this.group ? await this.group.submit(reading) : (await this.ingest([reading]))[0];
+    return { duplicate: outcome === 'duplicate' };
   }
 
   async ingestBatch(readings: Reading[]): Promise<BatchSummary> {
-    const duplicates = (await this.ingest(readings)).filter(Boolean).length;
+    const duplicates = (await this.ingest(readings)).filter((outcome) => outcome === 'duplicate').length;
     return { stored: readings.length - duplicates, duplicates };
+  }
+
+  /**
+   * A reading refused before it reached the store, under the type it claimed ('unknown' when it
+   * claimed none): counted here with the stored and duplicate ones, so every outcome has one source.
+   */
+  rejected(type: ReadingType | 'unknown'): void {
+    this.count(type, 'rejected');
   }
 
   /** Answers every reading still waiting for its group; called on shutdown. */
   async drain(): Promise<void> {
     await this.group?.drain();
+  }
+
+  private count(type: ReadingType | 'unknown', outcome: ReadingOutcome): void {
+    this.options.metrics.readings.inc({ type, outcome });
   }
 }
