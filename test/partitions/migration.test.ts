@@ -2,7 +2,8 @@ import { DataSource, type DataSourceOptions } from 'typeorm';
 import { migrations } from '../../migrations';
 import { PartitionHistoryByTime1764400000000 } from '../../migrations/1764400000000-PartitionHistoryByTime';
 import { buildDataSource, withDatabase } from '../../src/db/data-source';
-import { adminQuery, testConfig, testServer } from '../support/test-database';
+import { adminQuery } from '../../tools/shared/admin-database';
+import { testConfig, testServer } from '../support/test-database';
 import { partitionNames } from '../support/partitions';
 
 /**

@@ -1,12 +1,12 @@
-import { Delivery, type Outgoing } from '../../src/simulator/delivery';
+import { Delivery, type Outgoing } from '../../tools/simulator/delivery';
 import {
   FleetModel,
   INTERVAL_MS,
   type FleetSpec,
   type SessionEvent,
   type WireReading,
-} from '../../src/simulator/fleet-model';
-import { seededRandom } from '../../src/simulator/random';
+} from '../../tools/simulator/fleet-model';
+import { seededRandom } from '../../tools/simulator/random';
 import type { MeterReadingDto, VehicleReadingDto } from '../../src/ingestion/ingestion.dto';
 
 const START = new Date('2026-03-01T00:00:00.000Z');

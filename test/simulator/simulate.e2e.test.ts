@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
-import { main } from '../../src/simulator/simulate.cli';
+import { main } from '../../tools/simulator/simulate.cli';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;

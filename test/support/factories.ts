@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { MeterReadingBody, VehicleReadingBody } from '../../tools/shared/reading-bodies';
 
 let sequence = 0;
 
@@ -11,21 +12,6 @@ export function uniqueId(prefix: string): string {
 /** A reading time in the recent past, `minutesAgo` before a fixed hour of today. */
 export function minutesAgo(minutes: number, from = new Date()): string {
   return new Date(from.getTime() - minutes * 60_000).toISOString();
-}
-
-export interface MeterReadingBody {
-  meterId: string;
-  kwhConsumedAc: number;
-  voltage: number;
-  timestamp: string;
-}
-
-export interface VehicleReadingBody {
-  vehicleId: string;
-  soc: number;
-  kwhDeliveredDc: number;
-  batteryTemp: number;
-  timestamp: string;
 }
 
 export function meterReading(overrides: Partial<MeterReadingBody> = {}): MeterReadingBody {

@@ -4,7 +4,8 @@ import pino from 'pino';
 import { buildDataSource, ensureDatabase, withDatabase } from '../../src/db/data-source';
 import { connectionTarget } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
-import { adminQuery, publishServer, suiteConfig } from './test-database';
+import { adminQuery } from '../../tools/shared/admin-database';
+import { publishServer, suiteConfig } from './test-database';
 
 declare global {
   // Kept for the teardown, which runs in the same process.

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig, type AppConfig } from '../../src/config/config';
-import { buildDataSource, clientConfig, withDatabase, type ConnectionTarget } from '../../src/db/data-source';
+import { buildDataSource, withDatabase, type ConnectionTarget } from '../../src/db/data-source';
+import { adminQuery } from '../../tools/shared/admin-database';
 
 /** Written by the global setup: the server the suite uses and the migrated template database. */
 export interface TestDatabaseServer {
@@ -32,16 +32,6 @@ export function testServer(): TestDatabaseServer {
   const raw = process.env[SERVER_ENV];
   if (!raw) throw new Error('the jest global setup did not publish a test database server');
   return JSON.parse(raw) as TestDatabaseServer;
-}
-
-export async function adminQuery(target: ConnectionTarget, sql: string): Promise<void> {
-  const client = new Client(clientConfig(withDatabase(target, 'postgres')));
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
 }
 
 export interface IsolatedDatabase {

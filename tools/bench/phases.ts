@@ -2,9 +2,9 @@ import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { MeterHistory, MeterLive, VehicleHistory, VehicleLive } from '../src/entities';
-import type { Reading, ReadingType } from '../src/ingestion/ingestion.dto';
-import { WRITE_STATEMENTS, writeParams } from '../src/ingestion/ingestion.repository';
+import { MeterHistory, MeterLive, VehicleHistory, VehicleLive } from '../../src/entities';
+import type { Reading, ReadingType } from '../../src/ingestion/ingestion.dto';
+import { WRITE_STATEMENTS, writeParams } from '../../src/ingestion/ingestion.repository';
 import { ingestionPath, type ReadingSource } from './readings';
 import { percentile } from './stats';
 

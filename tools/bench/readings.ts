@@ -1,5 +1,5 @@
-import type { Reading } from '../src/ingestion/ingestion.dto';
-import type { MeterReadingBody, VehicleReadingBody } from '../test/support/factories';
+import type { Reading } from '../../src/ingestion/ingestion.dto';
+import type { MeterReadingBody, VehicleReadingBody } from '../shared/reading-bodies';
 
 export type ReadingBody = MeterReadingBody | VehicleReadingBody;
 

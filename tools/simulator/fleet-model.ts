@@ -1,4 +1,4 @@
-import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
+import type { MeterReadingDto, VehicleReadingDto } from '../../src/ingestion/ingestion.dto';
 import type { Random } from './random';
 
 /** Every device reports once a simulated minute, as the fleet in the brief does. */

@@ -2,13 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client } from 'pg';
 import type { Logger } from 'pino';
-import type { AppConfig } from '../src/config/config';
-import { clientConfig, ensureDatabase, withDatabase, type ConnectionTarget } from '../src/db/data-source';
-import { connectionTarget } from '../src/db/database';
-import { startEmbeddedPostgres } from '../src/db/embedded-postgres';
-import { adminQuery } from '../test/support/test-database';
+import type { AppConfig } from '../../src/config/config';
+import { ensureDatabase, withDatabase, type ConnectionTarget } from '../../src/db/data-source';
+import { connectionTarget } from '../../src/db/database';
+import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
+import { adminQuery } from '../shared/admin-database';
 import type { Defer } from './teardown';
 
 const BENCH_DATABASE_PREFIX = 'fleet_bench_';
@@ -18,17 +17,12 @@ const BENCH_DATABASE_PREFIX = 'fleet_bench_';
  * database; the next run drops it. Only on the bench's own server, where no other run can be going on.
  */
 async function dropInterruptedRuns(server: ConnectionTarget): Promise<void> {
-  const admin = new Client(clientConfig(withDatabase(server, 'postgres')));
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ datname: string }>(
-      `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
-      [BENCH_DATABASE_PREFIX],
-    );
-    for (const { datname } of rows) await admin.query(`DROP DATABASE "${datname}" WITH (FORCE)`);
-  } finally {
-    await admin.end();
-  }
+  const runs = await adminQuery<{ datname: string }>(
+    server,
+    `SELECT datname FROM pg_database WHERE starts_with(datname, $1)`,
+    [BENCH_DATABASE_PREFIX],
+  );
+  for (const { datname } of runs) await adminQuery(server, `DROP DATABASE "${datname}" WITH (FORCE)`);
 }
 
 /** The configured server, or with none configured an embedded one that only the bench uses. */

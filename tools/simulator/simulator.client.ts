@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FleetEfficiencyPage, VehiclePerformance } from '../analytics/analytics.service';
-import type { SessionView } from '../charging-sessions/charging-session.service';
-import type { BatchSummary } from '../ingestion/ingestion.service';
+import type { FleetEfficiencyPage, VehiclePerformance } from '../../src/analytics/analytics.service';
+import type { SessionView } from '../../src/charging-sessions/charging-session.service';
+import type { BatchSummary } from '../../src/ingestion/ingestion.service';
 import type { WireReading } from './fleet-model';
 
 export interface ClientOptions {

@@ -1,7 +1,7 @@
 import { SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
-import { ID_PATTERN } from '../validation/rules';
-import { timestampProblem, toDate } from '../validation/timestamp';
+import { ID_PATTERN } from '../../src/validation/rules';
+import { timestampProblem, toDate } from '../../src/validation/timestamp';
 import { INTERVAL_MS } from './fleet-model';
 import { checkEfficiency, formatCheck, formatSummary, type EfficiencyCheck } from './report';
 import {

@@ -5,9 +5,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
-import { loadConfig } from '../src/config/config';
-import { buildDataSource, clientConfig } from '../src/db/data-source';
-import { createLogger } from '../src/logger';
+import { loadConfig } from '../../src/config/config';
+import { buildDataSource, clientConfig } from '../../src/db/data-source';
+import { createLogger } from '../../src/logger';
 import { createBenchDatabase, openServer, RssMonitor, startService } from './environment';
 import { BATCH_CLIENTS, batch, ceiling, floor, naive, single, type PhaseContext, type PhaseResult } from './phases';
 import { ReadingSource } from './readings';
@@ -79,7 +79,7 @@ async function main(teardown: Teardown): Promise<number> {
 
   // A quick run is a smoke test: its numbers are kept out of the committed results (*.tmp is ignored).
   const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
-  const file = path.join('bench', 'results', `ingest-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
+  const file = path.join('tools', 'bench', 'results', `ingest-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, markdown);
   console.error(`bench: written to ${file}`);

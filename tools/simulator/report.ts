@@ -1,4 +1,4 @@
-import type { VehiclePerformance } from '../analytics/analytics.service';
+import type { VehiclePerformance } from '../../src/analytics/analytics.service';
 import type { SimulationResult } from './simulate';
 import type { Answer, SimulatorClient } from './simulator.client';
 

@@ -1,0 +1,15 @@
+/** Readings as a device sends them over HTTP: what the tests post and what the benchmarks replay. */
+export interface MeterReadingBody {
+  meterId: string;
+  kwhConsumedAc: number;
+  voltage: number;
+  timestamp: string;
+}
+
+export interface VehicleReadingBody {
+  vehicleId: string;
+  soc: number;
+  kwhDeliveredDc: number;
+  batteryTemp: number;
+  timestamp: string;
+}
