@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { sql } from '../db/sql';
 import type { FleetPosition, Window } from './analytics.dto';
 
 /** One vehicle's figures over a window, as the database computed them. */
@@ -55,8 +56,9 @@ const micro = (column: string) => `(${column} * 1000000)::bigint`;
  * primary key, which carries the summed columns: an index-only scan whatever the table size.
  */
 function figures(sources: string): string {
-  return `
-    WITH ${sources},
+  return sql`
+    WITH
+    ${sources},
     attributed AS (
       SELECT a.vehicle_id, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids,
              coalesce(sum(m.micro), 0) AS ac, range_agg(tstzrange(a.from_ts, a.until_ts, '(]')) AS periods
@@ -93,23 +95,25 @@ function figures(sources: string): string {
  * [started_at, ended_at) with the open range (from, to), written so on the expression the GiST indexes
  * are built on.
  */
-const SESSIONS_IN_WINDOW = `
+const SESSIONS_IN_WINDOW = sql`
   SELECT vehicle_id, meter_id, started_at, ended_at FROM charging_session
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')`;
 
-const SESSION_ATTRIBUTION = `
+const SESSION_ATTRIBUTION = sql`
   attribution AS (
     SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, coalesce(ended_at, 'infinity') AS until_ts
     FROM sessions
   )`;
 
-const VEHICLE_BY_SESSIONS = figures(`
-  sessions AS (${SESSIONS_IN_WINDOW} AND vehicle_id = $3),
+const VEHICLE_BY_SESSIONS = figures(sql`
+  sessions AS (
+    ${SESSIONS_IN_WINDOW} AND vehicle_id = $3
+  ),
   vehicles AS (SELECT $3::text AS vehicle_id),
   ${SESSION_ATTRIBUTION}`);
 
 /** The meter given stands for the vehicle's charger over the whole window: one period, the window. */
-const VEHICLE_BY_METER = figures(`
+const VEHICLE_BY_METER = figures(sql`
   vehicles AS (SELECT $3::text AS vehicle_id),
   attribution AS (
     SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts,
@@ -117,15 +121,30 @@ const VEHICLE_BY_METER = figures(`
   )`);
 
 /** Lowest ratio first, vehicles without AC last; $3-$5 is the position to continue after, if any. */
-const FLEET = `
-  SELECT * FROM (${figures(`
-    sessions AS (${SESSIONS_IN_WINDOW}),
-    vehicles AS (SELECT DISTINCT vehicle_id FROM sessions),
-    ${SESSION_ATTRIBUTION}`)}
+const FLEET = sql`
+  SELECT * FROM (
+    ${figures(sql`
+      sessions AS (
+        ${SESSIONS_IN_WINDOW}
+      ),
+      vehicles AS (SELECT DISTINCT vehicle_id FROM sessions),
+      ${SESSION_ATTRIBUTION}`)}
   ) f
   WHERE $3::boolean IS NULL OR (ratio IS NULL, coalesce(ratio, 0), "vehicleId") > ($3, $4::numeric, $5::text)
   ORDER BY ratio IS NULL, coalesce(ratio, 0), "vehicleId"
   LIMIT $6`;
+
+const VEHICLE_SEEN = sql`
+  SELECT EXISTS (SELECT 1 FROM vehicle_live WHERE vehicle_id = $1)
+      OR EXISTS (SELECT 1 FROM vehicle_history WHERE vehicle_id = $1) AS seen`;
+
+/** Every statement this repository sends, by name; tools/sql-snapshots.ts keeps a readable copy of each under sql/. */
+export const ANALYTICS_STATEMENTS = {
+  vehicleBySessions: VEHICLE_BY_SESSIONS,
+  vehicleByMeter: VEHICLE_BY_METER,
+  fleet: FLEET,
+  vehicleSeen: VEHICLE_SEEN,
+};
 
 function toFigures(row: FiguresRow): VehicleFigures {
   return {
@@ -155,11 +174,7 @@ export class AnalyticsRepository {
 
   /** Whether the vehicle ever reported, live or in history. */
   async vehicleSeen(vehicleId: string): Promise<boolean> {
-    const [{ seen }] = await this.dataSource.query(
-      `SELECT EXISTS (SELECT 1 FROM vehicle_live WHERE vehicle_id = $1)
-           OR EXISTS (SELECT 1 FROM vehicle_history WHERE vehicle_id = $1) AS seen`,
-      [vehicleId],
-    );
+    const [{ seen }] = await this.dataSource.query(VEHICLE_SEEN, [vehicleId]);
     return seen;
   }
 

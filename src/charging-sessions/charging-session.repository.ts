@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { sql } from '../db/sql';
 import type { ChargingSession } from '../entities';
 import type { NewSession, SessionQuery } from './charging-session.dto';
 
@@ -10,8 +11,37 @@ const BUSY_BY_CONSTRAINT: Record<string, Busy> = {
   charging_session_meter_no_overlap: 'meter',
 };
 
-const COLUMNS = `id, vehicle_id AS "vehicleId", meter_id AS "meterId", started_at AS "startedAt",
-  ended_at AS "endedAt", created_at AS "createdAt"`;
+const COLUMNS = [
+  'id',
+  'vehicle_id AS "vehicleId"',
+  'meter_id AS "meterId"',
+  'started_at AS "startedAt"',
+  'ended_at AS "endedAt"',
+  'created_at AS "createdAt"',
+].join(', ');
+
+/**
+ * The statements this repository sends, by name (tools/sql-snapshots.ts keeps them readable under sql/).
+ * Periods are compared as tstzrange(started_at, ended_at), the expression the exclusion constraints
+ * and the GiST indexes are built on, so that these lookups can use them.
+ */
+export const CHARGING_SESSION_STATEMENTS = {
+  insert: sql`INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
+    VALUES ($1, $2, $3, $4)
+    RETURNING ${COLUMNS}`,
+  setEnd: sql`UPDATE charging_session SET ended_at = $3 WHERE id = $1 AND vehicle_id = $2 RETURNING ${COLUMNS}`,
+  findById: sql`SELECT ${COLUMNS} FROM charging_session WHERE id = $1`,
+  /** A null bound ($2 or $3) leaves that side of the range open. */
+  list: sql`SELECT ${COLUMNS} FROM charging_session
+    WHERE vehicle_id = $1 AND tstzrange(started_at, ended_at) && tstzrange($2, $3, '[]')
+    ORDER BY started_at`,
+  /** The sessions in the way of a write of ($1 vehicle, $2 meter, $3-$4 period), other than session $5. */
+  conflicts: sql`SELECT id, vehicle_id = $1 AS "sameVehicle", meter_id = $2 AS "sameMeter" FROM charging_session
+    WHERE (vehicle_id = $1 OR meter_id = $2) AND tstzrange(started_at, ended_at) && tstzrange($3, $4)
+      AND id IS DISTINCT FROM $5
+    ORDER BY started_at, id`,
+};
+const SQL = CHARGING_SESSION_STATEMENTS;
 
 /** The vehicle already charging, or the meter already feeding a vehicle. */
 export type Busy = 'vehicle' | 'meter';
@@ -36,20 +66,17 @@ type Period = Pick<ChargingSession, 'vehicleId' | 'meterId' | 'startedAt' | 'end
 const driverField = (error: unknown, field: 'code' | 'constraint'): string | undefined =>
   (error as Record<string, string | undefined>)[field];
 
-/**
- * Periods are compared as tstzrange(started_at, ended_at), the expression the exclusion constraints
- * and the GiST indexes are built on, so that these lookups can use them.
- */
 export class ChargingSessionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async insert(session: NewSession): Promise<SessionWrite> {
     try {
-      const [row] = await this.dataSource.query(
-        `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
-         VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
-        [session.vehicleId, session.meterId, session.startedAt, session.endedAt],
-      );
+      const [row] = await this.dataSource.query(SQL.insert, [
+        session.vehicleId,
+        session.meterId,
+        session.startedAt,
+        session.endedAt,
+      ]);
       return { ok: true, session: row };
     } catch (error) {
       return this.collision(error, session);
@@ -60,10 +87,7 @@ export class ChargingSessionRepository {
   async setEnd(session: ChargingSession, endedAt: Date): Promise<SessionWrite | null> {
     try {
       // TypeORM answers an UPDATE with [rows, count].
-      const [[row]] = await this.dataSource.query(
-        `UPDATE charging_session SET ended_at = $3 WHERE id = $1 AND vehicle_id = $2 RETURNING ${COLUMNS}`,
-        [session.id, session.vehicleId, endedAt],
-      );
+      const [[row]] = await this.dataSource.query(SQL.setEnd, [session.id, session.vehicleId, endedAt]);
       return row ? { ok: true, session: row } : null;
     } catch (error) {
       return this.collision(error, { ...session, endedAt });
@@ -71,18 +95,13 @@ export class ChargingSessionRepository {
   }
 
   async findById(id: string): Promise<ChargingSession | null> {
-    const rows = await this.dataSource.query(`SELECT ${COLUMNS} FROM charging_session WHERE id = $1`, [id]);
+    const rows = await this.dataSource.query(SQL.findById, [id]);
     return rows[0] ?? null;
   }
 
   /** A null bound of the query leaves that side of the range open. */
   list({ vehicleId, from, to }: SessionQuery): Promise<ChargingSession[]> {
-    return this.dataSource.query(
-      `SELECT ${COLUMNS} FROM charging_session
-       WHERE vehicle_id = $1 AND tstzrange(started_at, ended_at) && tstzrange($2, $3, '[]')
-       ORDER BY started_at`,
-      [vehicleId, from, to],
-    );
+    return this.dataSource.query(SQL.list, [vehicleId, from, to]);
   }
 
   /**
@@ -92,13 +111,13 @@ export class ChargingSessionRepository {
   private async collision(error: unknown, period: Period): Promise<SessionWrite> {
     const refusedBy = BUSY_BY_CONSTRAINT[driverField(error, 'constraint') ?? ''];
     if (driverField(error, 'code') !== EXCLUSION_VIOLATION || refusedBy === undefined) throw error;
-    const conflicts: SessionConflict[] = await this.dataSource.query(
-      `SELECT id, vehicle_id = $1 AS "sameVehicle", meter_id = $2 AS "sameMeter" FROM charging_session
-       WHERE (vehicle_id = $1 OR meter_id = $2) AND tstzrange(started_at, ended_at) && tstzrange($3, $4)
-         AND id IS DISTINCT FROM $5
-       ORDER BY started_at, id`,
-      [period.vehicleId, period.meterId, period.startedAt, period.endedAt, period.id ?? null],
-    );
+    const conflicts: SessionConflict[] = await this.dataSource.query(SQL.conflicts, [
+      period.vehicleId,
+      period.meterId,
+      period.startedAt,
+      period.endedAt,
+      period.id ?? null,
+    ]);
     return { ok: false, refusedBy, conflicts };
   }
 }

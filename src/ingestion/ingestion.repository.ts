@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { retryOnceIfTransient } from '../db/db-errors';
+import { sql } from '../db/sql';
 import type { MeterReading, Reading, ReadingType, VehicleReading } from './ingestion.dto';
 
 interface TelemetryTable<R extends Reading> {
@@ -46,7 +47,7 @@ function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
   const unnestArgs = ['$1::text[]', '$2::timestamptz[]', ...table.columns.map(([, type], i) => `$${i + 3}::${type}[]`)];
   const all = [table.idColumn, 'ts', ...names].join(', ');
   const updates = ['ts', ...names].map((name) => `${name} = EXCLUDED.${name}`).join(', ');
-  return `
+  return sql`
     WITH inserted AS (
       INSERT INTO ${table.history} (${all})
       SELECT * FROM unnest(${unnestArgs.join(', ')})

@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { sql } from '../db/sql';
 import type { TimeRange } from './partition.calendar';
 
 export const HISTORY_TABLES = ['meter_history', 'vehicle_history'] as const;
@@ -31,6 +32,37 @@ const LOCK_TIMEOUT = '5s';
 
 const MAINTENANCE_LOCK = `hashtext('fleet-platform:partitions:' || $1)`;
 
+/**
+ * The statements with a fixed text, by name (tools/sql-snapshots.ts keeps them readable under sql/);
+ * $1 is always the history table. The DDL names tables, so it is built per call in TableSession.
+ */
+export const PARTITION_STATEMENTS = {
+  tryLock: sql`SELECT pg_try_advisory_lock(${MAINTENANCE_LOCK}) AS locked`,
+  unlock: sql`SELECT pg_advisory_unlock(${MAINTENANCE_LOCK})`,
+  lockTimeout: sql`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`,
+  isPartitioned: sql`SELECT 1 FROM pg_partitioned_table WHERE partrelid = $1::regclass`,
+  /** The bounds are printed and read back in the session's time zone, so they round-trip exactly. */
+  partitions: sql`
+    SELECT c.relname AS name,
+           CASE b.m[1] WHEN 'MINVALUE' THEN '-infinity'::float8
+             ELSE extract(epoch FROM btrim(b.m[1], '''')::timestamptz)::float8 * 1000 END AS "from",
+           CASE b.m[2] WHEN 'MAXVALUE' THEN 'infinity'::float8
+             ELSE extract(epoch FROM btrim(b.m[2], '''')::timestamptz)::float8 * 1000 END AS "to"
+    FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid
+    JOIN pg_partitioned_table p ON p.partrelid = i.inhparent
+    CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid), '^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$') AS b(m)
+    WHERE i.inhparent = $1::regclass AND c.oid <> p.partdefid
+    ORDER BY 2`,
+  /** The default partition, if any, and the table's columns, as a list to copy rows with. */
+  layout: sql`
+    SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
+           (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
+            WHERE attrelid = p.partrelid AND attnum > 0 AND NOT attisdropped) AS columns
+    FROM pg_partitioned_table p WHERE p.partrelid = $1::regclass`,
+};
+const SQL = PARTITION_STATEMENTS;
+
 export class PartitionRepository {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -43,12 +75,12 @@ export class PartitionRepository {
   async underLock<T>(table: HistoryTable, work: (session: PartitionSession) => Promise<T>): Promise<T | undefined> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(${MAINTENANCE_LOCK}) AS locked`, [table]);
+      const [{ locked }] = await runner.query(SQL.tryLock, [table]);
       if (!locked) return undefined;
       try {
         return await work(new TableSession(runner.manager, table));
       } finally {
-        await runner.query(`SELECT pg_advisory_unlock(${MAINTENANCE_LOCK})`, [table]);
+        await runner.query(SQL.unlock, [table]);
       }
     } finally {
       await runner.release();
@@ -66,29 +98,15 @@ class TableSession implements PartitionSession {
   /** One change in a transaction of its own, which waits at most LOCK_TIMEOUT for any lock. */
   private change<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     return this.connection.transaction(async (manager) => {
-      await manager.query(`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`);
+      await manager.query(SQL.lockTimeout);
       return work(manager);
     });
   }
 
   async partitions(): Promise<Partition[]> {
-    const [parent] = await this.connection.query(`SELECT 1 FROM pg_partitioned_table WHERE partrelid = $1::regclass`, [this.table]);
+    const [parent] = await this.connection.query(SQL.isPartitioned, [this.table]);
     if (!parent) throw new Error(`${this.table} is not partitioned yet; run the migrations first`);
-    // The bounds are printed and read back in this session's time zone, so they round-trip exactly.
-    const rows: Array<{ name: string; from: number; to: number }> = await this.connection.query(
-      `SELECT c.relname AS name,
-              CASE b.m[1] WHEN 'MINVALUE' THEN '-infinity'::float8
-                ELSE extract(epoch FROM btrim(b.m[1], '''')::timestamptz)::float8 * 1000 END AS "from",
-              CASE b.m[2] WHEN 'MAXVALUE' THEN 'infinity'::float8
-                ELSE extract(epoch FROM btrim(b.m[2], '''')::timestamptz)::float8 * 1000 END AS "to"
-       FROM pg_inherits i
-       JOIN pg_class c ON c.oid = i.inhrelid
-       JOIN pg_partitioned_table p ON p.partrelid = i.inhparent
-       CROSS JOIN LATERAL regexp_match(pg_get_expr(c.relpartbound, c.oid), '^FOR VALUES FROM \\((.+)\\) TO \\((.+)\\)$') AS b(m)
-       WHERE i.inhparent = $1::regclass AND c.oid <> p.partdefid
-       ORDER BY 2`,
-      [this.table],
-    );
+    const rows: Array<{ name: string; from: number; to: number }> = await this.connection.query(SQL.partitions, [this.table]);
     return rows.map((row) => ({ name: row.name, from: Number(row.from), to: Number(row.to) }));
   }
 
@@ -106,13 +124,7 @@ class TableSession implements PartitionSession {
     const partition = ident(name);
     return this.change(async (manager) => {
       await manager.query(`LOCK TABLE ${table} IN SHARE UPDATE EXCLUSIVE MODE`);
-      const [{ fallback, columns }] = await manager.query(
-        `SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
-                (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
-                 WHERE attrelid = p.partrelid AND attnum > 0 AND NOT attisdropped) AS columns
-         FROM pg_partitioned_table p WHERE p.partrelid = $1::regclass`,
-        [this.table],
-      );
+      const [{ fallback, columns }] = await manager.query(SQL.layout, [this.table]);
       await manager.query(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
       let moved = 0;
       if (fallback) {

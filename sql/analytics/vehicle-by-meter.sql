@@ -1,0 +1,35 @@
+-- vehicleByMeter in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+WITH
+vehicles AS (SELECT $3::text AS vehicle_id),
+attribution AS (
+  SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts,
+         'infinity'::timestamptz AS until_ts
+),
+attributed AS (
+  SELECT a.vehicle_id, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids,
+         coalesce(sum(m.micro), 0) AS ac, range_agg(tstzrange(a.from_ts, a.until_ts, '(]')) AS periods
+  FROM attribution a
+  CROSS JOIN LATERAL (
+    SELECT sum((h.kwh_consumed_ac * 1000000)::bigint) AS micro
+    FROM meter_history h
+    -- from_ts is never before $1; saying so lets the planner prune partitions before the window.
+    WHERE h.meter_id = a.meter_id AND h.ts > $1 AND h.ts > a.from_ts AND h.ts <= a.until_ts AND h.ts <= $2
+  ) m
+  GROUP BY a.vehicle_id
+),
+totals AS (
+  SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.meter_ids, '{}') AS meter_ids, r.*
+  FROM vehicles v
+  LEFT JOIN attributed p USING (vehicle_id)
+  CROSS JOIN LATERAL (
+    SELECT count(*) AS record_count, round(avg(h.battery_temp)::numeric, 3) AS temp,
+           coalesce(sum((h.kwh_delivered_dc * 1000000)::bigint), 0) AS dc_window,
+           coalesce(sum((h.kwh_delivered_dc * 1000000)::bigint) FILTER (WHERE p.periods @> h.ts), 0) AS dc
+    FROM vehicle_history h
+    WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2
+  ) r
+)
+SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
+       (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
+       temp, record_count AS "recordCount", meter_ids AS "meterIds"
+FROM totals

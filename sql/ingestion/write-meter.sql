@@ -1,0 +1,13 @@
+-- writeMeter in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+WITH inserted AS (
+  INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage)
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[])
+  ON CONFLICT (meter_id, ts) DO NOTHING
+  RETURNING meter_id, ts, kwh_consumed_ac, voltage
+), newest AS (
+  INSERT INTO meter_live (meter_id, ts, kwh_consumed_ac, voltage)
+  SELECT DISTINCT ON (meter_id) meter_id, ts, kwh_consumed_ac, voltage FROM inserted ORDER BY meter_id, ts DESC
+  ON CONFLICT (meter_id) DO UPDATE SET ts = EXCLUDED.ts, kwh_consumed_ac = EXCLUDED.kwh_consumed_ac, voltage = EXCLUDED.voltage, updated_at = now()
+  WHERE meter_live.ts < EXCLUDED.ts
+)
+SELECT meter_id AS id, ts FROM inserted
