@@ -10,7 +10,7 @@ export interface AnalyticsOptions {
   efficiencyAlertThreshold: number;
 }
 
-function performance(figures: VehicleFigures, window: Window, threshold: number): VehiclePerformance {
+function performanceOf(figures: VehicleFigures, window: Window, threshold: number): VehiclePerformance {
   const { vehicleId, dcExceedsAc, ...rest } = figures;
   // A battery cannot take in more than its charger drew: such a ratio is a sign of missing or wrong
   // readings, not of an excellent vehicle, and says nothing about its efficiency either way.
@@ -38,7 +38,7 @@ export class AnalyticsService {
     if (figures.recordCount === 0 && !(await this.repository.vehicleSeen(vehicleId))) {
       throw new NotFoundError(`Vehicle ${vehicleId} has never reported.`);
     }
-    return performance(figures, window, this.options.efficiencyAlertThreshold);
+    return performanceOf(figures, window, this.options.efficiencyAlertThreshold);
   }
 
   async fleetEfficiency({ window, threshold, limit, after }: FleetQuery): Promise<FleetEfficiencyPage> {
@@ -51,7 +51,7 @@ export class AnalyticsService {
       periodStart: window.from.toISOString(),
       periodEnd: window.to.toISOString(),
       threshold: alertBelow,
-      vehicles: page.map((figures) => performance(figures, window, alertBelow)),
+      vehicles: page.map((figures) => performanceOf(figures, window, alertBelow)),
       nextCursor:
         rows.length > limit ? encodeCursor(window, { ratio: last.efficiencyRatio, vehicleId: last.vehicleId }) : null,
     };

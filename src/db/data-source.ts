@@ -50,6 +50,7 @@ export function databaseName(target: ConnectionTarget): string {
 }
 
 const INVALID_CATALOG_NAME = '3D000';
+const DUPLICATE_DATABASE = '42P04';
 
 /** Creates the target database when the server answers that it does not exist yet. */
 export async function ensureDatabase(target: ConnectionTarget): Promise<void> {
@@ -68,7 +69,7 @@ export async function ensureDatabase(target: ConnectionTarget): Promise<void> {
     await admin.query(`CREATE DATABASE "${databaseName(target).replace(/"/g, '""')}"`);
   } catch (error) {
     // Another process may have created it between our probe and now.
-    if ((error as { code?: string }).code !== '42P04') throw error;
+    if ((error as { code?: string }).code !== DUPLICATE_DATABASE) throw error;
   } finally {
     await admin.end();
   }

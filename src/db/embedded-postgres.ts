@@ -11,11 +11,9 @@ export interface EmbeddedPostgresOptions {
   port: number;
 }
 
+/** Callers connect with EMBEDDED_HOST, EMBEDDED_CREDENTIALS and the port they asked for. */
 export interface RunningEmbeddedPostgres {
-  host: string;
-  port: number;
-  username: string;
-  password: string;
+  /** The folder in use: the one requested, or the fallback when postgres cannot reach it. */
   dataDir: string;
   stop(): Promise<void>;
 }
@@ -120,13 +118,7 @@ export async function startEmbeddedPostgres(
   logger: Logger,
 ): Promise<RunningEmbeddedPostgres> {
   const dataDir = usableDataDir(options.dataDir, logger);
-  const running = {
-    host: EMBEDDED_HOST,
-    port: options.port,
-    ...EMBEDDED_CREDENTIALS,
-    dataDir,
-  };
-  if ((await claimDataDir(dataDir, logger)) === 'shared') return { ...running, stop: async () => undefined };
+  if ((await claimDataDir(dataDir, logger)) === 'shared') return { dataDir, stop: async () => undefined };
 
   const EmbeddedPostgres = await loadEmbeddedPostgres(logger);
   const output: string[] = [];
@@ -172,5 +164,5 @@ export async function startEmbeddedPostgres(
       { cause: error },
     );
   });
-  return { ...running, stop: () => server.stop() };
+  return { dataDir, stop: () => server.stop() };
 }

@@ -32,12 +32,6 @@ export class ValidationError extends ProblemError {
   }
 }
 
-export class BadRequestError extends ProblemError {
-  constructor(slug: string, title: string, detail: string) {
-    super(400, slug, title, detail);
-  }
-}
-
 export class NotFoundError extends ProblemError {
   constructor(detail: string) {
     super(404, 'not-found', 'Resource not found', detail);

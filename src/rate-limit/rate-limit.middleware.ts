@@ -13,7 +13,7 @@ import type { RedisConnection } from './rate-limit.redis';
  * by the caller, and so requests with a bad key are refused (401) without spending anyone's budget.
  *
  * Headers follow IETF draft 6 (RateLimit-Limit, -Remaining, -Reset and RateLimit-Policy): separate
- * fields are what clients, gateways and the issue's "RateLimit-*" expect, whereas drafts 7 and 8 fold
+ * RateLimit-* fields are what clients and gateways read today, whereas drafts 7 and 8 fold
  * them into one structured RateLimit field few clients parse yet.
  *
  * With Redis every replica counts into the same keys, so the budget is per key, not per key and

@@ -12,12 +12,14 @@ const SOURCES = ['embedded-postgres', 'embedded-postgres-binaries', 'embedded-po
 /** Starts the embedded server, asks it `SELECT 1`, stops it, and prints its logs and the answer as JSON lines. */
 const START_SCRIPT = `
 const { Client } = require('pg');
-const { startEmbeddedPostgres } = require('./src/db/embedded-postgres');
+const { EMBEDDED_CREDENTIALS, EMBEDDED_HOST, startEmbeddedPostgres } = require('./src/db/embedded-postgres');
 const log = (level) => (fields, message) => console.log(JSON.stringify({ level, message, ...fields }));
 const logger = { debug() {}, info: log('info'), warn: log('warn'), error: log('error') };
 (async () => {
-  const server = await startEmbeddedPostgres({ dataDir: process.argv[2], port: Number(process.argv[3]) }, logger);
-  const client = new Client({ host: server.host, port: server.port, user: server.username, password: server.password, database: 'postgres' });
+  const port = Number(process.argv[3]);
+  const server = await startEmbeddedPostgres({ dataDir: process.argv[2], port }, logger);
+  const { username: user, password } = EMBEDDED_CREDENTIALS;
+  const client = new Client({ host: EMBEDDED_HOST, port, user, password, database: 'postgres' });
   await client.connect();
   const { rows } = await client.query('SELECT 1 AS one');
   await client.end();

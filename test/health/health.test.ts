@@ -28,7 +28,7 @@ describe('health endpoints', () => {
 
     const res = await request(app).get('/readyz').set('X-Request-Id', 'ready-probe-1').expect(503);
 
-    expect(res.headers['retry-after']).toBeDefined();
+    expect(res.headers['retry-after']).toBe('5');
     expect(res.body).toMatchObject({
       status: 503,
       type: '/problems/service-unavailable',

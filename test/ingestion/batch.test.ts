@@ -17,7 +17,12 @@ describe('POST /v1/ingestion/batch', () => {
     const res = await post([meter, vehicle, meterReading()]).expect(201);
     expect(res.body).toEqual({ received: 3, stored: 3, duplicates: 0, rejected: 0, errors: [] });
     expect(await historyRows(t.db.dataSource, 'vehicle', vehicle.vehicleId)).toHaveLength(1);
-    expect(await liveRow(t.db.dataSource, 'meter', meter.meterId)).toBeDefined();
+    expect(await liveRow(t.db.dataSource, 'meter', meter.meterId)).toMatchObject({
+      meter_id: meter.meterId,
+      ts: new Date(meter.timestamp),
+      kwh_consumed_ac: meter.kwhConsumedAc,
+      voltage: meter.voltage,
+    });
   });
 
   it('a repeat inside one batch counts as a duplicate and history keeps one row', async () => {

@@ -1,41 +1,68 @@
-import request from 'supertest';
-import { createTestApp, type TestApp } from '../support/test-app';
+import type { MeterReading } from '../../src/ingestion/ingestion.dto';
+import { IngestionRepository } from '../../src/ingestion/ingestion.repository';
+import { IngestionService } from '../../src/ingestion/ingestion.service';
+import { createMetrics } from '../../src/observability/metrics';
 import { meterReading } from '../support/factories';
 import { historyRows } from '../support/rows';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-database';
 
-let t: TestApp;
+let db: IsolatedDatabase;
 beforeAll(async () => {
-  // A wide window so that concurrent requests surely share a group.
-  t = await createTestApp({ INGEST_GROUP_COMMIT_MS: '100', INGEST_GROUP_COMMIT_MAX: '50' });
+  db = await createIsolatedDatabase();
 });
-afterAll(() => t.close());
+afterAll(() => db.drop());
+
+/**
+ * The service over the real repository, with groups that go out only once `size` readings wait (the
+ * timer is far beyond any test): readings submitted together share one group however slowly they
+ * arrive. Each write the repository receives is recorded by its number of readings.
+ */
+function groupsOf(size: number) {
+  const repository = new IngestionRepository(db.dataSource);
+  const write = jest.spyOn(repository, 'write');
+  const service = new IngestionService(repository, {
+    groupCommitMs: 60_000,
+    groupCommitMax: size,
+    groupCommitConcurrency: 1,
+    queueMax: 100,
+    metrics: createMetrics(),
+  });
+  return { service, writes: () => write.mock.calls.map(([readings]) => readings.length) };
+}
+
+const reading = (body: ReturnType<typeof meterReading>): MeterReading => ({ type: 'meter', ...body, timestamp: new Date(body.timestamp) });
 
 describe('single readings under group commit', () => {
   it('two copies of one reading in the same group: the first is stored, the second is a duplicate', async () => {
+    const { service, writes } = groupsOf(2);
     const body = meterReading();
-    const [a, b] = await Promise.all([
-      request(t.app).post('/v1/ingestion/meter').send(body),
-      request(t.app).post('/v1/ingestion/meter').send(body),
-    ]);
-    expect([a.status, b.status].sort()).toEqual([200, 201]);
-    expect(await historyRows(t.db.dataSource, 'meter', body.meterId)).toHaveLength(1);
+    const answers = await Promise.all([service.ingestOne(reading(body)), service.ingestOne(reading(body))]);
+    expect(answers).toEqual([{ duplicate: false }, { duplicate: true }]);
+    expect(writes()).toEqual([2]);
+    expect(await historyRows(db.dataSource, 'meter', body.meterId)).toHaveLength(1);
   });
 
   it('a reading the database refuses fails alone; its group mates are stored and acknowledged', async () => {
-    await t.db.dataSource.query('ALTER TABLE meter_live ADD CONSTRAINT test_low_voltage CHECK (voltage < 1000)');
+    await db.dataSource.query('ALTER TABLE meter_live ADD CONSTRAINT test_low_voltage CHECK (voltage < 1000)');
     try {
+      const { service, writes } = groupsOf(4);
       const good = [meterReading(), meterReading(), meterReading()];
       const bad = meterReading({ voltage: 1500 });
-      const responses = await Promise.all(
-        [good[0], bad, good[1], good[2]].map((body) => request(t.app).post('/v1/ingestion/meter').send(body)),
-      );
-      expect(responses.map((res) => res.status)).toEqual([201, 500, 201, 201]);
-      for (const reading of good) {
-        expect(await historyRows(t.db.dataSource, 'meter', reading.meterId)).toHaveLength(1);
+      const outcomes = await Promise.allSettled([good[0], bad, good[1], good[2]].map((body) => service.ingestOne(reading(body))));
+      expect(outcomes).toEqual([
+        { status: 'fulfilled', value: { duplicate: false } },
+        { status: 'rejected', reason: expect.objectContaining({ message: expect.stringContaining('test_low_voltage') }) },
+        { status: 'fulfilled', value: { duplicate: false } },
+        { status: 'fulfilled', value: { duplicate: false } },
+      ]);
+      // The group failed as a whole, then each of its readings was written alone.
+      expect(writes()).toEqual([4, 1, 1, 1, 1]);
+      for (const body of good) {
+        expect(await historyRows(db.dataSource, 'meter', body.meterId)).toHaveLength(1);
       }
-      expect(await historyRows(t.db.dataSource, 'meter', bad.meterId)).toHaveLength(0);
+      expect(await historyRows(db.dataSource, 'meter', bad.meterId)).toHaveLength(0);
     } finally {
-      await t.db.dataSource.query('ALTER TABLE meter_live DROP CONSTRAINT test_low_voltage');
+      await db.dataSource.query('ALTER TABLE meter_live DROP CONSTRAINT test_low_voltage');
     }
   });
 });

@@ -24,7 +24,7 @@ describe('loadConfig', () => {
     });
   });
 
-  it('any DB_* variable selects an external server, with the seed defaults for the rest', () => {
+  it('any DB_* variable selects an external server, with the built-in defaults for the rest', () => {
     expect(loadConfig({ DB_HOST: 'db.internal', DB_PASSWORD: 'secret' }).database).toEqual({
       kind: 'params',
       host: 'db.internal',

@@ -1,11 +1,11 @@
 import { GroupCommitter, QueueFullError, type GroupCommitOptions } from '../../src/ingestion/group-commit';
 
 /** A write that records the groups it was given and answers each item doubled. */
-function recordingWrite(fail?: (items: number[]) => boolean, delayMs = 0) {
+function recordingWrite(fail?: (items: number[]) => boolean) {
   const groups: number[][] = [];
   const write = async (items: number[]) => {
     groups.push(items);
-    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    await new Promise((resolve) => setTimeout(resolve, 0));
     if (fail?.(items)) throw new Error(`cannot write ${items.join(',')}`);
     return items.map((item) => item * 2);
   };
@@ -84,17 +84,19 @@ describe('GroupCommitter', () => {
   });
 
   it('while the concurrency limit is reached, new items gather and go out as the next group', async () => {
-    const { groups, write } = recordingWrite(undefined, 200);
-    const committer = committerOf(write, { maxWaitMs: 0, maxItems: 100, maxConcurrent: 1 });
-    const pause = () => new Promise((resolve) => setTimeout(resolve, 10));
+    const stalled = stalledWrite();
+    const committer = committerOf(stalled.write, { maxWaitMs: 0, maxItems: 100, maxConcurrent: 1 });
     const submitted = [committer.submit(1)];
-    // The first group is being written for a while; later items wait for it instead of starting writes.
+    await tick(); // [1] is being written and holds the only slot until release
+    // Each later item's timer runs out while [1] is still being written; none starts a write of its own.
     for (const n of [2, 3, 4]) {
-      await pause();
       submitted.push(committer.submit(n));
+      await tick();
     }
-    await Promise.all(submitted);
-    expect(groups).toEqual([[1], [2, 3, 4]]);
+    expect(stalled.calls).toEqual([[1]]);
+    stalled.release();
+    await expect(Promise.all(submitted)).resolves.toEqual([2, 4, 6, 8]);
+    expect(stalled.calls).toEqual([[1], [2, 3, 4]]);
   });
 
   it('never writes a group larger than maxItems', async () => {
