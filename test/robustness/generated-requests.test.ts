@@ -188,12 +188,15 @@ describe('generated requests', () => {
 
   it('leave every analytics endpoint answering afterwards', async () => {
     const vehicleId = uniqueId('VEH');
-    await request(t.app)
-      .post('/v1/ingestion/vehicle')
-      .send({ vehicleId, soc: 50, kwhDeliveredDc: 1_000, batteryTemp: 200, timestamp: new Date().toISOString() })
-      .expect(201);
-    await request(t.app).get(`/v1/analytics/performance/${vehicleId}`).expect(200);
-    await request(t.app).get('/v1/analytics/fleet/efficiency?hours=8760').expect(200);
+    // Status and body together, so a failure shows the problem the service answered.
+    const answer = async (req: request.Test) => {
+      const res = await req;
+      return { status: res.status, body: res.body as unknown };
+    };
+    const reading = { vehicleId, soc: 50, kwhDeliveredDc: 1_000, batteryTemp: 200, timestamp: new Date().toISOString() };
+    expect(await answer(request(t.app).post('/v1/ingestion/vehicle').send(reading))).toMatchObject({ status: 201 });
+    expect(await answer(request(t.app).get(`/v1/analytics/performance/${vehicleId}`))).toMatchObject({ status: 200 });
+    expect(await answer(request(t.app).get('/v1/analytics/fleet/efficiency?hours=8760'))).toMatchObject({ status: 200 });
   });
 
   it('with keys required, generated credentials never answer 5xx', async () => {
