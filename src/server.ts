@@ -16,7 +16,11 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
   const services = buildServices(database.dataSource, config);
-  const partitionMaintenance = new PartitionScheduler(services.partitions, logger, config.partitions.maintenanceIntervalMs);
+  const partitionMaintenance = new PartitionScheduler(
+    services.partitions,
+    logger,
+    config.partitions.maintenanceIntervalMs,
+  );
   await partitionMaintenance.start();
   const auth = await services.auth.bootCheck();
   if (!auth.start) throw new ConfigError([auth.reason]);

@@ -23,7 +23,10 @@ const AREAS: Record<string, { source: string; statements: Record<string, string>
     statements: { writeMeter: WRITE_STATEMENTS.meter, writeVehicle: WRITE_STATEMENTS.vehicle },
   },
   analytics: { source: 'src/analytics/analytics.repository.ts', statements: ANALYTICS_STATEMENTS },
-  'charging-sessions': { source: 'src/charging-sessions/charging-session.repository.ts', statements: CHARGING_SESSION_STATEMENTS },
+  'charging-sessions': {
+    source: 'src/charging-sessions/charging-session.repository.ts',
+    statements: CHARGING_SESSION_STATEMENTS,
+  },
   partitions: { source: 'src/partitions/partition.repository.ts', statements: PARTITION_STATEMENTS },
   health: { source: 'src/health/health.repository.ts', statements: HEALTH_STATEMENTS },
 };

@@ -143,7 +143,8 @@ function decodeCursor(cursor: string): { window: Window; after: FleetPosition } 
   // A cursor comes back from the client, so its times pass the same rule as any other timestamp.
   const fromMs = timestampProblem(from, 'from') === undefined ? parseTimestamp(from) : undefined;
   const toMs = timestampProblem(to, 'to') === undefined ? parseTimestamp(to) : undefined;
-  const window = fromMs !== undefined && toMs !== undefined ? { from: new Date(fromMs), to: new Date(toMs) } : undefined;
+  const window =
+    fromMs !== undefined && toMs !== undefined ? { from: new Date(fromMs), to: new Date(toMs) } : undefined;
   const valid =
     Array.isArray(fields) &&
     fields.length === 4 &&

@@ -20,7 +20,9 @@ export class VehiclePerformance {
 
   @IsNumber()
   @Min(0)
-  @described("AC drawn: with `meterId`, that meter's readings in the window; otherwise each session's meter inside (session ∩ window).")
+  @described(
+    "AC drawn: with `meterId`, that meter's readings in the window; otherwise each session's meter inside (session ∩ window).",
+  )
   totalKwhConsumedAc: number;
 
   @IsNumber()
@@ -40,9 +42,13 @@ export class VehiclePerformance {
   @Nullable('totalKwhDeliveredDc / totalKwhConsumedAc to 3 decimals; null when no AC was attributed.')
   efficiencyRatio: number | null;
 
-  @IsNumber() @Nullable("°C, over the vehicle's readings in the window; null without any.") averageBatteryTemp: number | null;
+  @IsNumber() @Nullable("°C, over the vehicle's readings in the window; null without any.") averageBatteryTemp:
+    number | null;
   @IsInt() @Min(0) @described("The vehicle's readings in the window, inside its sessions or not.") recordCount: number;
-  @IsArray() @Matches(ID_PATTERN, { each: true }) @described('The meters the AC side was read from.') meterIds: string[];
+  @IsArray()
+  @Matches(ID_PATTERN, { each: true })
+  @described('The meters the AC side was read from.')
+  meterIds: string[];
 
   @IsBoolean()
   @described('efficiencyRatio below the threshold; never set when `dataQuality` flags the figures.')
@@ -61,6 +67,7 @@ export class FleetEfficiencyPage {
   @IsISO8601() periodStart: string;
   @IsISO8601() periodEnd: string;
   @IsNumber() @Min(0) @Max(1) threshold: number;
-  @ArrayOf(VehiclePerformance, 'Lowest ratio first (no ratio last), then by vehicle id.') vehicles: VehiclePerformance[];
+  @ArrayOf(VehiclePerformance, 'Lowest ratio first (no ratio last), then by vehicle id.')
+  vehicles: VehiclePerformance[];
   @IsString() @Nullable('Pass as `cursor` for the next page; null on the last one.') nextCursor: string | null;
 }

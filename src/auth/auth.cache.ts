@@ -51,7 +51,10 @@ export class ActiveKeyCache {
     const generation = this.generation;
     const loading = this.load()
       .then((keys) => {
-        const snapshot = { byHash: new Map(keys.map((key) => [key.keyHash.toString('hex'), key])), loadedAt: this.now() };
+        const snapshot = {
+          byHash: new Map(keys.map((key) => [key.keyHash.toString('hex'), key])),
+          loadedAt: this.now(),
+        };
         // A load that began before a create/revoke here must not reinstate what it read.
         if (generation === this.generation) this.snapshot = snapshot;
         return snapshot;

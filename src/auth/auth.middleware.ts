@@ -56,7 +56,10 @@ export function authenticate(auth: AuthService): RequestHandler {
     }
     const key = presentedKey(req);
     if (!key) {
-      throw new UnauthorizedError('An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>.', false);
+      throw new UnauthorizedError(
+        'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>.',
+        false,
+      );
     }
     const principal = await auth.authenticate(key);
     if (!principal) throw new UnauthorizedError('The API key is not valid or has been revoked.', true);
@@ -80,7 +83,9 @@ export function requireRole(needed: Role): RequestHandler {
     if (access.open) return next();
     const { role, name } = access.principal;
     if (!grants(role, needed)) {
-      throw new ForbiddenError(`The key "${name}" has role ${role}; ${req.method} ${req.baseUrl}${req.path} needs ${needed}.`);
+      throw new ForbiddenError(
+        `The key "${name}" has role ${role}; ${req.method} ${req.baseUrl}${req.path} needs ${needed}.`,
+      );
     }
     next();
   };

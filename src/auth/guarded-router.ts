@@ -5,7 +5,11 @@ import { isRoleGuard, requireRole } from './auth.middleware';
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 // Generic in the path, so handlers see `:id` as a string the way Express types a route's own params.
-type AddRoute = <Path extends string>(path: Path, role: Role, ...handlers: Array<RequestHandler<RouteParameters<Path>>>) => void;
+type AddRoute = <Path extends string>(
+  path: Path,
+  role: Role,
+  ...handlers: Array<RequestHandler<RouteParameters<Path>>>
+) => void;
 
 /** A /v1 router whose routes cannot be declared without the role they need, named beside the path. */
 export type GuardedRouter = { router: Router } & Record<Method, AddRoute>;

@@ -30,7 +30,14 @@ function table(keys: ApiKeyView[]): string {
     ...keys.map((key) => [key.id, key.role, key.name, key.createdAt, key.revokedAt ?? '-']),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
-  return rows.map((row) => row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd()).join('\n');
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** One CLI invocation against a service, without touching the process: the tests call it directly. */
@@ -52,7 +59,11 @@ export async function runKeysCommand(auth: AuthService, argv: string[]): Promise
   switch (command) {
     case 'create': {
       if (rest.length > 0) throw new UsageError(`create takes no positional arguments, got ${rest.join(' ')}`);
-      const { name, role } = validateRequest(CreateApiKeyDto, { name: values.name, role: values.role }, 'Cannot create the key.');
+      const { name, role } = validateRequest(
+        CreateApiKeyDto,
+        { name: values.name, role: values.role },
+        'Cannot create the key.',
+      );
       const created = await auth.create(name, role);
       if (values.json) return { stdout: json(created) };
       return {
@@ -67,7 +78,11 @@ export async function runKeysCommand(auth: AuthService, argv: string[]): Promise
     case 'revoke': {
       if (rest.length !== 1) throw new UsageError('revoke takes exactly one key id');
       const revoked = await auth.revoke(rest[0]);
-      return { stdout: values.json ? json(revoked) : `Revoked ${revoked.role} key "${revoked.name}" (id ${revoked.id}) at ${revoked.revokedAt}.` };
+      return {
+        stdout: values.json
+          ? json(revoked)
+          : `Revoked ${revoked.role} key "${revoked.name}" (id ${revoked.id}) at ${revoked.revokedAt}.`,
+      };
     }
     default:
       throw new UsageError(command ? `unknown command "${command}"` : 'no command given');

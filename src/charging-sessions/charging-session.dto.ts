@@ -19,7 +19,10 @@ export class SessionEndDto {
 export class SessionQueryDto {
   @IsDeviceId() @described('The vehicle.') vehicleId: string;
   @IsOptional() @IsTimestamp() @described('Only sessions ending after this instant, or ongoing.') from?: string;
-  @IsOptional() @IsTimestamp() @described('Only sessions starting at or before this instant; after `from`.') to?: string;
+  @IsOptional()
+  @IsTimestamp()
+  @described('Only sessions starting at or before this instant; after `from`.')
+  to?: string;
 }
 
 export interface NewSession {

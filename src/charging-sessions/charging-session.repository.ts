@@ -58,8 +58,7 @@ export interface SessionConflict {
  * first constraint violated), `conflicts` every session in the way under either rule.
  */
 export type SessionWrite =
-  | { ok: true; session: ChargingSession }
-  | { ok: false; refusedBy: Busy; conflicts: SessionConflict[] };
+  { ok: true; session: ChargingSession } | { ok: false; refusedBy: Busy; conflicts: SessionConflict[] };
 
 type Period = Pick<ChargingSession, 'vehicleId' | 'meterId' | 'startedAt' | 'endedAt'> & { id?: string };
 

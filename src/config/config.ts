@@ -84,8 +84,7 @@ const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
 const toDecimal = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
-const toBool = ({ value }: { value: unknown }) =>
-  value === 'true' ? true : value === 'false' ? false : value;
+const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
 
 const CALENDAR_INTERVAL = /^\s*([1-9]\d{0,3})\s+(day|week|month|year)s?\s*$/i;
 const CALENDAR_INTERVAL_MESSAGE = (variable: string) => `${variable} must look like 1 day, 2 weeks, 1 month or 1 year`;
@@ -106,13 +105,15 @@ class EnvironmentVariables {
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) LOG_LEVEL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) SHUTDOWN_TIMEOUT_MS?: number;
 
-  @IsOptional() @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @IsOptional()
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL?: string;
   @IsOptional() @IsString() @MinLength(1) DB_HOST?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) DB_PORT?: number;
   @IsOptional() @IsString() @MinLength(1) DB_USERNAME?: string;
   @IsOptional() @IsString() DB_PASSWORD?: string;
-  @IsOptional() @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { message: 'DB_NAME must be a plain identifier' })
+  @IsOptional()
+  @Matches(/^[A-Za-z_][A-Za-z0-9_]{0,62}$/, { message: 'DB_NAME must be a plain identifier' })
   DB_NAME?: string;
   @IsOptional() @Transform(toBool) @IsBoolean() DB_MIGRATE?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) DB_POOL_MAX?: number;
@@ -121,7 +122,8 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_PG_PORT?: number;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) BATCH_MAX_ITEMS?: number;
-  @IsOptional() @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must look like 2mb or 500kb' })
+  @IsOptional()
+  @Matches(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { message: 'BODY_LIMIT must look like 2mb or 500kb' })
   BODY_LIMIT?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) MAX_CLOCK_SKEW_SECONDS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000) INGEST_GROUP_COMMIT_MS?: number;
@@ -135,16 +137,19 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300_000) AUTH_KEY_CACHE_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) RATE_LIMIT_WINDOW_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_MAX?: number;
-  @IsOptional() @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
+  @IsOptional()
+  @Matches(/^rediss?:\/\/.+/, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL?: string;
   @IsOptional() @IsString() @MinLength(1) RATE_LIMIT_REDIS_PREFIX?: string;
 
   @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) EFFICIENCY_ALERT_THRESHOLD?: number;
 
-  @IsOptional() @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_PARTITION_INTERVAL') })
+  @IsOptional()
+  @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_PARTITION_INTERVAL') })
   HISTORY_PARTITION_INTERVAL?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000) HISTORY_PARTITIONS_AHEAD?: number;
-  @IsOptional() @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_RETENTION') })
+  @IsOptional()
+  @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_RETENTION') })
   HISTORY_RETENTION?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) PARTITION_MAINTENANCE_INTERVAL_MS?: number;
 }
@@ -188,7 +193,9 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
   const env = plainToInstance(EnvironmentVariables, present, { excludeExtraneousValues: false });
   const errors = validateSync(env, { whitelist: true });
   const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`),
+    Object.values(error.constraints ?? {}).map(
+      (message) => `${error.property}=${JSON.stringify(error.value)}: ${message}`,
+    ),
   );
   if (env.DATABASE_URL && DB_PARAM_KEYS.some((key) => env[key] !== undefined)) {
     problems.push('set either DATABASE_URL or the DB_* variables, not both');

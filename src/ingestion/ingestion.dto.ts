@@ -13,7 +13,8 @@ import { IsTimestamp, toDate } from '../validation/timestamp';
 const ENERGY_CEILING_KWH = 1_000_000;
 
 // The prose of the OpenAPI document; the rules themselves are the validation decorators.
-const example = (value: number, description?: string) => JSONSchema({ examples: [value], ...(description && { description }) });
+const example = (value: number, description?: string) =>
+  JSONSchema({ examples: [value], ...(description && { description }) });
 const energy = (value: number) =>
   example(
     value,
@@ -129,11 +130,18 @@ export function parseReading(body: unknown, expected: ReadingType | 'any', rules
 }
 
 /** The rules that depend on settings and on the clock rather than on the reading alone. */
-function boundsProblem(dto: MeterReadingDto | VehicleReadingDto, timestamp: Date, rules: ReadingRules): FieldError | undefined {
+function boundsProblem(
+  dto: MeterReadingDto | VehicleReadingDto,
+  timestamp: Date,
+  rules: ReadingRules,
+): FieldError | undefined {
   const [energyField, energy] =
     dto instanceof MeterReadingDto ? ['kwhConsumedAc', dto.kwhConsumedAc] : ['kwhDeliveredDc', dto.kwhDeliveredDc];
   if (energy > rules.maxReadingKwh) {
-    return { path: energyField, message: `${energyField} must not be greater than ${rules.maxReadingKwh} kWh per reading` };
+    return {
+      path: energyField,
+      message: `${energyField} must not be greater than ${rules.maxReadingKwh} kWh per reading`,
+    };
   }
   const now = rules.now ?? new Date();
   if (timestamp.getTime() > now.getTime() + rules.maxClockSkewSeconds * 1_000) {

@@ -87,7 +87,8 @@ export function writeParams(type: ReadingType, readings: Reading[]): unknown[][]
 export type WriteOutcome = 'stored' | 'duplicate';
 
 /** Identifies a reading across types, to match the rows a write statement returns with its input. */
-const identity = (type: ReadingType, id: string, timestamp: Date): string => `${type}\u0000${id}\u0000${timestamp.getTime()}`;
+const identity = (type: ReadingType, id: string, timestamp: Date): string =>
+  `${type}\u0000${id}\u0000${timestamp.getTime()}`;
 
 export class IngestionRepository {
   constructor(private readonly dataSource: DataSource) {}
@@ -124,7 +125,10 @@ export class IngestionRepository {
   }
 
   private async writeType(manager: EntityManager, type: ReadingType, readings: Reading[]): Promise<string[]> {
-    const rows: Array<{ id: string; ts: Date }> = await manager.query(WRITE_STATEMENTS[type], writeParams(type, readings));
+    const rows: Array<{ id: string; ts: Date }> = await manager.query(
+      WRITE_STATEMENTS[type],
+      writeParams(type, readings),
+    );
     return rows.map((row) => identity(type, row.id, row.ts));
   }
 }

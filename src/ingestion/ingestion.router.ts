@@ -2,7 +2,14 @@ import type { Request, Response, Router } from 'express';
 import { guardedRouter } from '../auth/guarded-router';
 import { ValidationError, type FieldError } from '../errors/problem';
 import { requireJson } from '../http/require-json';
-import { claimedType, parseReading, readingId, type Reading, type ReadingRules, type ReadingType } from './ingestion.dto';
+import {
+  claimedType,
+  parseReading,
+  readingId,
+  type Reading,
+  type ReadingRules,
+  type ReadingType,
+} from './ingestion.dto';
 import type { CalendarInterval } from '../config/config';
 import { shift } from '../partitions/partition.calendar';
 import type { IngestionService } from './ingestion.service';
@@ -61,9 +68,10 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
       ]);
     }
     if (body.length > options.batchMaxItems) {
-      throw new ValidationError(`A batch holds at most ${options.batchMaxItems} readings; this one has ${body.length}.`, [
-        { path: '', message: `must contain at most ${options.batchMaxItems} items` },
-      ]);
+      throw new ValidationError(
+        `A batch holds at most ${options.batchMaxItems} readings; this one has ${body.length}.`,
+        [{ path: '', message: `must contain at most ${options.batchMaxItems} items` }],
+      );
     }
     const now = rules();
     const valid: Reading[] = [];

@@ -46,7 +46,9 @@ export class IngestionService {
   /** Stores the readings in one transaction; answers, per reading, whether it was new or already stored. */
   async ingest(readings: Reading[]): Promise<WriteOutcome[]> {
     const outcomes = await this.repository.write(readings);
-    readings.forEach((reading, index) => this.count(reading.type, outcomes[index] === 'stored' ? 'ingested' : 'duplicate'));
+    readings.forEach((reading, index) =>
+      this.count(reading.type, outcomes[index] === 'stored' ? 'ingested' : 'duplicate'),
+    );
     return outcomes;
   }
 

@@ -38,7 +38,12 @@ export const databaseFailures = {
 
 /** What the JSON body parser and the media-type check refuse before a handler runs. */
 export const bodyFailures = {
-  400: problemResponse('The body breaks the rules or is not JSON; nothing was changed.', 'validation-error', 'malformed-json', 'request-aborted'),
+  400: problemResponse(
+    'The body breaks the rules or is not JSON; nothing was changed.',
+    'validation-error',
+    'malformed-json',
+    'request-aborted',
+  ),
   413: problemResponse('The body exceeds `BODY_LIMIT`.', 'payload-too-large'),
   415: problemResponse('The body is not JSON, or in an unsupported encoding.', 'unsupported-media-type'),
 };
@@ -52,7 +57,8 @@ const refused = {
 export function guarded(role: Role, operation: OpenApi.Operation): OpenApi.Operation {
   return {
     ...operation,
-    description: `${operation.description ?? ''}\n\nNeeds an API key with role \`${role}\`${role === 'admin' ? '' : ' (or `admin`)'}.`.trim(),
+    description:
+      `${operation.description ?? ''}\n\nNeeds an API key with role \`${role}\`${role === 'admin' ? '' : ' (or `admin`)'}.`.trim(),
     security: [{ bearerAuth: [role] }, { apiKeyHeader: [role] }],
     responses: {
       ...operation.responses,
@@ -85,7 +91,10 @@ export const securitySchemes: Record<string, OpenApi.SecurityScheme> = {
   },
 };
 
-const integerHeader = (description: string): OpenApi.Header => ({ description, schema: { type: 'integer', minimum: 0 } });
+const integerHeader = (description: string): OpenApi.Header => ({
+  description,
+  schema: { type: 'integer', minimum: 0 },
+});
 
 export const headers: Record<string, OpenApi.Header> = {
   RetryAfter: integerHeader('Seconds to wait before retrying.'),

@@ -8,7 +8,14 @@ import { ingestionSection } from './sections/ingestion.section';
 import { liveSection } from './sections/live.section';
 import { operationsSection } from './sections/operations.section';
 
-const sections = [ingestionSection, liveSection, chargingSessionsSection, analyticsSection, apiKeysSection, operationsSection];
+const sections = [
+  ingestionSection,
+  liveSection,
+  chargingSessionsSection,
+  analyticsSection,
+  apiKeysSection,
+  operationsSection,
+];
 
 const description = `
 Telemetry ingestion from smart meters (AC energy drawn from the grid) and electric vehicles (DC energy
@@ -52,7 +59,10 @@ export const openApiDocument: OpenApi.Document = {
   tags: sections.map((section) => section.tag),
   paths: Object.assign({}, ...sections.map((section) => section.paths)),
   components: {
-    schemas: Object.assign({ ...commonSchemas, ...problemSchemas }, ...sections.map((section) => section.schemas ?? {})),
+    schemas: Object.assign(
+      { ...commonSchemas, ...problemSchemas },
+      ...sections.map((section) => section.schemas ?? {}),
+    ),
     headers,
     securitySchemes,
   },

@@ -120,7 +120,10 @@ function problemOfType(slug: ProblemSlug): OpenApi.Schema {
   return {
     allOf: [
       { $ref: slug === 'validation-error' ? '#/components/schemas/ValidationProblem' : '#/components/schemas/Problem' },
-      { type: 'object', properties: { type: { const: problemUri(slug) }, status: { const: PROBLEM_TYPES[slug].status } } },
+      {
+        type: 'object',
+        properties: { type: { const: problemUri(slug) }, status: { const: PROBLEM_TYPES[slug].status } },
+      },
     ],
   };
 }
@@ -144,7 +147,8 @@ export function problemResponse(description: string, ...slugs: [ProblemSlug, ...
 /** The problem catalogue as a Markdown table, for the document's description. */
 export function problemTypesTable(): string {
   const rows = Object.entries(PROBLEM_TYPES).map(
-    ([slug, { status, title, description }]) => `| \`${problemUri(slug as ProblemSlug)}\` | ${status} | ${title} | ${description} |`,
+    ([slug, { status, title, description }]) =>
+      `| \`${problemUri(slug as ProblemSlug)}\` | ${status} | ${title} | ${description} |`,
   );
   return ['| type | status | title | when |', '| --- | --- | --- | --- |', ...rows].join('\n');
 }
@@ -157,7 +161,11 @@ export const problemSchemas: Record<string, OpenApi.Schema> = {
       'description above. Further extension members may be added.',
     required: ['type', 'title', 'status', 'detail', 'instance'],
     properties: {
-      type: { type: 'string', format: 'uri-reference', enum: Object.keys(PROBLEM_TYPES).map((slug) => problemUri(slug as ProblemSlug)) },
+      type: {
+        type: 'string',
+        format: 'uri-reference',
+        enum: Object.keys(PROBLEM_TYPES).map((slug) => problemUri(slug as ProblemSlug)),
+      },
       title: { type: 'string', description: 'Fixed per type.' },
       status: { type: 'integer', minimum: 400, maximum: 599 },
       detail: { type: 'string', description: 'What went wrong with this request, in words.' },
@@ -180,7 +188,11 @@ export const problemSchemas: Record<string, OpenApi.Schema> = {
     required: ['path', 'message'],
     additionalProperties: false,
     properties: {
-      path: { type: 'string', description: 'The field, dotted; empty for the body as a whole.', examples: ['soc', '[2].timestamp'] },
+      path: {
+        type: 'string',
+        description: 'The field, dotted; empty for the body as a whole.',
+        examples: ['soc', '[2].timestamp'],
+      },
       message: { type: 'string', examples: ['soc must not be greater than 100'] },
     },
   },

@@ -47,7 +47,9 @@ function tidy(schema: OpenApi.Schema): OpenApi.Schema {
     ...(schema.items && { items: tidy(schema.items) }),
     ...(schema.anyOf && { anyOf: schema.anyOf.map(tidy) }),
     ...(schema.properties && {
-      properties: Object.fromEntries(Object.entries(schema.properties).map(([name, property]) => [name, tidy(property)])),
+      properties: Object.fromEntries(
+        Object.entries(schema.properties).map(([name, property]) => [name, tidy(property)]),
+      ),
     }),
   };
 }
@@ -63,7 +65,10 @@ function inheritedFirst(model: Model, schema: OpenApi.Schema): OpenApi.Schema {
   if (!schema.properties || typeof parent !== 'function' || !parent.name) return schema;
   const inherited = Object.keys(modelSchema(parent as Model).properties ?? {});
   const rank = (name: string) => (inherited.includes(name) ? inherited.indexOf(name) : inherited.length);
-  return { ...schema, properties: Object.fromEntries(Object.entries(schema.properties).sort(([a], [b]) => rank(a) - rank(b))) };
+  return {
+    ...schema,
+    properties: Object.fromEntries(Object.entries(schema.properties).sort(([a], [b]) => rank(a) - rank(b))),
+  };
 }
 
 /** The generated schema: unknown fields are refused (forbidNonWhitelisted), and a response carries no others. */

@@ -106,7 +106,9 @@ class TableSession implements PartitionSession {
   async partitions(): Promise<Partition[]> {
     const [parent] = await this.connection.query(SQL.isPartitioned, [this.table]);
     if (!parent) throw new Error(`${this.table} is not partitioned yet; run the migrations first`);
-    const rows: Array<{ name: string; from: number; to: number }> = await this.connection.query(SQL.partitions, [this.table]);
+    const rows: Array<{ name: string; from: number; to: number }> = await this.connection.query(SQL.partitions, [
+      this.table,
+    ]);
     return rows.map((row) => ({ name: row.name, from: Number(row.from), to: Number(row.to) }));
   }
 

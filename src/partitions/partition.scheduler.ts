@@ -35,7 +35,9 @@ export class PartitionScheduler {
     this.running ??= this.service
       .maintain()
       .then((reports) => {
-        const changed = reports.some((report) => !report.skipped && (report.created.length > 0 || report.dropped.length > 0));
+        const changed = reports.some(
+          (report) => !report.skipped && (report.created.length > 0 || report.dropped.length > 0),
+        );
         this.logger[changed ? 'info' : 'debug']({ partitions: reports }, 'history partitions maintained');
       })
       .catch((error: unknown) => this.logger.error({ err: error }, 'history partition maintenance failed'))

@@ -1,6 +1,11 @@
 import type { CalendarInterval } from '../config/config';
 import { intervalStart, partitionName, shift, uncovered, type TimeRange } from './partition.calendar';
-import { HISTORY_TABLES, type HistoryTable, type PartitionRepository, type PartitionSession } from './partition.repository';
+import {
+  HISTORY_TABLES,
+  type HistoryTable,
+  type PartitionRepository,
+  type PartitionSession,
+} from './partition.repository';
 
 export interface PartitionOptions {
   interval: CalendarInterval;

@@ -8,7 +8,8 @@ import { IsDefined, registerDecorator, type ValidationArguments } from 'class-va
  * accepts can fail in another after the request was judged valid. One grammar, checked here, is the
  * only way a timestamp gets in.
  */
-export const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+export const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /** Nothing the fleet measures predates this; an earlier time is a device with an unset clock. */
 export const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);

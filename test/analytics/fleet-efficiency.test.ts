@@ -100,7 +100,13 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
       .expect(201);
     const res = await fleet(window).expect(200);
     expect(res.body.vehicles).toMatchObject([
-      { vehicleId: `${prefix}-a`, efficiencyRatio: 0.8, kwhDeliveredDcOutsideSessions: 5, lowEfficiency: true, dataQuality: [] },
+      {
+        vehicleId: `${prefix}-a`,
+        efficiencyRatio: 0.8,
+        kwhDeliveredDcOutsideSessions: 5,
+        lowEfficiency: true,
+        dataQuality: [],
+      },
       { vehicleId: `${prefix}-b`, efficiencyRatio: 1.2, lowEfficiency: false, dataQuality: ['dc-exceeds-ac'] },
     ]);
   });
@@ -127,11 +133,7 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
       pages.push(res.body.vehicles);
       cursor = res.body.nextCursor;
     } while (cursor !== null);
-    expect(pages.map(ids)).toEqual([
-      [`${prefix}-e`, `${prefix}-a`],
-      [`${prefix}-b`, `${prefix}-c`],
-      [`${prefix}-d`],
-    ]);
+    expect(pages.map(ids)).toEqual([[`${prefix}-e`, `${prefix}-a`], [`${prefix}-b`, `${prefix}-c`], [`${prefix}-d`]]);
   });
 
   it('a page that ends the list exactly has no next cursor', async () => {
@@ -161,8 +163,16 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     ['hours=0', { hours: '0' }, 'hours'],
     ['from after to', { from: '2026-05-02T00:00:00Z', to: '2026-05-01T00:00:00Z' }, 'from'],
     ['a cursor that is not base64 JSON', { cursor: 'not-a-cursor' }, 'cursor'],
-    ['a cursor with a bad vehicle id', { cursor: forged('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'a b') }, 'cursor'],
-    ['a cursor with an empty window', { cursor: forged('2026-05-02T00:00:00Z', '2026-05-01T00:00:00Z', 0.5, 'V') }, 'cursor'],
+    [
+      'a cursor with a bad vehicle id',
+      { cursor: forged('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'a b') },
+      'cursor',
+    ],
+    [
+      'a cursor with an empty window',
+      { cursor: forged('2026-05-02T00:00:00Z', '2026-05-01T00:00:00Z', 0.5, 'V') },
+      'cursor',
+    ],
     ['an unknown parameter', { page: '2' }, 'page'],
   ])('answers 400 problem for %s', async (_label, query, path) => {
     const res = await fleet(query).expect(400);

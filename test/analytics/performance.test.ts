@@ -51,7 +51,10 @@ describe('GET /v1/analytics/performance/:vehicleId over (from, to]', () => {
     // Arrives after newer readings: history keeps it, and so does the window.
     await ingest([dc(vehicleId, -100, 0.4, 19)]);
     // A device retry with other values: the first copy counts, once.
-    await request(t.app).post('/v1/ingestion/vehicle').send(dc(vehicleId, -60, 99, 99)).expect(200);
+    await request(t.app)
+      .post('/v1/ingestion/vehicle')
+      .send(dc(vehicleId, -60, 99, 99))
+      .expect(200);
     await openSession(chargingSession({ vehicleId, meterId, startedAt: at(-90) }));
   });
 
@@ -221,7 +224,12 @@ describe('ratio rounding and the alert threshold', () => {
     const meterId = uniqueId('MTR');
     await ingest([vehicleReading({ vehicleId, timestamp: at(-500) }), ac(meterId, -10, 3)]);
     const res = await performance(vehicleId, { from: at(-60), to: at(0), meterId }).expect(200);
-    expect(res.body).toMatchObject({ recordCount: 0, averageBatteryTemp: null, efficiencyRatio: 0, lowEfficiency: true });
+    expect(res.body).toMatchObject({
+      recordCount: 0,
+      averageBatteryTemp: null,
+      efficiencyRatio: 0,
+      lowEfficiency: true,
+    });
   });
 
   it('EFFICIENCY_ALERT_THRESHOLD moves the alert', async () => {

@@ -70,7 +70,11 @@ async function statementsOf(call: () => Promise<unknown>): Promise<Array<[string
 async function historyScans(statements: Array<[string, unknown[]]>): Promise<PlanNode[]> {
   const scans: PlanNode[] = [];
   for (const [sql, params] of statements) {
-    const [{ 'QUERY PLAN': [{ Plan }] }] = await t.db.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
+    const [
+      {
+        'QUERY PLAN': [{ Plan }],
+      },
+    ] = await t.db.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
     const history = flatten(Plan).filter((node) => /^(vehicle|meter)_history/.test(node['Relation Name'] ?? ''));
     scans.push(...history.filter((node) => node['Actual Loops'] > 0));
   }
@@ -104,7 +108,10 @@ describe('analytics statements', () => {
 
   it('performance with meterId is one statement reading index-only too', async () => {
     const statements = await statementsOf(() =>
-      request(t.app).get('/v1/analytics/performance/PLAN-V3').query({ ...window, meterId: 'PLAN-M3' }).expect(200),
+      request(t.app)
+        .get('/v1/analytics/performance/PLAN-V3')
+        .query({ ...window, meterId: 'PLAN-M3' })
+        .expect(200),
     );
     expect(statements).toHaveLength(1);
     expectIndexOnlyOnPrimaryKeys(await historyScans(statements), ['vehicle_history', 'meter_history']);

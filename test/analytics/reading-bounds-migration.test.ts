@@ -25,7 +25,8 @@ async function migrate(direction: 'up' | 'down'): Promise<void> {
   }
 }
 
-const meterRow = (table: string) => `INSERT INTO ${table} (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, $2, $3, $4)`;
+const meterRow = (table: string) =>
+  `INSERT INTO ${table} (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, $2, $3, $4)`;
 const vehicleRow = (table: string) =>
   `INSERT INTO ${table} (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp) VALUES ($1, $2, $3, $4, $5)`;
 
@@ -36,12 +37,14 @@ describe('migration BoundReadings over rows already out of bounds', () => {
     await query(meterRow('meter_history'), [meterId, '2026-06-01T10:00Z', 1e13, 230]);
     await query(meterRow('meter_history'), [meterId, '2026-06-01T10:01Z', 2, 230]);
     await query(vehicleRow('vehicle_history'), [vehicleId, '2026-06-01T10:01Z', 50, 1.6, 20]);
-    await query(`INSERT INTO charging_session (vehicle_id, meter_id, started_at) VALUES ($1, $2, '2026-06-01T09:00Z')`, [
-      vehicleId,
-      meterId,
-    ]);
+    await query(
+      `INSERT INTO charging_session (vehicle_id, meter_id, started_at) VALUES ($1, $2, '2026-06-01T09:00Z')`,
+      [vehicleId, meterId],
+    );
     const fleet = () =>
-      request(t.app).get('/v1/analytics/fleet/efficiency').query({ from: '2026-06-01T00:00:00Z', to: '2026-06-02T00:00:00Z' });
+      request(t.app)
+        .get('/v1/analytics/fleet/efficiency')
+        .query({ from: '2026-06-01T00:00:00Z', to: '2026-06-02T00:00:00Z' });
     await fleet().expect(500);
 
     await migrate('up');
@@ -72,7 +75,11 @@ describe('migration BoundReadings over rows already out of bounds', () => {
         reason: 'kwh_consumed_ac outside 0..1000000',
         reading: expect.objectContaining({ meter_id: meterId, kwh_consumed_ac: 1e308, voltage: 230 }),
       },
-      expect.objectContaining({ source: 'meter_live', deviceId: meterId, reason: 'kwh_consumed_ac outside 0..1000000' }),
+      expect.objectContaining({
+        source: 'meter_live',
+        deviceId: meterId,
+        reason: 'kwh_consumed_ac outside 0..1000000',
+      }),
       {
         source: 'vehicle_history',
         deviceId: vehicleId,

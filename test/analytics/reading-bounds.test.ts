@@ -113,18 +113,28 @@ describe('the database refuses a reading outside the physical bounds', () => {
     const row = { ...valid, [column]: value };
     const values =
       kind === 'meter' ? [row.kwh_consumed_ac, row.voltage] : [row.soc, row.kwh_delivered_dc, row.battery_temp];
-    await expect(query(INSERTS[kind as 'meter' | 'vehicle'](table), [uniqueId('DEV'), ...values])).rejects.toMatchObject({
+    await expect(
+      query(INSERTS[kind as 'meter' | 'vehicle'](table), [uniqueId('DEV'), ...values]),
+    ).rejects.toMatchObject({
       code: '23514',
       constraint: `${table}_${column}_range`,
     });
   });
 
   it('every table takes a reading exactly at each bound', async () => {
-    for (const [kwh, voltage] of [[0, 0], [MAX_KWH, 2000]]) {
-      for (const table of ['meter_history', 'meter_live']) await query(INSERTS.meter(table), [uniqueId('MTR'), kwh, voltage]);
+    for (const [kwh, voltage] of [
+      [0, 0],
+      [MAX_KWH, 2000],
+    ]) {
+      for (const table of ['meter_history', 'meter_live'])
+        await query(INSERTS.meter(table), [uniqueId('MTR'), kwh, voltage]);
     }
-    for (const [soc, kwh, temp] of [[0, 0, -100], [100, MAX_KWH, 200]]) {
-      for (const table of ['vehicle_history', 'vehicle_live']) await query(INSERTS.vehicle(table), [uniqueId('VEH'), soc, kwh, temp]);
+    for (const [soc, kwh, temp] of [
+      [0, 0, -100],
+      [100, MAX_KWH, 200],
+    ]) {
+      for (const table of ['vehicle_history', 'vehicle_live'])
+        await query(INSERTS.vehicle(table), [uniqueId('VEH'), soc, kwh, temp]);
     }
   });
 });

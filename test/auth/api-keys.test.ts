@@ -99,7 +99,9 @@ describe('once keys exist', () => {
   it('the table holds SHA-256 digests, never the keys', async () => {
     const rows: Array<Record<string, unknown>> = await t.db.dataSource.query('SELECT * FROM api_key');
     expect(rows).toHaveLength(4);
-    const stored = JSON.stringify(rows.map((row) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v.toString('base64url') : v))));
+    const stored = JSON.stringify(
+      rows.map((row) => Object.values(row).map((v) => (Buffer.isBuffer(v) ? v.toString('base64url') : v))),
+    );
     for (const key of [ingest, read, admin, revoked]) {
       expect(stored).not.toContain(key.slice(3, 20));
       const digest = createHash('sha256').update(key).digest();

@@ -18,12 +18,19 @@ describe('bootDecision', () => {
 
   it('a refusal says how to fix it', () => {
     const decision = bootDecision({ nodeEnv: 'production', disabled: false }, 0);
-    expect(decision).toEqual({ start: false, reason: expect.stringMatching(/npm run keys -- create.*AUTH_DISABLED=true/s) });
+    expect(decision).toEqual({
+      start: false,
+      reason: expect.stringMatching(/npm run keys -- create.*AUTH_DISABLED=true/s),
+    });
   });
 
   it('running open or disabled comes with a warning; a keyed service starts quietly', () => {
-    expect(bootDecision({ nodeEnv: 'development', disabled: false }, 0)).toMatchObject({ warning: expect.stringMatching(/open/) });
-    expect(bootDecision({ nodeEnv: 'production', disabled: true }, 3)).toMatchObject({ warning: expect.stringMatching(/AUTH_DISABLED/) });
+    expect(bootDecision({ nodeEnv: 'development', disabled: false }, 0)).toMatchObject({
+      warning: expect.stringMatching(/open/),
+    });
+    expect(bootDecision({ nodeEnv: 'production', disabled: true }, 3)).toMatchObject({
+      warning: expect.stringMatching(/AUTH_DISABLED/),
+    });
     expect(bootDecision({ nodeEnv: 'production', disabled: false }, 1)).toEqual({ start: true });
   });
 });
@@ -40,12 +47,20 @@ describe('the server applies it at boot', () => {
   });
 
   function serve(env: Record<string, string>): ChildProcess {
-    const { host, port, user, password, database, connectionString } = clientConfig(withDatabase(testServer().target, db.name));
+    const { host, port, user, password, database, connectionString } = clientConfig(
+      withDatabase(testServer().target, db.name),
+    );
     child = spawnTs('src/server.ts', {
       PORT: '0',
       ...(connectionString
         ? { DATABASE_URL: connectionString }
-        : { DB_HOST: String(host), DB_PORT: String(port), DB_USERNAME: String(user), DB_PASSWORD: String(password ?? ''), DB_NAME: String(database) }),
+        : {
+            DB_HOST: String(host),
+            DB_PORT: String(port),
+            DB_USERNAME: String(user),
+            DB_PASSWORD: String(password ?? ''),
+            DB_NAME: String(database),
+          }),
       ...env,
     });
     return child;

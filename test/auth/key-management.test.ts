@@ -15,7 +15,9 @@ const asAdmin = (req: request.Test) => req.set('Authorization', `Bearer ${admin}
 
 describe('/v1/api-keys (admin)', () => {
   it('creates a key, shown once, that works at once for its role', async () => {
-    const res = await asAdmin(request(t.app).post('/v1/api-keys')).send({ name: 'depot-9', role: 'ingest' }).expect(201);
+    const res = await asAdmin(request(t.app).post('/v1/api-keys'))
+      .send({ name: 'depot-9', role: 'ingest' })
+      .expect(201);
     expect(res.body).toEqual({
       id: expect.any(String),
       name: 'depot-9',
@@ -33,7 +35,9 @@ describe('/v1/api-keys (admin)', () => {
   });
 
   it('revoking a key locks it out on this process at once; revoking again keeps the first time', async () => {
-    const { body: created } = await asAdmin(request(t.app).post('/v1/api-keys')).send({ name: 'leaked', role: 'read' }).expect(201);
+    const { body: created } = await asAdmin(request(t.app).post('/v1/api-keys'))
+      .send({ name: 'leaked', role: 'read' })
+      .expect(201);
     await request(t.app).get('/v1/meters/M-1').set('X-API-Key', created.key).expect(404);
 
     const { body: revoked } = await asAdmin(request(t.app).delete(`/v1/api-keys/${created.id}`)).expect(200);

@@ -31,7 +31,9 @@ describe('keys commands', () => {
   });
 
   it('revoke takes an id and the key stops working', async () => {
-    const created = JSON.parse((await runKeysCommand(t.services.auth, ['create', '--role', 'read', '--name', 'tmp', '--json'])).stdout);
+    const created = JSON.parse(
+      (await runKeysCommand(t.services.auth, ['create', '--role', 'read', '--name', 'tmp', '--json'])).stdout,
+    );
     const out = await runKeysCommand(t.services.auth, ['revoke', created.id]);
     expect(out.stdout).toMatch(new RegExp(`Revoked read key "tmp" \\(id ${created.id}\\) at \\d{4}-`));
     expect(await t.services.auth.authenticate(created.key)).toBeNull();
@@ -51,11 +53,20 @@ describe('keys commands', () => {
 
 /** `npm run keys` as an operator types it, against this test's database. */
 function npmKeys(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { host, port, user, password, database, connectionString } = clientConfig(withDatabase(testServer().target, t.db.name));
+  const { host, port, user, password, database, connectionString } = clientConfig(
+    withDatabase(testServer().target, t.db.name),
+  );
   // Every connection variable is set (blank ones count as unset), so a developer's .env cannot redirect it.
   const connection = connectionString
     ? { DATABASE_URL: connectionString, DB_HOST: '', DB_PORT: '', DB_USERNAME: '', DB_PASSWORD: '', DB_NAME: '' }
-    : { DATABASE_URL: '', DB_HOST: String(host), DB_PORT: String(port), DB_USERNAME: String(user), DB_PASSWORD: String(password ?? ''), DB_NAME: String(database) };
+    : {
+        DATABASE_URL: '',
+        DB_HOST: String(host),
+        DB_PORT: String(port),
+        DB_USERNAME: String(user),
+        DB_PASSWORD: String(password ?? ''),
+        DB_NAME: String(database),
+      };
   const child = spawn('npm', ['run', '--silent', 'keys', '--', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, NODE_ENV: 'test', ...connection },

@@ -10,9 +10,12 @@ describe('isLoopback', () => {
     expect(isLoopback(address)).toBe(true);
   });
 
-  it.each(['10.0.0.1', '192.168.1.5', '::ffff:10.0.0.1', 'fe80::1', '0.0.0.0', '::', '', undefined])('%s is another host', (address) => {
-    expect(isLoopback(address)).toBe(false);
-  });
+  it.each(['10.0.0.1', '192.168.1.5', '::ffff:10.0.0.1', 'fe80::1', '0.0.0.0', '::', '', undefined])(
+    '%s is another host',
+    (address) => {
+      expect(isLoopback(address)).toBe(false);
+    },
+  );
 });
 
 const remoteOnly = canMakeRemoteHost() ? describe : describe.skip;
@@ -63,7 +66,9 @@ remoteOnly('a service that runs open, seen from another host', () => {
     const { key } = await t.services.auth.create('depot', 'read');
     const base = await listening(t);
     expect((await remote.fetch(`${base}/v1/meters/M-1`)).status).toBe(401);
-    expect((await remote.fetch(`${base}/v1/meters/M-1`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(404);
+    expect((await remote.fetch(`${base}/v1/meters/M-1`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(
+      404,
+    );
   });
 
   it('AUTH_DISABLED=true opens /v1 to the network on purpose', async () => {

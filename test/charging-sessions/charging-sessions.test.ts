@@ -127,7 +127,9 @@ describe('overlapping sessions of one vehicle', () => {
 describe('one meter feeds one vehicle at a time', () => {
   it('refuses a session of another vehicle overlapping on the same meter with 409 naming the meter and the session', async () => {
     const meterId = uniqueId('MTR');
-    const first = await started(chargingSession({ meterId, startedAt: '2026-03-07T08:00:00Z', endedAt: '2026-03-07T10:00:00Z' }));
+    const first = await started(
+      chargingSession({ meterId, startedAt: '2026-03-07T08:00:00Z', endedAt: '2026-03-07T10:00:00Z' }),
+    );
     const res = await start(chargingSession({ meterId, startedAt: '2026-03-07T09:00:00Z' })).expect(409);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body).toMatchObject({ status: 409, type: '/problems/conflict', conflictingSessionIds: [first.id] });
@@ -138,14 +140,20 @@ describe('one meter feeds one vehicle at a time', () => {
 
   it('accepts the next vehicle on the meter from exactly when the previous one left', async () => {
     const meterId = uniqueId('MTR');
-    await start(chargingSession({ meterId, startedAt: '2026-03-07T08:00:00Z', endedAt: '2026-03-07T10:00:00Z' })).expect(201);
+    await start(
+      chargingSession({ meterId, startedAt: '2026-03-07T08:00:00Z', endedAt: '2026-03-07T10:00:00Z' }),
+    ).expect(201);
     await start(chargingSession({ meterId, startedAt: '2026-03-07T10:00:00Z' })).expect(201);
   });
 
   it('when both the vehicle and the meter are busy, says so and names the sessions of both', async () => {
     const [vehicleId, meterId] = [uniqueId('VEH'), uniqueId('MTR')];
-    const own = await started(chargingSession({ vehicleId, startedAt: '2026-03-08T08:00:00Z', endedAt: '2026-03-08T09:00:00Z' }));
-    const other = await started(chargingSession({ meterId, startedAt: '2026-03-08T10:00:00Z', endedAt: '2026-03-08T11:00:00Z' }));
+    const own = await started(
+      chargingSession({ vehicleId, startedAt: '2026-03-08T08:00:00Z', endedAt: '2026-03-08T09:00:00Z' }),
+    );
+    const other = await started(
+      chargingSession({ meterId, startedAt: '2026-03-08T10:00:00Z', endedAt: '2026-03-08T11:00:00Z' }),
+    );
     const res = await start(
       chargingSession({ vehicleId, meterId, startedAt: '2026-03-08T08:30:00Z', endedAt: '2026-03-08T10:30:00Z' }),
     ).expect(409);
@@ -161,13 +169,19 @@ describe('one meter feeds one vehicle at a time', () => {
     const first = await started(chargingSession({ meterId, startedAt: '2026-03-09T08:00:00Z' }));
     // The first vehicle is still plugged in as far as the service knows: the next one cannot start.
     await start(chargingSession({ meterId, startedAt: '2026-03-09T12:00:00Z' })).expect(409);
-    await request(t.app).patch(`/v1/charging-sessions/${first.id}`).send({ endedAt: '2026-03-09T11:00:00Z' }).expect(200);
+    await request(t.app)
+      .patch(`/v1/charging-sessions/${first.id}`)
+      .send({ endedAt: '2026-03-09T11:00:00Z' })
+      .expect(200);
     const next = await started(chargingSession({ meterId, startedAt: '2026-03-09T12:00:00Z' }));
     const res = await request(t.app)
       .patch(`/v1/charging-sessions/${first.id}`)
       .send({ endedAt: '2026-03-09T12:00:01Z' })
       .expect(409);
-    expect(res.body).toMatchObject({ conflictingSessionIds: [next.id], detail: expect.stringContaining(`meter ${meterId}`) });
+    expect(res.body).toMatchObject({
+      conflictingSessionIds: [next.id],
+      detail: expect.stringContaining(`meter ${meterId}`),
+    });
   });
 
   it('of concurrent requests of different vehicles for one meter, exactly one is stored', async () => {
@@ -176,13 +190,17 @@ describe('one meter feeds one vehicle at a time', () => {
       Array.from({ length: 6 }, (_, i) => start(chargingSession({ meterId, startedAt: `2026-03-10T08:0${i}:00Z` }))),
     );
     expect(attempts.map((res) => res.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
-    const [{ n }] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM charging_session WHERE meter_id = $1', [meterId]);
+    const [{ n }] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM charging_session WHERE meter_id = $1', [
+      meterId,
+    ]);
     expect(n).toBe(1);
   });
 
   it('the database itself refuses an overlapping row on the meter written past the service', async () => {
     const meterId = uniqueId('MTR');
-    await start(chargingSession({ meterId, startedAt: '2026-03-11T08:00:00Z', endedAt: '2026-03-11T09:00:00Z' })).expect(201);
+    await start(
+      chargingSession({ meterId, startedAt: '2026-03-11T08:00:00Z', endedAt: '2026-03-11T09:00:00Z' }),
+    ).expect(201);
     await expect(
       t.db.dataSource.query(
         `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at) VALUES ($1, $2, $3, NULL)`,
@@ -275,7 +293,9 @@ describe('GET /v1/charging-sessions', () => {
   });
 
   const list = (query: Record<string, string>) =>
-    request(t.app).get('/v1/charging-sessions').query({ vehicleId, ...query });
+    request(t.app)
+      .get('/v1/charging-sessions')
+      .query({ vehicleId, ...query });
 
   it('lists all sessions of the vehicle, oldest first', async () => {
     const res = await list({}).expect(200);

@@ -1,5 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,7 +73,10 @@ function closedCheckout(): string {
 }
 
 async function runStart(checkout: string, dataDir: string, port: number) {
-  const child = spawn(process.execPath, ['start.js', dataDir, String(port)], { cwd: checkout, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['start.js', dataDir, String(port)], {
+    cwd: checkout,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -77,38 +89,45 @@ async function runStart(checkout: string, dataDir: string, port: number) {
   return { code, stderr, lines };
 }
 
-(asRoot ? describe : describe.skip)('as root (skipped otherwise: only root runs PostgreSQL as the postgres user)', () => {
-  let checkout: string;
-  const leftovers: string[] = [];
+(asRoot ? describe : describe.skip)(
+  'as root (skipped otherwise: only root runs PostgreSQL as the postgres user)',
+  () => {
+    let checkout: string;
+    const leftovers: string[] = [];
 
-  beforeAll(() => {
-    checkout = closedCheckout();
-  });
+    beforeAll(() => {
+      checkout = closedCheckout();
+    });
 
-  afterAll(() => {
-    for (const dir of [checkout, ...leftovers]) if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+    afterAll(() => {
+      for (const dir of [checkout, ...leftovers]) if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
-  it('starts from a checkout inside a folder closed to other users, two processes at once, and answers SELECT 1', async () => {
-    const [first, second] = await Promise.all([freePort(), freePort()]);
-    const runs = await Promise.all([
-      runStart(checkout, path.join(checkout, 'data', 'a'), first),
-      runStart(checkout, path.join(checkout, 'data', 'b'), second),
-    ]);
-    for (const run of runs) {
-      leftovers.push(...run.lines.flatMap((line) => [line.cache, line.dataDir].filter((dir): dir is string => typeof dir === 'string')));
-    }
-    for (const { code, stderr, lines } of runs) {
-      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
-      expect(lines.at(-1)?.answer).toBe(1);
-      // Both the binaries and the data live where the postgres user can reach them, not in the checkout.
-      expect(lines.at(-1)?.dataDir).not.toContain(checkout);
-    }
-    const copies = runs.flatMap(({ lines }) => lines.map((line) => line.cache).filter(Boolean));
-    expect(copies.length).toBeGreaterThan(0);
-    for (const copy of copies) expect(copy).toMatch(/^\/var\/cache\/fleet-platform\/embedded-postgres-/);
-  }, 180_000);
-});
+    it('starts from a checkout inside a folder closed to other users, two processes at once, and answers SELECT 1', async () => {
+      const [first, second] = await Promise.all([freePort(), freePort()]);
+      const runs = await Promise.all([
+        runStart(checkout, path.join(checkout, 'data', 'a'), first),
+        runStart(checkout, path.join(checkout, 'data', 'b'), second),
+      ]);
+      for (const run of runs) {
+        leftovers.push(
+          ...run.lines.flatMap((line) =>
+            [line.cache, line.dataDir].filter((dir): dir is string => typeof dir === 'string'),
+          ),
+        );
+      }
+      for (const { code, stderr, lines } of runs) {
+        expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+        expect(lines.at(-1)?.answer).toBe(1);
+        // Both the binaries and the data live where the postgres user can reach them, not in the checkout.
+        expect(lines.at(-1)?.dataDir).not.toContain(checkout);
+      }
+      const copies = runs.flatMap(({ lines }) => lines.map((line) => line.cache).filter(Boolean));
+      expect(copies.length).toBeGreaterThan(0);
+      for (const copy of copies) expect(copy).toMatch(/^\/var\/cache\/fleet-platform\/embedded-postgres-/);
+    }, 180_000);
+  },
+);
 
 it('a port already taken stops the server at boot with one line naming the port and the fix', async () => {
   const port = await freePort();
@@ -116,12 +135,18 @@ it('a port already taken stops the server at boot with one line naming the port 
   await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
   const dataDir = path.join(os.tmpdir(), `fleet-port-taken-${process.pid}`);
   try {
-    const server = spawnTs('src/server.ts', { EMBEDDED_PG_PORT: String(port), EMBEDDED_PG_DIR: dataDir, LOG_LEVEL: 'silent' });
+    const server = spawnTs('src/server.ts', {
+      EMBEDDED_PG_PORT: String(port),
+      EMBEDDED_PG_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+    });
     let stderr = '';
     server.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     expect(await exitOf(server)).toBe(1);
     expect(stderr.trim().split('\n')).toEqual([
-      expect.stringMatching(new RegExp(`^embedded PostgreSQL failed to start: .*port ${port}.*already in use.*Fix: .*EMBEDDED_PG_PORT`)),
+      expect.stringMatching(
+        new RegExp(`^embedded PostgreSQL failed to start: .*port ${port}.*already in use.*Fix: .*EMBEDDED_PG_PORT`),
+      ),
     ]);
   } finally {
     blocker.close();

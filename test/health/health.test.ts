@@ -34,7 +34,9 @@ describe('health endpoints', () => {
       type: '/problems/service-unavailable',
       detail: 'The database is not reachable.',
     });
-    const logged = lines.map((line) => JSON.parse(line)).find((entry) => entry.msg?.startsWith('readiness check failed'));
+    const logged = lines
+      .map((line) => JSON.parse(line))
+      .find((entry) => entry.msg?.startsWith('readiness check failed'));
     expect(logged).toMatchObject({ level: 40, reqId: 'ready-probe-1', err: { message: expect.any(String) } });
     // What the database said is in the log, and nowhere in the answer.
     expect(res.text).not.toContain(logged.err.message);
@@ -50,7 +52,10 @@ describe('health endpoints', () => {
     await holder.connect();
     try {
       const res = await request(app).get('/readyz').expect(503);
-      expect(res.body).toMatchObject({ type: '/problems/service-unavailable', detail: 'The database is not reachable.' });
+      expect(res.body).toMatchObject({
+        type: '/problems/service-unavailable',
+        detail: 'The database is not reachable.',
+      });
       expect(lines.join('')).toContain('the database did not answer within 2000 ms');
     } finally {
       await holder.release();

@@ -76,7 +76,10 @@ describe('a request the service cannot read is a 4xx problem, never a 500', () =
   });
 
   it('a body sent with GET is ignored, however malformed', async () => {
-    const res = await request(t.app).get('/v1/meters/M-unknown').set('Content-Type', 'application/json').send('{not json');
+    const res = await request(t.app)
+      .get('/v1/meters/M-unknown')
+      .set('Content-Type', 'application/json')
+      .send('{not json');
     expectProblem(res, 404, '/problems/not-found');
   });
 });

@@ -9,7 +9,10 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const post = (body: unknown) => request(t.app).post('/v1/ingestion/batch').send(body as object);
+const post = (body: unknown) =>
+  request(t.app)
+    .post('/v1/ingestion/batch')
+    .send(body as object);
 
 describe('POST /v1/ingestion/batch', () => {
   it('stores a mixed batch and answers 201 with the counts', async () => {
@@ -50,7 +53,11 @@ describe('POST /v1/ingestion/batch', () => {
 
   it('the newest reading of a batch wins live whatever its position', async () => {
     const base = vehicleReading({ timestamp: minutesAgo(30), soc: 10 });
-    const batch = [base, { ...base, timestamp: minutesAgo(2), soc: 30 }, { ...base, timestamp: minutesAgo(15), soc: 20 }];
+    const batch = [
+      base,
+      { ...base, timestamp: minutesAgo(2), soc: 30 },
+      { ...base, timestamp: minutesAgo(15), soc: 20 },
+    ];
     await post(batch).expect(201);
     expect((await liveRow(t.db.dataSource, 'vehicle', base.vehicleId)).soc).toBe(30);
   });

@@ -56,9 +56,7 @@ describe('the live row only moves forward under concurrent writers', () => {
       meterReading({ meterId, timestamp: minutesAgo(60 - i), kwhConsumedAc: i }),
     );
     const shuffled = [...readings].sort(() => Math.random() - 0.5);
-    const responses = await Promise.all(
-      shuffled.map((body) => request(t.app).post('/v1/ingestion/meter').send(body)),
-    );
+    const responses = await Promise.all(shuffled.map((body) => request(t.app).post('/v1/ingestion/meter').send(body)));
     expect(responses.map((res) => res.status)).toEqual(shuffled.map(() => 201));
 
     const live = await liveRow(t.db.dataSource, 'meter', meterId);

@@ -30,7 +30,11 @@ function groupsOf(size: number) {
   return { service, writes: () => write.mock.calls.map(([readings]) => readings.length) };
 }
 
-const reading = (body: ReturnType<typeof meterReading>): MeterReading => ({ type: 'meter', ...body, timestamp: new Date(body.timestamp) });
+const reading = (body: ReturnType<typeof meterReading>): MeterReading => ({
+  type: 'meter',
+  ...body,
+  timestamp: new Date(body.timestamp),
+});
 
 describe('single readings under group commit', () => {
   it('two copies of one reading in the same group: the first is stored, the second is a duplicate', async () => {
@@ -48,10 +52,15 @@ describe('single readings under group commit', () => {
       const { service, writes } = groupsOf(4);
       const good = [meterReading(), meterReading(), meterReading()];
       const bad = meterReading({ voltage: 1500 });
-      const outcomes = await Promise.allSettled([good[0], bad, good[1], good[2]].map((body) => service.ingestOne(reading(body))));
+      const outcomes = await Promise.allSettled(
+        [good[0], bad, good[1], good[2]].map((body) => service.ingestOne(reading(body))),
+      );
       expect(outcomes).toEqual([
         { status: 'fulfilled', value: { duplicate: false } },
-        { status: 'rejected', reason: expect.objectContaining({ message: expect.stringContaining('test_low_voltage') }) },
+        {
+          status: 'rejected',
+          reason: expect.objectContaining({ message: expect.stringContaining('test_low_voltage') }),
+        },
         { status: 'fulfilled', value: { duplicate: false } },
         { status: 'fulfilled', value: { duplicate: false } },
       ]);

@@ -13,13 +13,21 @@ describe('POST /v1/ingestion/meter', () => {
   it('stores a new reading in history and live and answers 201', async () => {
     const body = meterReading({ kwhConsumedAc: 150.5, voltage: 240, timestamp: '2026-02-09T10:00:00+01:00' });
     const res = await request(t.app).post('/v1/ingestion/meter').send(body).expect(201);
-    expect(res.body).toEqual({ type: 'meter', id: body.meterId, timestamp: '2026-02-09T09:00:00.000Z', duplicate: false });
+    expect(res.body).toEqual({
+      type: 'meter',
+      id: body.meterId,
+      timestamp: '2026-02-09T09:00:00.000Z',
+      duplicate: false,
+    });
 
     const history = await historyRows(t.db.dataSource, 'meter', body.meterId);
     expect(history).toHaveLength(1);
     expect(history[0]).toMatchObject({ kwh_consumed_ac: 150.5, voltage: 240 });
     expect(history[0].ts.toISOString()).toBe('2026-02-09T09:00:00.000Z');
-    expect(await liveRow(t.db.dataSource, 'meter', body.meterId)).toMatchObject({ kwh_consumed_ac: 150.5, voltage: 240 });
+    expect(await liveRow(t.db.dataSource, 'meter', body.meterId)).toMatchObject({
+      kwh_consumed_ac: 150.5,
+      voltage: 240,
+    });
   });
 
   it('when a reading repeats, history keeps the first row and the answer is 200 duplicate', async () => {

@@ -30,7 +30,8 @@ async function failNextInserts(table: string, times: number, sqlstate: string) {
                EXECUTE FUNCTION test_fail_first('${times}', '${sqlstate}')`);
   return {
     attempts: async () => Number((await t.db.dataSource.query(`SELECT last_value FROM test_attempts`))[0].last_value),
-    remove: () => query(`DROP TRIGGER test_fail_first ON ${table}; DROP FUNCTION test_fail_first(); DROP SEQUENCE test_attempts`),
+    remove: () =>
+      query(`DROP TRIGGER test_fail_first ON ${table}; DROP FUNCTION test_fail_first(); DROP SEQUENCE test_attempts`),
   };
 }
 
@@ -69,7 +70,11 @@ describe('a reading write that fails transiently', () => {
       const res = await request(t.app).post('/v1/ingestion/meter').send(reading).expect(503);
       expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(res.headers['retry-after']).toMatch(/^\d+$/);
-      expect(res.body).toMatchObject({ type: '/problems/service-unavailable', status: 503, instance: '/v1/ingestion/meter' });
+      expect(res.body).toMatchObject({
+        type: '/problems/service-unavailable',
+        status: 503,
+        instance: '/v1/ingestion/meter',
+      });
       expect(res.body.detail).not.toMatch(/injected|deadlock/);
       expect(await injected.attempts()).toBe(2);
       expect(await historyRows(t.db.dataSource, 'meter', reading.meterId)).toHaveLength(0);
@@ -94,10 +99,11 @@ describe('a write that is not idempotent', () => {
 });
 
 describe('rows PostgreSQL refuses, as the driver reports them', () => {
-  const refusal = (sql: string) => t.db.dataSource.query(sql).then(
-    () => undefined,
-    (error: unknown) => error,
-  );
+  const refusal = (sql: string) =>
+    t.db.dataSource.query(sql).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
   it('a row outside its partition bound is transient: it only happens while a partition is being attached', async () => {
     // The error a reading meets when it was routed to the default partition just before the

@@ -42,7 +42,12 @@ const cases: Case[] = [
   ['a timestamp without a zone', 'meter', meterReading({ timestamp: '2026-02-09T10:00:00' }), 'timestamp'],
   ['a date without a time', 'meter', meterReading({ timestamp: '2026-02-09' }), 'timestamp'],
   ['an impossible date', 'meter', meterReading({ timestamp: '2026-02-30T10:00:00Z' }), 'timestamp'],
-  ['a timestamp that is not ISO 8601', 'meter', meterReading({ timestamp: 'Mon, 09 Feb 2026 10:00:00 GMT' }), 'timestamp'],
+  [
+    'a timestamp that is not ISO 8601',
+    'meter',
+    meterReading({ timestamp: 'Mon, 09 Feb 2026 10:00:00 GMT' }),
+    'timestamp',
+  ],
   ['an epoch number as timestamp', 'meter', { ...meterReading(), timestamp: 1770631200000 }, 'timestamp'],
   ['a timestamp beyond the allowed clock skew', 'meter', meterReading({ timestamp: inFuture(3_600) }), 'timestamp'],
   ['an hour-only offset', 'meter', meterReading({ timestamp: '2026-12-01T10:00:00+05' }), 'timestamp'],
@@ -58,7 +63,12 @@ const cases: Case[] = [
   ['29 February of a common year', 'meter', meterReading({ timestamp: '2026-02-29T10:00:00Z' }), 'timestamp'],
   ['an offset beyond 23:59', 'meter', meterReading({ timestamp: '2026-12-01T10:00:00+24:00' }), 'timestamp'],
   ['a year before 2000', 'meter', meterReading({ timestamp: '1999-12-31T23:59:59Z' }), 'timestamp'],
-  ['a reading older than the retained history', 'meter', meterReading({ timestamp: minutesAgo(60 * 24 * 40) }), 'timestamp'],
+  [
+    'a reading older than the retained history',
+    'meter',
+    meterReading({ timestamp: minutesAgo(60 * 24 * 40) }),
+    'timestamp',
+  ],
   ['energy above MAX_READING_KWH', 'meter', meterReading({ kwhConsumedAc: 500.001 }), 'kwhConsumedAc'],
   ['DC energy above MAX_READING_KWH', 'vehicle', vehicleReading({ kwhDeliveredDc: 1e13 }), 'kwhDeliveredDc'],
   ['DC energy of 1e308', 'vehicle', vehicleReading({ kwhDeliveredDc: 1e308 }), 'kwhDeliveredDc'],
@@ -71,7 +81,10 @@ const cases: Case[] = [
 describe('a rejected reading answers 400 with a problem naming the field and writes nothing', () => {
   it.each(cases)('%s', async (_label, endpoint, body, path) => {
     const before = await countAll(t.db.dataSource);
-    const res = await request(t.app).post(`/v1/ingestion/${endpoint}`).send(body as object).expect(400);
+    const res = await request(t.app)
+      .post(`/v1/ingestion/${endpoint}`)
+      .send(body as object)
+      .expect(400);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
     expect(res.body).toMatchObject({ type: '/problems/validation-error', status: 400, title: expect.any(String) });
     expect(res.body.detail).toEqual(expect.any(String));
@@ -86,7 +99,10 @@ describe('accepted edge values', () => {
     ['an offset instead of Z', meterReading({ timestamp: inZone(330, '+05:30').replace(/\.\d+/, '.5') })],
     ['zero energy and the top of the voltage range', meterReading({ kwhConsumedAc: 0, voltage: 2000 })],
     ['energy at MAX_READING_KWH', meterReading({ kwhConsumedAc: 500 })],
-    ['a lower-case t and z, as RFC 3339 allows', meterReading({ timestamp: minutesAgo(3).replace('T', 't').replace('Z', 'z') })],
+    [
+      'a lower-case t and z, as RFC 3339 allows',
+      meterReading({ timestamp: minutesAgo(3).replace('T', 't').replace('Z', 'z') }),
+    ],
     ['a nanosecond fraction', meterReading({ timestamp: minutesAgo(4).replace(/\.\d+Z$/, '.123456789Z') })],
     ['a negative offset', meterReading({ timestamp: inZone(-210, '-03:30') })],
     ['an id using every allowed symbol', meterReading({ meterId: `a.B_c:d-${'9'.repeat(56)}` })],
@@ -133,6 +149,9 @@ describe('transport errors are problem bodies too', () => {
   });
 
   it('a reading whose timestamp is one second in the past is not a future reading', async () => {
-    await request(t.app).post('/v1/ingestion/meter').send(meterReading({ timestamp: minutesAgo(1 / 60) })).expect(201);
+    await request(t.app)
+      .post('/v1/ingestion/meter')
+      .send(meterReading({ timestamp: minutesAgo(1 / 60) }))
+      .expect(201);
   });
 });

@@ -20,7 +20,13 @@ beforeAll(async () => {
     SHUTDOWN_TIMEOUT_MS: '20000',
     ...(connectionString
       ? { DATABASE_URL: connectionString }
-      : { DB_HOST: String(host), DB_PORT: String(port), DB_USERNAME: String(user), DB_PASSWORD: String(password ?? ''), DB_NAME: String(database) }),
+      : {
+          DB_HOST: String(host),
+          DB_PORT: String(port),
+          DB_USERNAME: String(user),
+          DB_PASSWORD: String(password ?? ''),
+          DB_NAME: String(database),
+        }),
   });
   await waitForOutput(server, /fleet platform listening/);
 }, 120_000);

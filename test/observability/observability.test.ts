@@ -45,7 +45,10 @@ describe('GET /metrics', () => {
       request(t.app).post('/v1/ingestion/vehicle').send(vehicleReading()).expect(201),
     ]);
     await request(t.app).post('/v1/ingestion/meter').send(meter).expect(200);
-    await request(t.app).post('/v1/ingestion/batch').send([vehicleReading(), { ...vehicleReading(), soc: 300 }]).expect(207);
+    await request(t.app)
+      .post('/v1/ingestion/batch')
+      .send([vehicleReading(), { ...vehicleReading(), soc: 300 }])
+      .expect(207);
     await request(t.app).get(`/v1/meters/${meter.meterId}`).expect(200);
 
     const res = await request(t.app).get('/metrics').expect(200);

@@ -27,7 +27,9 @@ let origin: string;
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`);
+    throw new Error(
+      `${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`,
+    );
   }
   t = await createTestApp();
   server = t.app.listen(0, '127.0.0.1');
@@ -55,7 +57,9 @@ it(
     });
     // The page must work offline: nothing may leave this machine (no CDN, no online validator).
     await page.route('**/*', (route) =>
-      route.request().url().startsWith(origin) ? route.continue() : (problems.push(`left the machine: ${route.request().url()}`), route.abort()),
+      route.request().url().startsWith(origin)
+        ? route.continue()
+        : (problems.push(`left the machine: ${route.request().url()}`), route.abort()),
     );
 
     const response = await page.goto(`${origin}/docs`, { timeout: TIMEOUT_MS });

@@ -19,4 +19,3 @@ export function validatorAt(...segments: string[]) {
   if (!validate) throw new Error(`no schema at ${segments.join(' ')}`);
   return validate;
 }
-

@@ -40,7 +40,10 @@ describe('schemas generated from decorated classes', () => {
   it('keeps a nullable response field required', () => {
     expect(modelSchemas(ProbeView).ProbeView).toMatchObject({
       properties: {
-        happenedAt: { anyOf: [{ $ref: '#/components/schemas/Instant' }, { type: 'null' }], description: 'null until it happens.' },
+        happenedAt: {
+          anyOf: [{ $ref: '#/components/schemas/Instant' }, { type: 'null' }],
+          description: 'null until it happens.',
+        },
       },
       required: ['happenedAt'],
     });
@@ -54,7 +57,13 @@ describe('schemas generated from decorated classes', () => {
 
   it('turns a query DTO into query parameters, lifting each description', () => {
     expect(queryParameters(ProbeDto)).toEqual([
-      { name: 'deviceId', in: 'query', required: true, description: 'The device.', schema: { $ref: '#/components/schemas/DeviceId' } },
+      {
+        name: 'deviceId',
+        in: 'query',
+        required: true,
+        description: 'The device.',
+        schema: { $ref: '#/components/schemas/DeviceId' },
+      },
       { name: 'level', in: 'query', required: true, schema: { type: 'number', minimum: -1, maximum: 1 } },
       { name: 'at', in: 'query', required: false, schema: { $ref: '#/components/schemas/ZonedTimestamp' } },
     ]);

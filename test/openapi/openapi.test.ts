@@ -83,7 +83,10 @@ describe('the document covers the app', () => {
 
 describe('the document is valid OpenAPI 3.1', () => {
   it('passes the OpenAPI 3.1 schema and resolves every $ref, as served at /openapi.json', async () => {
-    const served = await request(t.app).get('/openapi.json').expect(200).expect('Content-Type', /application\/json/);
+    const served = await request(t.app)
+      .get('/openapi.json')
+      .expect(200)
+      .expect('Content-Type', /application\/json/);
     expect(served.body).toEqual(JSON.parse(JSON.stringify(openApiDocument)));
 
     const dir = await mkdtemp(path.join(tmpdir(), 'openapi-'));
@@ -106,15 +109,32 @@ function expectDocumented(res: Response, method: Method, documentedPath: string)
   if (!documented) throw new Error(`${method.toUpperCase()} ${documentedPath} does not document status ${res.status}`);
   expect(Object.keys(documented.content ?? {})).toContain(res.type);
   for (const name of Object.keys(documented.headers ?? {})) expect(res.headers).toHaveProperty(name.toLowerCase());
-  const validate = validatorAt('paths', documentedPath, method, 'responses', String(res.status), 'content', res.type, 'schema');
+  const validate = validatorAt(
+    'paths',
+    documentedPath,
+    method,
+    'responses',
+    String(res.status),
+    'content',
+    res.type,
+    'schema',
+  );
   expect({ valid: validate(res.body), errors: validate.errors ?? null }).toEqual({ valid: true, errors: null });
 }
 
 describe('real responses match the document', () => {
   it('201 and 200 ingestion results', async () => {
     const meter = meterReading();
-    expectDocumented(await request(t.app).post('/v1/ingestion/meter').send(meter).expect(201), 'post', '/v1/ingestion/meter');
-    expectDocumented(await request(t.app).post('/v1/ingestion/meter').send(meter).expect(200), 'post', '/v1/ingestion/meter');
+    expectDocumented(
+      await request(t.app).post('/v1/ingestion/meter').send(meter).expect(201),
+      'post',
+      '/v1/ingestion/meter',
+    );
+    expectDocumented(
+      await request(t.app).post('/v1/ingestion/meter').send(meter).expect(200),
+      'post',
+      '/v1/ingestion/meter',
+    );
     expectDocumented(
       await request(t.app).post('/v1/ingestion/telemetry').send(vehicleReading()).expect(201),
       'post',
@@ -132,12 +152,27 @@ describe('real responses match the document', () => {
 
   it('400, 413 and 415 problems', async () => {
     const route = '/v1/ingestion/vehicle';
-    expectDocumented(await request(t.app).post(route).send({ ...vehicleReading(), soc: -1 }).expect(400), 'post', route);
-    const malformed = await request(t.app).post(route).set('Content-Type', 'application/json').send('{"soc":').expect(400);
+    expectDocumented(
+      await request(t.app)
+        .post(route)
+        .send({ ...vehicleReading(), soc: -1 })
+        .expect(400),
+      'post',
+      route,
+    );
+    const malformed = await request(t.app)
+      .post(route)
+      .set('Content-Type', 'application/json')
+      .send('{"soc":')
+      .expect(400);
     expectDocumented(malformed, 'post', route);
     expectDocumented(await request(t.app).post(route).type('text/plain').send('soc=1').expect(415), 'post', route);
     const tooLarge = [{ ...meterReading(), padding: 'x'.repeat(3 * 1024 * 1024) }];
-    expectDocumented(await request(t.app).post('/v1/ingestion/batch').send(tooLarge).expect(413), 'post', '/v1/ingestion/batch');
+    expectDocumented(
+      await request(t.app).post('/v1/ingestion/batch').send(tooLarge).expect(413),
+      'post',
+      '/v1/ingestion/batch',
+    );
   });
 
   it('a live status, and 404 and 400 problems for a device', async () => {
@@ -145,8 +180,20 @@ describe('real responses match the document', () => {
     await request(t.app).post('/v1/ingestion/vehicle').send(vehicle).expect(201);
     const route = '/v1/vehicles/{vehicleId}';
     expectDocumented(await request(t.app).get(`/v1/vehicles/${vehicle.vehicleId}`).expect(200), 'get', route);
-    expectDocumented(await request(t.app).get(`/v1/vehicles/${uniqueId('NEVER')}`).expect(404), 'get', route);
-    expectDocumented(await request(t.app).get(`/v1/vehicles/${'x'.repeat(65)}`).expect(400), 'get', route);
+    expectDocumented(
+      await request(t.app)
+        .get(`/v1/vehicles/${uniqueId('NEVER')}`)
+        .expect(404),
+      'get',
+      route,
+    );
+    expectDocumented(
+      await request(t.app)
+        .get(`/v1/vehicles/${'x'.repeat(65)}`)
+        .expect(400),
+      'get',
+      route,
+    );
   });
 
   it('health and readiness', async () => {
@@ -159,12 +206,19 @@ describe('real responses match the document', () => {
     const route = '/v1/charging-sessions';
     expectDocumented(await request(t.app).post(route).send(session).expect(201), 'post', route);
     expectDocumented(await request(t.app).post(route).send(session).expect(409), 'post', route);
-    await request(t.app).post('/v1/ingestion/vehicle').send(vehicleReading({ vehicleId: session.vehicleId })).expect(201);
+    await request(t.app)
+      .post('/v1/ingestion/vehicle')
+      .send(vehicleReading({ vehicleId: session.vehicleId }))
+      .expect(201);
     const performance = await request(t.app).get(`/v1/analytics/performance/${session.vehicleId}`).expect(200);
     expectDocumented(performance, 'get', '/v1/analytics/performance/{vehicleId}');
     const sessions = await request(t.app).get(route).query({ vehicleId: session.vehicleId }).expect(200);
     expectDocumented(sessions, 'get', route);
-    expectDocumented(await request(t.app).get('/v1/analytics/fleet/efficiency').expect(200), 'get', '/v1/analytics/fleet/efficiency');
+    expectDocumented(
+      await request(t.app).get('/v1/analytics/fleet/efficiency').expect(200),
+      'get',
+      '/v1/analytics/fleet/efficiency',
+    );
   });
 });
 
@@ -182,7 +236,11 @@ describe('refusals match the document', () => {
     const wrongRole = await request(guarded.app).get('/v1/meters/M-1').set('X-API-Key', key).expect(403);
     expectDocumented(wrongRole, 'get', meterRoute);
     const ingest = (status: number) =>
-      request(guarded.app).post('/v1/ingestion/meter').set('Authorization', `Bearer ${key}`).send(meterReading()).expect(status);
+      request(guarded.app)
+        .post('/v1/ingestion/meter')
+        .set('Authorization', `Bearer ${key}`)
+        .send(meterReading())
+        .expect(status);
     expectDocumented(await ingest(201), 'post', '/v1/ingestion/meter');
     expectDocumented(await ingest(429), 'post', '/v1/ingestion/meter');
   });
@@ -190,7 +248,9 @@ describe('refusals match the document', () => {
   it('api keys as created and listed', async () => {
     const { key } = await guarded.services.auth.create('openapi-admin', 'admin');
     const admin = (req: request.Test) => req.set('X-API-Key', key);
-    const created = await admin(request(guarded.app).post('/v1/api-keys')).send({ name: 'openapi-read', role: 'read' }).expect(201);
+    const created = await admin(request(guarded.app).post('/v1/api-keys'))
+      .send({ name: 'openapi-read', role: 'read' })
+      .expect(201);
     expectDocumented(created, 'post', '/v1/api-keys');
     expectDocumented(await admin(request(guarded.app).get('/v1/api-keys')).expect(200), 'get', '/v1/api-keys');
   });

@@ -11,7 +11,9 @@ let output = '';
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
-  const { host, port, user, password, database, connectionString } = clientConfig(withDatabase(testServer().target, db.name));
+  const { host, port, user, password, database, connectionString } = clientConfig(
+    withDatabase(testServer().target, db.name),
+  );
   server = spawnTs('src/server.ts', {
     PORT: String(PORT),
     LOG_LEVEL: 'debug',
@@ -21,7 +23,13 @@ beforeAll(async () => {
     PARTITION_MAINTENANCE_INTERVAL_MS: '1000',
     ...(connectionString
       ? { DATABASE_URL: connectionString }
-      : { DB_HOST: String(host), DB_PORT: String(port), DB_USERNAME: String(user), DB_PASSWORD: String(password ?? ''), DB_NAME: String(database) }),
+      : {
+          DB_HOST: String(host),
+          DB_PORT: String(port),
+          DB_USERNAME: String(user),
+          DB_PASSWORD: String(password ?? ''),
+          DB_NAME: String(database),
+        }),
   });
   server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitForOutput(server, /fleet platform listening/);

@@ -57,10 +57,12 @@ describe('the schema keeps the rules of a Citus distribution', () => {
     }
   });
 
-  it.each(distributed)('every key, unique index and exclusion on $table includes $distributedBy', async ({ table, distributedBy }) => {
-    // Unique indexes cover primary keys and unique constraints; exclusion constraints have indexes too.
-    const indexes = await query<{ name: string; columns: string[]; equality: boolean | null }>(
-      `SELECT c.relname AS name,
+  it.each(distributed)(
+    'every key, unique index and exclusion on $table includes $distributedBy',
+    async ({ table, distributedBy }) => {
+      // Unique indexes cover primary keys and unique constraints; exclusion constraints have indexes too.
+      const indexes = await query<{ name: string; columns: string[]; equality: boolean | null }>(
+        `SELECT c.relname AS name,
               array(SELECT a.attname FROM unnest(i.indkey) AS k(attnum)
                     JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum) AS columns,
               (SELECT o.oprname = '=' FROM unnest(x.conkey, x.conexclop) AS e(attnum, op)
@@ -72,17 +74,19 @@ describe('the schema keeps the rules of a Citus distribution', () => {
        LEFT JOIN pg_constraint x ON x.conindid = i.indexrelid AND x.contype = 'x'
        WHERE i.indrelid = $1::regclass AND (i.indisunique OR i.indisexclusion)
        ORDER BY 1`,
-      [table, distributedBy],
-    );
-    expect(indexes.length).toBeGreaterThan(0);
-    for (const index of indexes) {
-      expect({ index: index.name, includesDistributionColumn: index.columns.includes(distributedBy) }).toEqual({
-        index: index.name,
-        includesDistributionColumn: true,
-      });
-      if (index.equality !== null) expect({ index: index.name, equality: index.equality }).toEqual({ index: index.name, equality: true });
-    }
-  });
+        [table, distributedBy],
+      );
+      expect(indexes.length).toBeGreaterThan(0);
+      for (const index of indexes) {
+        expect({ index: index.name, includesDistributionColumn: index.columns.includes(distributedBy) }).toEqual({
+          index: index.name,
+          includesDistributionColumn: true,
+        });
+        if (index.equality !== null)
+          expect({ index: index.name, equality: index.equality }).toEqual({ index: index.name, equality: true });
+      }
+    },
+  );
 
   it('no foreign key points at a distributed table, and none leaves a reference table for one', async () => {
     const keys = await query<{ name: string; from: string; to: string }>(`

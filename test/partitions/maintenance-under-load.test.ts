@@ -40,7 +40,9 @@ function streamReadings(since: number): Stream {
       const single = round % 2 === index % 2;
       const res = single
         ? await request(t.app).post('/v1/ingestion/vehicle').send(vehicle)
-        : await request(t.app).post('/v1/ingestion/batch').send([...meters, vehicle]);
+        : await request(t.app)
+            .post('/v1/ingestion/batch')
+            .send([...meters, vehicle]);
       if (res.status !== 201) {
         failures.push({ status: res.status, body: res.body });
         continue;
@@ -99,7 +101,10 @@ it('maintenance creating partitions over rows of the default partition, and drop
   const now = Date.now();
   const maintenanceNow = new Date(now - 20 * DAY_MS).toISOString();
   // Old daily partitions, 60 to 56 days back: the retention below drops them during the run.
-  await maintenanceAt(t.db.dataSource, new Date(now - 60 * DAY_MS).toISOString(), { interval: DAILY, ahead: 4 }).maintain();
+  await maintenanceAt(t.db.dataSource, new Date(now - 60 * DAY_MS).toISOString(), {
+    interval: DAILY,
+    ahead: 4,
+  }).maintain();
 
   const stream = streamReadings(now - 20 * DAY_MS);
   let reports: MaintenanceReport[];
@@ -126,7 +131,9 @@ it('maintenance creating partitions over rows of the default partition, and drop
     expect(report.created).toHaveLength(21);
     expect(report.dropped).toHaveLength(5);
   }
-  expect(reports.reduce((moved, report) => moved + (report.skipped ? 0 : report.movedFromDefault), 0)).toBeGreaterThan(0);
+  expect(reports.reduce((moved, report) => moved + (report.skipped ? 0 : report.movedFromDefault), 0)).toBeGreaterThan(
+    0,
+  );
 
   for (const type of ['meter', 'vehicle'] as const) {
     const ids = stream.acknowledged[type];

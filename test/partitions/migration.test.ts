@@ -60,12 +60,17 @@ it('moves every existing row into monthly partitions and keeps the keys and inde
     INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
     SELECT 'MIG-V' || (i % 3), timestamptz '2025-12-31T23:00:00Z' + i * interval '1 minute', 50, 0.01, 20
     FROM generate_series(0, 119) AS i`);
-  await dataSource.query(`INSERT INTO meter_live (meter_id, ts, kwh_consumed_ac, voltage) VALUES ('MIG-M0', now(), 1, 230)`);
+  await dataSource.query(
+    `INSERT INTO meter_live (meter_id, ts, kwh_consumed_ac, voltage) VALUES ('MIG-M0', now(), 1, 230)`,
+  );
   const before = await snapshot();
   expect(before.definitions).toEqual(
     expect.arrayContaining([
       { table: 'meter_history', definition: expect.stringMatching(/^PRIMARY KEY \(meter_id, ts\)/) },
-      { table: 'meter_history', definition: expect.stringMatching(/^CREATE INDEX meter_history_ts_idx ON public\.meter_history/) },
+      {
+        table: 'meter_history',
+        definition: expect.stringMatching(/^CREATE INDEX meter_history_ts_idx ON public\.meter_history/),
+      },
     ]),
   );
 

@@ -24,17 +24,37 @@ describe('a reading no partition covers', () => {
     );
     expect(covering).toEqual([]);
 
-    await request(t.app).post('/v1/ingestion/vehicle').send(vehicleReading({ vehicleId, timestamp, kwhDeliveredDc: 4.5 })).expect(201);
-    await request(t.app).post('/v1/ingestion/meter').send(meterReading({ meterId, timestamp, kwhConsumedAc: 5 })).expect(201);
-    const retry = await request(t.app).post('/v1/ingestion/meter').send(meterReading({ meterId, timestamp, kwhConsumedAc: 5 })).expect(200);
+    await request(t.app)
+      .post('/v1/ingestion/vehicle')
+      .send(vehicleReading({ vehicleId, timestamp, kwhDeliveredDc: 4.5 }))
+      .expect(201);
+    await request(t.app)
+      .post('/v1/ingestion/meter')
+      .send(meterReading({ meterId, timestamp, kwhConsumedAc: 5 }))
+      .expect(201);
+    const retry = await request(t.app)
+      .post('/v1/ingestion/meter')
+      .send(meterReading({ meterId, timestamp, kwhConsumedAc: 5 }))
+      .expect(200);
     expect(retry.body.duplicate).toBe(true);
 
     expect(await homeOf(t.db.dataSource, 'vehicle', [vehicleId])).toEqual({ [vehicleId]: 'vehicle_history_default' });
     expect(await homeOf(t.db.dataSource, 'meter', [meterId])).toEqual({ [meterId]: 'meter_history_default' });
 
-    const window = { from: new Date(at.getTime() - 3_600_000).toISOString(), to: new Date(at.getTime() + 3_600_000).toISOString() };
-    const res = await request(t.app).get(`/v1/analytics/performance/${vehicleId}`).query({ ...window, meterId }).expect(200);
-    expect(res.body).toMatchObject({ recordCount: 1, totalKwhDeliveredDc: 4.5, totalKwhConsumedAc: 5, efficiencyRatio: 0.9 });
+    const window = {
+      from: new Date(at.getTime() - 3_600_000).toISOString(),
+      to: new Date(at.getTime() + 3_600_000).toISOString(),
+    };
+    const res = await request(t.app)
+      .get(`/v1/analytics/performance/${vehicleId}`)
+      .query({ ...window, meterId })
+      .expect(200);
+    expect(res.body).toMatchObject({
+      recordCount: 1,
+      totalKwhDeliveredDc: 4.5,
+      totalKwhConsumedAc: 5,
+      efficiencyRatio: 0.9,
+    });
   });
 
   it('in a batch, lands beside readings routed to the current partition', async () => {

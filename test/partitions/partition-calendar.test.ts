@@ -75,7 +75,10 @@ describe('partition configuration', () => {
       retention: { count: 24, unit: 'month' },
       maintenanceIntervalMs: 600_000,
     });
-    expect(loadConfig({ HISTORY_PARTITION_INTERVAL: '2 weeks' }).partitions.interval).toEqual({ count: 2, unit: 'week' });
+    expect(loadConfig({ HISTORY_PARTITION_INTERVAL: '2 weeks' }).partitions.interval).toEqual({
+      count: 2,
+      unit: 'week',
+    });
   });
 
   it.each([

@@ -10,7 +10,10 @@ beforeEach(async () => {
 afterEach(() => db.drop());
 
 const meterRow = (id: string, ts: string) =>
-  db.dataSource.query(`INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, $2, 1, 230)`, [id, ts]);
+  db.dataSource.query(`INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, $2, 1, 230)`, [
+    id,
+    ts,
+  ]);
 
 describe('partition maintenance', () => {
   it('creates the current and the next N partitions of both history tables, on UTC month starts', async () => {
@@ -18,7 +21,13 @@ describe('partition maintenance', () => {
     const [meter, vehicle] = await maintenanceAt(db.dataSource, '2026-11-30T22:30:00-05:00', { ahead: 3 }).maintain();
 
     const expected = ['p20261201', 'p20270101', 'p20270201', 'p20270301'];
-    expect(meter).toEqual({ table: 'meter_history', skipped: false, created: expected.map((p) => `meter_history_${p}`), movedFromDefault: 0, dropped: [] });
+    expect(meter).toEqual({
+      table: 'meter_history',
+      skipped: false,
+      created: expected.map((p) => `meter_history_${p}`),
+      movedFromDefault: 0,
+      dropped: [],
+    });
     expect(vehicle).toMatchObject({ table: 'vehicle_history', created: expected.map((p) => `vehicle_history_${p}`) });
     const partitions = await partitionsOf(db.dataSource, 'meter_history');
     expect(partitions.map(({ name, from, to }) => [name, from?.toISOString(), to?.toISOString()])).toEqual([
@@ -42,12 +51,21 @@ describe('partition maintenance', () => {
     await maintenanceAt(db.dataSource, '2026-11-18T12:00:00Z').maintain(); // November, monthly
     // Wednesday 25 November: the weeks of 23 and 30 November and of 7 December are wanted; November
     // already covers the first and the start of the second.
-    const [weekly] = await maintenanceAt(db.dataSource, '2026-11-25T08:00:00Z', { interval: { count: 1, unit: 'week' }, ahead: 2 }).maintain();
+    const [weekly] = await maintenanceAt(db.dataSource, '2026-11-25T08:00:00Z', {
+      interval: { count: 1, unit: 'week' },
+      ahead: 2,
+    }).maintain();
     expect(!weekly.skipped && weekly.created).toEqual(['meter_history_p20261201', 'meter_history_p20261207']);
-    const [daily] = await maintenanceAt(db.dataSource, '2026-12-13T23:59:59Z', { interval: { count: 1, unit: 'day' }, ahead: 1 }).maintain();
+    const [daily] = await maintenanceAt(db.dataSource, '2026-12-13T23:59:59Z', {
+      interval: { count: 1, unit: 'day' },
+      ahead: 1,
+    }).maintain();
     expect(!daily.skipped && daily.created).toEqual(['meter_history_p20261214']);
 
-    const bounds = (await partitionsOf(db.dataSource, 'meter_history')).map(({ from, to }) => [from?.toISOString(), to?.toISOString()]);
+    const bounds = (await partitionsOf(db.dataSource, 'meter_history')).map(({ from, to }) => [
+      from?.toISOString(),
+      to?.toISOString(),
+    ]);
     expect(bounds).toEqual([
       ['2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z'],
       ['2026-12-01T00:00:00.000Z', '2026-12-07T00:00:00.000Z'],
@@ -87,7 +105,9 @@ describe('partition maintenance', () => {
   });
 
   it('replicas maintaining at the same moment create each partition once and none of them fails', async () => {
-    const replicas = Array.from({ length: 4 }, () => maintenanceAt(db.dataSource, '2026-07-04T00:00:00Z', { ahead: 2 }));
+    const replicas = Array.from({ length: 4 }, () =>
+      maintenanceAt(db.dataSource, '2026-07-04T00:00:00Z', { ahead: 2 }),
+    );
     const reports = (await Promise.all(replicas.map((replica) => replica.maintain()))).flat();
 
     const created = reports.flatMap((report) => (report.skipped ? [] : report.created));
@@ -99,7 +119,8 @@ describe('partition maintenance', () => {
 
 describe('retention', () => {
   it('drops the partitions wholly older than the retention, and never the default partition nor the live tables', async () => {
-    for (const month of ['2024-11-15', '2024-12-15', '2025-01-15']) await maintenanceAt(db.dataSource, `${month}T00:00:00Z`).maintain();
+    for (const month of ['2024-11-15', '2024-12-15', '2025-01-15'])
+      await maintenanceAt(db.dataSource, `${month}T00:00:00Z`).maintain();
     const [old, edge, kept, ancient] = [uniqueId('MTR'), uniqueId('MTR'), uniqueId('MTR'), uniqueId('MTR')];
     await meterRow(old, '2024-11-20T00:00:00Z');
     await meterRow(edge, '2024-12-31T23:00:00Z');
@@ -128,7 +149,9 @@ describe('retention', () => {
       [kept]: 'meter_history_p20250101',
       [ancient]: 'meter_history_default',
     });
-    const [{ exists }] = await db.dataSource.query(`SELECT to_regclass('meter_history_p20241101') IS NOT NULL AS exists`);
+    const [{ exists }] = await db.dataSource.query(
+      `SELECT to_regclass('meter_history_p20241101') IS NOT NULL AS exists`,
+    );
     expect(exists).toBe(false);
     expect(await db.dataSource.query(`SELECT 1 FROM meter_live WHERE meter_id = $1`, [ancient])).toHaveLength(1);
   });

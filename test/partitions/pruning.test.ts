@@ -52,7 +52,11 @@ async function performanceStatement(query: Record<string, string>): Promise<[str
 
 async function plan([sql, params]: [string, unknown[]], analyze: boolean): Promise<PlanNode[]> {
   const options = analyze ? 'ANALYZE, TIMING OFF, ' : '';
-  const [{ 'QUERY PLAN': [{ Plan }] }] = await t.db.dataSource.query(`EXPLAIN (${options}COSTS OFF, FORMAT JSON) ${sql}`, params);
+  const [
+    {
+      'QUERY PLAN': [{ Plan }],
+    },
+  ] = await t.db.dataSource.query(`EXPLAIN (${options}COSTS OFF, FORMAT JSON) ${sql}`, params);
   return flatten(Plan);
 }
 

@@ -9,7 +9,11 @@ describe('rate limiting', () => {
     const t = await app({ RATE_LIMIT_MAX: '3', RATE_LIMIT_WINDOW_MS: '60000' });
     for (const remaining of ['2', '1', '0']) {
       const ok = await request(t.app).post('/v1/ingestion/meter').send(meterReading()).expect(201);
-      expect(ok.headers).toMatchObject({ 'ratelimit-limit': '3', 'ratelimit-remaining': remaining, 'ratelimit-policy': '3;w=60' });
+      expect(ok.headers).toMatchObject({
+        'ratelimit-limit': '3',
+        'ratelimit-remaining': remaining,
+        'ratelimit-policy': '3;w=60',
+      });
     }
     const res = await request(t.app).post('/v1/ingestion/meter').send(meterReading()).expect(429);
     expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
@@ -39,7 +43,10 @@ describe('rate limiting', () => {
 
   it('a batch is one request, however many readings it holds', async () => {
     const t = await app({ RATE_LIMIT_MAX: '1' });
-    const res = await request(t.app).post('/v1/ingestion/batch').send([meterReading(), meterReading(), meterReading()]).expect(201);
+    const res = await request(t.app)
+      .post('/v1/ingestion/batch')
+      .send([meterReading(), meterReading(), meterReading()])
+      .expect(201);
     expect(res.body.stored).toBe(3);
     expect(res.headers['ratelimit-remaining']).toBe('0');
   });

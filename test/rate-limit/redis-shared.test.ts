@@ -28,7 +28,12 @@ describe('with REDIS_URL', () => {
     first = await createTestApp({ REDIS_URL, RATE_LIMIT_REDIS_PREFIX: PREFIX, RATE_LIMIT_MAX: '4' });
     // A second process of the same service: its own services, key cache and Redis connection.
     const redis = await openRedis(first.config.rateLimit, logger);
-    const second = createApp({ config: first.config, logger, services: buildServices(first.db.dataSource, first.config), redis });
+    const second = createApp({
+      config: first.config,
+      logger,
+      services: buildServices(first.db.dataSource, first.config),
+      redis,
+    });
     try {
       const { key } = await first.services.auth.create('depot-7', 'ingest');
       const post = (app: typeof second) =>

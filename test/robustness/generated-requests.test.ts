@@ -14,7 +14,12 @@ let t: TestApp;
 let keyed: TestApp;
 beforeAll(async () => {
   // Open for good, so a generated POST /v1/api-keys that lands does not close the rest of the run.
-  t = await createTestApp({ AUTH_DISABLED: 'true', RATE_LIMIT_MAX: '0', BODY_LIMIT: '64kb', HISTORY_RETENTION: '3 months' });
+  t = await createTestApp({
+    AUTH_DISABLED: 'true',
+    RATE_LIMIT_MAX: '0',
+    BODY_LIMIT: '64kb',
+    HISTORY_RETENTION: '3 months',
+  });
   keyed = await createTestApp({ RATE_LIMIT_MAX: '0' });
   await keyed.services.auth.create('fuzz', 'ingest');
 }, 120_000);
@@ -66,7 +71,8 @@ const id = fc.oneof(
   fc.constantFrom('', 'a'.repeat(65), '../etc', 'V 1', 'Ü', '\u0000'),
 );
 const anything = fc.oneof(number, fc.string(), fc.boolean(), fc.constant(null), fc.anything({ maxDepth: 2 }));
-const field = <T>(valid: fc.Arbitrary<T>) => fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: anything });
+const field = <T>(valid: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: anything });
 
 const meter = fc.record(
   { meterId: field(id), kwhConsumedAc: field(number), voltage: field(number), timestamp: field(timestamp) },
@@ -86,12 +92,19 @@ const session = fc.record(
   { vehicleId: field(id), meterId: field(id), startedAt: field(timestamp), endedAt: field(timestamp) },
   { requiredKeys: [] },
 );
-const reading = fc.oneof(meter, vehicle, fc.tuple(meter, fc.string(), anything).map(([m, k, v]) => ({ ...m, [k]: v })));
+const reading = fc.oneof(
+  meter,
+  vehicle,
+  fc.tuple(meter, fc.string(), anything).map(([m, k, v]) => ({ ...m, [k]: v })),
+);
 const jsonBody = fc.oneof(
   reading,
   fc.array(reading, { maxLength: 20 }),
   session,
-  fc.record({ name: field(fc.string()), role: field(fc.constantFrom('ingest', 'read', 'admin')) }, { requiredKeys: [] }),
+  fc.record(
+    { name: field(fc.string()), role: field(fc.constantFrom('ingest', 'read', 'admin')) },
+    { requiredKeys: [] },
+  ),
   fc.record({ endedAt: field(timestamp) }, { requiredKeys: [] }),
   anything,
 );
@@ -121,16 +134,37 @@ const query = fc
 
 type Method = 'get' | 'post' | 'patch' | 'delete';
 const route = fc.oneof(
-  fc.tuple(fc.constant<Method>('post'), fc.constantFrom('meter', 'vehicle', 'telemetry', 'batch').map((name) => `/v1/ingestion/${name}`)),
-  fc.tuple(fc.constant<Method>('get'), segment.map((s) => `/v1/meters/${s}`)),
-  fc.tuple(fc.constant<Method>('get'), segment.map((s) => `/v1/vehicles/${s}`)),
-  fc.tuple(fc.constant<Method>('get'), segment.map((s) => `/v1/analytics/performance/${s}`)),
+  fc.tuple(
+    fc.constant<Method>('post'),
+    fc.constantFrom('meter', 'vehicle', 'telemetry', 'batch').map((name) => `/v1/ingestion/${name}`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('get'),
+    segment.map((s) => `/v1/meters/${s}`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('get'),
+    segment.map((s) => `/v1/vehicles/${s}`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('get'),
+    segment.map((s) => `/v1/analytics/performance/${s}`),
+  ),
   fc.tuple(fc.constant<Method>('get'), fc.constant('/v1/analytics/fleet/efficiency')),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/charging-sessions')),
-  fc.tuple(fc.constant<Method>('patch'), segment.map((s) => `/v1/charging-sessions/${s}`)),
+  fc.tuple(
+    fc.constant<Method>('patch'),
+    segment.map((s) => `/v1/charging-sessions/${s}`),
+  ),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/api-keys')),
-  fc.tuple(fc.constant<Method>('delete'), segment.map((s) => `/v1/api-keys/${s}`)),
-  fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constantFrom('/healthz', '/readyz', '/openapi.json', '/metrics', '/docs/')),
+  fc.tuple(
+    fc.constant<Method>('delete'),
+    segment.map((s) => `/v1/api-keys/${s}`),
+  ),
+  fc.tuple(
+    fc.constantFrom<Method>('get', 'post'),
+    fc.constantFrom('/healthz', '/readyz', '/openapi.json', '/metrics', '/docs/'),
+  ),
 );
 const contentType = fc.constantFrom(
   'application/json',
@@ -145,7 +179,18 @@ const contentType = fc.constantFrom(
   ';;;',
   undefined,
 );
-const contentEncoding = fc.constantFrom(undefined, undefined, 'gzip', 'gzip', 'deflate', 'br', 'identity', 'zstd', 'gzip, br', 'x');
+const contentEncoding = fc.constantFrom(
+  undefined,
+  undefined,
+  'gzip',
+  'gzip',
+  'deflate',
+  'br',
+  'identity',
+  'zstd',
+  'gzip, br',
+  'x',
+);
 
 const generatedRequest = fc.record({
   route,
@@ -193,20 +238,37 @@ describe('generated requests', () => {
       const res = await req;
       return { status: res.status, body: res.body as unknown };
     };
-    const reading = { vehicleId, soc: 50, kwhDeliveredDc: 1_000, batteryTemp: 200, timestamp: new Date().toISOString() };
+    const reading = {
+      vehicleId,
+      soc: 50,
+      kwhDeliveredDc: 1_000,
+      batteryTemp: 200,
+      timestamp: new Date().toISOString(),
+    };
     expect(await answer(request(t.app).post('/v1/ingestion/vehicle').send(reading))).toMatchObject({ status: 201 });
     expect(await answer(request(t.app).get(`/v1/analytics/performance/${vehicleId}`))).toMatchObject({ status: 200 });
-    expect(await answer(request(t.app).get('/v1/analytics/fleet/efficiency?hours=8760'))).toMatchObject({ status: 200 });
+    expect(await answer(request(t.app).get('/v1/analytics/fleet/efficiency?hours=8760'))).toMatchObject({
+      status: 200,
+    });
   });
 
   it('with keys required, generated credentials never answer 5xx', async () => {
-    const credential = fc.record({
-      authorization: fc.oneof(fc.string({ maxLength: 60 }), fc.string().map((key) => `Bearer ${key}`), fc.constant('Bearer')),
-      'x-api-key': fc.string({ maxLength: 60 }),
-    }, { requiredKeys: [] });
+    const credential = fc.record(
+      {
+        authorization: fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.string().map((key) => `Bearer ${key}`),
+          fc.constant('Bearer'),
+        ),
+        'x-api-key': fc.string({ maxLength: 60 }),
+      },
+      { requiredKeys: [] },
+    );
     await fc.assert(
       fc.asyncProperty(generatedRequest, credential, async (r, headers) => {
-        const printable = Object.fromEntries(Object.entries(headers).filter(([, value]) => /^[\x20-\x7e]*$/.test(value)));
+        const printable = Object.fromEntries(
+          Object.entries(headers).filter(([, value]) => /^[\x20-\x7e]*$/.test(value)),
+        );
         const before = await written(keyed);
         const res = await send(keyed, r, printable);
         expect(res.status).toBeLessThan(500);

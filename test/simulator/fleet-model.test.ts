@@ -38,7 +38,12 @@ function play(fleet: FleetSpec, seed = 7) {
   for (const event of events) {
     if (event.kind === 'plug') {
       expect(open.has(event.vehicleId)).toBe(false);
-      open.set(event.vehicleId, { vehicleId: event.vehicleId, meterId: event.meterId, from: event.at.getTime(), to: NaN });
+      open.set(event.vehicleId, {
+        vehicleId: event.vehicleId,
+        meterId: event.meterId,
+        from: event.at.getTime(),
+        to: NaN,
+      });
     } else {
       const session = open.get(event.vehicleId)!;
       open.delete(event.vehicleId);
@@ -150,7 +155,8 @@ describe('fleet model', () => {
       expect(v.efficiency).toBeGreaterThanOrEqual(min);
       expect(v.efficiency).toBeLessThanOrEqual(max);
     }
-    const faultyOf = (fleet: Partial<FleetSpec>) => new FleetModel(spec(fleet), seededRandom(1)).vehicles.filter((v) => v.faulty);
+    const faultyOf = (fleet: Partial<FleetSpec>) =>
+      new FleetModel(spec(fleet), seededRandom(1)).vehicles.filter((v) => v.faulty);
     expect(faultyOf({ vehicles: 5, faultyShare: 0.2 })).toHaveLength(1);
     expect(faultyOf({ faultyShare: 0 })).toHaveLength(0);
   });
@@ -176,7 +182,10 @@ describe('fleet model', () => {
 describe('delivery', () => {
   const { ticks } = play(spec({ minutes: 6 * 60 }));
   const delivery = new Delivery({ lateShare: 0.02, retryShare: 0.03 }, seededRandom(3));
-  const sent: Outgoing[] = [...ticks.flatMap((tick) => delivery.schedule(tick.index, tick.readings)), ...delivery.drain()];
+  const sent: Outgoing[] = [
+    ...ticks.flatMap((tick) => delivery.schedule(tick.index, tick.readings)),
+    ...delivery.drain(),
+  ];
   const id = (item: Outgoing) => ('meterId' in item.reading ? item.reading.meterId : item.reading.vehicleId);
   const key = (item: Outgoing) => `${id(item)}@${item.reading.timestamp}`;
 

@@ -47,7 +47,12 @@ describe('npm run simulate against the real app', () => {
     expect(readings.generated).toBe(10 * 120);
     expect(readings.late).toBeGreaterThan(0);
     expect(readings.retries).toBeGreaterThan(0);
-    expect(readings).toMatchObject({ stored: readings.generated, duplicates: readings.retries, rejected: 0, failed: 0 });
+    expect(readings).toMatchObject({
+      stored: readings.generated,
+      duplicates: readings.retries,
+      rejected: 0,
+      failed: 0,
+    });
     const history = await count(
       `SELECT (SELECT count(*) FROM meter_history WHERE meter_id LIKE 'E2E-%')
             + (SELECT count(*) FROM vehicle_history WHERE vehicle_id LIKE 'E2E-%') AS n`,
@@ -56,7 +61,9 @@ describe('npm run simulate against the real app', () => {
 
     expect(sessions.opened).toBeGreaterThan(0);
     expect(sessions).toMatchObject({ closed: sessions.opened, failed: 0 });
-    expect(await count(`SELECT count(*) AS n FROM charging_session WHERE vehicle_id LIKE 'E2E-%'`)).toBe(sessions.opened);
+    expect(await count(`SELECT count(*) AS n FROM charging_session WHERE vehicle_id LIKE 'E2E-%'`)).toBe(
+      sessions.opened,
+    );
     expect(await count(`SELECT count(*) AS n FROM charging_session WHERE ended_at IS NULL`)).toBe(0);
 
     const faulty = result!.vehicles.filter((vehicle) => vehicle.faulty).map((vehicle) => vehicle.vehicleId);

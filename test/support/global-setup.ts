@@ -22,7 +22,9 @@ export default async function globalSetup(): Promise<void> {
   const logger = pino({ level: process.env.LOG_LEVEL ?? 'warn' });
   const target = config.database;
   const embedded =
-    target.kind === 'embedded' ? await startEmbeddedPostgres({ dataDir: target.dataDir, port: target.port }, logger) : undefined;
+    target.kind === 'embedded'
+      ? await startEmbeddedPostgres({ dataDir: target.dataDir, port: target.port }, logger)
+      : undefined;
   const server = connectionTarget(target);
   const template = `fleet_test_${process.pid}`;
 

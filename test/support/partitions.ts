@@ -27,7 +27,11 @@ export const partitionNames = async (dataSource: DataSource, table: string) =>
   (await partitionsOf(dataSource, table)).map((partition) => partition.name);
 
 /** The partition each stored row of `ids` sits in, by id. */
-export async function homeOf(dataSource: DataSource, type: 'meter' | 'vehicle', ids: string[]): Promise<Record<string, string>> {
+export async function homeOf(
+  dataSource: DataSource,
+  type: 'meter' | 'vehicle',
+  ids: string[],
+): Promise<Record<string, string>> {
   const rows: Array<{ id: string; home: string }> = await dataSource.query(
     `SELECT ${type}_id AS id, tableoid::regclass::text AS home FROM ${type}_history WHERE ${type}_id = ANY($1)`,
     [ids],
@@ -39,5 +43,9 @@ export const MONTHLY: CalendarInterval = { count: 1, unit: 'month' };
 
 /** Partition maintenance as a replica would run it, at a chosen moment. */
 export function maintenanceAt(dataSource: DataSource, now: string, options: Partial<PartitionOptions> = {}) {
-  return new PartitionService(new PartitionRepository(dataSource), { interval: MONTHLY, ahead: 0, ...options }, () => new Date(now));
+  return new PartitionService(
+    new PartitionRepository(dataSource),
+    { interval: MONTHLY, ahead: 0, ...options },
+    () => new Date(now),
+  );
 }

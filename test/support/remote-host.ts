@@ -18,7 +18,10 @@ export interface RemoteHost {
   /** The address of this machine as the other host sees it; listen on it (or on every interface). */
   serverAddress: string;
   /** GET or POST from the other host; answers the status and the parsed body. */
-  fetch(url: string, init?: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: unknown }>;
+  fetch(
+    url: string,
+    init?: { method?: string; headers?: Record<string, string>; body?: string },
+  ): Promise<{ status: number; body: unknown }>;
   remove(): Promise<void>;
 }
 

@@ -47,8 +47,17 @@ describe('loadConfig', () => {
   });
 
   it('parses numbers and booleans', () => {
-    const config = loadConfig({ PORT: '8080', DB_MIGRATE: 'false', BATCH_MAX_ITEMS: '10', MAX_CLOCK_SKEW_SECONDS: '0' });
-    expect(config).toMatchObject({ port: 8080, db: { migrate: false }, ingestion: { batchMaxItems: 10, maxClockSkewSeconds: 0 } });
+    const config = loadConfig({
+      PORT: '8080',
+      DB_MIGRATE: 'false',
+      BATCH_MAX_ITEMS: '10',
+      MAX_CLOCK_SKEW_SECONDS: '0',
+    });
+    expect(config).toMatchObject({
+      port: 8080,
+      db: { migrate: false },
+      ingestion: { batchMaxItems: 10, maxClockSkewSeconds: 0 },
+    });
   });
 
   it.each([

@@ -26,7 +26,11 @@ describe('isTransientDatabaseError', () => {
   });
 
   it('does not hold for a row refused by a named CHECK constraint: running it again cannot help', () => {
-    const refused = pgError('23514', 'new row for relation "meter_live" violates check constraint "low_voltage"', 'low_voltage');
+    const refused = pgError(
+      '23514',
+      'new row for relation "meter_live" violates check constraint "low_voltage"',
+      'low_voltage',
+    );
     expect(isTransientDatabaseError(wrapped(refused))).toBe(false);
   });
 
@@ -39,13 +43,17 @@ describe('isTransientDatabaseError', () => {
   });
 
   it('finds the code behind a cause, as well as behind driverError', () => {
-    expect(isTransientDatabaseError(new Error('write failed', { cause: pgError('40P01', 'deadlock detected') }))).toBe(true);
+    expect(isTransientDatabaseError(new Error('write failed', { cause: pgError('40P01', 'deadlock detected') }))).toBe(
+      true,
+    );
   });
 });
 
 describe('isDatabaseUnavailable', () => {
   it('still covers a dropped connection and a server shutting down, and no conflict', () => {
-    expect(isDatabaseUnavailable(wrapped(pgError('57P01', 'terminating connection due to administrator command')))).toBe(true);
+    expect(
+      isDatabaseUnavailable(wrapped(pgError('57P01', 'terminating connection due to administrator command'))),
+    ).toBe(true);
     expect(isDatabaseUnavailable(new AggregateError([pgError('ECONNREFUSED', 'connect ECONNREFUSED')]))).toBe(true);
     expect(isDatabaseUnavailable(wrapped(pgError('40P01', 'deadlock detected')))).toBe(false);
   });

@@ -109,7 +109,12 @@ describe('GroupCommitter', () => {
   it('reports the size of each group it writes', async () => {
     const sizes: number[] = [];
     const { write } = recordingWrite();
-    const committer = committerOf(write, { maxWaitMs: 10, maxItems: 100, maxConcurrent: 4, onFlush: (n) => sizes.push(n) });
+    const committer = committerOf(write, {
+      maxWaitMs: 10,
+      maxItems: 100,
+      maxConcurrent: 4,
+      onFlush: (n) => sizes.push(n),
+    });
     await Promise.all([1, 2, 3, 4].map((n) => committer.submit(n)));
     expect(sizes).toEqual([4]);
   });

@@ -53,7 +53,12 @@ describe('parseTimestamp reads RFC 3339 and nothing else', () => {
   });
 
   it('every timestamp the rule admits is a valid Date with a four-digit UTC year', () => {
-    for (const text of ['2000-01-01T00:00:00Z', '9999-12-31T23:59:59.999Z', '2000-01-01T23:59:00+23:59', '2026-12-01T10:00:00.5+14:00']) {
+    for (const text of [
+      '2000-01-01T00:00:00Z',
+      '9999-12-31T23:59:59.999Z',
+      '2000-01-01T23:59:00+23:59',
+      '2026-12-01T10:00:00.5+14:00',
+    ]) {
       expect(timestampProblem(text, 'ts')).toBeUndefined();
       expect(new Date(parseTimestamp(text)!).toISOString()).toMatch(/^\d{4}-/);
     }
@@ -62,7 +67,9 @@ describe('parseTimestamp reads RFC 3339 and nothing else', () => {
 
 describe('timestampProblem', () => {
   it('says why a timestamp before 2000 is refused', () => {
-    expect(timestampProblem('1999-12-31T23:59:59Z', 'startedAt')).toBe('startedAt must not be before 2000-01-01T00:00:00Z');
+    expect(timestampProblem('1999-12-31T23:59:59Z', 'startedAt')).toBe(
+      'startedAt must not be before 2000-01-01T00:00:00Z',
+    );
   });
 
   it('refuses a time that is past year 9999 in UTC', () => {

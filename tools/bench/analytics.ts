@@ -286,9 +286,17 @@ async function main(teardown: Teardown): Promise<number> {
   );
   console.log(markdown);
 
-  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   const variant = plainKey ? '-plain-key' : '';
-  const file = path.join('tools', 'bench', 'results', `analytics${variant}-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
+  const file = path.join(
+    'tools',
+    'bench',
+    'results',
+    `analytics${variant}-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`,
+  );
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, markdown);
   console.error(`bench: written to ${file}`);

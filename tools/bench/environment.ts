@@ -53,7 +53,14 @@ function databaseEnv(target: ConnectionTarget): Record<string, string> {
   const blank = { DATABASE_URL: '', DB_HOST: '', DB_PORT: '', DB_USERNAME: '', DB_PASSWORD: '', DB_NAME: '' };
   if ('url' in target) return { ...blank, DATABASE_URL: target.url };
   const { host, port, username, password, database } = target;
-  return { ...blank, DB_HOST: host, DB_PORT: String(port), DB_USERNAME: username, DB_PASSWORD: password, DB_NAME: database };
+  return {
+    ...blank,
+    DB_HOST: host,
+    DB_PORT: String(port),
+    DB_USERNAME: username,
+    DB_PASSWORD: password,
+    DB_NAME: database,
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -106,7 +113,10 @@ export async function startService(target: ConnectionTarget, defer: Defer): Prom
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode} before it was ready`);
-    const ready = await fetch(`${url}/readyz`).then((res) => res.ok, () => false);
+    const ready = await fetch(`${url}/readyz`).then(
+      (res) => res.ok,
+      () => false,
+    );
     if (ready && child.pid !== undefined) return { url, pid: child.pid };
     await sleep(250);
   }

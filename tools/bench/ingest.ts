@@ -14,7 +14,13 @@ import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
 import { runBench, Teardown } from './teardown';
 
-const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = { single, batch, floor, naive, ceiling };
+const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
+  single,
+  batch,
+  floor,
+  naive,
+  ceiling,
+};
 /** Rounds interleave the phases so that a host stall hurts one round of each rather than all of one phase. */
 const PLANS = { full: { rounds: 3, seconds: 10 }, quick: { rounds: 1, seconds: 2 } };
 /** Service settings worth knowing when reading a result; unset means the service default. */
@@ -55,7 +61,9 @@ async function main(teardown: Teardown): Promise<number> {
     const round = {} as Round;
     for (const name of PHASES) {
       round[name] = await RUNNERS[name](ctx);
-      console.error(`bench: round ${index}/${plan.rounds} ${name}: ${Math.round(round[name].readingsPerSecond)} readings/s`);
+      console.error(
+        `bench: round ${index}/${plan.rounds} ${name}: ${Math.round(round[name].readingsPerSecond)} readings/s`,
+      );
     }
     rounds.push(round);
   }
@@ -78,7 +86,10 @@ async function main(teardown: Teardown): Promise<number> {
   console.log(markdown);
 
   // A quick run is a smoke test: its numbers are kept out of the committed results (*.tmp is ignored).
-  const stamp = started.toISOString().replace(/\.\d+Z$/, 'Z').replace(/:/g, '-');
+  const stamp = started
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replace(/:/g, '-');
   const file = path.join('tools', 'bench', 'results', `ingest-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, markdown);

@@ -62,7 +62,11 @@ export async function single(ctx: PhaseContext): Promise<PhaseResult> {
  * requests per second this HTTP stack serves on this machine, the ceiling for one-reading-per-request.
  */
 export async function ceiling(ctx: PhaseContext): Promise<PhaseResult> {
-  const result = await autocannon({ url: `${ctx.url}/healthz`, connections: SINGLE_CONNECTIONS, duration: ctx.seconds });
+  const result = await autocannon({
+    url: `${ctx.url}/healthz`,
+    connections: SINGLE_CONNECTIONS,
+    duration: ctx.seconds,
+  });
   return {
     readingsPerSecond: result['2xx'] / result.duration,
     p50Ms: result.latency.p50,
@@ -146,24 +150,30 @@ const TYPE_ORDER: ReadingType[] = ['meter', 'vehicle'];
 
 /** The floor: the service's own statements and parameters in one transaction per batch, without HTTP or TypeORM. */
 export function floor(ctx: PhaseContext): Promise<PhaseResult> {
-  return closedLoop(BATCH_CLIENTS, ctx.seconds, BATCH_SIZE, () => ctx.source.readings(BATCH_SIZE), async (readings) => {
-    const client = await ctx.pool.connect();
-    try {
-      await client.query('BEGIN');
-      let stored = 0;
-      for (const type of TYPE_ORDER) {
-        const ofType = readings.filter((reading) => reading.type === type);
-        stored += (await client.query(WRITE_STATEMENTS[type], writeParams(type, ofType))).rowCount ?? 0;
+  return closedLoop(
+    BATCH_CLIENTS,
+    ctx.seconds,
+    BATCH_SIZE,
+    () => ctx.source.readings(BATCH_SIZE),
+    async (readings) => {
+      const client = await ctx.pool.connect();
+      try {
+        await client.query('BEGIN');
+        let stored = 0;
+        for (const type of TYPE_ORDER) {
+          const ofType = readings.filter((reading) => reading.type === type);
+          stored += (await client.query(WRITE_STATEMENTS[type], writeParams(type, ofType))).rowCount ?? 0;
+        }
+        await client.query('COMMIT');
+        return stored;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
       }
-      await client.query('COMMIT');
-      return stored;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
-  });
+    },
+  );
 }
 
 const NAIVE_ENTITIES: Record<ReadingType, [history: EntityTarget<ObjectLiteral>, live: EntityTarget<ObjectLiteral>]> = {

@@ -28,8 +28,7 @@ export interface VehicleProfile {
 }
 
 export type SessionEvent =
-  | { kind: 'plug'; vehicleId: string; meterId: string; at: Date }
-  | { kind: 'unplug'; vehicleId: string; at: Date };
+  { kind: 'plug'; vehicleId: string; meterId: string; at: Date } | { kind: 'unplug'; vehicleId: string; at: Date };
 
 /**
  * One simulated minute, starting at `at`. Plugs and unplugs happen at `at`; readings are stamped with
@@ -230,7 +229,8 @@ export class FleetModel {
       ambient += 5;
     } else if (vehicle.phase === 'charging') {
       const { charger } = vehicle;
-      const taper = vehicle.soc < TAPER_FROM_SOC ? 1 : Math.max(MIN_TAPER, (100 - vehicle.soc) / (100 - TAPER_FROM_SOC));
+      const taper =
+        vehicle.soc < TAPER_FROM_SOC ? 1 : Math.max(MIN_TAPER, (100 - vehicle.soc) / (100 - TAPER_FROM_SOC));
       const powerKw = Math.min(charger.powerKw, vehicle.maxChargeKw) * taper;
       dcKwh = Math.min(powerKw / 60, ((100 - vehicle.soc) / 100) * vehicle.capacityKwh);
       vehicle.soc = Math.min(100, vehicle.soc + (dcKwh / vehicle.capacityKwh) * 100);

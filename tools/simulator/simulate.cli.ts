@@ -83,7 +83,13 @@ const DEVICE_PREFIX = new RegExp(`(?=^.{1,40}$)${ID_PATTERN.source}`);
 
 function number(flag: string, text: string, min: number, max = Infinity, integer = true): number {
   const value = Number(text);
-  if (text.trim() === '' || !Number.isFinite(value) || value < min || value > max || (integer && !Number.isInteger(value))) {
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
     const range = max === Infinity ? `at least ${min}` : `from ${min} to ${max}`;
     throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, not "${text}"`);
   }
@@ -100,7 +106,8 @@ const UNIT_MINUTES: Record<string, number> = { m: 1, h: 60, d: 1_440 };
 function minutes(text: string): number {
   const match = /^(\d+(?:\.\d+)?)([mhd])$/.exec(text);
   const value = match ? Math.round(Number(match[1]) * UNIT_MINUTES[match[2]]) : 0;
-  if (value < 1) throw new UsageError(`--duration must look like 90m, 6h or 2d and last at least a minute, not "${text}"`);
+  if (value < 1)
+    throw new UsageError(`--duration must look like 90m, 6h or 2d and last at least a minute, not "${text}"`);
   return value;
 }
 
@@ -108,7 +115,8 @@ function pace(values: { speed?: string; rate?: string; 'as-fast-as-possible': bo
   const chosen = [values.speed !== undefined, values.rate !== undefined, values['as-fast-as-possible']].filter(Boolean);
   if (chosen.length > 1) throw new UsageError('choose one of --speed, --rate and --as-fast-as-possible');
   if (values['as-fast-as-possible']) return { kind: 'unpaced' };
-  if (values.rate !== undefined) return { kind: 'rate', perSecond: number('rate', values.rate, 0.001, Infinity, false) };
+  if (values.rate !== undefined)
+    return { kind: 'rate', perSecond: number('rate', values.rate, 0.001, Infinity, false) };
   return { kind: 'speed', factor: number('speed', values.speed ?? '60', 0.001, Infinity, false) };
 }
 
@@ -143,7 +151,8 @@ function plan(argv: string[]): CliPlan | 'help' {
         prefix: values.prefix,
       },
       disorder: { lateShare: share('late', values.late), retryShare: share('retries', values.retries) },
-      seed: values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : number('seed', values.seed, 0, 2 ** 32 - 1),
+      seed:
+        values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : number('seed', values.seed, 0, 2 ** 32 - 1),
       pace: pace(values),
       mode,
       batchSize: number('batch-size', values['batch-size'], 1),

@@ -15,7 +15,10 @@ export const apiKeysSection: OpenApi.Section = {
       get: guarded('admin', {
         tags,
         summary: 'List API keys',
-        responses: { 200: jsonResponse('Every key, revoked ones included.', { type: 'array', items: modelRef(ApiKeyView) }), ...databaseFailures },
+        responses: {
+          200: jsonResponse('Every key, revoked ones included.', { type: 'array', items: modelRef(ApiKeyView) }),
+          ...databaseFailures,
+        },
       }),
       post: guarded('admin', {
         tags,

@@ -40,7 +40,9 @@ export const chargingSessionsSection: OpenApi.Section = {
         responses: {
           201: {
             ...jsonResponse('Recorded.', modelRef(SessionView)),
-            headers: { Location: { description: 'The session, `/v1/charging-sessions/{id}`.', schema: { type: 'string' } } },
+            headers: {
+              Location: { description: 'The session, `/v1/charging-sessions/{id}`.', schema: { type: 'string' } },
+            },
           },
           ...bodyFailures,
           409: overlap,
@@ -50,7 +52,8 @@ export const chargingSessionsSection: OpenApi.Section = {
       get: guarded('read', {
         tags,
         summary: "List a vehicle's charging sessions",
-        description: 'The sessions of the vehicle overlapping [`from`, `to`]; a missing bound is open. Unknown parameters are refused.',
+        description:
+          'The sessions of the vehicle overlapping [`from`, `to`]; a missing bound is open. Unknown parameters are refused.',
         parameters: queryParameters(SessionQueryDto),
         responses: {
           200: jsonResponse('The sessions, oldest first.', ref('ChargingSessionList')),

@@ -89,10 +89,20 @@ export const ingestionSection: OpenApi.Section = {
           'Stores 1 to `BATCH_MAX_ITEMS` (5,000 by default) readings of either type in one transaction. ' +
           'Invalid items are reported by index and skipped; the valid ones are stored. Repeats (already ' +
           'stored, or twice in this batch) count as duplicates. A batch is one request for the rate limit.',
-        requestBody: jsonBody('A non-empty JSON array of readings.', { type: 'array', minItems: 1, items: ref('Reading') }),
+        requestBody: jsonBody('A non-empty JSON array of readings.', {
+          type: 'array',
+          minItems: 1,
+          items: ref('Reading'),
+        }),
         responses: {
-          201: jsonResponse('Every item valid, and stored or duplicate (`rejected: 0`, `errors: []`).', ref('BatchResult')),
-          207: jsonResponse('Some items invalid: the valid ones are stored, `errors` lists the others.', ref('BatchResult')),
+          201: jsonResponse(
+            'Every item valid, and stored or duplicate (`rejected: 0`, `errors: []`).',
+            ref('BatchResult'),
+          ),
+          207: jsonResponse(
+            'Some items invalid: the valid ones are stored, `errors` lists the others.',
+            ref('BatchResult'),
+          ),
           ...bodyFailures,
           400: problemResponse(
             'No item is valid, the body is not a non-empty array or holds more than `BATCH_MAX_ITEMS`, or it is not JSON; nothing was stored.',

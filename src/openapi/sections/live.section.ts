@@ -4,7 +4,11 @@ import { problemResponse } from '../openapi.problems';
 import { modelRef, modelSchemas } from '../openapi.schemas';
 import type * as OpenApi from '../openapi.types';
 
-function liveStatus(kind: 'meter' | 'vehicle', param: string, status: typeof MeterStatus | typeof VehicleStatus): OpenApi.Operation {
+function liveStatus(
+  kind: 'meter' | 'vehicle',
+  param: string,
+  status: typeof MeterStatus | typeof VehicleStatus,
+): OpenApi.Operation {
   return guarded('read', {
     tags: ['live'],
     summary: `Current status of a ${kind}`,
