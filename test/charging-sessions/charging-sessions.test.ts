@@ -1,20 +1,10 @@
 import request from 'supertest';
-import { createTestApp, type TestApp } from '../support/test-app';
 import { chargingSession, uniqueId } from '../support/factories';
+import { sessionsApp } from './sessions-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await createTestApp();
-});
-afterAll(() => t.close());
+const { app, start, started, db } = sessionsApp();
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-const start = (body: object) => request(t.app).post('/v1/charging-sessions').send(body);
-
-async function started(body: object): Promise<{ id: string }> {
-  return (await start(body).expect(201)).body;
-}
 
 describe('POST /v1/charging-sessions', () => {
   it('stores a session, answers 201 with its id and a Location, and an omitted end means ongoing', async () => {
@@ -45,7 +35,7 @@ describe('POST /v1/charging-sessions', () => {
     const res = await start(body).expect(400);
     expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     expect(res.body.errors).toEqual([{ path: 'endedAt', message: 'endedAt must be after startedAt' }]);
-    const list = await request(t.app).get('/v1/charging-sessions').query({ vehicleId: body.vehicleId }).expect(200);
+    const list = await request(app()).get('/v1/charging-sessions').query({ vehicleId: body.vehicleId }).expect(200);
     expect(list.body.sessions).toEqual([]);
   });
 
@@ -106,7 +96,7 @@ describe('overlapping sessions of one vehicle', () => {
       ),
     );
     expect(attempts.map((res) => res.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
-    const list = await request(t.app).get('/v1/charging-sessions').query({ vehicleId }).expect(200);
+    const list = await request(app()).get('/v1/charging-sessions').query({ vehicleId }).expect(200);
     expect(list.body.sessions).toHaveLength(1);
   });
 
@@ -116,7 +106,7 @@ describe('overlapping sessions of one vehicle', () => {
       chargingSession({ vehicleId, startedAt: '2026-03-04T08:00:00Z', endedAt: '2026-03-04T09:00:00Z' }),
     ).expect(201);
     await expect(
-      t.db.dataSource.query(
+      db().query(
         `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at) VALUES ($1, 'M', $2, NULL)`,
         [vehicleId, '2026-03-04T08:30:00Z'],
       ),
@@ -124,96 +114,10 @@ describe('overlapping sessions of one vehicle', () => {
   });
 });
 
-describe('one meter feeds one vehicle at a time', () => {
-  it('refuses a session of another vehicle overlapping on the same meter with 409 naming the meter and the session', async () => {
-    const meterId = uniqueId('MTR');
-    const first = await started(
-      chargingSession({ meterId, startedAt: '2026-03-07T08:00:00Z', endedAt: '2026-03-07T10:00:00Z' }),
-    );
-    const res = await start(chargingSession({ meterId, startedAt: '2026-03-07T09:00:00Z' })).expect(409);
-    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-    expect(res.body).toMatchObject({ status: 409, type: '/problems/conflict', conflictingSessionIds: [first.id] });
-    expect(res.body.detail).toBe(
-      `The session overlaps another: meter ${meterId} already feeds another vehicle in that period, and a meter feeds one at a time.`,
-    );
-  });
-
-  it('accepts the next vehicle on the meter from exactly when the previous one left', async () => {
-    const meterId = uniqueId('MTR');
-    await start(
-      chargingSession({ meterId, startedAt: '2026-03-07T08:00:00Z', endedAt: '2026-03-07T10:00:00Z' }),
-    ).expect(201);
-    await start(chargingSession({ meterId, startedAt: '2026-03-07T10:00:00Z' })).expect(201);
-  });
-
-  it('when both the vehicle and the meter are busy, says so and names the sessions of both', async () => {
-    const [vehicleId, meterId] = [uniqueId('VEH'), uniqueId('MTR')];
-    const own = await started(
-      chargingSession({ vehicleId, startedAt: '2026-03-08T08:00:00Z', endedAt: '2026-03-08T09:00:00Z' }),
-    );
-    const other = await started(
-      chargingSession({ meterId, startedAt: '2026-03-08T10:00:00Z', endedAt: '2026-03-08T11:00:00Z' }),
-    );
-    const res = await start(
-      chargingSession({ vehicleId, meterId, startedAt: '2026-03-08T08:30:00Z', endedAt: '2026-03-08T10:30:00Z' }),
-    ).expect(409);
-    expect(res.body.conflictingSessionIds).toEqual([own.id, other.id]);
-    expect(res.body.detail).toBe(
-      `The session overlaps another: vehicle ${vehicleId} already has a charging session in that period; ` +
-        `meter ${meterId} already feeds another vehicle in that period, and a meter feeds one at a time.`,
-    );
-  });
-
-  it('refuses an end that would run into the next vehicle on the meter', async () => {
-    const meterId = uniqueId('MTR');
-    const first = await started(chargingSession({ meterId, startedAt: '2026-03-09T08:00:00Z' }));
-    // The first vehicle is still plugged in as far as the service knows: the next one cannot start.
-    await start(chargingSession({ meterId, startedAt: '2026-03-09T12:00:00Z' })).expect(409);
-    await request(t.app)
-      .patch(`/v1/charging-sessions/${first.id}`)
-      .send({ endedAt: '2026-03-09T11:00:00Z' })
-      .expect(200);
-    const next = await started(chargingSession({ meterId, startedAt: '2026-03-09T12:00:00Z' }));
-    const res = await request(t.app)
-      .patch(`/v1/charging-sessions/${first.id}`)
-      .send({ endedAt: '2026-03-09T12:00:01Z' })
-      .expect(409);
-    expect(res.body).toMatchObject({
-      conflictingSessionIds: [next.id],
-      detail: expect.stringContaining(`meter ${meterId}`),
-    });
-  });
-
-  it('of concurrent requests of different vehicles for one meter, exactly one is stored', async () => {
-    const meterId = uniqueId('MTR');
-    const attempts = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => start(chargingSession({ meterId, startedAt: `2026-03-10T08:0${i}:00Z` }))),
-    );
-    expect(attempts.map((res) => res.status).sort()).toEqual([201, 409, 409, 409, 409, 409]);
-    const [{ n }] = await t.db.dataSource.query('SELECT count(*)::int AS n FROM charging_session WHERE meter_id = $1', [
-      meterId,
-    ]);
-    expect(n).toBe(1);
-  });
-
-  it('the database itself refuses an overlapping row on the meter written past the service', async () => {
-    const meterId = uniqueId('MTR');
-    await start(
-      chargingSession({ meterId, startedAt: '2026-03-11T08:00:00Z', endedAt: '2026-03-11T09:00:00Z' }),
-    ).expect(201);
-    await expect(
-      t.db.dataSource.query(
-        `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at) VALUES ($1, $2, $3, NULL)`,
-        [uniqueId('VEH'), meterId, '2026-03-11T08:30:00Z'],
-      ),
-    ).rejects.toMatchObject({ code: '23P01', constraint: 'charging_session_meter_no_overlap' });
-  });
-});
-
 describe('PATCH /v1/charging-sessions/:id', () => {
   it('ends an ongoing session', async () => {
     const session = await started(chargingSession({ startedAt: '2026-03-05T08:00:00Z' }));
-    const res = await request(t.app)
+    const res = await request(app())
       .patch(`/v1/charging-sessions/${session.id}`)
       .send({ endedAt: '2026-03-05T10:15:00+02:00' })
       .expect(200);
@@ -226,7 +130,7 @@ describe('PATCH /v1/charging-sessions/:id', () => {
 
   it('refuses an end at or before the stored start with 400', async () => {
     const session = await started(chargingSession({ startedAt: '2026-03-05T08:00:00Z' }));
-    const res = await request(t.app)
+    const res = await request(app())
       .patch(`/v1/charging-sessions/${session.id}`)
       .send({ endedAt: '2026-03-05T08:00:00Z' })
       .expect(400);
@@ -239,20 +143,20 @@ describe('PATCH /v1/charging-sessions/:id', () => {
       chargingSession({ vehicleId, startedAt: '2026-03-06T08:00:00Z', endedAt: '2026-03-06T09:00:00Z' }),
     );
     const next = await started(chargingSession({ vehicleId, startedAt: '2026-03-06T10:00:00Z' }));
-    const res = await request(t.app)
+    const res = await request(app())
       .patch(`/v1/charging-sessions/${first.id}`)
       .send({ endedAt: '2026-03-06T10:00:01Z' })
       .expect(409);
     expect(res.body.conflictingSessionIds).toEqual([next.id]);
     // Ending exactly when the next one starts is fine.
-    await request(t.app)
+    await request(app())
       .patch(`/v1/charging-sessions/${first.id}`)
       .send({ endedAt: '2026-03-06T10:00:00Z' })
       .expect(200);
   });
 
   it('answers 404 for a session that does not exist', async () => {
-    const res = await request(t.app)
+    const res = await request(app())
       .patch('/v1/charging-sessions/00000000-0000-4000-8000-000000000000')
       .send({ endedAt: '2026-03-05T10:00:00Z' })
       .expect(404);
@@ -260,7 +164,7 @@ describe('PATCH /v1/charging-sessions/:id', () => {
   });
 
   it('answers 400 for an id that is not a UUID', async () => {
-    const res = await request(t.app)
+    const res = await request(app())
       .patch('/v1/charging-sessions/42')
       .send({ endedAt: '2026-03-05T10:00:00Z' })
       .expect(400);
@@ -273,7 +177,7 @@ describe('PATCH /v1/charging-sessions/:id', () => {
     ['a change of start', { endedAt: '2026-03-05T10:00:00Z', startedAt: '2026-03-05T07:00:00Z' }],
   ])('answers 400 for %s', async (_label, body) => {
     const session = await started(chargingSession({ startedAt: '2026-03-05T08:00:00Z' }));
-    const res = await request(t.app).patch(`/v1/charging-sessions/${session.id}`).send(body).expect(400);
+    const res = await request(app()).patch(`/v1/charging-sessions/${session.id}`).send(body).expect(400);
     expect(res.body.type).toBe('/problems/validation-error');
   });
 });
@@ -293,7 +197,7 @@ describe('GET /v1/charging-sessions', () => {
   });
 
   const list = (query: Record<string, string>) =>
-    request(t.app)
+    request(app())
       .get('/v1/charging-sessions')
       .query({ vehicleId, ...query });
 
@@ -318,7 +222,7 @@ describe('GET /v1/charging-sessions', () => {
     ['a to before from', { from: '2026-04-02T00:00:00Z', to: '2026-04-01T00:00:00Z' }, 'to'],
     ['an unknown parameter', { limit: '10' }, 'limit'],
   ])('answers 400 for %s', async (_label, query, path) => {
-    const res = await request(t.app)
+    const res = await request(app())
       .get('/v1/charging-sessions')
       .query(JSON.parse(JSON.stringify({ vehicleId, ...query })))
       .expect(400);
