@@ -82,5 +82,10 @@ export default tseslint.config(
     files: ['**/*.mjs', '**/*.js'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // jest.config.js is CommonJS, run by Node: `module` and `require` are its globals.
+    files: ['**/*.js'],
+    languageOptions: { sourceType: 'commonjs' },
+  },
   prettier,
 );

@@ -82,14 +82,14 @@ function keyConstraints(queryRunner: QueryRunner, table: string): Promise<Defini
  * name. A partitioned table's are written ON ONLY, which would leave a plain table's unbuilt.
  */
 async function indexDefinitions(queryRunner: QueryRunner, table: string): Promise<Definition[]> {
-  const rows: Definition[] = await queryRunner.query(
+  const rows = (await queryRunner.query(
     `SELECT c.relname AS name, pg_get_indexdef(i.indexrelid) AS definition
      FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
      WHERE i.indrelid = $1::regclass
        AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid)
      ORDER BY c.relname`,
     [table],
-  );
+  )) as Definition[];
   return rows.map(({ name, definition }) => ({ name, definition: definition.replace(' ON ONLY ', ' ON ') }));
 }
 

@@ -22,14 +22,14 @@ export class OneVehiclePerMeter1764410000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`LOCK TABLE charging_session IN SHARE MODE`);
-    const overlaps: Array<{ meterId: string; first: string; second: string; total: number }> = await queryRunner.query(`
+    const overlaps = (await queryRunner.query(`
       SELECT a.meter_id AS "meterId", a.id AS first, b.id AS second, (count(*) OVER ())::int AS total
       FROM charging_session a
       JOIN charging_session b
         ON b.meter_id = a.meter_id AND b.id > a.id
        AND tstzrange(b.started_at, b.ended_at) && tstzrange(a.started_at, a.ended_at)
       ORDER BY a.meter_id, a.started_at
-      LIMIT 20`);
+      LIMIT 20`)) as Array<{ meterId: string; first: string; second: string; total: number }>;
     if (overlaps.length > 0) {
       const pairs = overlaps.map(({ meterId, first, second }) => `meter ${meterId}: ${first} and ${second}`);
       throw new Error(

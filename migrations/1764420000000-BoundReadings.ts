@@ -77,10 +77,10 @@ export class BoundReadings1764420000000 implements MigrationInterface {
 }
 
 async function addNotValid(queryRunner: QueryRunner, table: string, name: string, condition: string): Promise<void> {
-  const [{ exists }] = await queryRunner.query(
+  const [{ exists }] = (await queryRunner.query(
     `SELECT EXISTS (SELECT 1 FROM pg_constraint WHERE conrelid = $1::regclass AND conname = $2) AS exists`,
     [table, name],
-  );
+  )) as Array<{ exists: boolean }>;
   if (!exists) await queryRunner.query(`ALTER TABLE ${table} ADD CONSTRAINT ${name} CHECK (${condition}) NOT VALID`);
 }
 

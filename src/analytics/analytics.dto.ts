@@ -139,7 +139,8 @@ function decodeCursor(cursor: string): { window: Window; after: FleetPosition } 
   } catch {
     fields = undefined;
   }
-  const [from, to, ratio, vehicleId] = Array.isArray(fields) ? fields : [];
+  const list: unknown[] = Array.isArray(fields) ? fields : [];
+  const [from, to, ratio, vehicleId] = list;
   // A cursor comes back from the client, so its times pass the same rule as any other timestamp.
   const fromMs = timestampProblem(from, 'from') === undefined ? parseTimestamp(from) : undefined;
   const toMs = timestampProblem(to, 'to') === undefined ? parseTimestamp(to) : undefined;

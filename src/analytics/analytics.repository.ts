@@ -167,21 +167,21 @@ export class AnalyticsRepository {
   async vehicleFigures(vehicleId: string, window: Window, meterId?: string): Promise<VehicleFigures> {
     const [row] =
       meterId === undefined
-        ? await this.dataSource.query(VEHICLE_BY_SESSIONS, [window.from, window.to, vehicleId])
-        : await this.dataSource.query(VEHICLE_BY_METER, [window.from, window.to, vehicleId, meterId]);
+        ? await this.dataSource.query<FiguresRow[]>(VEHICLE_BY_SESSIONS, [window.from, window.to, vehicleId])
+        : await this.dataSource.query<FiguresRow[]>(VEHICLE_BY_METER, [window.from, window.to, vehicleId, meterId]);
     return toFigures(row);
   }
 
   /** Whether the vehicle ever reported, live or in history. */
   async vehicleSeen(vehicleId: string): Promise<boolean> {
-    const [{ seen }] = await this.dataSource.query(VEHICLE_SEEN, [vehicleId]);
+    const [{ seen }] = await this.dataSource.query<Array<{ seen: boolean }>>(VEHICLE_SEEN, [vehicleId]);
     return seen;
   }
 
   /** Up to `limit` vehicles with a session in the window, in one statement whatever their number. */
   async fleetFigures(window: Window, limit: number, after?: FleetPosition): Promise<VehicleFigures[]> {
     const position = after ? [after.ratio === null, after.ratio ?? 0, after.vehicleId] : [null, null, null];
-    const rows: FiguresRow[] = await this.dataSource.query(FLEET, [window.from, window.to, ...position, limit]);
+    const rows = await this.dataSource.query<FiguresRow[]>(FLEET, [window.from, window.to, ...position, limit]);
     return rows.map(toFigures);
   }
 }

@@ -70,7 +70,7 @@ export class ChargingSessionRepository {
 
   async insert(session: NewSession): Promise<SessionWrite> {
     try {
-      const [row] = await this.dataSource.query(SQL.insert, [
+      const [row] = await this.dataSource.query<ChargingSession[]>(SQL.insert, [
         session.vehicleId,
         session.meterId,
         session.startedAt,
@@ -86,7 +86,11 @@ export class ChargingSessionRepository {
   async setEnd(session: ChargingSession, endedAt: Date): Promise<SessionWrite | null> {
     try {
       // TypeORM answers an UPDATE with [rows, count].
-      const [[row]] = await this.dataSource.query(SQL.setEnd, [session.id, session.vehicleId, endedAt]);
+      const [[row]] = await this.dataSource.query<[ChargingSession[], number]>(SQL.setEnd, [
+        session.id,
+        session.vehicleId,
+        endedAt,
+      ]);
       return row ? { ok: true, session: row } : null;
     } catch (error) {
       return this.collision(error, { ...session, endedAt });
@@ -94,7 +98,7 @@ export class ChargingSessionRepository {
   }
 
   async findById(id: string): Promise<ChargingSession | null> {
-    const rows = await this.dataSource.query(SQL.findById, [id]);
+    const rows = await this.dataSource.query<ChargingSession[]>(SQL.findById, [id]);
     return rows[0] ?? null;
   }
 

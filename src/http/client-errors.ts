@@ -26,7 +26,7 @@ export function fromClientError(error: unknown): ProblemError | undefined {
         413,
         'payload-too-large',
         'Payload too large',
-        `The request body exceeds the limit of ${limit} bytes.`,
+        `The request body exceeds the limit of ${String(limit)} bytes.`,
       );
     case 'encoding.unsupported':
       return unsupportedMediaType('The Content-Encoding is not supported; send identity, gzip, deflate or br.');

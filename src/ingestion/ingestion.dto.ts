@@ -98,7 +98,7 @@ export function claimedType(body: unknown): ReadingType | 'unknown' {
  * replace the prototype that carries the rules.
  */
 function asInstance<T extends object>(dto: new () => T, body: Record<string, unknown>): T {
-  const instance = Object.create(dto.prototype) as T;
+  const instance = Object.create(dto.prototype as T) as T;
   for (const key of Object.keys(body)) {
     Object.defineProperty(instance, key, { value: body[key], enumerable: true, writable: true, configurable: true });
   }

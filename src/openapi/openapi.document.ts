@@ -17,6 +17,11 @@ const sections = [
   operationsSection,
 ];
 
+/** The records' entries in one record; a later record's entry wins, as with Object.assign. */
+function merged<T>(records: Array<Record<string, T>>): Record<string, T> {
+  return Object.fromEntries(records.flatMap((record) => Object.entries(record)));
+}
+
 const description = `
 Telemetry ingestion from smart meters (AC energy drawn from the grid) and electric vehicles (DC energy
 that reached the battery), the current status of each device, charging sessions and energy-efficiency
@@ -57,12 +62,9 @@ export const openApiDocument: OpenApi.Document = {
     description,
   },
   tags: sections.map((section) => section.tag),
-  paths: Object.assign({}, ...sections.map((section) => section.paths)),
+  paths: merged(sections.map((section) => section.paths)),
   components: {
-    schemas: Object.assign(
-      { ...commonSchemas, ...problemSchemas },
-      ...sections.map((section) => section.schemas ?? {}),
-    ),
+    schemas: merged([commonSchemas, problemSchemas, ...sections.map((section) => section.schemas ?? {})]),
     headers,
     securitySchemes,
   },

@@ -20,8 +20,8 @@ const additionalConverters: ISchemaConverters = {
   [ValidationTypes.IS_DEFINED]: {},
   // Bounds only: the number's type comes from IsNumber or IsInt, which the library's `type: number`
   // here would override.
-  [MIN]: ({ constraints }) => ({ minimum: constraints[0] }),
-  [MAX]: ({ constraints }) => ({ maximum: constraints[0] }),
+  [MIN]: ({ constraints }) => ({ minimum: constraints[0] as number }),
+  [MAX]: ({ constraints }) => ({ maximum: constraints[0] as number }),
   [IS_POSITIVE]: { exclusiveMinimum: 0 },
   // IsDeviceId's pattern stands for the whole id rule, stated once as the DeviceId component.
   [MATCHES]: ({ constraints: [pattern] }) =>

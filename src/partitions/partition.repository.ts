@@ -75,7 +75,7 @@ export class PartitionRepository {
   async underLock<T>(table: HistoryTable, work: (session: PartitionSession) => Promise<T>): Promise<T | undefined> {
     const runner = this.dataSource.createQueryRunner();
     try {
-      const [{ locked }] = await runner.query(SQL.tryLock, [table]);
+      const [{ locked }] = (await runner.query(SQL.tryLock, [table])) as Array<{ locked: boolean }>;
       if (!locked) return undefined;
       try {
         return await work(new TableSession(runner.manager, table));
@@ -104,9 +104,9 @@ class TableSession implements PartitionSession {
   }
 
   async partitions(): Promise<Partition[]> {
-    const [parent] = await this.connection.query(SQL.isPartitioned, [this.table]);
+    const [parent] = await this.connection.query<unknown[]>(SQL.isPartitioned, [this.table]);
     if (!parent) throw new Error(`${this.table} is not partitioned yet; run the migrations first`);
-    const rows: Array<{ name: string; from: number; to: number }> = await this.connection.query(SQL.partitions, [
+    const rows = await this.connection.query<Array<{ name: string; from: number; to: number }>>(SQL.partitions, [
       this.table,
     ]);
     return rows.map((row) => ({ name: row.name, from: Number(row.from), to: Number(row.to) }));
@@ -126,12 +126,15 @@ class TableSession implements PartitionSession {
     const partition = ident(name);
     return this.change(async (manager) => {
       await manager.query(`LOCK TABLE ${table} IN SHARE UPDATE EXCLUSIVE MODE`);
-      const [{ fallback, columns }] = await manager.query(SQL.layout, [this.table]);
+      const [{ fallback, columns }] = await manager.query<Array<{ fallback: string | null; columns: string }>>(
+        SQL.layout,
+        [this.table],
+      );
       await manager.query(`CREATE TABLE ${partition} (LIKE ${table} INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
       let moved = 0;
       if (fallback) {
         await manager.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
-        const [row] = await manager.query(
+        const [row] = await manager.query<Array<{ moved: number }>>(
           `WITH moved AS (DELETE FROM ${fallback} WHERE ts >= $1 AND ts < $2 RETURNING ${columns}),
                 inserted AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
            SELECT count(*)::int AS moved FROM inserted`,

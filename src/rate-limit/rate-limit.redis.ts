@@ -39,7 +39,7 @@ export async function openRedis(config: AppConfig['rateLimit'], logger: Logger):
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`Redis (REDIS_URL) did not answer: ${(error as Error).message}`);
+    throw new Error(`Redis (REDIS_URL) did not answer: ${(error as Error).message}`, { cause: error });
   }
   return {
     sendCommand: (...args) => client.sendCommand(args),

@@ -6,9 +6,9 @@ const key = (id: string): ActiveKey => ({ id, name: id, role: 'read', keyHash: B
 function fixture(ttlMs: number) {
   const state = { keys: [key('a')], loads: 0, clock: 0 };
   const cache = new ActiveKeyCache(
-    async () => {
+    () => {
       state.loads += 1;
-      return [...state.keys];
+      return Promise.resolve([...state.keys]);
     },
     ttlMs,
     () => state.clock,

@@ -59,7 +59,7 @@ describe('POST /v1/ingestion/meter', () => {
   it('a committed reading is visible to other connections as soon as it is acknowledged', async () => {
     const body = meterReading();
     await request(t.app).post('/v1/ingestion/meter').send(body).expect(201);
-    const other = await t.db.dataSource.createQueryRunner();
+    const other = t.db.dataSource.createQueryRunner();
     try {
       const rows = await other.query('SELECT 1 FROM meter_history WHERE meter_id = $1', [body.meterId]);
       expect(rows).toHaveLength(1);

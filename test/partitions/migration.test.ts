@@ -1,4 +1,4 @@
-import { DataSource, type DataSourceOptions } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 import { PartitionHistoryByTime1764400000000 } from '../../migrations/1764400000000-PartitionHistoryByTime';
 import { buildDataSource, withDatabase } from '../../src/db/data-source';
@@ -21,10 +21,10 @@ beforeAll(async () => {
   await adminQuery(target, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await adminQuery(target, `CREATE DATABASE "${name}"`);
   const options = buildDataSource(withDatabase(target, name), testConfig().db).options;
-  dataSource = await new DataSource({ ...options, migrations: BEFORE } as DataSourceOptions).initialize();
+  dataSource = await new DataSource({ ...options, migrations: BEFORE }).initialize();
   await dataSource.runMigrations({ transaction: 'each' });
   await dataSource.destroy();
-  dataSource = await new DataSource({ ...options, migrations: UP_TO } as DataSourceOptions).initialize();
+  dataSource = await new DataSource({ ...options, migrations: UP_TO }).initialize();
 });
 
 afterAll(async () => {

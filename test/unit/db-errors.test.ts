@@ -63,11 +63,10 @@ describe('retryOnceIfTransient', () => {
   /** A transaction that fails with the given errors in turn, then answers the number of its attempt. */
   function failing(...errors: Error[]) {
     let attempts = 0;
-    const transaction = async () => {
+    const transaction = () => {
       attempts += 1;
       const error = errors[attempts - 1];
-      if (error) throw error;
-      return attempts;
+      return error ? Promise.reject(error) : Promise.resolve(attempts);
     };
     return { transaction, attempts: () => attempts };
   }

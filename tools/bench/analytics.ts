@@ -118,7 +118,7 @@ async function prepare(server: ConnectionTarget, config: AppConfig, rows: number
   const started = performance.now();
   await fill(dataSource, rows, start, end);
   const fillSeconds = seconds(started);
-  const [{ bytes }] = await dataSource.query(
+  const [{ bytes }] = await dataSource.query<Array<{ bytes: string }>>(
     `SELECT sum(pg_relation_size(indexrelid))::bigint AS bytes FROM pg_index
      WHERE indrelid IN (SELECT inhrelid FROM pg_inherits WHERE inhparent = 'vehicle_history'::regclass
                         UNION ALL SELECT 'vehicle_history'::regclass) AND indisprimary`,
@@ -266,7 +266,8 @@ async function main(teardown: Teardown): Promise<number> {
     }
   }
 
-  const [{ server_version: postgres }] = await samples[0].dataSource.query('SHOW server_version');
+  const [{ server_version: postgres }] =
+    await samples[0].dataSource.query<Array<{ server_version: string }>>('SHOW server_version');
   const { markdown, met } = report(
     samples,
     [

@@ -44,7 +44,8 @@ export function runBench(main: (teardown: Teardown) => Promise<number>): void {
     console.error('bench failed:', error);
     abort(2);
   });
-  main(teardown)
+  // Cannot reject: a failure of main becomes code 2, and the teardown reports its steps' failures itself.
+  void main(teardown)
     .catch((error: unknown) => {
       console.error('bench failed:', error);
       return 2;

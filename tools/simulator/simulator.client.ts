@@ -90,7 +90,10 @@ export class SimulatorClient {
       } else {
         query.set('cursor', cursor);
       }
-      const page: Answer<FleetEfficiencyPage> = await this.send('GET', `/v1/analytics/fleet/efficiency?${query}`);
+      const page: Answer<FleetEfficiencyPage> = await this.send(
+        'GET',
+        `/v1/analytics/fleet/efficiency?${query.toString()}`,
+      );
       if (!page.ok) return page;
       vehicles.push(...page.body.vehicles);
       cursor = page.body.nextCursor;
@@ -105,7 +108,7 @@ export class SimulatorClient {
     for (let attempt = 1; ; attempt++) {
       this.requests += 1;
       let status = 'network';
-      let detail = '';
+      let detail: string;
       let waitMs = Math.min(250 * 2 ** attempt, 5_000);
       try {
         const response = await fetch(this.base + path, {
@@ -142,7 +145,8 @@ export class SimulatorClient {
 function problemDetail(text: string): string {
   try {
     const problem = JSON.parse(text) as { detail?: unknown; title?: unknown };
-    return String(problem.detail ?? problem.title ?? text);
+    const said = problem.detail ?? problem.title ?? text;
+    return typeof said === 'string' ? said : JSON.stringify(said);
   } catch {
     return text.slice(0, 200);
   }
