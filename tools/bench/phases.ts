@@ -181,7 +181,7 @@ const NAIVE_ENTITIES: Record<ReadingType, [history: EntityTarget<ObjectLiteral>,
   vehicle: [VehicleHistory, VehicleLive],
 };
 
-/** The obvious implementation the issue measures against: per reading, a transaction with two save() calls. */
+/** The obvious implementation a first version would write: per reading, a transaction with two save() calls. */
 export function naive(ctx: PhaseContext): Promise<PhaseResult> {
   const next = (): Reading => ctx.source.readings(1)[0];
   return closedLoop(SINGLE_CONNECTIONS, ctx.seconds, 1, next, async ({ type, timestamp, ...measures }) => {

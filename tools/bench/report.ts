@@ -86,7 +86,7 @@ export function renderReport(run: BenchRun): { markdown: string; missed: string[
     '',
     `Service RSS: VmHWM ${run.memory.peakMb.toFixed(0)} MB, largest 250 ms VmRSS sample ${run.memory.sampledMb.toFixed(0)} MB.`,
     '',
-    '| target (issue 4) | measured | result |',
+    '| target | measured | result |',
     '| --- | ---: | --- |',
     ...targets.map(({ target, measured, met }) => `| ${target} | ${measured} | ${met ? 'PASS' : 'MISS'} |`),
     '',

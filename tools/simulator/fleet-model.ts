@@ -1,7 +1,7 @@
 import type { MeterReadingDto, VehicleReadingDto } from '../../src/ingestion/ingestion.dto';
 import type { Random } from './random';
 
-/** Every device reports once a simulated minute, as the fleet in the brief does. */
+/** Every device reports once a simulated minute, as real meters and vehicles do. */
 export const INTERVAL_MS = 60_000;
 
 export type WireReading = MeterReadingDto | VehicleReadingDto;
