@@ -5,18 +5,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations';
-import { CoverAnalyticsReads1764340000000 } from '../../migrations/1764340000000-CoverAnalyticsReads';
 import type { Window } from '../../src/analytics/analytics.dto';
 import { AnalyticsRepository } from '../../src/analytics/analytics.repository';
 import { AnalyticsService } from '../../src/analytics/analytics.service';
 import { loadConfig, type AppConfig } from '../../src/config/config';
-import { buildDataSource, type ConnectionTarget } from '../../src/db/data-source';
+import type { ConnectionTarget } from '../../src/db/data-source';
 import type { Reading } from '../../src/ingestion/ingestion.dto';
 import { IngestionRepository } from '../../src/ingestion/ingestion.repository';
 import { createLogger } from '../../src/logger';
 import { PartitionRepository } from '../../src/partitions/partition.repository';
 import { PartitionService } from '../../src/partitions/partition.service';
+import { DEVICES, fill, migratedDataSource } from './analytics-data';
 import { createBenchDatabase, openServer } from './environment';
 import { median, percentile } from './stats';
 import { runBench, Teardown, type Defer } from './teardown';
@@ -29,13 +28,11 @@ import { runBench, Teardown, type Defer } from './teardown';
  * (what a dashboard asks, pages that stay cached) and about a random 24 h of the history (every page
  * of the table in play, which is where size would show).
  */
-const DEVICES = 500;
 const PLANS = {
   full: { sizes: [1_000_000, 10_000_000], warmup: 200, rounds: 2_000, ingestRounds: 100 },
   // A day of readings at the smaller size too, so that both sizes read the same number of rows.
   quick: { sizes: [750_000, 1_500_000], warmup: 50, rounds: 300, ingestRounds: 10 },
 };
-const CHUNK = 500_000;
 /** Minutes of every device's readings per ingest transaction: 2 × 500 × 2 types = 2,000 readings. */
 const INGEST_MINUTES = 2;
 const WINDOW_HOURS = 24;
@@ -57,55 +54,6 @@ interface Sample {
 }
 
 const seconds = (since: number) => (performance.now() - since) / 1_000;
-
-/** The service's migrations; `--plain-key` leaves out the covering primary keys, for comparison. */
-async function migratedDataSource(target: ConnectionTarget, config: AppConfig, plainKey: boolean): Promise<DataSource> {
-  const options = buildDataSource(target, config.db).options;
-  const dataSource = await new DataSource({
-    ...options,
-    migrations: migrations.filter((migration) => !plainKey || migration !== CoverAnalyticsReads1764340000000),
-  }).initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  return dataSource;
-}
-
-/**
- * Readings i = 0 … rows-1 in arrival order: minute i / DEVICES, device i % DEVICES, the last minute
- * ending at `end`. Each device also charges 8 hours a day on its own meter.
- */
-async function fill(dataSource: DataSource, rows: number, start: Date, end: Date): Promise<void> {
-  const chunks = async (table: string, columns: string, values: string) => {
-    for (let from = 0; from < rows; from += CHUNK) {
-      await dataSource.query(
-        `INSERT INTO ${table} (${columns})
-         SELECT ${values} FROM generate_series($2::bigint, $3::bigint) AS i`,
-        [start, from, Math.min(from + CHUNK, rows) - 1],
-      );
-    }
-  };
-  const minute = `$1::timestamptz + (i / ${DEVICES}) * interval '1 minute'`;
-  await Promise.all([
-    chunks(
-      'vehicle_history',
-      'vehicle_id, ts, soc, kwh_delivered_dc, battery_temp',
-      `'V-' || (i % ${DEVICES}), ${minute}, 20 + i % 80, 0.02 + (i % 7) * 0.002, 15 + i % 20`,
-    ),
-    chunks(
-      'meter_history',
-      'meter_id, ts, kwh_consumed_ac, voltage',
-      `'M-' || (i % ${DEVICES}), ${minute}, 0.025 + (i % 5) * 0.002, 230`,
-    ),
-  ]);
-  await dataSource.query(
-    `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
-     SELECT 'V-' || d, 'M-' || d, day, day + interval '8 hours'
-     FROM generate_series(0, ${DEVICES - 1}) AS d,
-          generate_series($1::timestamptz, $2::timestamptz, interval '1 day') AS day`,
-    [start, end],
-  );
-  // Index-only scans skip the heap only on pages the visibility map marks all-visible.
-  await dataSource.query('VACUUM (ANALYZE) vehicle_history, meter_history, charging_session');
-}
 
 async function prepare(server: ConnectionTarget, config: AppConfig, rows: number, plainKey: boolean, defer: Defer) {
   const target = await createBenchDatabase(server, defer);

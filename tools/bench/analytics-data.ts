@@ -1,0 +1,63 @@
+import { DataSource } from 'typeorm';
+import { migrations } from '../../migrations';
+import { CoverAnalyticsReads1764340000000 } from '../../migrations/1764340000000-CoverAnalyticsReads';
+import type { AppConfig } from '../../src/config/config';
+import { buildDataSource, type ConnectionTarget } from '../../src/db/data-source';
+
+/** Devices in the analytics benchmark's history: each has a vehicle and the meter it charges at. */
+export const DEVICES = 500;
+/** Rows per INSERT … SELECT generate_series, so filling 10 M rows never holds one huge statement. */
+const CHUNK = 500_000;
+
+/** The service's migrations; `--plain-key` leaves out the covering primary keys, for comparison. */
+export async function migratedDataSource(
+  target: ConnectionTarget,
+  config: AppConfig,
+  plainKey: boolean,
+): Promise<DataSource> {
+  const options = buildDataSource(target, config.db).options;
+  const dataSource = await new DataSource({
+    ...options,
+    migrations: migrations.filter((migration) => !plainKey || migration !== CoverAnalyticsReads1764340000000),
+  }).initialize();
+  await dataSource.runMigrations({ transaction: 'each' });
+  return dataSource;
+}
+
+/**
+ * Readings i = 0 … rows-1 in arrival order: minute i / DEVICES, device i % DEVICES, the last minute
+ * ending at `end`. Each device also charges 8 hours a day on its own meter.
+ */
+export async function fill(dataSource: DataSource, rows: number, start: Date, end: Date): Promise<void> {
+  const chunks = async (table: string, columns: string, values: string) => {
+    for (let from = 0; from < rows; from += CHUNK) {
+      await dataSource.query(
+        `INSERT INTO ${table} (${columns})
+         SELECT ${values} FROM generate_series($2::bigint, $3::bigint) AS i`,
+        [start, from, Math.min(from + CHUNK, rows) - 1],
+      );
+    }
+  };
+  const minute = `$1::timestamptz + (i / ${DEVICES}) * interval '1 minute'`;
+  await Promise.all([
+    chunks(
+      'vehicle_history',
+      'vehicle_id, ts, soc, kwh_delivered_dc, battery_temp',
+      `'V-' || (i % ${DEVICES}), ${minute}, 20 + i % 80, 0.02 + (i % 7) * 0.002, 15 + i % 20`,
+    ),
+    chunks(
+      'meter_history',
+      'meter_id, ts, kwh_consumed_ac, voltage',
+      `'M-' || (i % ${DEVICES}), ${minute}, 0.025 + (i % 5) * 0.002, 230`,
+    ),
+  ]);
+  await dataSource.query(
+    `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
+     SELECT 'V-' || d, 'M-' || d, day, day + interval '8 hours'
+     FROM generate_series(0, ${DEVICES - 1}) AS d,
+          generate_series($1::timestamptz, $2::timestamptz, interval '1 day') AS day`,
+    [start, end],
+  );
+  // Index-only scans skip the heap only on pages the visibility map marks all-visible.
+  await dataSource.query('VACUUM (ANALYZE) vehicle_history, meter_history, charging_session');
+}
