@@ -5,6 +5,7 @@ import { CreateApiKeys1764355000000 } from './1764355000000-CreateApiKeys';
 import { PartitionHistoryByTime1764400000000 } from './1764400000000-PartitionHistoryByTime';
 import { OneVehiclePerMeter1764410000000 } from './1764410000000-OneVehiclePerMeter';
 import { BoundReadings1764420000000 } from './1764420000000-BoundReadings';
+import { HourlyRollups1764430000000 } from './1764430000000-HourlyRollups';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -18,4 +19,5 @@ export const migrations = [
   PartitionHistoryByTime1764400000000,
   OneVehiclePerMeter1764410000000,
   BoundReadings1764420000000,
+  HourlyRollups1764430000000,
 ];
