@@ -7,36 +7,79 @@ SELECT * FROM (
   ),
   vehicles AS (SELECT DISTINCT vehicle_id FROM sessions),
   attribution AS (
-    SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, coalesce(ended_at, 'infinity') AS until_ts
+    SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts
     FROM sessions
   ),
-  attributed AS (
-    SELECT a.vehicle_id, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids,
-           coalesce(sum(m.micro), 0) AS ac, range_agg(tstzrange(a.from_ts, a.until_ts, '(]')) AS periods
-    FROM attribution a
+  spans AS (
+    SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
+           greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start
+    FROM attribution s
     CROSS JOIN LATERAL (
-      SELECT sum((h.kwh_consumed_ac * 1000000)::bigint) AS micro
-      FROM meter_history h
-      -- from_ts is never before $1; saying so lets the planner prune partitions before the window.
-      WHERE h.meter_id = a.meter_id AND h.ts > $1 AND h.ts > a.from_ts AND h.ts <= a.until_ts AND h.ts <= $2
+      SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
+    ) b
+  ),
+  attributed AS (
+    SELECT s.vehicle_id, array_agg(DISTINCT s.meter_id ORDER BY s.meter_id) AS meter_ids,
+           sum(m.ac) AS ac, sum(d.dc) AS dc
+    FROM spans s
+    CROSS JOIN LATERAL (
+      SELECT coalesce(sum(ac), 0) AS ac
+      FROM (
+        SELECT r.kwh_micro AS ac FROM meter_rollup_hourly r
+        WHERE r.meter_id = s.meter_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
+        UNION ALL
+        SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac FROM meter_history h
+        WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
+        UNION ALL
+        SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac FROM meter_history h
+        WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
+      ) readings
     ) m
-    GROUP BY a.vehicle_id
+    CROSS JOIN LATERAL (
+      SELECT coalesce(sum(dc), 0) AS dc
+      FROM (
+        SELECT r.kwh_micro AS dc FROM vehicle_rollup_hourly r
+        WHERE r.vehicle_id = s.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
+        UNION ALL
+        SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc FROM vehicle_history h
+        WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
+        UNION ALL
+        SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc FROM vehicle_history h
+        WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
+      ) readings
+    ) d
+    GROUP BY s.vehicle_id
+  ),
+  window_span AS (
+    SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
+           greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start
+    FROM (SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts) s
+    CROSS JOIN LATERAL (
+      SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
+    ) b
   ),
   totals AS (
-    SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.meter_ids, '{}') AS meter_ids, r.*
+    SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids, w.*
     FROM vehicles v
     LEFT JOIN attributed p USING (vehicle_id)
+    CROSS JOIN window_span s
     CROSS JOIN LATERAL (
-      SELECT count(*) AS record_count, round(avg(h.battery_temp)::numeric, 3) AS temp,
-             coalesce(sum((h.kwh_delivered_dc * 1000000)::bigint), 0) AS dc_window,
-             coalesce(sum((h.kwh_delivered_dc * 1000000)::bigint) FILTER (WHERE p.periods @> h.ts), 0) AS dc
-      FROM vehicle_history h
-      WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2
-    ) r
+      SELECT coalesce(sum(dc_window), 0) AS dc_window, coalesce(sum(record_count), 0) AS record_count, coalesce(sum(temp_sum), 0) AS temp_sum
+      FROM (
+        SELECT r.kwh_micro AS dc_window, r.readings AS record_count, r.battery_temp_sum AS temp_sum FROM vehicle_rollup_hourly r
+        WHERE r.vehicle_id = v.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
+        UNION ALL
+        SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
+        WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
+        UNION ALL
+        SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
+        WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
+      ) readings
+    ) w
   )
   SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
          (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
-         temp, record_count AS "recordCount", meter_ids AS "meterIds"
+         round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds"
   FROM totals
 ) f
 WHERE $3::boolean IS NULL OR (ratio IS NULL, coalesce(ratio, 0), "vehicleId") > ($3, $4::numeric, $5::text)

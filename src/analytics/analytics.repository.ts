@@ -37,55 +37,128 @@ interface FiguresRow {
 /**
  * A reading's energy in whole micro-kWh (kWh to 6 decimals). The readings' CHECK constraints cap a
  * reading at 1e6 kWh, 1e12 micro-kWh, far inside bigint; sum(bigint) is numeric, so no total overflows,
- * and neither does the ratio of two of them. Counts stay bigint for the same reason.
+ * and neither does the ratio of two of them. Counts stay bigint for the same reason. The hourly
+ * rollups store the same per-reading rounding summed, so an hour read from them adds up to its readings.
  */
 const micro = (column: string) => `(${column} * 1000000)::bigint`;
+
+/**
+ * The spans of `relation` (rows with from_ts < until_ts, both within the window), split the way the
+ * rollups bucket readings: an hour bucket (hour, hour + 1 h] lies wholly inside (from_ts, until_ts]
+ * for first_hour <= hour < tail_start; the readings of (from_ts, head_end] and (tail_start, until_ts],
+ * at most an hour each, are the partial hours at the edges, left to history.
+ */
+const split = (relation: string) => sql`
+  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
+         greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start
+  FROM ${relation} s
+  CROSS JOIN LATERAL (
+    SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
+  ) b`;
+
+interface Readings {
+  history: string;
+  rollup: string;
+  device: string;
+  /** Per column of the sums: its value from a rollup row `r`, and from a history row `h`. */
+  columns: Record<string, [rollup: string, history: string]>;
+}
+
+/**
+ * The sums of `readings` over the device `device` in the split span `s`: three range scans of primary
+ * keys, one of the rollup for the whole hours and one of history per edge. Each also states the
+ * window ($1, $2], which contains the span, so that the planner prunes the partitions outside it.
+ */
+function sums({ history, rollup, device, columns }: Readings, deviceOf: string): string {
+  const names = Object.keys(columns);
+  const pick = (side: 0 | 1, alias: string) =>
+    names.map((name) => `${columns[name][side].replaceAll('$.', `${alias}.`)} AS ${name}`).join(', ');
+  const edge = (after: string, upto: string) => sql`
+    SELECT ${pick(1, 'h')} FROM ${history} h
+    WHERE h.${device} = ${deviceOf} AND h.ts > $1 AND h.ts <= $2 AND h.ts > ${after} AND h.ts <= ${upto}`;
+  return sql`
+    SELECT ${names.map((name) => `coalesce(sum(${name}), 0) AS ${name}`).join(', ')}
+    FROM (
+      SELECT ${pick(0, 'r')} FROM ${rollup} r
+      WHERE r.${device} = ${deviceOf} AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
+      UNION ALL
+      ${edge('s.from_ts', 's.head_end')}
+      UNION ALL
+      ${edge('s.tail_start', 's.until_ts')}
+    ) readings`;
+}
+
+const AC: Readings = {
+  history: 'meter_history',
+  rollup: 'meter_rollup_hourly',
+  device: 'meter_id',
+  columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')] },
+};
+const DC: Readings = {
+  history: 'vehicle_history',
+  rollup: 'vehicle_rollup_hourly',
+  device: 'vehicle_id',
+  columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')] },
+};
+const VEHICLE_WINDOW: Readings = {
+  ...DC,
+  columns: {
+    dc_window: ['$.kwh_micro', micro('$.kwh_delivered_dc')],
+    record_count: ['$.readings', '1'],
+    // numeric, as in the rollups: a sum that is exact whatever the order, so its average is too.
+    temp_sum: ['$.battery_temp_sum', '$.battery_temp::numeric'],
+  },
+};
 
 /*
  * Every statement takes the window as $1 (from) and $2 (to). A reading's energy is what flowed in
  * the interval that ends at its timestamp, so a reading counts for the window when from < ts <= to,
  * and for an attribution period when from_ts < ts <= until_ts. Energy is summed in integer micro-kWh:
- * exact whatever the number of readings and their order (a float8 sum is neither), and several times
- * cheaper than converting each float8 to numeric. So 1.1 + 2.2 totals 3.3, and the ratio of the exact
- * totals rounds the way a person checking it by hand would.
+ * exact whatever the number of readings and their order (a float8 sum is neither). So 1.1 + 2.2
+ * totals 3.3, and the ratio of the exact totals rounds the way a person checking it by hand would.
  *
  * `attribution` lists, per vehicle, the meters whose readings count as its AC energy and the periods
- * they do; the vehicle's DC counts for the ratio over those same periods, so that like is compared
- * with like. The periods of a vehicle are gathered into one multirange, so that a single scan of its
- * window splits its DC into inside and outside them. Each sum is a range scan of the (device, ts)
- * primary key, which carries the summed columns: an index-only scan whatever the table size.
+ * they do, clipped to the window; the vehicle's DC counts for the ratio over those same periods, so
+ * that like is compared with like. A vehicle's periods never overlap (its sessions cannot), so the DC
+ * of each period adds up to the DC inside them all. Every sum takes the whole hours of its span from
+ * the hourly rollups and only the partial hours at its edges from history, so a month costs about 720
+ * rollup rows per vehicle rather than 43,200 readings, and the figures are those of the readings.
+ * The average temperature is the exact numeric sum over the count, which is what avg(numeric) computes.
  */
 function figures(sources: string): string {
   return sql`
     WITH
     ${sources},
+    spans AS (
+      ${split('attribution')}
+    ),
     attributed AS (
-      SELECT a.vehicle_id, array_agg(DISTINCT a.meter_id ORDER BY a.meter_id) AS meter_ids,
-             coalesce(sum(m.micro), 0) AS ac, range_agg(tstzrange(a.from_ts, a.until_ts, '(]')) AS periods
-      FROM attribution a
+      SELECT s.vehicle_id, array_agg(DISTINCT s.meter_id ORDER BY s.meter_id) AS meter_ids,
+             sum(m.ac) AS ac, sum(d.dc) AS dc
+      FROM spans s
       CROSS JOIN LATERAL (
-        SELECT sum(${micro('h.kwh_consumed_ac')}) AS micro
-        FROM meter_history h
-        -- from_ts is never before $1; saying so lets the planner prune partitions before the window.
-        WHERE h.meter_id = a.meter_id AND h.ts > $1 AND h.ts > a.from_ts AND h.ts <= a.until_ts AND h.ts <= $2
+        ${sums(AC, 's.meter_id')}
       ) m
-      GROUP BY a.vehicle_id
+      CROSS JOIN LATERAL (
+        ${sums(DC, 's.vehicle_id')}
+      ) d
+      GROUP BY s.vehicle_id
+    ),
+    window_span AS (
+      ${split(`(SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts)`)}
     ),
     totals AS (
-      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.meter_ids, '{}') AS meter_ids, r.*
+      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids, w.*
       FROM vehicles v
       LEFT JOIN attributed p USING (vehicle_id)
+      CROSS JOIN window_span s
       CROSS JOIN LATERAL (
-        SELECT count(*) AS record_count, round(avg(h.battery_temp)::numeric, 3) AS temp,
-               coalesce(sum(${micro('h.kwh_delivered_dc')}), 0) AS dc_window,
-               coalesce(sum(${micro('h.kwh_delivered_dc')}) FILTER (WHERE p.periods @> h.ts), 0) AS dc
-        FROM vehicle_history h
-        WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2
-      ) r
+        ${sums(VEHICLE_WINDOW, 'v.vehicle_id')}
+      ) w
     )
     SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
            (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
-           temp, record_count AS "recordCount", meter_ids AS "meterIds"
+           round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds"
     FROM totals`;
 }
 
@@ -101,7 +174,7 @@ const SESSIONS_IN_WINDOW = sql`
 
 const SESSION_ATTRIBUTION = sql`
   attribution AS (
-    SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, coalesce(ended_at, 'infinity') AS until_ts
+    SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts
     FROM sessions
   )`;
 
@@ -116,8 +189,7 @@ const VEHICLE_BY_SESSIONS = figures(sql`
 const VEHICLE_BY_METER = figures(sql`
   vehicles AS (SELECT $3::text AS vehicle_id),
   attribution AS (
-    SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts,
-           'infinity'::timestamptz AS until_ts
+    SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
   )`);
 
 /** Lowest ratio first, vehicles without AC last; $3-$5 is the position to continue after, if any. */

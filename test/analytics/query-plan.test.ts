@@ -4,8 +4,9 @@ import { PartitionService } from '../../src/partitions/partition.service';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 /**
- * The analytics statements must read history through the covering primary keys only: an index-only
- * range scan per device, whatever the table size. The statements are captured as the repository sends
+ * The analytics statements must read the whole hours of a window from the hourly rollups and only the
+ * partial hours at its edges from history, each through its primary key: a range scan per device,
+ * index-only on history, whatever the table size. The statements are captured as the repository sends
  * them and explained with the same parameters.
  */
 let t: TestApp;
@@ -47,6 +48,7 @@ interface PlanNode {
   'Index Name'?: string;
   'Heap Fetches'?: number;
   'Actual Loops': number;
+  'Actual Rows': number;
   Plans?: PlanNode[];
 }
 
@@ -64,10 +66,11 @@ async function statementsOf(call: () => Promise<unknown>): Promise<Array<[string
 }
 
 /**
- * The scans of history that ran in the executed plans of the statements. A partition that runtime
- * pruning skipped shows as a node that never ran (an empty DEFAULT partition's seq scan, say): it read nothing.
+ * The scans of history and of the rollups that ran in the executed plans of the statements. A partition
+ * that runtime pruning skipped shows as a node that never ran (an empty DEFAULT partition's seq scan,
+ * say): it read nothing.
  */
-async function historyScans(statements: Array<[string, unknown[]]>): Promise<PlanNode[]> {
+async function scansOf(statements: Array<[string, unknown[]]>): Promise<{ history: PlanNode[]; rollups: PlanNode[] }> {
   const scans: PlanNode[] = [];
   for (const [sql, params] of statements) {
     const [
@@ -75,10 +78,26 @@ async function historyScans(statements: Array<[string, unknown[]]>): Promise<Pla
         'QUERY PLAN': [{ Plan }],
       },
     ] = await t.db.dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sql}`, params);
-    const history = flatten(Plan).filter((node) => /^(vehicle|meter)_history/.test(node['Relation Name'] ?? ''));
-    scans.push(...history.filter((node) => node['Actual Loops'] > 0));
+    const read = flatten(Plan).filter((node) => /^(vehicle|meter)_(history|rollup)/.test(node['Relation Name'] ?? ''));
+    scans.push(...read.filter((node) => node['Actual Loops'] > 0));
   }
-  return scans;
+  const of = (kind: string) => scans.filter((scan) => scan['Relation Name']?.includes(`_${kind}`));
+  return { history: of('history'), rollups: of('rollup') };
+}
+
+/** Rows a scan returned over all its loops: what the statement read there, whatever the plan around it. */
+const rowsOf = (scans: PlanNode[]) => scans.reduce((sum, scan) => sum + scan['Actual Rows'] * scan['Actual Loops'], 0);
+
+function expectRollupsByPrimaryKeys(scans: PlanNode[], tables: string[]): void {
+  for (const table of tables) {
+    expect(scans.some((scan) => scan['Relation Name']?.startsWith(table))).toBe(true);
+  }
+  for (const scan of scans) {
+    expect({ relation: scan['Relation Name'], index: scan['Index Name'] }).toEqual({
+      relation: scan['Relation Name'],
+      index: expect.stringMatching(/_rollup_hourly.*_pkey$/),
+    });
+  }
 }
 
 function expectIndexOnlyOnPrimaryKeys(scans: PlanNode[], tables: string[]): void {
@@ -95,41 +114,59 @@ function expectIndexOnlyOnPrimaryKeys(scans: PlanNode[], tables: string[]): void
   }
 }
 
+/** Whole hours, as is the night session 00:00-08:00 inside it: every reading comes from the rollups. */
 const window = { from: '2026-02-02T00:00:00Z', to: '2026-02-03T00:00:00Z' };
+/** Rollup rows one vehicle needs over `window`: its 24 hours, and its session's 8 for DC and for AC. */
+const ROLLUP_ROWS = 24 + 8 + 8;
+/** Half past on both ends: the half hours at the edges come from history, the hours between from rollups. */
+const ragged = { from: '2026-02-02T00:30:00Z', to: '2026-02-02T23:30:00Z' };
+
+/** One statement, reading history index-only and the rollups through their primary keys; its scans. */
+async function oneStatement(call: () => Promise<unknown>) {
+  const statements = await statementsOf(call);
+  expect(statements).toHaveLength(1);
+  const scans = await scansOf(statements);
+  expectIndexOnlyOnPrimaryKeys(scans.history, ['vehicle_history', 'meter_history']);
+  expectRollupsByPrimaryKeys(scans.rollups, ['vehicle_rollup_hourly', 'meter_rollup_hourly']);
+  return scans;
+}
+
+const performance = (query: Record<string, string>) => () =>
+  request(t.app).get('/v1/analytics/performance/PLAN-V3').query(query).expect(200);
 
 describe('analytics statements', () => {
-  it('performance by session is one statement reading both histories index-only through their primary keys', async () => {
-    const statements = await statementsOf(() =>
-      request(t.app).get('/v1/analytics/performance/PLAN-V3').query(window).expect(200),
-    );
-    expect(statements).toHaveLength(1);
-    expectIndexOnlyOnPrimaryKeys(await historyScans(statements), ['vehicle_history', 'meter_history']);
+  it('performance by session over whole hours reads only rollup rows, through the primary keys', async () => {
+    const scans = await oneStatement(performance(window));
+    expect(rowsOf(scans.history)).toBe(0);
+    expect(rowsOf(scans.rollups)).toBe(ROLLUP_ROWS);
   });
 
-  it('performance with meterId is one statement reading index-only too', async () => {
-    const statements = await statementsOf(() =>
-      request(t.app)
-        .get('/v1/analytics/performance/PLAN-V3')
-        .query({ ...window, meterId: 'PLAN-M3' })
-        .expect(200),
-    );
-    expect(statements).toHaveLength(1);
-    expectIndexOnlyOnPrimaryKeys(await historyScans(statements), ['vehicle_history', 'meter_history']);
+  it('performance by session reads from history only the partial hours at the edges', async () => {
+    const scans = await oneStatement(performance(ragged));
+    // 30 minutes at each end of the window (DC, count, temperature), and at the start of the session
+    // the window cuts (00:30-01:00) for its AC and for its DC.
+    expect(rowsOf(scans.history)).toBe(30 + 30 + 30 + 30);
+    expect(rowsOf(scans.rollups)).toBe(22 + 7 + 7);
+  });
+
+  it('performance with meterId is one statement reading the same way', async () => {
+    const scans = await oneStatement(performance({ ...window, meterId: 'PLAN-M3' }));
+    expect(rowsOf(scans.history)).toBe(0);
+    // The meter stands for the whole window: 24 hours of the vehicle twice (window, attribution), and of the meter.
+    expect(rowsOf(scans.rollups)).toBe(3 * 24);
   });
 
   it('performance over an empty window adds one look-up of whether the vehicle exists', async () => {
-    const statements = await statementsOf(() =>
-      request(t.app).get('/v1/analytics/performance/PLAN-V3').query({ hours: '1' }).expect(200),
-    );
+    const statements = await statementsOf(performance({ hours: '1' }));
     expect(statements).toHaveLength(2);
   });
 
-  it(`a fleet page of ${VEHICLES} vehicles is one statement scanning per vehicle index-only, never a whole table`, async () => {
-    const statements = await statementsOf(async () => {
+  it(`a fleet page of ${VEHICLES} vehicles is one statement reading each vehicle's rollup rows once`, async () => {
+    const scans = await oneStatement(async () => {
       const res = await request(t.app).get('/v1/analytics/fleet/efficiency').query(window).expect(200);
       expect(res.body.vehicles).toHaveLength(VEHICLES);
     });
-    expect(statements).toHaveLength(1);
-    expectIndexOnlyOnPrimaryKeys(await historyScans(statements), ['vehicle_history', 'meter_history']);
+    expect(rowsOf(scans.history)).toBe(0);
+    expect(rowsOf(scans.rollups)).toBe(VEHICLES * ROLLUP_ROWS);
   });
 });
