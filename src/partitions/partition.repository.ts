@@ -3,14 +3,24 @@ import { sql } from '../db/sql';
 import type { TimeRange } from './partition.calendar';
 
 export const HISTORY_TABLES = ['meter_history', 'vehicle_history'] as const;
-export type HistoryTable = (typeof HISTORY_TABLES)[number];
+/** The hourly rollups of history, partitioned by hour over the same intervals and kept as long. */
+export const ROLLUP_TABLES = ['meter_rollup_hourly', 'vehicle_rollup_hourly'] as const;
+/** Every table partition maintenance keeps, histories first, with the column its partitions range over. */
+export const PARTITION_KEYS = {
+  meter_history: 'ts',
+  vehicle_history: 'ts',
+  meter_rollup_hourly: 'hour',
+  vehicle_rollup_hourly: 'hour',
+} as const;
+export type PartitionedTable = keyof typeof PARTITION_KEYS;
+export const PARTITIONED_TABLES = [...HISTORY_TABLES, ...ROLLUP_TABLES] as PartitionedTable[];
 
 export interface Partition extends TimeRange {
   name: string;
 }
 
 /**
- * The DDL of one history table's partitions, run while holding its maintenance lock. Each change is a
+ * The DDL of one partitioned table's partitions, run while holding its maintenance lock. Each change is a
  * transaction of its own, so the table locks it takes are held only for that change.
  */
 export interface PartitionSession {
@@ -34,7 +44,7 @@ const MAINTENANCE_LOCK = `hashtext('fleet-platform:partitions:' || $1)`;
 
 /**
  * The statements with a fixed text, by name (tools/sql-snapshots.ts keeps them readable under sql/);
- * $1 is always the history table. The DDL names tables, so it is built per call in TableSession.
+ * $1 is always the partitioned table. The DDL names tables, so it is built per call in TableSession.
  */
 export const PARTITION_STATEMENTS = {
   tryLock: sql`SELECT pg_try_advisory_lock(${MAINTENANCE_LOCK}) AS locked`,
@@ -72,7 +82,7 @@ export class PartitionRepository {
    * same work. The lock is the session's, not a transaction's, so it spans the separate transactions
    * of the changes.
    */
-  async underLock<T>(table: HistoryTable, work: (session: PartitionSession) => Promise<T>): Promise<T | undefined> {
+  async underLock<T>(table: PartitionedTable, work: (session: PartitionSession) => Promise<T>): Promise<T | undefined> {
     const runner = this.dataSource.createQueryRunner();
     try {
       const [{ locked }] = (await runner.query(SQL.tryLock, [table])) as Array<{ locked: boolean }>;
@@ -92,7 +102,7 @@ class TableSession implements PartitionSession {
   constructor(
     /** Bound to the connection holding the maintenance lock. */
     private readonly connection: EntityManager,
-    private readonly table: HistoryTable,
+    private readonly table: PartitionedTable,
   ) {}
 
   /** One change in a transaction of its own, which waits at most LOCK_TIMEOUT for any lock. */
@@ -120,10 +130,13 @@ class TableSession implements PartitionSession {
    * keep flowing to the other partitions; on the default partition an exclusive lock, so no reading
    * lands there while its rows move. A reading routed there just before the ATTACH fails its partition
    * check once that commits, and the ingestion repository writes it again into the new partition.
+   * The rows move into the partition itself, not through the parent, so the history tables' rollup
+   * triggers, which are on the parents, do not count them a second time.
    */
   async create(name: string, range: { from: Date; to: Date }): Promise<number> {
     const table = ident(this.table);
     const partition = ident(name);
+    const key = PARTITION_KEYS[this.table];
     return this.change(async (manager) => {
       await manager.query(`LOCK TABLE ${table} IN SHARE UPDATE EXCLUSIVE MODE`);
       const [{ fallback, columns }] = await manager.query<Array<{ fallback: string | null; columns: string }>>(
@@ -135,7 +148,7 @@ class TableSession implements PartitionSession {
       if (fallback) {
         await manager.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
         const [row] = await manager.query<Array<{ moved: number }>>(
-          `WITH moved AS (DELETE FROM ${fallback} WHERE ts >= $1 AND ts < $2 RETURNING ${columns}),
+          `WITH moved AS (DELETE FROM ${fallback} WHERE ${key} >= $1 AND ${key} < $2 RETURNING ${columns}),
                 inserted AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
            SELECT count(*)::int AS moved FROM inserted`,
           [range.from, range.to],

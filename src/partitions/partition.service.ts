@@ -1,8 +1,8 @@
 import type { CalendarInterval } from '../config/config';
 import { intervalStart, partitionName, shift, uncovered, type TimeRange } from './partition.calendar';
 import {
-  HISTORY_TABLES,
-  type HistoryTable,
+  PARTITIONED_TABLES,
+  type PartitionedTable,
   type PartitionRepository,
   type PartitionSession,
 } from './partition.repository';
@@ -16,14 +16,14 @@ export interface PartitionOptions {
 }
 
 export type MaintenanceReport =
-  | { table: HistoryTable; skipped: false; created: string[]; movedFromDefault: number; dropped: string[] }
+  | { table: PartitionedTable; skipped: false; created: string[]; movedFromDefault: number; dropped: string[] }
   /** Another session held the table's maintenance lock and was doing this work. */
-  | { table: HistoryTable; skipped: true };
+  | { table: PartitionedTable; skipped: true };
 
 /**
- * Keeps each history table's partitions ready ahead of time and, with a retention, drops the old ones.
- * Idempotent: a run computes what is missing from what exists, so it can repeat on a timer and on
- * several replicas at once.
+ * Keeps the partitions of each history table and of its hourly rollup ready ahead of time and, with a
+ * retention, drops the old ones. Idempotent: a run computes what is missing from what exists, so it
+ * can repeat on a timer and on several replicas at once.
  */
 export class PartitionService {
   constructor(
@@ -36,15 +36,19 @@ export class PartitionService {
     const now = this.now();
     const reports: MaintenanceReport[] = [];
     // One table at a time, one transaction per change: DDL never holds one table's locks while
-    // waiting on the other's, nor a default partition's while waiting to drop an old partition.
-    for (const table of HISTORY_TABLES) {
+    // waiting on another's, nor a default partition's while waiting to drop an old partition.
+    for (const table of PARTITIONED_TABLES) {
       const done = await this.repository.underLock(table, (session) => this.maintainTable(table, session, now));
       reports.push(done ?? { table, skipped: true });
     }
     return reports;
   }
 
-  private async maintainTable(table: HistoryTable, session: PartitionSession, now: Date): Promise<MaintenanceReport> {
+  private async maintainTable(
+    table: PartitionedTable,
+    session: PartitionSession,
+    now: Date,
+  ): Promise<MaintenanceReport> {
     const existing = await session.partitions();
     const created: string[] = [];
     let movedFromDefault = 0;

@@ -1,11 +1,13 @@
 import request from 'supertest';
 import { BoundReadings1764420000000 } from '../../migrations/1764420000000-BoundReadings';
+import { HourlyRollups1764430000000 } from '../../migrations/1764430000000-HourlyRollups';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { uniqueId } from '../support/factories';
 
 /**
  * The migration run again over rows stored while no bound existed: each test drops the bounds, stores
- * its rows, and runs the migration, on a database of this file's own.
+ * its rows, and runs the migration, on a database of this file's own. The hourly rollups came after
+ * the bounds and cannot sum such rows, so they are reverted first and made again last, as then.
  */
 let t: TestApp;
 beforeAll(async () => {
@@ -13,13 +15,19 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const migration = new BoundReadings1764420000000();
+const migrations = [new BoundReadings1764420000000(), new HourlyRollups1764430000000()];
 const query = (sql: string, params: unknown[] = []) => t.db.dataSource.query(sql, params);
 
+/** Each migration as the migration runner applies it: in a transaction unless it opts out. */
 async function migrate(direction: 'up' | 'down'): Promise<void> {
   const runner = t.db.dataSource.createQueryRunner();
   try {
-    await migration[direction](runner);
+    for (const migration of direction === 'up' ? migrations : [...migrations].reverse()) {
+      const transactional = migration.transaction !== false;
+      if (transactional) await runner.startTransaction();
+      await migration[direction](runner);
+      if (transactional) await runner.commitTransaction();
+    }
   } finally {
     await runner.release();
   }

@@ -47,9 +47,9 @@ function monday(weeks: number): Date {
   return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - sinceMonday + 7 * weeks));
 }
 
-it('before listening, the server has created this week’s partition and the next two of both history tables', async () => {
+it('before listening, the server has created this week’s partition and the next two of both history tables and their rollups', async () => {
   const expected = [0, 1, 2].map((weeks) => [monday(weeks).toISOString(), monday(weeks + 1).toISOString()]);
-  for (const table of ['meter_history', 'vehicle_history']) {
+  for (const table of ['meter_history', 'vehicle_history', 'meter_rollup_hourly', 'vehicle_rollup_hourly']) {
     const partitions = await partitionsOf(db.dataSource, table);
     const ranged = partitions.filter((partition) => partition.from !== null);
     expect(ranged.map(({ from, to }) => [from?.toISOString(), to?.toISOString()])).toEqual(expected);

@@ -14,6 +14,9 @@ const PLAN: Record<string, Placement> = {
   meter_live: { distributedBy: 'meter_id', colocatedWith: 'meter_history' },
   vehicle_history: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
   vehicle_live: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
+  // Written by a trigger on their history table in the same statement: on the same node, by the same device.
+  meter_rollup_hourly: { distributedBy: 'meter_id', colocatedWith: 'meter_history' },
+  vehicle_rollup_hourly: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
   // Its two overlap rules (per vehicle, per meter) share no distribution column; one copy per node keeps both.
   charging_session: 'reference',
   api_key: 'reference',

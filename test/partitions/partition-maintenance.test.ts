@@ -2,12 +2,17 @@ import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-d
 import { homeOf, maintenanceAt, partitionNames, partitionsOf } from '../support/partitions';
 import { uniqueId } from '../support/factories';
 
-/** Each test starts from the migrated schema: both history tables hold only their default partition. */
+/**
+ * Each test starts from the migrated schema: both history tables and their rollups hold only their
+ * default partition.
+ */
 let db: IsolatedDatabase;
 beforeEach(async () => {
   db = await createIsolatedDatabase();
 });
 afterEach(() => db.drop());
+
+const TABLES = ['meter_history', 'vehicle_history', 'meter_rollup_hourly', 'vehicle_rollup_hourly'];
 
 const meterRow = (id: string, ts: string) =>
   db.dataSource.query(`INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, $2, 1, 230)`, [
@@ -16,9 +21,11 @@ const meterRow = (id: string, ts: string) =>
   ]);
 
 describe('partition maintenance', () => {
-  it('creates the current and the next N partitions of both history tables, on UTC month starts', async () => {
+  it('creates the current and the next N partitions of both history tables and their rollups, on UTC month starts', async () => {
     // 22:30 on 30 November in New York is already 1 December in UTC.
-    const [meter, vehicle] = await maintenanceAt(db.dataSource, '2026-11-30T22:30:00-05:00', { ahead: 3 }).maintain();
+    const [meter, vehicle, ...rollups] = await maintenanceAt(db.dataSource, '2026-11-30T22:30:00-05:00', {
+      ahead: 3,
+    }).maintain();
 
     const expected = ['p20261201', 'p20270101', 'p20270201', 'p20270301'];
     expect(meter).toEqual({
@@ -29,6 +36,12 @@ describe('partition maintenance', () => {
       dropped: [],
     });
     expect(vehicle).toMatchObject({ table: 'vehicle_history', created: expected.map((p) => `vehicle_history_${p}`) });
+    expect(rollups).toMatchObject(
+      ['meter_rollup_hourly', 'vehicle_rollup_hourly'].map((table) => ({
+        table,
+        created: expected.map((p) => `${table}_${p}`),
+      })),
+    );
     const partitions = await partitionsOf(db.dataSource, 'meter_history');
     expect(partitions.map(({ name, from, to }) => [name, from?.toISOString(), to?.toISOString()])).toEqual([
       ['meter_history_p20261201', '2026-12-01T00:00:00.000Z', '2027-01-01T00:00:00.000Z'],
@@ -43,7 +56,7 @@ describe('partition maintenance', () => {
     const maintenance = maintenanceAt(db.dataSource, '2026-05-10T00:00:00Z', { ahead: 2 });
     await maintenance.maintain();
     const again = await maintenance.maintain();
-    expect(again.map((report) => !report.skipped && report.created)).toEqual([[], []]);
+    expect(again.map((report) => !report.skipped && report.created)).toEqual([[], [], [], []]);
     expect(await partitionNames(db.dataSource, 'vehicle_history')).toHaveLength(4);
   });
 
@@ -112,7 +125,7 @@ describe('partition maintenance', () => {
 
     const created = reports.flatMap((report) => (report.skipped ? [] : report.created));
     expect(created.sort()).toEqual(
-      ['p20260701', 'p20260801', 'p20260901'].flatMap((p) => [`meter_history_${p}`, `vehicle_history_${p}`]).sort(),
+      ['p20260701', 'p20260801', 'p20260901'].flatMap((p) => TABLES.map((table) => `${table}_${p}`)).sort(),
     );
   });
 });
@@ -132,12 +145,11 @@ describe('retention', () => {
     );
 
     // 13 months before 20 January 2026 is 20 December 2024: November 2024 is wholly older, December is not.
-    const [meter, vehicle] = await maintenanceAt(db.dataSource, '2026-01-20T00:00:00Z', {
+    const reports = await maintenanceAt(db.dataSource, '2026-01-20T00:00:00Z', {
       retention: { count: 13, unit: 'month' },
     }).maintain();
 
-    expect(meter).toMatchObject({ dropped: ['meter_history_p20241101'] });
-    expect(vehicle).toMatchObject({ dropped: ['vehicle_history_p20241101'] });
+    expect(reports).toMatchObject(TABLES.map((table) => ({ table, dropped: [`${table}_p20241101`] })));
     expect(await partitionNames(db.dataSource, 'meter_history')).toEqual([
       'meter_history_p20241201',
       'meter_history_p20250101',
@@ -159,7 +171,7 @@ describe('retention', () => {
   it('without a retention nothing is dropped', async () => {
     await maintenanceAt(db.dataSource, '2020-01-15T00:00:00Z').maintain();
     const reports = await maintenanceAt(db.dataSource, '2026-01-15T00:00:00Z').maintain();
-    expect(reports.map((report) => !report.skipped && report.dropped)).toEqual([[], []]);
+    expect(reports.map((report) => !report.skipped && report.dropped)).toEqual([[], [], [], []]);
     expect(await partitionNames(db.dataSource, 'meter_history')).toContain('meter_history_p20200101');
   });
 });
