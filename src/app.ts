@@ -61,7 +61,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
     ],
     ['/v1', liveRouter(services.live)],
     ['/v1/charging-sessions', chargingSessionRouter(services.chargingSessions)],
-    ['/v1/analytics', analyticsRouter(services.analytics)],
+    ['/v1/analytics', analyticsRouter(services.analytics, services.series)],
     ['/v1/api-keys', authRouter(services.auth)],
   ];
   for (const [path, router] of v1) {

@@ -3,6 +3,8 @@ import type { AppConfig } from './config/config';
 import { createMetrics, observePool, type Metrics } from './observability/metrics';
 import { AnalyticsRepository } from './analytics/analytics.repository';
 import { AnalyticsService } from './analytics/analytics.service';
+import { SeriesRepository } from './analytics/series.repository';
+import { SeriesService } from './analytics/series.service';
 import { AuthRepository } from './auth/auth.repository';
 import { AuthService } from './auth/auth.service';
 import { ChargingSessionRepository } from './charging-sessions/charging-session.repository';
@@ -32,6 +34,7 @@ export function buildServices(dataSource: DataSource, config: AppConfig, metrics
     partitions: new PartitionService(new PartitionRepository(dataSource), config.partitions),
     chargingSessions: new ChargingSessionService(new ChargingSessionRepository(dataSource)),
     analytics: new AnalyticsService(new AnalyticsRepository(dataSource), config.analytics),
+    series: new SeriesService(new SeriesRepository(dataSource)),
     auth: new AuthService(new AuthRepository(dataSource), {
       nodeEnv: config.nodeEnv,
       disabled: config.auth.disabled,

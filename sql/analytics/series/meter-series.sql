@@ -1,0 +1,44 @@
+-- meterSeries in src/analytics/series.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+WITH
+buckets AS (
+  SELECT local, local AT TIME ZONE $5::text AS start, (local + $4::interval) AT TIME ZONE $5::text AS "end"
+  FROM generate_series(date_bin($4::interval, ($1::timestamptz + interval '1 microsecond' - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), date_bin($4::interval, ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'),
+                       $4::interval) local
+),
+parts AS (
+  SELECT local, start, "end", a, z, lo, greatest(date_bin('1 hour', z, timestamptz '2000-01-01Z'), lo) AS hi
+  FROM buckets
+  CROSS JOIN LATERAL (SELECT greatest(start, $1) AS a, least("end", $2) AS z) w
+  CROSS JOIN LATERAL (
+    SELECT date_bin('1 hour', a - interval '1 microsecond', timestamptz '2000-01-01Z') + interval '1 hour' AS lo
+  ) l
+),
+edges AS (
+  SELECT local, a AS after, least(lo, z) AS upto FROM parts
+  UNION ALL
+  SELECT local, greatest(hi, a), z FROM parts WHERE hi < z
+),
+raw AS (
+  SELECT e.local, count(*) AS n, sum((h.kwh_consumed_ac * 1000000)::bigint) AS kwh, min(h.voltage) AS voltage_min, max(h.voltage) AS voltage_max, sum(h.voltage::numeric) AS voltage_sum
+  FROM edges e
+  JOIN meter_history h ON h.meter_id = $3 AND h.ts > e.after AND h.ts <= e.upto
+  GROUP BY e.local
+),
+points AS (
+  SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
+         coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
+         round((coalesce(r.voltage_sum, 0) + coalesce(u.voltage_sum, 0)) / nullif(coalesce(r.n, 0) + coalesce(u.n, 0), 0), 3) AS "voltageAvg",
+         least(r.voltage_min, u.voltage_min) AS "voltageMin",
+         greatest(r.voltage_max, u.voltage_max) AS "voltageMax"
+  FROM parts p
+  LEFT JOIN raw r USING (local)
+  LEFT JOIN LATERAL (
+    SELECT sum(readings) AS n, sum(kwh_micro) AS kwh, min(u.voltage_min) AS voltage_min, max(u.voltage_max) AS voltage_max, sum(u.voltage_sum) AS voltage_sum
+    FROM meter_rollup_hourly u
+    WHERE u.meter_id = $3 AND u.hour >= p.lo AND u.hour < p.hi
+  ) u ON p.lo < p.hi
+)
+SELECT start, "end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "voltageMin", "voltageMax"
+FROM points
+WHERE readings > 0
+ORDER BY start

@@ -1,0 +1,66 @@
+-- vehicleSeries in src/analytics/series.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+WITH
+buckets AS (
+  SELECT local, local AT TIME ZONE $5::text AS start, (local + $4::interval) AT TIME ZONE $5::text AS "end"
+  FROM generate_series(date_bin($4::interval, ($1::timestamptz + interval '1 microsecond' - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), date_bin($4::interval, ($2::timestamptz - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'),
+                       $4::interval) local
+),
+parts AS (
+  SELECT local, start, "end", a, z, lo, greatest(date_bin('1 hour', z, timestamptz '2000-01-01Z'), lo) AS hi
+  FROM buckets
+  CROSS JOIN LATERAL (SELECT greatest(start, $1) AS a, least("end", $2) AS z) w
+  CROSS JOIN LATERAL (
+    SELECT date_bin('1 hour', a - interval '1 microsecond', timestamptz '2000-01-01Z') + interval '1 hour' AS lo
+  ) l
+),
+edges AS (
+  SELECT local, a AS after, least(lo, z) AS upto FROM parts
+  UNION ALL
+  SELECT local, greatest(hi, a), z FROM parts WHERE hi < z
+),
+raw AS (
+  SELECT e.local, count(*) AS n, sum((h.kwh_delivered_dc * 1000000)::bigint) AS kwh, min(h.soc) AS soc_min, max(h.soc) AS soc_max, sum(h.soc::numeric) AS soc_sum, min(h.battery_temp) AS batteryTemp_min, max(h.battery_temp) AS batteryTemp_max, sum(h.battery_temp::numeric) AS batteryTemp_sum
+  FROM edges e
+  JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > e.after AND h.ts <= e.upto
+  GROUP BY e.local
+),
+points AS (
+  SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
+         coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
+         round((coalesce(r.soc_sum, 0) + coalesce(u.soc_sum, 0)) / nullif(coalesce(r.n, 0) + coalesce(u.n, 0), 0), 3) AS "socAvg",
+         least(r.soc_min, u.soc_min) AS "socMin",
+         greatest(r.soc_max, u.soc_max) AS "socMax",
+         round((coalesce(r.batteryTemp_sum, 0) + coalesce(u.batteryTemp_sum, 0)) / nullif(coalesce(r.n, 0) + coalesce(u.n, 0), 0), 3) AS "batteryTempAvg",
+         least(r.batteryTemp_min, u.batteryTemp_min) AS "batteryTempMin",
+         greatest(r.batteryTemp_max, u.batteryTemp_max) AS "batteryTempMax"
+  FROM parts p
+  LEFT JOIN raw r USING (local)
+  LEFT JOIN LATERAL (
+    SELECT sum(readings) AS n, sum(kwh_micro) AS kwh, min(u.soc_min) AS soc_min, max(u.soc_max) AS soc_max, sum(u.soc_sum) AS soc_sum, min(u.battery_temp_min) AS batteryTemp_min, max(u.battery_temp_max) AS batteryTemp_max, sum(u.battery_temp_sum) AS batteryTemp_sum
+    FROM vehicle_rollup_hourly u
+    WHERE u.vehicle_id = $3 AND u.hour >= p.lo AND u.hour < p.hi
+  ) u ON p.lo < p.hi
+),
+sessions AS (
+  SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto
+  FROM charging_session
+  WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
+),
+session_ac AS (
+  SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, sum((h.kwh_consumed_ac * 1000000)::bigint) AS ac
+  FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
+  GROUP BY 1
+),
+session_dc AS (
+  SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, sum((h.kwh_delivered_dc * 1000000)::bigint) AS dc
+  FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
+  GROUP BY 1
+)
+SELECT v.start, v."end", v.readings, v.kwh_micro / 1000000.0 AS kwh,
+       "socAvg", "socMin", "socMax", "batteryTempAvg", "batteryTempMin", "batteryTempMax",
+       coalesce(ac.ac, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.dc / nullif(ac.ac, 0), 3) AS "efficiencyRatio"
+FROM points v
+LEFT JOIN session_ac ac USING (local)
+LEFT JOIN session_dc dc USING (local)
+WHERE v.readings > 0 OR ac.ac IS NOT NULL
+ORDER BY v.start

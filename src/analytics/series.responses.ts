@@ -1,0 +1,62 @@
+import { IsIn, IsInt, IsISO8601, IsNumber, IsString, Min } from 'class-validator';
+import { ArrayOf, described, Nullable } from '../openapi/openapi.schemas';
+import { IsDeviceId } from '../validation/rules';
+import { SERIES_BUCKETS, type SeriesBucket } from './series.dto';
+
+// What the series endpoints answer; like analytics.responses.ts, the decorators only describe.
+
+const AVG = 'Mean over the readings, to 3 decimals; null when the bucket has none.';
+const EXTREME = 'Over the readings; null when the bucket has none.';
+
+abstract class SeriesPoint {
+  @IsISO8601() @described('Bucket start, excluded: a reading at `start` belongs to the bucket before.') start: string;
+  @IsISO8601() @described('Bucket end, included. A 1d bucket is a calendar day in `tz`.') end: string;
+  @IsInt() @Min(0) @described('Readings in the bucket and the window.') readings: number;
+  @IsNumber() @Min(0) @described('Energy the readings carry, summed exactly to 6 decimals.') kwh: number;
+}
+
+@described("A vehicle's bucket: `kwh` is the DC it reported, inside sessions or not.")
+export class VehicleSeriesPoint extends SeriesPoint {
+  @IsNumber() @Nullable(AVG) socAvg: number | null;
+  @IsNumber() @Nullable(EXTREME) socMin: number | null;
+  @IsNumber() @Nullable(EXTREME) socMax: number | null;
+  @IsNumber() @Nullable(AVG) batteryTempAvg: number | null;
+  @IsNumber() @Nullable(EXTREME) batteryTempMin: number | null;
+  @IsNumber() @Nullable(EXTREME) batteryTempMax: number | null;
+
+  @IsNumber()
+  @Min(0)
+  @described("AC the meters of the vehicle's sessions counted inside them, in the bucket.")
+  kwhConsumedAc: number;
+
+  @IsNumber()
+  @Min(0)
+  @Nullable('The DC reported inside sessions in the bucket / `kwhConsumedAc`, to 3 decimals; null without AC.')
+  efficiencyRatio: number | null;
+}
+
+@described("A meter's bucket: `kwh` is the AC it counted.")
+export class MeterSeriesPoint extends SeriesPoint {
+  @IsNumber() @Nullable(AVG) voltageAvg: number | null;
+  @IsNumber() @Nullable(EXTREME) voltageMin: number | null;
+  @IsNumber() @Nullable(EXTREME) voltageMax: number | null;
+}
+
+abstract class Series {
+  @IsISO8601() periodStart: string;
+  @IsISO8601() periodEnd: string;
+  @IsIn(SERIES_BUCKETS) bucket: SeriesBucket;
+  @IsString() @described('The zone of the calendar days.') tz: string;
+}
+
+@described('Buckets with readings (or session AC), oldest first; a bucket without any is left out.')
+export class VehicleSeries extends Series {
+  @IsDeviceId() vehicleId: string;
+  @ArrayOf(VehicleSeriesPoint, 'Oldest first; empty buckets are left out.') points: VehicleSeriesPoint[];
+}
+
+@described('Buckets with readings, oldest first; a bucket without any is left out.')
+export class MeterSeries extends Series {
+  @IsDeviceId() meterId: string;
+  @ArrayOf(MeterSeriesPoint, 'Oldest first; empty buckets are left out.') points: MeterSeriesPoint[];
+}
