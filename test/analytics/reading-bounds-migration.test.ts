@@ -1,4 +1,5 @@
 import request from 'supertest';
+import type { MigrationInterface } from 'typeorm';
 import { BoundReadings1764420000000 } from '../../migrations/1764420000000-BoundReadings';
 import { HourlyRollups1764430000000 } from '../../migrations/1764430000000-HourlyRollups';
 import { createTestApp, type TestApp } from '../support/test-app';
@@ -15,7 +16,7 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const migrations = [new BoundReadings1764420000000(), new HourlyRollups1764430000000()];
+const migrations: MigrationInterface[] = [new BoundReadings1764420000000(), new HourlyRollups1764430000000()];
 const query = (sql: string, params: unknown[] = []) => t.db.dataSource.query(sql, params);
 
 /** Each migration as the migration runner applies it: in a transaction unless it opts out. */
