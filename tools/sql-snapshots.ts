@@ -8,6 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANALYTICS_STATEMENTS } from '../src/analytics/analytics.repository';
+import { ROLLUP_STATEMENTS } from '../src/analytics/rollup.repository';
 import { SERIES_STATEMENTS } from '../src/analytics/series.repository';
 import { CHARGING_SESSION_STATEMENTS } from '../src/charging-sessions/charging-session.repository';
 import { HEALTH_STATEMENTS } from '../src/health/health.repository';
@@ -24,6 +25,7 @@ const AREAS: Record<string, { source: string; statements: Record<string, string>
     statements: { writeMeter: WRITE_STATEMENTS.meter, writeVehicle: WRITE_STATEMENTS.vehicle },
   },
   analytics: { source: 'src/analytics/analytics.repository.ts', statements: ANALYTICS_STATEMENTS },
+  rollups: { source: 'src/analytics/rollup.repository.ts', statements: ROLLUP_STATEMENTS },
   'analytics/series': { source: 'src/analytics/series.repository.ts', statements: SERIES_STATEMENTS },
   'charging-sessions': {
     source: 'src/charging-sessions/charging-session.repository.ts',

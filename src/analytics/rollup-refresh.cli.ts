@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import dotenv from 'dotenv';
+import pino from 'pino';
+import { ConfigError, loadConfig } from '../config/config';
+import { openDatabase } from '../db/database';
+import { RollupRepository, type RefreshedDay } from './rollup.repository';
+
+const USAGE = `usage: npm run analytics:refresh
+  Recomputes every hourly rollup from the history tables, a day at a time, and removes rollup rows
+  no reading is behind. Safe while readings are ingested: each day holds them back only briefly.
+  Needed only after readings reached history without its insert trigger (loaded straight into a
+  partition, or by COPY with triggers disabled).`;
+
+const day = (done: RefreshedDay) => done.day.toISOString().slice(0, 10);
+
+/**
+ * Same configuration and database code path as the server, so it refreshes whatever database the
+ * service uses, migrating it first when the service would. Progress goes to stderr, the summary to stdout.
+ */
+async function main(): Promise<number> {
+  dotenv.config({ quiet: true });
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  if (argv.length > 0) {
+    console.error(`unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
+    return 2;
+  }
+  const config = loadConfig();
+  const logger = pino({ level: 'warn', base: { service: 'fleet-platform-rollups' } }, pino.destination(2));
+  const database = await openDatabase(config, logger);
+  try {
+    const refreshed = await new RollupRepository(database.dataSource).refresh((done) =>
+      console.error(`${done.kind} ${day(done)}: ${done.before} rollup rows replaced by ${done.after}`),
+    );
+    for (const kind of ['meter', 'vehicle'] as const) {
+      const days = refreshed.filter((done) => done.kind === kind);
+      const before = days.reduce((sum, done) => sum + done.before, 0);
+      const after = days.reduce((sum, done) => sum + done.after, 0);
+      console.log(`${kind}: ${days.length} days refreshed, ${before} rollup rows before, ${after} after`);
+    }
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error instanceof ConfigError ? error.message : String(error));
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,150 @@
+import type { DataSource } from 'typeorm';
+import { sql } from '../db/sql';
+
+export type RollupKind = 'meter' | 'vehicle';
+export const ROLLUP_KINDS: RollupKind[] = ['meter', 'vehicle'];
+
+interface RollupTable {
+  history: string;
+  rollup: string;
+  device: string;
+  /** The rollup's columns after (device, hour), each with the aggregate over history that fills it. */
+  aggregates: Array<[column: string, aggregate: string]>;
+}
+
+const extremes = (column: string): Array<[string, string]> => [
+  [`${column}_min`, `min(${column})`],
+  [`${column}_max`, `max(${column})`],
+  [`${column}_sum`, `sum(${column}::numeric)`],
+];
+const span: Array<[string, string]> = [
+  ['first_ts', 'min(ts)'],
+  ['last_ts', 'max(ts)'],
+];
+
+const TABLES: Record<RollupKind, RollupTable> = {
+  meter: {
+    history: 'meter_history',
+    rollup: 'meter_rollup_hourly',
+    device: 'meter_id',
+    aggregates: [
+      ['readings', 'count(*)'],
+      ['kwh_micro', 'sum((kwh_consumed_ac * 1000000)::bigint)::bigint'],
+      ...extremes('voltage'),
+      ...span,
+    ],
+  },
+  vehicle: {
+    history: 'vehicle_history',
+    rollup: 'vehicle_rollup_hourly',
+    device: 'vehicle_id',
+    aggregates: [
+      ['readings', 'count(*)'],
+      ['kwh_micro', 'sum((kwh_delivered_dc * 1000000)::bigint)::bigint'],
+      ...extremes('soc'),
+      ...extremes('battery_temp'),
+      ...span,
+    ],
+  },
+};
+
+/** The hour bucket (hour, hour + 1 h] a reading at ts counts in. */
+const HOUR = `date_trunc('hour', ts - interval '1 microsecond', 'UTC')`;
+
+/**
+ * The refresh works a day of hours at a time, [$1, $1 + 1 day), which holds the readings with
+ * $1 < ts <= $1 + 1 day. Days are UTC, so a day never straddles two monthly partitions.
+ */
+function statements({ history, rollup, device, aggregates }: RollupTable) {
+  const columns = [device, 'hour', ...aggregates.map(([column]) => column)].join(', ');
+  return {
+    /**
+     * Every day that has readings or rollup rows, oldest first. The days of history are found by
+     * skipping along its ts index, one probe per day with readings; the rollups' by reading them.
+     */
+    days: sql`
+      WITH RECURSIVE history_days(day) AS (
+        SELECT date_trunc('day', min(ts) - interval '1 microsecond', 'UTC') FROM ${history}
+        UNION ALL
+        SELECT (SELECT date_trunc('day', min(ts) - interval '1 microsecond', 'UTC') FROM ${history}
+                WHERE ts > history_days.day + interval '1 day')
+        FROM history_days WHERE history_days.day IS NOT NULL
+      )
+      SELECT day FROM history_days WHERE day IS NOT NULL
+      UNION
+      SELECT DISTINCT date_trunc('day', hour, 'UTC') FROM ${rollup}
+      ORDER BY day`,
+    /**
+     * Waits for the transactions inserting readings to commit and holds back new ones until this
+     * one commits, so the day's history cannot change between reading it and writing its rollups:
+     * no reading is then lost or counted twice. Reads and analytics carry on meanwhile.
+     */
+    lock: sql`LOCK TABLE ${history} IN SHARE MODE`,
+    /** The day's rollup rows, those with no reading behind them any more included. */
+    clear: sql`
+      WITH cleared AS (
+        DELETE FROM ${rollup} WHERE hour >= $1 AND hour < $1::timestamptz + interval '1 day' RETURNING 1
+      )
+      SELECT count(*)::int AS rows FROM cleared`,
+    /** In (device, hour) order, the order the history triggers lock rollup rows in. */
+    fill: sql`
+      WITH filled AS (
+        INSERT INTO ${rollup} (${columns})
+        SELECT ${device}, ${HOUR}, ${aggregates.map(([, aggregate]) => aggregate).join(', ')}
+        FROM ${history}
+        WHERE ts > $1 AND ts <= $1::timestamptz + interval '1 day'
+        GROUP BY 1, 2 ORDER BY 1, 2
+        RETURNING 1
+      )
+      SELECT count(*)::int AS rows FROM filled`,
+  };
+}
+
+const STATEMENTS = { meter: statements(TABLES.meter), vehicle: statements(TABLES.vehicle) };
+
+/** The statements by name (tools/sql-snapshots.ts keeps them readable under sql/). */
+export const ROLLUP_STATEMENTS = Object.fromEntries(
+  ROLLUP_KINDS.flatMap((kind) =>
+    Object.entries(STATEMENTS[kind]).map(([name, text]) => [`${kind}${name[0].toUpperCase()}${name.slice(1)}`, text]),
+  ),
+);
+
+export interface RefreshedDay {
+  kind: RollupKind;
+  day: Date;
+  /** Rollup rows before and after: rows removed for want of history make the second smaller. */
+  before: number;
+  after: number;
+}
+
+export class RollupRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Recomputes every rollup row from history, one transaction per day so that readings are held back
+   * only for the time of one day's aggregate; `onDay` hears of each day done. Rollup rows of days with
+   * no readings left are removed, and nothing counted twice, whatever the rollups held before.
+   */
+  async refresh(onDay: (done: RefreshedDay) => void = () => undefined): Promise<RefreshedDay[]> {
+    const done: RefreshedDay[] = [];
+    for (const kind of ROLLUP_KINDS) {
+      const days = await this.dataSource.query<Array<{ day: Date }>>(STATEMENTS[kind].days);
+      for (const { day } of days) {
+        const refreshed = await this.refreshDay(kind, day);
+        onDay(refreshed);
+        done.push(refreshed);
+      }
+    }
+    return done;
+  }
+
+  private refreshDay(kind: RollupKind, day: Date): Promise<RefreshedDay> {
+    const statement = STATEMENTS[kind];
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(statement.lock);
+      const [before] = await manager.query<Array<{ rows: number }>>(statement.clear, [day]);
+      const [after] = await manager.query<Array<{ rows: number }>>(statement.fill, [day]);
+      return { kind, day, before: before.rows, after: after.rows };
+    });
+  }
+}
