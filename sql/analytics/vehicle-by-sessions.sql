@@ -17,16 +17,12 @@ spans AS (
     SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
   ) b
 ),
-attributed AS (
-  SELECT s.vehicle_id, array_agg(DISTINCT s.meter_id ORDER BY s.meter_id) AS meter_ids,
-         sum(m.ac) AS ac, sum(d.dc) AS dc
+edges AS (
+  SELECT s.vehicle_id, sum(m.ac) AS ac, sum(d.dc) AS dc
   FROM spans s
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac
     FROM (
-      SELECT r.kwh_micro AS ac FROM meter_rollup_hourly r
-      WHERE r.meter_id = s.meter_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
-      UNION ALL
       SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac FROM meter_history h
       WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
@@ -37,9 +33,6 @@ attributed AS (
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(dc), 0) AS dc
     FROM (
-      SELECT r.kwh_micro AS dc FROM vehicle_rollup_hourly r
-      WHERE r.vehicle_id = s.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
-      UNION ALL
       SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc FROM vehicle_history h
       WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
@@ -48,6 +41,25 @@ attributed AS (
     ) readings
   ) d
   GROUP BY s.vehicle_id
+),
+meter_hours AS (
+  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id ORDER BY b.meter_id) AS meter_ids,
+         range_agg(b.hours) AS dc_hours
+  FROM (
+    SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
+  ) b
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(ac), 0) AS ac
+    FROM (
+      SELECT r.kwh_micro AS ac FROM meter_rollup_hourly r
+      WHERE r.meter_id = b.meter_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
+    ) readings
+  ) m
+  GROUP BY b.vehicle_id
+),
+attributed AS (
+  SELECT e.vehicle_id, e.ac + m.ac AS ac, e.dc, m.meter_ids, m.dc_hours
+  FROM edges e JOIN meter_hours m USING (vehicle_id)
 ),
 window_span AS (
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
@@ -58,20 +70,21 @@ window_span AS (
   ) b
 ),
 totals AS (
-  SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids, w.*
+  SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) + w.dc_hours AS dc,
+         coalesce(p.meter_ids, '{}') AS meter_ids, w.dc_window, w.record_count, w.temp_sum
   FROM vehicles v
   LEFT JOIN attributed p USING (vehicle_id)
   CROSS JOIN window_span s
   CROSS JOIN LATERAL (
-    SELECT coalesce(sum(dc_window), 0) AS dc_window, coalesce(sum(record_count), 0) AS record_count, coalesce(sum(temp_sum), 0) AS temp_sum
+    SELECT coalesce(sum(dc_window), 0) AS dc_window, coalesce(sum(dc_hours), 0) AS dc_hours, coalesce(sum(record_count), 0) AS record_count, coalesce(sum(temp_sum), 0) AS temp_sum
     FROM (
-      SELECT r.kwh_micro AS dc_window, r.readings AS record_count, r.battery_temp_sum AS temp_sum FROM vehicle_rollup_hourly r
+      SELECT r.kwh_micro AS dc_window, CASE WHEN p.dc_hours @> r.hour THEN r.kwh_micro ELSE 0 END AS dc_hours, r.readings AS record_count, r.battery_temp_sum AS temp_sum FROM vehicle_rollup_hourly r
       WHERE r.vehicle_id = v.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
       UNION ALL
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 0 AS dc_hours, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
       WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 0 AS dc_hours, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
       WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
     ) readings
   ) w

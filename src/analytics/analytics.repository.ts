@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
 import type { FleetPosition, Window } from './analytics.dto';
+import { AC, DC, split, sums, VEHICLE_WINDOW } from './hourly-sums.repository';
 
 /** One vehicle's figures over a window, as the database computed them. */
 export interface VehicleFigures {
@@ -34,82 +35,6 @@ interface FiguresRow {
   meterIds: string[];
 }
 
-/**
- * A reading's energy in whole micro-kWh (kWh to 6 decimals). The readings' CHECK constraints cap a
- * reading at 1e6 kWh, 1e12 micro-kWh, far inside bigint; sum(bigint) is numeric, so no total overflows,
- * and neither does the ratio of two of them. Counts stay bigint for the same reason. The hourly
- * rollups store the same per-reading rounding summed, so an hour read from them adds up to its readings.
- */
-const micro = (column: string) => `(${column} * 1000000)::bigint`;
-
-/**
- * The spans of `relation` (rows with from_ts < until_ts, both within the window), split the way the
- * rollups bucket readings: an hour bucket (hour, hour + 1 h] lies wholly inside (from_ts, until_ts]
- * for first_hour <= hour < tail_start; the readings of (from_ts, head_end] and (tail_start, until_ts],
- * at most an hour each, are the partial hours at the edges, left to history.
- */
-const split = (relation: string) => sql`
-  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
-         greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start
-  FROM ${relation} s
-  CROSS JOIN LATERAL (
-    SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
-  ) b`;
-
-interface Readings {
-  history: string;
-  rollup: string;
-  device: string;
-  /** Per column of the sums: its value from a rollup row `r`, and from a history row `h`. */
-  columns: Record<string, [rollup: string, history: string]>;
-}
-
-/**
- * The sums of `readings` over the device `device` in the split span `s`: three range scans of primary
- * keys, one of the rollup for the whole hours and one of history per edge. Each also states the
- * window ($1, $2], which contains the span, so that the planner prunes the partitions outside it.
- */
-function sums({ history, rollup, device, columns }: Readings, deviceOf: string): string {
-  const names = Object.keys(columns);
-  const pick = (side: 0 | 1, alias: string) =>
-    names.map((name) => `${columns[name][side].replaceAll('$.', `${alias}.`)} AS ${name}`).join(', ');
-  const edge = (after: string, upto: string) => sql`
-    SELECT ${pick(1, 'h')} FROM ${history} h
-    WHERE h.${device} = ${deviceOf} AND h.ts > $1 AND h.ts <= $2 AND h.ts > ${after} AND h.ts <= ${upto}`;
-  return sql`
-    SELECT ${names.map((name) => `coalesce(sum(${name}), 0) AS ${name}`).join(', ')}
-    FROM (
-      SELECT ${pick(0, 'r')} FROM ${rollup} r
-      WHERE r.${device} = ${deviceOf} AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
-      UNION ALL
-      ${edge('s.from_ts', 's.head_end')}
-      UNION ALL
-      ${edge('s.tail_start', 's.until_ts')}
-    ) readings`;
-}
-
-const AC: Readings = {
-  history: 'meter_history',
-  rollup: 'meter_rollup_hourly',
-  device: 'meter_id',
-  columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')] },
-};
-const DC: Readings = {
-  history: 'vehicle_history',
-  rollup: 'vehicle_rollup_hourly',
-  device: 'vehicle_id',
-  columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')] },
-};
-const VEHICLE_WINDOW: Readings = {
-  ...DC,
-  columns: {
-    dc_window: ['$.kwh_micro', micro('$.kwh_delivered_dc')],
-    record_count: ['$.readings', '1'],
-    // numeric, as in the rollups: a sum that is exact whatever the order, so its average is too.
-    temp_sum: ['$.battery_temp_sum', '$.battery_temp::numeric'],
-  },
-};
-
 /*
  * Every statement takes the window as $1 (from) and $2 (to). A reading's energy is what flowed in
  * the interval that ends at its timestamp, so a reading counts for the window when from < ts <= to,
@@ -119,11 +44,13 @@ const VEHICLE_WINDOW: Readings = {
  *
  * `attribution` lists, per vehicle, the meters whose readings count as its AC energy and the periods
  * they do, clipped to the window; the vehicle's DC counts for the ratio over those same periods, so
- * that like is compared with like. A vehicle's periods never overlap (its sessions cannot), so the DC
- * of each period adds up to the DC inside them all. Every sum takes the whole hours of its span from
- * the hourly rollups and only the partial hours at its edges from history, so a month costs about 720
- * rollup rows per vehicle rather than 43,200 readings, and the figures are those of the readings.
- * The average temperature is the exact numeric sum over the count, which is what avg(numeric) computes.
+ * that like is compared with like. Every sum takes the whole hours of its span from the hourly rollups
+ * and only the partial hours at its edges from history, so a month costs about 720 rollup rows per
+ * vehicle rather than 43,200 readings, and the figures are those of the readings. A vehicle's periods
+ * never overlap (its sessions cannot), so their whole hours, gathered per vehicle and per meter into
+ * multiranges, let one rollup scan per vehicle serve both the window and the periods' DC, and one per
+ * meter their AC; each period's edges are read on their own. The average temperature is the exact
+ * numeric sum over the count, which is what avg(numeric) computes.
  */
 function figures(sources: string): string {
   return sql`
@@ -132,28 +59,43 @@ function figures(sources: string): string {
     spans AS (
       ${split('attribution')}
     ),
-    attributed AS (
-      SELECT s.vehicle_id, array_agg(DISTINCT s.meter_id ORDER BY s.meter_id) AS meter_ids,
-             sum(m.ac) AS ac, sum(d.dc) AS dc
+    edges AS (
+      SELECT s.vehicle_id, sum(m.ac) AS ac, sum(d.dc) AS dc
       FROM spans s
       CROSS JOIN LATERAL (
-        ${sums(AC, 's.meter_id')}
+        ${sums(AC, 's.meter_id', { edges: true })}
       ) m
       CROSS JOIN LATERAL (
-        ${sums(DC, 's.vehicle_id')}
+        ${sums(DC, 's.vehicle_id', { edges: true })}
       ) d
       GROUP BY s.vehicle_id
+    ),
+    meter_hours AS (
+      SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id ORDER BY b.meter_id) AS meter_ids,
+             range_agg(b.hours) AS dc_hours
+      FROM (
+        SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
+      ) b
+      CROSS JOIN LATERAL (
+        ${sums(AC, 'b.meter_id', { hours: 'r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour' })}
+      ) m
+      GROUP BY b.vehicle_id
+    ),
+    attributed AS (
+      SELECT e.vehicle_id, e.ac + m.ac AS ac, e.dc, m.meter_ids, m.dc_hours
+      FROM edges e JOIN meter_hours m USING (vehicle_id)
     ),
     window_span AS (
       ${split(`(SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts)`)}
     ),
     totals AS (
-      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids, w.*
+      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) + w.dc_hours AS dc,
+             coalesce(p.meter_ids, '{}') AS meter_ids, w.dc_window, w.record_count, w.temp_sum
       FROM vehicles v
       LEFT JOIN attributed p USING (vehicle_id)
       CROSS JOIN window_span s
       CROSS JOIN LATERAL (
-        ${sums(VEHICLE_WINDOW, 'v.vehicle_id')}
+        ${sums(VEHICLE_WINDOW, 'v.vehicle_id', { hours: 'r.hour >= s.first_hour AND r.hour < s.tail_start', edges: true })}
       ) w
     )
     SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,

@@ -25,10 +25,16 @@ export async function migratedDataSource(
 }
 
 /**
- * Readings i = 0 … rows-1 in arrival order: minute i / DEVICES, device i % DEVICES, the last minute
- * ending at `end`. Each device also charges 8 hours a day on its own meter.
+ * Readings i = 0 … rows-1 in arrival order: reading time i / DEVICES (every `stepMinutes` minutes),
+ * device i % DEVICES, the last ending at `end`. Each device also charges 8 hours a day on its own meter.
  */
-export async function fill(dataSource: DataSource, rows: number, start: Date, end: Date): Promise<void> {
+export async function fill(
+  dataSource: DataSource,
+  rows: number,
+  start: Date,
+  end: Date,
+  stepMinutes = 1,
+): Promise<void> {
   const chunks = async (table: string, columns: string, values: string) => {
     for (let from = 0; from < rows; from += CHUNK) {
       await dataSource.query(
@@ -38,7 +44,7 @@ export async function fill(dataSource: DataSource, rows: number, start: Date, en
       );
     }
   };
-  const minute = `$1::timestamptz + (i / ${DEVICES}) * interval '1 minute'`;
+  const minute = `$1::timestamptz + (i / ${DEVICES}) * interval '${stepMinutes} minutes'`;
   await Promise.all([
     chunks(
       'vehicle_history',
@@ -58,6 +64,17 @@ export async function fill(dataSource: DataSource, rows: number, start: Date, en
           generate_series($1::timestamptz, $2::timestamptz, interval '1 day') AS day`,
     [start, end],
   );
-  // Index-only scans skip the heap only on pages the visibility map marks all-visible.
-  await dataSource.query('VACUUM (ANALYZE) vehicle_history, meter_history, charging_session');
+  // The rollups' insert triggers fired for each INSERT … SELECT into the parents: a rollup that missed
+  // readings would make the analytics figures look cheaper than they are.
+  const [counted] = await dataSource.query<Array<{ vehicle: string; meter: string }>>(
+    `SELECT (SELECT sum(readings) FROM vehicle_rollup_hourly) AS vehicle, (SELECT sum(readings) FROM meter_rollup_hourly) AS meter`,
+  );
+  if (Number(counted.vehicle) !== rows || Number(counted.meter) !== rows) {
+    throw new Error(`the hourly rollups count ${counted.vehicle} and ${counted.meter} readings, not ${rows}`);
+  }
+  // Index-only scans skip the heap only on pages the visibility map marks all-visible; the rollups'
+  // upserts at the chunk boundaries leave dead row versions to clear.
+  await dataSource.query(
+    'VACUUM (ANALYZE) vehicle_history, meter_history, charging_session, vehicle_rollup_hourly, meter_rollup_hourly',
+  );
 }
