@@ -25,16 +25,10 @@ export async function migratedDataSource(
 }
 
 /**
- * Readings i = 0 … rows-1 in arrival order: reading time i / DEVICES (every `stepMinutes` minutes),
- * device i % DEVICES, the last ending at `end`. Each device also charges 8 hours a day on its own meter.
+ * Readings i = 0 … rows-1 in arrival order: minute i / DEVICES, device i % DEVICES, the last minute
+ * ending at `end`. Each device also charges 8 hours a day on its own meter.
  */
-export async function fill(
-  dataSource: DataSource,
-  rows: number,
-  start: Date,
-  end: Date,
-  stepMinutes = 1,
-): Promise<void> {
+export async function fill(dataSource: DataSource, rows: number, start: Date, end: Date): Promise<void> {
   const chunks = async (table: string, columns: string, values: string) => {
     for (let from = 0; from < rows; from += CHUNK) {
       await dataSource.query(
@@ -44,7 +38,7 @@ export async function fill(
       );
     }
   };
-  const minute = `$1::timestamptz + (i / ${DEVICES}) * interval '${stepMinutes} minutes'`;
+  const minute = `$1::timestamptz + (i / ${DEVICES}) * interval '1 minute'`;
   await Promise.all([
     chunks(
       'vehicle_history',
