@@ -60,27 +60,30 @@ async function plan([sql, params]: [string, unknown[]], analyze: boolean): Promi
   return flatten(Plan);
 }
 
-/** The partitions of `table` that the plan scans (`read`: that the execution actually entered). */
+/**
+ * The partitions of `table` that the plan scans (`read`: that the execution actually entered), each
+ * once: a statement scans history for each edge of a span and the rollups for its whole hours.
+ */
 function partitionsIn(nodes: PlanNode[], table: string, read = false): string[] {
   const prefix = `${table}_`;
-  return nodes
+  const names = nodes
     .filter((node) => node['Relation Name']?.startsWith(prefix) && (!read || (node['Actual Loops'] ?? 0) > 0))
-    .map((node) => node['Relation Name']!.slice(prefix.length))
-    .sort();
+    .map((node) => node['Relation Name']!.slice(prefix.length));
+  return [...new Set(names)].sort();
 }
 
+const TABLES = ['vehicle_history', 'meter_history', 'vehicle_rollup_hourly', 'meter_rollup_hourly'];
+
 describe('partition pruning of the analytics statements over a 24 h window', () => {
-  it('with a meter given, the plan names only the window’s partitions of both histories', async () => {
+  it('with a meter given, the plan names only the window’s partitions of both histories and rollups', async () => {
     const nodes = await plan(await performanceStatement({ ...window, meterId: 'PRUNE-M' }), false);
-    expect(partitionsIn(nodes, 'vehicle_history')).toEqual(IN_WINDOW);
-    expect(partitionsIn(nodes, 'meter_history')).toEqual(IN_WINDOW);
+    for (const table of TABLES) expect([table, partitionsIn(nodes, table)]).toEqual([table, IN_WINDOW]);
   });
 
-  it('by session, the plan names only the window’s partitions of both histories', async () => {
+  it('by session, the plan names only the window’s partitions of both histories and rollups', async () => {
     const statement = await performanceStatement(window);
     const planned = await plan(statement, false);
-    expect(partitionsIn(planned, 'vehicle_history')).toEqual(IN_WINDOW);
-    expect(partitionsIn(planned, 'meter_history')).toEqual(IN_WINDOW);
+    for (const table of TABLES) expect([table, partitionsIn(planned, table)]).toEqual([table, IN_WINDOW]);
     const executed = await plan(statement, true);
     expect(partitionsIn(executed, 'meter_history', true)).toEqual(IN_WINDOW);
   });
