@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
-import pino from 'pino';
-import { ConfigError, loadConfig } from '../config/config';
-import { openDatabase } from '../db/database';
+import { ConfigError } from '../config/config';
+import { withCommandDatabase } from '../db/command-database';
 import { RollupRepository, type RefreshedDay } from './rollup.repository';
 
 const USAGE = `usage: npm run analytics:refresh
@@ -13,10 +12,7 @@ const USAGE = `usage: npm run analytics:refresh
 
 const day = (done: RefreshedDay) => done.day.toISOString().slice(0, 10);
 
-/**
- * Same configuration and database code path as the server, so it refreshes whatever database the
- * service uses, migrating it first when the service would. Progress goes to stderr, the summary to stdout.
- */
+/** Progress goes to stderr, the summary to stdout. */
 async function main(): Promise<number> {
   dotenv.config({ quiet: true });
   const argv = process.argv.slice(2);
@@ -28,11 +24,8 @@ async function main(): Promise<number> {
     console.error(`unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
     return 2;
   }
-  const config = loadConfig();
-  const logger = pino({ level: 'warn', base: { service: 'fleet-platform-rollups' } }, pino.destination(2));
-  const database = await openDatabase(config, logger);
-  try {
-    const refreshed = await new RollupRepository(database.dataSource).refresh((done) =>
+  return withCommandDatabase('rollups', async (dataSource) => {
+    const refreshed = await new RollupRepository(dataSource).refresh((done) =>
       console.error(`${done.kind} ${day(done)}: ${done.before} rollup rows replaced by ${done.after}`),
     );
     for (const kind of ['meter', 'vehicle'] as const) {
@@ -42,9 +35,7 @@ async function main(): Promise<number> {
       console.log(`${kind}: ${days.length} days refreshed, ${before} rollup rows before, ${after} after`);
     }
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 if (require.main === module) {

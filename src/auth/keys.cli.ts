@@ -1,9 +1,8 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
-import { ConfigError, loadConfig } from '../config/config';
-import { openDatabase } from '../db/database';
+import { ConfigError } from '../config/config';
+import { withCommandDatabase } from '../db/command-database';
 import { ProblemError, ValidationError } from '../errors/problem';
 import { validateRequest } from '../validation/validate-request';
 import { CreateApiKeyDto } from './auth.dto';
@@ -97,11 +96,6 @@ function explain(error: unknown): string {
   return error instanceof ProblemError || error instanceof ConfigError ? error.message : String(error);
 }
 
-/**
- * Same configuration and database code path as the server, so it reaches whatever the service uses:
- * with no database configured it shares an embedded server that `npm start` already runs, or starts
- * one itself for the duration of the command.
- */
 async function main(): Promise<number> {
   dotenv.config({ quiet: true });
   const argv = process.argv.slice(2);
@@ -109,18 +103,12 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return argv.length === 0 ? 2 : 0;
   }
-  const config = loadConfig();
-  // Logs go to stderr, so stdout carries only the answer.
-  const logger = pino({ level: 'warn', base: { service: 'fleet-platform-keys' } }, pino.destination(2));
-  const database = await openDatabase(config, logger);
-  try {
-    const { stdout, stderr } = await runKeysCommand(buildServices(database.dataSource, config).auth, argv);
+  return withCommandDatabase('keys', async (dataSource, config) => {
+    const { stdout, stderr } = await runKeysCommand(buildServices(dataSource, config).auth, argv);
     if (stderr) console.error(stderr);
     console.log(stdout);
     return 0;
-  } finally {
-    await database.close();
-  }
+  });
 }
 
 if (require.main === module) {
