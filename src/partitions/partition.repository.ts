@@ -13,6 +13,11 @@ export const PARTITION_KEYS = {
   vehicle_rollup_hourly: 'hour',
 } as const;
 export type PartitionedTable = keyof typeof PARTITION_KEYS;
+/** The history whose insert trigger writes each rollup table. */
+const ROLLUP_SOURCES: Partial<Record<PartitionedTable, string>> = {
+  meter_rollup_hourly: 'meter_history',
+  vehicle_rollup_hourly: 'vehicle_history',
+};
 export const PARTITIONED_TABLES = [...HISTORY_TABLES, ...ROLLUP_TABLES] as PartitionedTable[];
 
 export interface Partition extends TimeRange {
@@ -137,7 +142,13 @@ class TableSession implements PartitionSession {
     const table = ident(this.table);
     const partition = ident(name);
     const key = PARTITION_KEYS[this.table];
+    const source = ROLLUP_SOURCES[this.table];
     return this.change(async (manager) => {
+      // A rollup row is written by its history's insert trigger, after the history row, inside the same
+      // statement. Holding inserts into that history (SHARE, on it and its partitions) while the rollup's
+      // partitions change means no reading is between the two writes: its rollup rows then always route
+      // by the new partitions, instead of failing a partition check the way a history row can.
+      if (source) await manager.query(`LOCK TABLE ${ident(source)} IN SHARE MODE`);
       await manager.query(`LOCK TABLE ${table} IN SHARE UPDATE EXCLUSIVE MODE`);
       const [{ fallback, columns }] = await manager.query<Array<{ fallback: string | null; columns: string }>>(
         SQL.layout,
