@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { RollupRepository } from '../../src/analytics/rollup.repository';
-import { clientConfig, withDatabase } from '../../src/db/data-source';
+import { withDatabase } from '../../src/db/data-source';
+import { databaseEnv } from '../../tools/shared/database-env';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { meterReading, uniqueId, vehicleReading } from '../support/factories';
 import { exitOf, spawnTs } from '../support/spawn-ts';
@@ -68,20 +69,9 @@ describe('refreshing the rollups from history', () => {
   it('npm run analytics:refresh does the same through the configuration the server uses', async () => {
     await bypassTriggers(uniqueId('MTR'), uniqueId('VEH'), '2025-07-14T05:00:00Z');
     await expectDrift();
-    const { host, port, user, password, database, connectionString } = clientConfig(
-      withDatabase(testServer().target, t.db.name),
-    );
     const cli = spawnTs('src/analytics/rollup-refresh.cli.ts', {
       NODE_ENV: 'test',
-      ...(connectionString
-        ? { DATABASE_URL: connectionString }
-        : {
-            DB_HOST: String(host),
-            DB_PORT: String(port),
-            DB_USERNAME: String(user),
-            DB_PASSWORD: String(password ?? ''),
-            DB_NAME: String(database),
-          }),
+      ...databaseEnv(withDatabase(testServer().target, t.db.name)),
     });
     let stdout = '';
     cli.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

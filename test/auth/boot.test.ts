@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { bootDecision } from '../../src/auth/auth.policy';
-import { clientConfig, withDatabase } from '../../src/db/data-source';
+import { withDatabase } from '../../src/db/data-source';
+import { databaseEnv } from '../../tools/shared/database-env';
 import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
 import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
 
@@ -47,20 +48,9 @@ describe('the server applies it at boot', () => {
   });
 
   function serve(env: Record<string, string>): ChildProcess {
-    const { host, port, user, password, database, connectionString } = clientConfig(
-      withDatabase(testServer().target, db.name),
-    );
     child = spawnTs('src/server.ts', {
       PORT: '0',
-      ...(connectionString
-        ? { DATABASE_URL: connectionString }
-        : {
-            DB_HOST: String(host),
-            DB_PORT: String(port),
-            DB_USERNAME: String(user),
-            DB_PASSWORD: String(password ?? ''),
-            DB_NAME: String(database),
-          }),
+      ...databaseEnv(withDatabase(testServer().target, db.name)),
       ...env,
     });
     return child;

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { runKeysCommand, UsageError } from '../../src/auth/keys.cli';
-import { clientConfig, withDatabase } from '../../src/db/data-source';
+import { withDatabase } from '../../src/db/data-source';
+import { databaseEnv } from '../../tools/shared/database-env';
 import { ValidationError } from '../../src/errors/problem';
 import { ROOT } from '../support/spawn-ts';
 import { testServer } from '../support/test-database';
@@ -53,20 +54,8 @@ describe('keys commands', () => {
 
 /** `npm run keys` as an operator types it, against this test's database. */
 function npmKeys(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const { host, port, user, password, database, connectionString } = clientConfig(
-    withDatabase(testServer().target, t.db.name),
-  );
   // Every connection variable is set (blank ones count as unset), so a developer's .env cannot redirect it.
-  const connection = connectionString
-    ? { DATABASE_URL: connectionString, DB_HOST: '', DB_PORT: '', DB_USERNAME: '', DB_PASSWORD: '', DB_NAME: '' }
-    : {
-        DATABASE_URL: '',
-        DB_HOST: String(host),
-        DB_PORT: String(port),
-        DB_USERNAME: String(user),
-        DB_PASSWORD: String(password ?? ''),
-        DB_NAME: String(database),
-      };
+  const connection = databaseEnv(withDatabase(testServer().target, t.db.name));
   const child = spawn('npm', ['run', '--silent', 'keys', '--', ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? ROOT, NODE_ENV: 'test', ...connection },

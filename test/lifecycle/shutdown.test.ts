@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import type { ChildProcess } from 'node:child_process';
 import { clientConfig, withDatabase } from '../../src/db/data-source';
+import { databaseEnv } from '../../tools/shared/database-env';
 import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
 import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
 import { meterReading } from '../support/factories';
@@ -12,21 +13,12 @@ let server: ChildProcess;
 beforeAll(async () => {
   db = await createIsolatedDatabase();
   const target = withDatabase(testServer().target, db.name);
-  const { host, port, user, password, database, connectionString } = clientConfig(target);
   server = spawnTs('src/server.ts', {
     PORT: String(PORT),
     LOG_LEVEL: 'info',
     NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '20000',
-    ...(connectionString
-      ? { DATABASE_URL: connectionString }
-      : {
-          DB_HOST: String(host),
-          DB_PORT: String(port),
-          DB_USERNAME: String(user),
-          DB_PASSWORD: String(password ?? ''),
-          DB_NAME: String(database),
-        }),
+    ...databaseEnv(target),
   });
   await waitForOutput(server, /fleet platform listening/);
 }, 120_000);

@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { clientConfig, withDatabase } from '../../src/db/data-source';
+import { withDatabase } from '../../src/db/data-source';
+import { databaseEnv } from '../../tools/shared/database-env';
 import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
 import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
 import { partitionsOf } from '../support/partitions';
@@ -11,9 +12,6 @@ let output = '';
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
-  const { host, port, user, password, database, connectionString } = clientConfig(
-    withDatabase(testServer().target, db.name),
-  );
   server = spawnTs('src/server.ts', {
     PORT: String(PORT),
     LOG_LEVEL: 'debug',
@@ -21,15 +19,7 @@ beforeAll(async () => {
     HISTORY_PARTITION_INTERVAL: '1 week',
     HISTORY_PARTITIONS_AHEAD: '2',
     PARTITION_MAINTENANCE_INTERVAL_MS: '1000',
-    ...(connectionString
-      ? { DATABASE_URL: connectionString }
-      : {
-          DB_HOST: String(host),
-          DB_PORT: String(port),
-          DB_USERNAME: String(user),
-          DB_PASSWORD: String(password ?? ''),
-          DB_NAME: String(database),
-        }),
+    ...databaseEnv(withDatabase(testServer().target, db.name)),
   });
   server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   await waitForOutput(server, /fleet platform listening/);

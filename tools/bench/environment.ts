@@ -8,6 +8,7 @@ import { ensureDatabase, withDatabase, type ConnectionTarget } from '../../src/d
 import { connectionTarget } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { adminQuery } from '../shared/admin-database';
+import { databaseEnv } from '../shared/database-env';
 import type { Defer } from './teardown';
 
 const BENCH_DATABASE_PREFIX = 'fleet_bench_';
@@ -43,24 +44,6 @@ export async function createBenchDatabase(server: ConnectionTarget, defer: Defer
   await ensureDatabase(target);
   defer(`drop the database ${name}`, () => adminQuery(server, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   return target;
-}
-
-/**
- * All connection variables are set, the unused ones blank: the service's dotenv leaves set variables
- * alone, so a developer's .env can neither redirect the service nor add a conflicting setting.
- */
-function databaseEnv(target: ConnectionTarget): Record<string, string> {
-  const blank = { DATABASE_URL: '', DB_HOST: '', DB_PORT: '', DB_USERNAME: '', DB_PASSWORD: '', DB_NAME: '' };
-  if ('url' in target) return { ...blank, DATABASE_URL: target.url };
-  const { host, port, username, password, database } = target;
-  return {
-    ...blank,
-    DB_HOST: host,
-    DB_PORT: String(port),
-    DB_USERNAME: username,
-    DB_PASSWORD: password,
-    DB_NAME: database,
-  };
 }
 
 async function freePort(): Promise<number> {
