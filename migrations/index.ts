@@ -6,6 +6,7 @@ import { PartitionHistoryByTime1764400000000 } from './1764400000000-PartitionHi
 import { OneVehiclePerMeter1764410000000 } from './1764410000000-OneVehiclePerMeter';
 import { BoundReadings1764420000000 } from './1764420000000-BoundReadings';
 import { HourlyRollups1764430000000 } from './1764430000000-HourlyRollups';
+import { SessionTotals1764440000000 } from './1764440000000-SessionTotals';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -20,4 +21,5 @@ export const migrations = [
   OneVehiclePerMeter1764410000000,
   BoundReadings1764420000000,
   HourlyRollups1764430000000,
+  SessionTotals1764440000000,
 ];

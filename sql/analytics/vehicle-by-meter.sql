@@ -1,6 +1,7 @@
 -- vehicleByMeter in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH
 vehicles AS (SELECT $3::text AS vehicle_id),
+stored AS (SELECT NULL::text AS vehicle_id, 0::numeric AS ac, 0::numeric AS dc, '{}'::text[] AS meter_ids WHERE false),
 attribution AS (
   SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
 ),
@@ -38,8 +39,7 @@ edges AS (
   GROUP BY s.vehicle_id
 ),
 meter_hours AS (
-  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id ORDER BY b.meter_id) AS meter_ids,
-         range_agg(b.hours) AS dc_hours
+  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids, range_agg(b.hours) AS dc_hours
   FROM (
     SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
   ) b
@@ -53,8 +53,11 @@ meter_hours AS (
   GROUP BY b.vehicle_id
 ),
 attributed AS (
-  SELECT e.vehicle_id, e.ac + m.ac AS ac, e.dc, m.meter_ids, m.dc_hours
+  SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac, coalesce(e.dc, 0) + coalesce(t.dc, 0) AS dc,
+         ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids,
+         m.dc_hours
   FROM edges e JOIN meter_hours m USING (vehicle_id)
+  FULL JOIN stored t USING (vehicle_id)
 ),
 window_span AS (
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,

@@ -1,13 +1,19 @@
 -- vehicleBySessions in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH
 sessions AS (
-  SELECT vehicle_id, meter_id, started_at, ended_at FROM charging_session
+  SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro,
+         ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
+  FROM charging_session
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()') AND vehicle_id = $3
 ),
 vehicles AS (SELECT $3::text AS vehicle_id),
+stored AS (
+  SELECT vehicle_id, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc, array_agg(DISTINCT meter_id) AS meter_ids
+  FROM sessions WHERE inside GROUP BY vehicle_id
+),
 attribution AS (
   SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts
-  FROM sessions
+  FROM sessions WHERE NOT inside
 ),
 spans AS (
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
@@ -43,8 +49,7 @@ edges AS (
   GROUP BY s.vehicle_id
 ),
 meter_hours AS (
-  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id ORDER BY b.meter_id) AS meter_ids,
-         range_agg(b.hours) AS dc_hours
+  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids, range_agg(b.hours) AS dc_hours
   FROM (
     SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
   ) b
@@ -58,8 +63,11 @@ meter_hours AS (
   GROUP BY b.vehicle_id
 ),
 attributed AS (
-  SELECT e.vehicle_id, e.ac + m.ac AS ac, e.dc, m.meter_ids, m.dc_hours
+  SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac, coalesce(e.dc, 0) + coalesce(t.dc, 0) AS dc,
+         ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids,
+         m.dc_hours
   FROM edges e JOIN meter_hours m USING (vehicle_id)
+  FULL JOIN stored t USING (vehicle_id)
 ),
 window_span AS (
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,

@@ -44,13 +44,15 @@ interface FiguresRow {
  *
  * `attribution` lists, per vehicle, the meters whose readings count as its AC energy and the periods
  * they do, clipped to the window; the vehicle's DC counts for the ratio over those same periods, so
- * that like is compared with like. Every sum takes the whole hours of its span from the hourly rollups
- * and only the partial hours at its edges from history, so a month costs about 720 rollup rows per
- * vehicle rather than 43,200 readings, and the figures are those of the readings. A vehicle's periods
- * never overlap (its sessions cannot), so their whole hours, gathered per vehicle and per meter into
- * multiranges, let one rollup scan per vehicle serve both the window and the periods' DC, and one per
- * meter their AC; each period's edges are read on their own. The average temperature is the exact
- * numeric sum over the count, which is what avg(numeric) computes.
+ * that like is compared with like. `stored` holds, per vehicle, the energy of its closed sessions that
+ * lie wholly inside the window, which each session carries (kept by the database as readings arrive,
+ * late ones included): a month of sessions then costs one row each. Every other sum takes the whole
+ * hours of its span from the hourly rollups and only the partial hours at its edges from history, so
+ * a month costs about 720 rollup rows per vehicle rather than 43,200 readings, and the figures are
+ * those of the readings. A vehicle's periods never overlap (its sessions cannot), so their whole hours,
+ * gathered per vehicle and per meter into multiranges, let one rollup scan per vehicle serve both the
+ * window and the periods' DC, and one per meter their AC; each period's edges are read on their own.
+ * The average temperature is the exact numeric sum over the count, which is what avg(numeric) computes.
  */
 function figures(sources: string): string {
   return sql`
@@ -71,8 +73,7 @@ function figures(sources: string): string {
       GROUP BY s.vehicle_id
     ),
     meter_hours AS (
-      SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id ORDER BY b.meter_id) AS meter_ids,
-             range_agg(b.hours) AS dc_hours
+      SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids, range_agg(b.hours) AS dc_hours
       FROM (
         SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
       ) b
@@ -82,8 +83,11 @@ function figures(sources: string): string {
       GROUP BY b.vehicle_id
     ),
     attributed AS (
-      SELECT e.vehicle_id, e.ac + m.ac AS ac, e.dc, m.meter_ids, m.dc_hours
+      SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac, coalesce(e.dc, 0) + coalesce(t.dc, 0) AS dc,
+             ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids,
+             m.dc_hours
       FROM edges e JOIN meter_hours m USING (vehicle_id)
+      FULL JOIN stored t USING (vehicle_id)
     ),
     window_span AS (
       ${split(`(SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts)`)}
@@ -108,16 +112,23 @@ function figures(sources: string): string {
  * A session counts for the readings with started_at < ts <= ended_at, so it shares a reading with the
  * window when started_at < to and ended_at > from (or is ongoing). That is exactly the overlap of
  * [started_at, ended_at) with the open range (from, to), written so on the expression the GiST indexes
- * are built on.
+ * are built on. A closed session with started_at >= from and ended_at <= to has all its readings in
+ * the window, so its stored totals are its share; the others are clipped to the window and computed.
  */
 const SESSIONS_IN_WINDOW = sql`
-  SELECT vehicle_id, meter_id, started_at, ended_at FROM charging_session
+  SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro,
+         ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
+  FROM charging_session
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')`;
 
 const SESSION_ATTRIBUTION = sql`
+  stored AS (
+    SELECT vehicle_id, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc, array_agg(DISTINCT meter_id) AS meter_ids
+    FROM sessions WHERE inside GROUP BY vehicle_id
+  ),
   attribution AS (
     SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts
-    FROM sessions
+    FROM sessions WHERE NOT inside
   )`;
 
 const VEHICLE_BY_SESSIONS = figures(sql`
@@ -130,6 +141,7 @@ const VEHICLE_BY_SESSIONS = figures(sql`
 /** The meter given stands for the vehicle's charger over the whole window: one period, the window. */
 const VEHICLE_BY_METER = figures(sql`
   vehicles AS (SELECT $3::text AS vehicle_id),
+  stored AS (SELECT NULL::text AS vehicle_id, 0::numeric AS ac, 0::numeric AS dc, '{}'::text[] AS meter_ids WHERE false),
   attribution AS (
     SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
   )`);

@@ -6,7 +6,8 @@ import { RollupRepository, type RefreshedDay } from './rollup.repository';
 
 const USAGE = `usage: npm run analytics:refresh
   Recomputes every hourly rollup from the history tables, a day at a time, and removes rollup rows
-  no reading is behind. Safe while readings are ingested: each day holds them back only briefly.
+  no reading is behind; then recounts the energy each closed charging session carries. Safe while
+  readings are ingested: each day holds them back only briefly.
   Needed only after readings reached history without its insert trigger (loaded straight into a
   partition, or by COPY with triggers disabled).`;
 
@@ -25,7 +26,8 @@ async function main(): Promise<number> {
     return 2;
   }
   return withCommandDatabase('rollups', async (dataSource) => {
-    const refreshed = await new RollupRepository(dataSource).refresh((done) =>
+    const rollups = new RollupRepository(dataSource);
+    const refreshed = await rollups.refresh((done) =>
       console.error(`${done.kind} ${day(done)}: ${done.before} rollup rows replaced by ${done.after}`),
     );
     for (const kind of ['meter', 'vehicle'] as const) {
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
       const after = days.reduce((sum, done) => sum + done.after, 0);
       console.log(`${kind}: ${days.length} days refreshed, ${before} rollup rows before, ${after} after`);
     }
+    console.log(`sessions: ${await rollups.recountSessions()} closed sessions recounted`);
     return 0;
   });
 }

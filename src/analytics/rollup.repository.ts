@@ -102,12 +102,35 @@ function statements({ history, rollup, device, aggregates }: RollupTable) {
 
 const STATEMENTS = { meter: statements(TABLES.meter), vehicle: statements(TABLES.vehicle) };
 
+/**
+ * The energy each closed session carries, recounted from history and the rollups (refreshed first) a
+ * day of session starts at a time, with readings held back meanwhile as for a day of rollups.
+ */
+const SESSION_STATEMENTS = {
+  sessionDays: sql`
+    SELECT DISTINCT date_trunc('day', started_at, 'UTC') AS day FROM charging_session
+    WHERE ended_at IS NOT NULL ORDER BY day`,
+  sessionLock: sql`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`,
+  sessionRecount: sql`
+    WITH recounted AS (
+      UPDATE charging_session
+      SET kwh_ac_micro = meter_kwh_micro(meter_id, started_at, ended_at),
+          kwh_dc_micro = vehicle_kwh_micro(vehicle_id, started_at, ended_at)
+      WHERE ended_at IS NOT NULL AND started_at >= $1 AND started_at < $1::timestamptz + interval '1 day'
+      RETURNING 1
+    )
+    SELECT count(*)::int AS sessions FROM recounted`,
+};
+
 /** The statements by name (tools/sql-snapshots.ts keeps them readable under sql/). */
-export const ROLLUP_STATEMENTS = Object.fromEntries(
-  ROLLUP_KINDS.flatMap((kind) =>
-    Object.entries(STATEMENTS[kind]).map(([name, text]) => [`${kind}${name[0].toUpperCase()}${name.slice(1)}`, text]),
+export const ROLLUP_STATEMENTS = {
+  ...Object.fromEntries(
+    ROLLUP_KINDS.flatMap((kind) =>
+      Object.entries(STATEMENTS[kind]).map(([name, text]) => [`${kind}${name[0].toUpperCase()}${name.slice(1)}`, text]),
+    ),
   ),
-);
+  ...SESSION_STATEMENTS,
+};
 
 export interface RefreshedDay {
   kind: RollupKind;
@@ -136,6 +159,20 @@ export class RollupRepository {
       }
     }
     return done;
+  }
+
+  /** Recounts every closed session's energy, after the rollups it reads are refreshed; returns their number. */
+  async recountSessions(): Promise<number> {
+    const days = await this.dataSource.query<Array<{ day: Date }>>(SESSION_STATEMENTS.sessionDays);
+    let sessions = 0;
+    for (const { day } of days) {
+      sessions += await this.dataSource.transaction(async (manager) => {
+        await manager.query(SESSION_STATEMENTS.sessionLock);
+        const [row] = await manager.query<Array<{ sessions: number }>>(SESSION_STATEMENTS.sessionRecount, [day]);
+        return row.sessions;
+      });
+    }
+    return sessions;
   }
 
   private refreshDay(kind: RollupKind, day: Date): Promise<RefreshedDay> {

@@ -20,6 +20,24 @@ const ROLLUP_SOURCES: Partial<Record<PartitionedTable, string>> = {
 };
 export const PARTITIONED_TABLES = [...HISTORY_TABLES, ...ROLLUP_TABLES] as PartitionedTable[];
 
+/**
+ * The closed sessions' stored energy (charging_session.kwh_*_micro) on the side each rollup serves, once
+ * its partition [$1, $2) is dropped: history's goes first (PARTITIONED_TABLES), so by then both are
+ * gone. A session whose readings all lay in the range has none left; one across a bound is recounted
+ * from what remains. Nothing can add to them meanwhile: DETACH holds the rollup, which every reading's
+ * insert trigger writes.
+ */
+const SESSION_RECOUNTS = {
+  meter_rollup_hourly: recount('kwh_ac_micro', 'meter_kwh_micro(meter_id, started_at, ended_at)'),
+  vehicle_rollup_hourly: recount('kwh_dc_micro', 'vehicle_kwh_micro(vehicle_id, started_at, ended_at)'),
+};
+const recountAfterDropping: Partial<Record<PartitionedTable, string>> = SESSION_RECOUNTS;
+function recount(column: string, energy: string): string {
+  return sql`
+    UPDATE charging_session SET ${column} = CASE WHEN started_at >= $1 AND ended_at < $2 THEN 0 ELSE ${energy} END
+    WHERE ended_at IS NOT NULL AND ended_at > $1 AND started_at < $2::timestamptz + interval '1 hour'`;
+}
+
 export interface Partition extends TimeRange {
   name: string;
 }
@@ -34,7 +52,7 @@ export interface PartitionSession {
   /** Creates the partition and moves into it the rows of the default partition it covers; returns their number. */
   create(name: string, range: { from: Date; to: Date }): Promise<number>;
   /** Detaches the partition and drops it with its rows. */
-  drop(name: string): Promise<void>;
+  drop(partition: Partition): Promise<void>;
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -70,6 +88,8 @@ export const PARTITION_STATEMENTS = {
     WHERE i.inhparent = $1::regclass AND c.oid <> p.partdefid
     ORDER BY 2`,
   /** The default partition, if any, and the table's columns, as a list to copy rows with. */
+  meterSessionRecount: SESSION_RECOUNTS.meter_rollup_hourly,
+  vehicleSessionRecount: SESSION_RECOUNTS.vehicle_rollup_hourly,
   layout: sql`
     SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
            (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
@@ -175,10 +195,13 @@ class TableSession implements PartitionSession {
   }
 
   /** DETACH locks the parent before the partitions, as a reading's INSERT does. */
-  async drop(name: string): Promise<void> {
+  async drop({ name, from, to }: Partition): Promise<void> {
     await this.change(async (manager) => {
       await manager.query(`ALTER TABLE ${ident(this.table)} DETACH PARTITION ${ident(name)}`);
       await manager.query(`DROP TABLE ${ident(name)}`);
+      const recount = recountAfterDropping[this.table];
+      const bound = (at: number) => (Number.isFinite(at) ? new Date(at) : at > 0 ? 'infinity' : '-infinity');
+      if (recount) await manager.query(recount, [bound(from), bound(to)]);
     });
   }
 }

@@ -64,7 +64,7 @@ export class PartitionService {
     if (this.options.retention) {
       const cutoff = shift(now, this.options.retention, -1).getTime();
       for (const partition of existing.filter((candidate) => candidate.to <= cutoff)) {
-        await session.drop(partition.name);
+        await session.drop(partition);
         dropped.push(partition.name);
       }
     }

@@ -1,0 +1,163 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+interface Side {
+  /** The charging_session column holding the side's energy over a closed session, in micro-kWh. */
+  total: string;
+  history: string;
+  rollup: string;
+  device: string;
+  energy: string;
+  /** Energy over (from_ts, until_ts] of one device, in micro-kWh. */
+  fn: string;
+}
+
+const SIDES: Side[] = [
+  {
+    total: 'kwh_ac_micro',
+    history: 'meter_history',
+    rollup: 'meter_rollup_hourly',
+    device: 'meter_id',
+    energy: 'kwh_consumed_ac',
+    fn: 'meter_kwh_micro',
+  },
+  {
+    total: 'kwh_dc_micro',
+    history: 'vehicle_history',
+    rollup: 'vehicle_rollup_hourly',
+    device: 'vehicle_id',
+    energy: 'kwh_delivered_dc',
+    fn: 'vehicle_kwh_micro',
+  },
+];
+
+/**
+ * The whole hours of the span from the hourly rollups, the partial hours at its two edges from
+ * history: the same split, and the same per-reading rounding to micro-kWh, as the analytics
+ * statements, so a stored total is what they would compute. The outer bounds on ts and hour let
+ * the executor prune the partitions outside the span.
+ */
+const energyFunction = ({ history, rollup, device, energy, fn }: Side) => `
+  CREATE FUNCTION ${fn}(device text, from_ts timestamptz, until_ts timestamptz) RETURNS numeric
+  LANGUAGE sql STABLE AS $$
+    SELECT coalesce((
+             SELECT sum(r.kwh_micro) FROM ${rollup} r
+             WHERE r.${device} = device AND r.hour >= s.first_hour AND r.hour < s.tail_start
+               AND r.hour >= from_ts - interval '1 hour' AND r.hour < until_ts
+           ), 0)
+         + coalesce((
+             SELECT sum((h.${energy} * 1000000)::bigint) FROM ${history} h
+             WHERE h.${device} = device AND h.ts > from_ts AND h.ts <= until_ts
+               AND (h.ts <= s.head_end OR h.ts > s.tail_start)
+           ), 0)
+    FROM (
+      SELECT first_hour, least(first_hour, until_ts) AS head_end,
+             greatest(date_trunc('hour', until_ts, 'UTC'), first_hour) AS tail_start
+      FROM (SELECT date_trunc('hour', from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour) b
+    ) s
+  $$`;
+
+/**
+ * A closed session's readings, started_at < ts <= ended_at, that a statement inserts late are added
+ * to its totals in the same transaction. Only sessions that end at or after the statement's earliest
+ * reading can take any, which the partial index on ended_at finds: for readings arriving as they are
+ * taken, the sessions that closed in the last moments.
+ */
+const addFunction = ({ total, device, energy }: Side) => `
+  CREATE FUNCTION charging_session_add_${device}() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    UPDATE charging_session c SET ${total} = c.${total} + a.kwh
+    FROM (
+      SELECT s.id, s.vehicle_id, sum((i.${energy} * 1000000)::bigint) AS kwh
+      FROM charging_session s JOIN inserted i ON i.${device} = s.${device} AND i.ts > s.started_at AND i.ts <= s.ended_at
+      WHERE s.ended_at >= (SELECT min(ts) FROM inserted)
+      GROUP BY s.id, s.vehicle_id
+    ) a
+    WHERE c.id = a.id AND c.vehicle_id = a.vehicle_id;
+    RETURN NULL;
+  END
+  $$`;
+
+/**
+ * Each closed charging session carries its AC and DC energy, so a month of sessions costs a fleet
+ * answer one row each rather than two partial hours of history at each end. The totals are NULL while
+ * a session is open and computed when it closes (or is written closed, or changes its span, device or
+ * meter), whatever writes it. Readings inserted later into a closed session's span are added by the
+ * history triggers. Writing a session first waits for the transactions inserting readings and holds
+ * new ones back until it commits: otherwise a reading committed between the session's computation and
+ * its commit would be missed by both. Sessions are written rarely; readings wait for milliseconds.
+ */
+export class SessionTotals1764440000000 implements MigrationInterface {
+  name = 'SessionTotals1764440000000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    for (const side of SIDES) await queryRunner.query(energyFunction(side));
+    await queryRunner.query(`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`);
+    await queryRunner.query(`
+      ALTER TABLE charging_session ADD COLUMN kwh_ac_micro numeric, ADD COLUMN kwh_dc_micro numeric`);
+    await queryRunner.query(`
+      UPDATE charging_session
+      SET kwh_ac_micro = meter_kwh_micro(meter_id, started_at, ended_at),
+          kwh_dc_micro = vehicle_kwh_micro(vehicle_id, started_at, ended_at)
+      WHERE ended_at IS NOT NULL`);
+    await queryRunner.query(`
+      ALTER TABLE charging_session ADD CONSTRAINT charging_session_totals_when_closed
+      CHECK ((ended_at IS NULL) = (kwh_ac_micro IS NULL) AND (ended_at IS NULL) = (kwh_dc_micro IS NULL))`);
+    await queryRunner.query(
+      `CREATE INDEX charging_session_ended_at_idx ON charging_session (ended_at) WHERE ended_at IS NOT NULL`,
+    );
+
+    await queryRunner.query(`
+      CREATE FUNCTION charging_session_hold_readings() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        LOCK TABLE meter_history, vehicle_history IN SHARE MODE;
+        RETURN NULL;
+      END
+      $$`);
+    await queryRunner.query(`
+      CREATE FUNCTION charging_session_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.ended_at IS NULL THEN
+          NEW.kwh_ac_micro := NULL;
+          NEW.kwh_dc_micro := NULL;
+        ELSIF TG_OP = 'INSERT' OR (NEW.vehicle_id, NEW.meter_id, NEW.started_at, NEW.ended_at)
+                                  IS DISTINCT FROM (OLD.vehicle_id, OLD.meter_id, OLD.started_at, OLD.ended_at) THEN
+          NEW.kwh_ac_micro := meter_kwh_micro(NEW.meter_id, NEW.started_at, NEW.ended_at);
+          NEW.kwh_dc_micro := vehicle_kwh_micro(NEW.vehicle_id, NEW.started_at, NEW.ended_at);
+        END IF;
+        RETURN NEW;
+      END
+      $$`);
+    // Before any row is locked, so that a reading's trigger never waits on a session row this holds.
+    await queryRunner.query(`
+      CREATE TRIGGER charging_session_hold_readings
+      BEFORE INSERT OR UPDATE OF vehicle_id, meter_id, started_at, ended_at ON charging_session
+      FOR EACH STATEMENT EXECUTE FUNCTION charging_session_hold_readings()`);
+    await queryRunner.query(`
+      CREATE TRIGGER charging_session_totals
+      BEFORE INSERT OR UPDATE OF vehicle_id, meter_id, started_at, ended_at ON charging_session
+      FOR EACH ROW EXECUTE FUNCTION charging_session_totals()`);
+    for (const side of SIDES) {
+      await queryRunner.query(addFunction(side));
+      await queryRunner.query(`
+        CREATE TRIGGER ${side.history}_session_totals AFTER INSERT ON ${side.history}
+        REFERENCING NEW TABLE AS inserted FOR EACH STATEMENT EXECUTE FUNCTION charging_session_add_${side.device}()`);
+    }
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    for (const { history, device } of SIDES) {
+      await queryRunner.query(`DROP TRIGGER IF EXISTS ${history}_session_totals ON ${history}`);
+      await queryRunner.query(`DROP FUNCTION IF EXISTS charging_session_add_${device}()`);
+    }
+    await queryRunner.query(`DROP TRIGGER IF EXISTS charging_session_totals ON charging_session`);
+    await queryRunner.query(`DROP TRIGGER IF EXISTS charging_session_hold_readings ON charging_session`);
+    await queryRunner.query(`DROP FUNCTION IF EXISTS charging_session_totals()`);
+    await queryRunner.query(`DROP FUNCTION IF EXISTS charging_session_hold_readings()`);
+    await queryRunner.query(`DROP INDEX IF EXISTS charging_session_ended_at_idx`);
+    await queryRunner.query(`
+      ALTER TABLE charging_session DROP CONSTRAINT IF EXISTS charging_session_totals_when_closed,
+        DROP COLUMN IF EXISTS kwh_ac_micro, DROP COLUMN IF EXISTS kwh_dc_micro`);
+    for (const { fn } of SIDES)
+      await queryRunner.query(`DROP FUNCTION IF EXISTS ${fn}(text, timestamptz, timestamptz)`);
+  }
+}
