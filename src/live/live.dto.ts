@@ -1,0 +1,35 @@
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { described } from '../openapi/openapi.schemas';
+import { IsDeviceId } from '../validation/rules';
+import { decimalFromQuery, validateQuery } from '../validation/validate-request';
+
+const MAX_PAGE_SIZE = 1_000;
+const DEFAULT_PAGE_SIZE = 100;
+
+export class DeviceListQueryDto {
+  @IsOptional()
+  @Transform(decimalFromQuery)
+  @IsInt()
+  @Min(1)
+  @Max(MAX_PAGE_SIZE)
+  @JSONSchema({ description: 'Page size.', default: DEFAULT_PAGE_SIZE })
+  limit?: number;
+
+  @IsOptional()
+  @IsDeviceId()
+  @described("The previous page's `nextCursor`: the list goes on after that device id.")
+  cursor?: string;
+}
+
+/** A page of devices in id order, after `after` when given. */
+export interface DeviceListQuery {
+  limit: number;
+  after?: string;
+}
+
+export function parseDeviceListQuery(query: unknown): DeviceListQuery {
+  const dto = validateQuery(DeviceListQueryDto, query, 'The query is invalid.');
+  return { limit: dto.limit ?? DEFAULT_PAGE_SIZE, after: dto.cursor };
+}
