@@ -7,6 +7,9 @@ import { authenticate, requireRole } from './auth/auth.middleware';
 import { authRouter } from './auth/auth.router';
 import { assertEveryRouteGuarded } from './auth/guarded-router';
 import { chargingSessionRouter } from './charging-sessions/charging-session.router';
+import { dashboardRouter } from './dashboard/dashboard.router';
+import { corsPolicy } from './http/cors';
+import { exportRouter } from './export/export.router';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { JSON_TYPES } from './http/require-json';
 import { healthRouter } from './health/health.router';
@@ -18,6 +21,7 @@ import { openApiRouter } from './openapi/openapi.router';
 import { rateLimiter } from './rate-limit/rate-limit.middleware';
 import type { RedisConnection } from './rate-limit/rate-limit.redis';
 import type { Services } from './services';
+import { streamRouter } from './stream/stream.router';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -37,6 +41,8 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   app.use(helmet());
   app.use(requestLogger(logger));
   app.use(requestTimer(services.metrics));
+  const cors = corsPolicy(config.cors.origins);
+  if (cors) app.use(cors);
   // The caller is identified and counted once per /v1 request, before any body is read; each route
   // then names the role it needs beside its path (guardedRouter).
   const identify = authenticate(services.auth);
@@ -48,6 +54,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
 
   app.use(healthRouter(services.dataSource));
   app.use(openApiRouter());
+  app.use(dashboardRouter());
   app.use(metricsRouter(services.metrics));
   const v1: Array<[string, Router]> = [
     [
@@ -60,6 +67,8 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
       }),
     ],
     ['/v1', liveRouter(services.live)],
+    ['/v1', exportRouter(services.readingExport)],
+    ['/v1', streamRouter(services.stream, { keepAliveMs: config.stream.keepAliveMs })],
     ['/v1/charging-sessions', chargingSessionRouter(services.chargingSessions)],
     ['/v1/analytics', analyticsRouter(services.analytics, services.series)],
     ['/v1/api-keys', authRouter(services.auth)],

@@ -11,9 +11,11 @@ import { ANALYTICS_STATEMENTS } from '../src/analytics/analytics.repository';
 import { ROLLUP_STATEMENTS } from '../src/analytics/rollup.repository';
 import { SERIES_STATEMENTS } from '../src/analytics/series.repository';
 import { CHARGING_SESSION_STATEMENTS } from '../src/charging-sessions/charging-session.repository';
+import { EXPORT_STATEMENTS } from '../src/export/export.repository';
 import { HEALTH_STATEMENTS } from '../src/health/health.repository';
 import { WRITE_STATEMENTS } from '../src/ingestion/ingestion.repository';
 import { PARTITION_STATEMENTS } from '../src/partitions/partition.repository';
+import { STREAM_STATEMENTS } from '../src/stream/stream.repository';
 
 export const SQL_DIR = path.resolve(__dirname, '..', 'sql');
 const REFRESH = 'npm run sql:snapshots';
@@ -31,8 +33,10 @@ const AREAS: Record<string, { source: string; statements: Record<string, string>
     source: 'src/charging-sessions/charging-session.repository.ts',
     statements: CHARGING_SESSION_STATEMENTS,
   },
+  export: { source: 'src/export/export.repository.ts', statements: EXPORT_STATEMENTS },
   partitions: { source: 'src/partitions/partition.repository.ts', statements: PARTITION_STATEMENTS },
   health: { source: 'src/health/health.repository.ts', statements: HEALTH_STATEMENTS },
+  stream: { source: 'src/stream/stream.repository.ts', statements: STREAM_STATEMENTS },
 };
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

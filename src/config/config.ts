@@ -69,6 +69,19 @@ export interface AppConfig {
     /** A DC/AC ratio below this flags a vehicle as losing energy. */
     efficiencyAlertThreshold: number;
   };
+  readingExport: {
+    /** Replaces DB_STATEMENT_TIMEOUT_MS for one CSV export, which streams for as long as the client reads; 0 = none. */
+    statementTimeoutMs: number;
+  };
+  stream: {
+    /** Off: ingestion announces nothing and GET /v1/stream answers 404. */
+    enabled: boolean;
+    keepAliveMs: number;
+    /** Events each process keeps for clients that resume with Last-Event-ID. */
+    replayEvents: number;
+  };
+  /** Browser origins allowed to call the API; empty sends no CORS headers at all. */
+  cors: { origins: string[] };
   partitions: {
     /** The span of one history partition. */
     interval: CalendarInterval;
@@ -143,6 +156,12 @@ class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(1) RATE_LIMIT_REDIS_PREFIX?: string;
 
   @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) EFFICIENCY_ALERT_THRESHOLD?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) EXPORT_STATEMENT_TIMEOUT_MS?: number;
+
+  @IsOptional() @Transform(toBool) @IsBoolean() STREAM_ENABLED?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) STREAM_KEEPALIVE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) STREAM_REPLAY_EVENTS?: number;
+  @IsOptional() @IsString() CORS_ORIGINS?: string;
 
   @IsOptional()
   @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_PARTITION_INTERVAL') })
@@ -159,6 +178,24 @@ export class ConfigError extends Error {
     super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Browsers send an origin serialized exactly (scheme, host, port only when not the default), and CORS
+ * compares it as a string, so each entry must already be in that form to ever match.
+ */
+function corsOrigins(text: string | undefined): { origins: string[]; problems: string[] } {
+  const origins = (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  const problems = origins
+    .filter((entry) => {
+      const url = URL.canParse(entry) ? new URL(entry) : undefined;
+      return !url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry;
+    })
+    .map((entry) => `CORS_ORIGINS: ${JSON.stringify(entry)} is not an origin like https://ops.example.com`);
+  return { origins, problems };
 }
 
 const DB_PARAM_KEYS = ['DB_HOST', 'DB_PORT', 'DB_USERNAME', 'DB_PASSWORD', 'DB_NAME'] as const;
@@ -200,6 +237,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (env.DATABASE_URL && DB_PARAM_KEYS.some((key) => env[key] !== undefined)) {
     problems.push('set either DATABASE_URL or the DB_* variables, not both');
   }
+  const cors = corsOrigins(env.CORS_ORIGINS);
+  problems.push(...cors.problems);
   if (problems.length > 0) throw new ConfigError(problems);
 
   return {
@@ -239,6 +278,16 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
     analytics: {
       efficiencyAlertThreshold: env.EFFICIENCY_ALERT_THRESHOLD ?? 0.85,
     },
+    readingExport: {
+      // 10 M readings reach a client that keeps up in well under a minute; a slow one gets ten.
+      statementTimeoutMs: env.EXPORT_STATEMENT_TIMEOUT_MS ?? 600_000,
+    },
+    stream: {
+      enabled: env.STREAM_ENABLED ?? true,
+      keepAliveMs: env.STREAM_KEEPALIVE_MS ?? 15_000,
+      replayEvents: env.STREAM_REPLAY_EVENTS ?? 10_000,
+    },
+    cors: { origins: cors.origins },
     partitions: {
       interval: calendarInterval(env.HISTORY_PARTITION_INTERVAL) ?? { count: 1, unit: 'month' },
       ahead: env.HISTORY_PARTITIONS_AHEAD ?? 3,

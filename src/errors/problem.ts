@@ -44,6 +44,13 @@ export class ConflictError extends ProblemError {
   }
 }
 
+/** The client accepts none of the media types the resource comes in. */
+export class NotAcceptableError extends ProblemError {
+  constructor(detail: string) {
+    super(406, 'not-acceptable', 'Not acceptable', detail);
+  }
+}
+
 export class UnsupportedMediaTypeError extends ProblemError {
   constructor(detail: string) {
     super(415, 'unsupported-media-type', 'Unsupported media type', detail);

@@ -4,13 +4,17 @@ import type * as OpenApi from './openapi.types';
 import { analyticsSection } from './sections/analytics.section';
 import { apiKeysSection } from './sections/api-keys.section';
 import { chargingSessionsSection } from './sections/charging-sessions.section';
+import { exportSection } from './sections/export.section';
 import { ingestionSection } from './sections/ingestion.section';
 import { liveSection } from './sections/live.section';
 import { operationsSection } from './sections/operations.section';
+import { streamSection } from './sections/stream.section';
 
 const sections = [
   ingestionSection,
   liveSection,
+  exportSection,
+  streamSection,
   chargingSessionsSection,
   analyticsSection,
   apiKeysSection,

@@ -62,6 +62,13 @@ export const PROBLEM_TYPES = {
       'The request contradicts stored state: a charging session overlapping another of the same vehicle, or of ' +
       'another vehicle on the same meter (`conflictingSessionIds` lists those in the way).',
   },
+  'not-acceptable': {
+    status: 406,
+    title: 'Not acceptable',
+    description:
+      'The `Accept` header names none of the media types the resource comes in (a reading export: ' +
+      '`application/json` or `text/csv`).',
+  },
   'payload-too-large': {
     status: 413,
     title: 'Payload too large',

@@ -124,6 +124,10 @@ const route = fc.oneof(
   ),
   fc.tuple(
     fc.constant<Method>('get'),
+    fc.tuple(fc.constantFrom('meters', 'vehicles'), segment).map(([kind, s]) => `/v1/${kind}/${s}/readings`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('get'),
     segment.map((s) => `/v1/analytics/performance/${s}`),
   ),
   fc.tuple(fc.constant<Method>('get'), fc.constant('/v1/analytics/fleet/efficiency')),
@@ -168,12 +172,23 @@ const contentEncoding = fc.constantFrom(
   'x',
 );
 
+const accept = fc.constantFrom(
+  undefined,
+  undefined,
+  'text/csv',
+  'application/json',
+  '*/*',
+  'application/xml',
+  'text/*;q=0',
+);
+
 export const generatedRequest = fc.record({
   route,
   query,
   body,
   contentType,
   contentEncoding,
+  accept,
   // A body that really is gzip, so the decoding path is exercised too, not only its failures.
   compress: fc.boolean(),
 });
@@ -186,6 +201,7 @@ export function send(app: TestApp, r: GeneratedRequest, headers: Record<string, 
   for (const [name, value] of Object.entries(headers)) req = req.set(name, value);
   if (r.contentType !== undefined) req = req.set('Content-Type', r.contentType);
   if (r.contentEncoding !== undefined) req = req.set('Content-Encoding', r.contentEncoding);
+  if (r.accept !== undefined) req = req.set('Accept', r.accept);
   if (method === 'get' && r.body.length % 2 === 0) return req;
   return r.compress && r.contentEncoding === 'gzip' ? req.serialize(asBytes).send(gzipSync(r.body)) : req.send(r.body);
 }

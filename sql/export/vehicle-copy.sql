@@ -1,0 +1,7 @@
+-- vehicleCopy in src/export/export.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+COPY (
+  SELECT vehicle_id AS "vehicleId", to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp", soc AS "soc", kwh_delivered_dc AS "kwhDeliveredDc", battery_temp AS "batteryTemp"
+  FROM vehicle_history
+  WHERE vehicle_id = current_setting('fleet_export.device') AND ts > current_setting('fleet_export.after')::timestamptz AND ts <= current_setting('fleet_export.until')::timestamptz
+  ORDER BY ts
+) TO STDOUT WITH (FORMAT csv, HEADER)

@@ -1,0 +1,67 @@
+import type { Writable } from 'node:stream';
+import type { Window } from '../analytics/analytics.dto';
+import type { SeriesRepository } from '../analytics/series.repository';
+import { NotFoundError } from '../errors/problem';
+import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
+import { encodeCursor, type ReadingsPageQuery } from './export.dto';
+import type { ExportRepository, ReadingDevice } from './export.repository';
+import type { MeterReadingsPage, VehicleReadingsPage } from './export.responses';
+
+export interface ExportOptions {
+  /** The statement timeout of one CSV export, in place of the pool's; 0 = none. */
+  statementTimeoutMs: number;
+}
+
+/** Streams a whole export into a sink; settles when the database is done with it. */
+export type CsvWriter = (sink: Writable) => Promise<void>;
+
+interface Page<Row> {
+  periodStart: string;
+  periodEnd: string;
+  readings: Row[];
+  nextCursor: string | null;
+}
+
+const notFound = (device: ReadingDevice, id: string) =>
+  new NotFoundError(`${device === 'vehicle' ? 'Vehicle' : 'Meter'} ${id} has never reported.`);
+
+export class ExportService {
+  constructor(
+    private readonly repository: ExportRepository,
+    /** Whether a device ever reported, live or in history: the rule analytics answers 404 by. */
+    private readonly devices: Pick<SeriesRepository, 'seen'>,
+    private readonly options: ExportOptions,
+  ) {}
+
+  async vehiclePage(vehicleId: string, query: ReadingsPageQuery): Promise<VehicleReadingsPage> {
+    return { vehicleId, ...(await this.page<VehicleReadingDto>('vehicle', vehicleId, query)) };
+  }
+
+  async meterPage(meterId: string, query: ReadingsPageQuery): Promise<MeterReadingsPage> {
+    return { meterId, ...(await this.page<MeterReadingDto>('meter', meterId, query)) };
+  }
+
+  /** Refuses a device that never reported before anything is sent; the writer then streams the whole window. */
+  async csv(device: ReadingDevice, id: string, window: Window): Promise<CsvWriter> {
+    if (!(await this.devices.seen(device, id))) throw notFound(device, id);
+    return (sink) => this.repository.copyCsv(device, id, window, this.options.statementTimeoutMs, sink);
+  }
+
+  private async page<Row extends { timestamp: string }>(
+    device: ReadingDevice,
+    id: string,
+    { window, limit, after }: ReadingsPageQuery,
+  ): Promise<Page<Row>> {
+    // One row more than the page tells whether another page follows.
+    const rows = await this.repository.page<Row>(device, id, window, after, limit + 1);
+    // A device with readings has been seen, and a cursor is only issued for one that has.
+    if (rows.length === 0 && after === undefined && !(await this.devices.seen(device, id))) throw notFound(device, id);
+    const readings = rows.slice(0, limit);
+    return {
+      periodStart: window.from.toISOString(),
+      periodEnd: window.to.toISOString(),
+      readings,
+      nextCursor: rows.length > limit ? encodeCursor(id, window, readings[readings.length - 1].timestamp) : null,
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { MAX_WINDOW_HOURS } from '../../analytics/analytics.dto';
+import { ReadingsQueryDto } from '../../export/export.dto';
+import { MeterReadingsPage, VehicleReadingsPage } from '../../export/export.responses';
+import { databaseFailures, guarded, pathParam, ref } from '../openapi.common';
+import { problemResponse } from '../openapi.problems';
+import { modelRef, modelSchemas, queryParameters } from '../openapi.schemas';
+import type * as OpenApi from '../openapi.types';
+
+type Device = 'vehicle' | 'meter';
+
+const CSV_DESCRIPTION =
+  'The whole window in one file, streamed from the database: a header row, then one reading a line, oldest ' +
+  'first, `timestamp` in UTC to the microsecond and values exactly as stored. A response that ends without its ' +
+  'final chunk was cut short (`EXPORT_STATEMENT_TIMEOUT_MS`, or the database failing mid-stream).';
+
+function csvSchema(device: Device): OpenApi.Schema {
+  const header =
+    device === 'vehicle'
+      ? 'vehicleId,timestamp,soc,kwhDeliveredDc,batteryTemp'
+      : 'meterId,timestamp,kwhConsumedAc,voltage';
+  const row =
+    device === 'vehicle'
+      ? 'VEHICLE-001,2026-12-01T10:00:00.000000Z,85.5,45.2,28.5'
+      : 'METER-001,2026-12-01T10:00:00.000000Z,150.5,240';
+  return {
+    type: 'string',
+    description: `RFC 4180 CSV with the header \`${header}\`.`,
+    examples: [`${header}\n${row}\n`],
+  };
+}
+
+function readings(device: Device, param: string, page: OpenApi.Schema): OpenApi.Operation {
+  return guarded('read', {
+    tags: ['export'],
+    summary: `A ${device}'s stored readings, as JSON pages or one CSV file`,
+    description:
+      `The readings with \`from\` < timestamp <= \`to\`, the window analytics sums, so their totals are its totals. ` +
+      `JSON by default, in pages of \`limit\` with a cursor; \`Accept: text/csv\` for the whole window at once.`,
+    parameters: [pathParam(param, `The ${device}.`, ref('DeviceId')), ...queryParameters(ReadingsQueryDto)],
+    responses: {
+      200: {
+        description: `JSON: one page, oldest first. CSV: ${CSV_DESCRIPTION}`,
+        content: { 'application/json': { schema: page }, 'text/csv': { schema: csvSchema(device) } },
+      },
+      400: problemResponse(
+        'The id or a parameter is invalid or unknown, `from` is missing or not before `to`, the window exceeds ' +
+          `${MAX_WINDOW_HOURS} hours, the cursor is not one issued for this ${device} (or names another window ` +
+          'than `from`/`to`), or `limit`/`cursor` came with CSV.',
+        'validation-error',
+      ),
+      404: problemResponse(`The ${device} has never reported.`, 'not-found'),
+      406: problemResponse('`Accept` allows neither `application/json` nor `text/csv`.', 'not-acceptable'),
+      ...databaseFailures,
+    },
+  });
+}
+
+export const exportSection: OpenApi.Section = {
+  tag: { name: 'export', description: "A device's stored readings over a window, as JSON pages or CSV." },
+  schemas: modelSchemas(VehicleReadingsPage, MeterReadingsPage),
+  paths: {
+    '/v1/vehicles/{vehicleId}/readings': { get: readings('vehicle', 'vehicleId', modelRef(VehicleReadingsPage)) },
+    '/v1/meters/{meterId}/readings': { get: readings('meter', 'meterId', modelRef(MeterReadingsPage)) },
+  },
+};

@@ -1,0 +1,94 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Pool } from 'pg';
+import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { TestApp } from '../support/test-app';
+
+/** The app on a real port, for clients that read a response as it arrives. */
+export async function listening(t: TestApp): Promise<{ url: string; close(): Promise<void> }> {
+  const server = http.createServer(t.app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export function pool(dataSource: DataSource): Pool {
+  return (dataSource.driver as PostgresDriver).master as Pool;
+}
+
+/** Connections checked out of the pool right now. */
+export const inUse = (dataSource: DataSource) => pool(dataSource).totalCount - pool(dataSource).idleCount;
+
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export interface CsvTally {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  header: string;
+  rows: number;
+  bytes: number;
+  /** The sum of one column over the rows, in integer micro-units as analytics sums energy. */
+  micro: number;
+  /** Whether the body ended as a complete HTTP message. */
+  complete: boolean;
+}
+
+/**
+ * Reads a CSV response chunk by chunk, counting rows and summing one column without ever holding more
+ * than one chunk and the line it ends inside.
+ */
+export function tallyCsv(
+  url: string,
+  column: string,
+  { onChunk, stallMs }: { onChunk?: (bytes: number) => void; stallMs?: number } = {},
+): Promise<CsvTally> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { Accept: 'text/csv' } }, (res) => {
+      const tally: CsvTally = {
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        header: '',
+        rows: 0,
+        bytes: 0,
+        micro: 0,
+        complete: false,
+      };
+      let index = -1;
+      let rest = '';
+      const line = (text: string) => {
+        if (index < 0) {
+          tally.header = text;
+          index = text.split(',').indexOf(column);
+          return;
+        }
+        tally.rows += 1;
+        tally.micro += Math.round(Number(text.split(',')[index]) * 1_000_000);
+      };
+      res.on('data', (chunk: Buffer) => {
+        tally.bytes += chunk.length;
+        const lines = (rest + chunk.toString('utf8')).split('\n');
+        rest = lines.pop() ?? '';
+        lines.forEach(line);
+        onChunk?.(tally.bytes);
+        if (stallMs !== undefined && tally.rows > 0 && !res.isPaused() && tally.bytes === chunk.length) {
+          res.pause();
+          setTimeout(() => res.resume(), stallMs);
+        }
+      });
+      res.on('end', () => resolve({ ...tally, complete: res.complete && rest === '' }));
+      res.on('error', () => resolve(tally));
+      res.on('aborted', () => resolve(tally));
+    });
+    req.on('error', reject);
+  });
+}
