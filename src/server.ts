@@ -5,8 +5,8 @@ import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { openDatabase } from './db/database';
 import { EmbeddedPostgresError } from './db/embedded-postgres-error';
+import { MaintenanceScheduler } from './db/maintenance.scheduler';
 import { createLogger } from './logger';
-import { PartitionScheduler } from './partitions/partition.scheduler';
 import { openRedis } from './rate-limit/rate-limit.redis';
 import { buildServices } from './services';
 
@@ -16,16 +16,29 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
   const services = buildServices(database.dataSource, config);
-  const partitionMaintenance = new PartitionScheduler(
-    services.partitions,
+  const maintenance = new MaintenanceScheduler(
+    [
+      {
+        name: 'history partitions',
+        run: async () => {
+          const reports = await services.partitions.maintain();
+          const changed = reports.some((r) => !r.skipped && (r.created.length > 0 || r.dropped.length > 0));
+          return { changed, details: reports };
+        },
+      },
+      // After the partitions, so that the days it seals have theirs.
+      { name: 'daily rollups', run: async () => ({ changed: await services.rollups.sealPastDays() }) },
+    ],
     logger,
     config.partitions.maintenanceIntervalMs,
   );
-  await partitionMaintenance.start();
+  await maintenance.start();
   const auth = await services.auth.bootCheck();
   if (!auth.start) throw new ConfigError([auth.reason]);
   if (auth.warning) logger.warn(auth.warning);
   const redis = await openRedis(config.rateLimit, logger);
+  // Listening from boot rather than from the first client, so a client that resumes here finds what it missed.
+  if (config.stream.enabled) await services.stream.ready();
   const app = createApp({ config, logger, services, redis });
 
   const server: Server = await new Promise((resolve) => {
@@ -51,10 +64,13 @@ async function main(): Promise<void> {
     // Stop accepting; requests already in progress (including those waiting for their group commit)
     // still get their answer. Only then release the database.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // Streams never end by themselves; ended here, their connections close after them like any other.
+    services.stream.endStreams();
     server.closeIdleConnections();
     await closed;
     await services.ingestion.drain();
-    await partitionMaintenance.stop();
+    await services.stream.close();
+    await maintenance.stop();
     await database.close();
     await redis?.close();
     clearTimeout(deadline);

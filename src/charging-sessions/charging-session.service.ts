@@ -55,11 +55,21 @@ function landed(write: SessionWrite, devices: Devices): SessionView {
 
 const missing = (id: string) => new NotFoundError(`Charging session ${id} does not exist.`);
 
+export interface ChargingSessionHooks {
+  /** A session was stored with an end, or given one: called after the write, not awaited. */
+  closed?: (session: SessionView) => void;
+}
+
 export class ChargingSessionService {
-  constructor(private readonly repository: ChargingSessionRepository) {}
+  constructor(
+    private readonly repository: ChargingSessionRepository,
+    private readonly hooks: ChargingSessionHooks = {},
+  ) {}
 
   async start(session: NewSession): Promise<SessionView> {
-    return landed(await this.repository.insert(session), session);
+    const started = landed(await this.repository.insert(session), session);
+    if (started.endedAt !== null) this.hooks.closed?.(started);
+    return started;
   }
 
   async end(id: string, endedAt: Date): Promise<SessionView> {
@@ -69,7 +79,9 @@ export class ChargingSessionService {
     requireAfter(session.startedAt, endedAt, 'endedAt', 'endedAt must be after the session start');
     const write = await this.repository.setEnd(session, endedAt);
     if (!write) throw missing(id);
-    return landed(write, session);
+    const ended = landed(write, session);
+    this.hooks.closed?.(ended);
+    return ended;
   }
 
   async list(query: SessionQuery): Promise<SessionView[]> {

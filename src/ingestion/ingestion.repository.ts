@@ -90,8 +90,14 @@ export type WriteOutcome = 'stored' | 'duplicate';
 const identity = (type: ReadingType, id: string, timestamp: Date): string =>
   `${type}\u0000${id}\u0000${timestamp.getTime()}`;
 
+/** Told, once their transaction has committed, which readings were stored now (duplicates left out). */
+export type StoredReadingsHook = (stored: Reading[]) => void;
+
 export class IngestionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly onStored?: StoredReadingsHook,
+  ) {}
 
   /**
    * Writes the readings in one transaction and answers, per reading in input order, whether it was
@@ -107,6 +113,9 @@ export class IngestionRepository {
     });
     const unique = [...firstIndex.values()].map((index) => readings[index]);
     const stored = unique.length > 0 ? await retryOnceIfTransient(() => this.writeOnce(unique)) : new Set<string>();
+    if (this.onStored && stored.size > 0) {
+      this.onStored([...firstIndex].filter(([key]) => stored.has(key)).map(([, index]) => readings[index]));
+    }
     return keys.map((key, index) => (firstIndex.get(key) === index && stored.has(key) ? 'stored' : 'duplicate'));
   }
 

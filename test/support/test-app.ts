@@ -23,6 +23,7 @@ export async function createTestApp(overrides: Partial<Record<string, string>> =
   const redis = await openRedis(config.rateLimit, logger);
   const app = createApp({ config, logger, services, redis });
   const close = async () => {
+    await services.stream.close();
     await redis?.close();
     await db.drop();
   };

@@ -70,8 +70,15 @@ export interface RunningService {
   pid: number;
 }
 
-/** The built service (dist/src/server.js) as its own process, answering /readyz on a free port. */
-export async function startService(target: ConnectionTarget, defer: Defer): Promise<RunningService> {
+/**
+ * The built service (dist/src/server.js) as its own process, answering /readyz on a free port; `env`
+ * adds settings of the run's own.
+ */
+export async function startService(
+  target: ConnectionTarget,
+  defer: Defer,
+  env: Record<string, string> = {},
+): Promise<RunningService> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/src/server.js'], {
     env: {
@@ -83,6 +90,7 @@ export async function startService(target: ConnectionTarget, defer: Defer): Prom
       // One load generator on one address would spend the per-IP rate-limit budget within seconds;
       // the benchmark measures ingestion, not the limiter.
       RATE_LIMIT_MAX: '0',
+      ...env,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });

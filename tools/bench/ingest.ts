@@ -6,12 +6,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '../../src/config/config';
-import { buildDataSource, clientConfig } from '../../src/db/data-source';
+import { buildDataSource, clientConfig, type ConnectionTarget } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { createBenchDatabase, openServer, RssMonitor, startService } from './environment';
 import { BATCH_CLIENTS, batch, ceiling, floor, naive, single, type PhaseContext, type PhaseResult } from './phases';
 import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
+import { compareStream, renderStreamComparison } from './stream-comparison';
 import { runBench, Teardown } from './teardown';
 
 const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
@@ -23,8 +24,11 @@ const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = 
 };
 /** Rounds interleave the phases so that a host stall hurts one round of each rather than all of one phase. */
 const PLANS = { full: { rounds: 3, seconds: 10 }, quick: { rounds: 1, seconds: 2 } };
+type Mode = keyof typeof PLANS;
 /** Service settings worth knowing when reading a result; unset means the service default. */
 const SETTINGS = ['DB_POOL_MAX', 'INGEST_GROUP_COMMIT_MS', 'INGEST_GROUP_COMMIT_MAX'];
+/** A difference of a few percent needs more rounds than the main run to stand out from the noise. */
+const STREAM_ROUNDS = { full: 5, quick: 1 };
 
 function gitRevision(): string {
   try {
@@ -39,7 +43,7 @@ function gitRevision(): string {
 
 async function main(teardown: Teardown): Promise<number> {
   const started = new Date();
-  const mode = process.argv.includes('--quick') ? 'quick' : 'full';
+  const mode: Mode = process.argv.includes('--quick') ? 'quick' : 'full';
   const plan = PLANS[mode];
   dotenv.config({ quiet: true });
   // With no database configured, an embedded server of the bench's own, apart from `npm start`'s and the tests'.
@@ -48,6 +52,12 @@ async function main(teardown: Teardown): Promise<number> {
   execFileSync('npm', ['run', 'build'], { stdio: 'inherit' });
   const server = await openServer(config, createLogger({ logLevel: 'warn' }), teardown.defer);
   const target = await createBenchDatabase(server, teardown.defer);
+  const environment = (version: string) => [
+    `revision ${gitRevision()}, Node ${process.version}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
+    `PostgreSQL ${version} (${config.database.kind === 'embedded' ? 'embedded' : 'configured'} server), fresh database`,
+    `service settings: ${SETTINGS.map((key) => `${key}=${process.env[key] || 'default'}`).join(', ')}`,
+  ];
+  if (process.argv.includes('--stream')) return streamRun(teardown, target, mode, started, environment);
   const service = await startService(target, teardown.defer);
   const rss = new RssMonitor(service.pid);
   const pool = new Pool({ ...clientConfig(target), max: BATCH_CLIENTS });
@@ -76,27 +86,65 @@ async function main(teardown: Teardown): Promise<number> {
       mode === 'quick'
         ? `\`npm run bench:quick\`: a smoke test, ${plan.seconds} s per phase; targets are shown, not enforced`
         : `\`npm run bench\`: ${plan.rounds} rounds of ${plan.seconds} s per phase, medians reported`,
-      `revision ${gitRevision()}, Node ${process.version}, ${os.cpus().length} CPUs, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-      `PostgreSQL ${postgres} (${config.database.kind === 'embedded' ? 'embedded' : 'configured'} server), fresh database`,
-      `service settings: ${SETTINGS.map((key) => `${key}=${process.env[key] || 'default'}`).join(', ')}`,
+      ...environment(postgres),
     ],
     rounds,
     memory,
   });
-  console.log(markdown);
+  return reported('ingest', started, mode, markdown, missed);
+}
 
+/** Prints the report, keeps it under results/ and turns missed targets into the exit code. */
+function reported(name: string, started: Date, mode: Mode, markdown: string, missed: string[]): number {
+  console.log(markdown);
   // A quick run is a smoke test: its numbers are kept out of the committed results (*.tmp is ignored).
   const stamp = started
     .toISOString()
     .replace(/\.\d+Z$/, 'Z')
     .replace(/:/g, '-');
-  const file = path.join('tools', 'bench', 'results', `ingest-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
+  const file = path.join('tools', 'bench', 'results', `${name}-${stamp}.${mode === 'quick' ? 'tmp' : 'md'}`);
   mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, markdown);
   console.error(`bench: written to ${file}`);
   if (mode === 'quick' || missed.length === 0) return 0;
   console.error(`bench: targets missed: ${missed.join('; ')}`);
   return 1;
+}
+
+/**
+ * `--stream`: the same ingestion with the live stream off and on, two services over one database,
+ * no client following the stream. Both take readings from one source, so every reading is new to both.
+ */
+async function streamRun(
+  teardown: Teardown,
+  target: ConnectionTarget,
+  mode: Mode,
+  started: Date,
+  environment: (postgres: string) => string[],
+): Promise<number> {
+  const services = {
+    off: await startService(target, teardown.defer, { STREAM_ENABLED: 'false' }),
+    on: await startService(target, teardown.defer, { STREAM_ENABLED: 'true' }),
+  };
+  const pool = new Pool({ ...clientConfig(target), max: 1 });
+  teardown.defer('close the pool', () => pool.end());
+  const source = new ReadingSource();
+  const seconds = PLANS[mode].seconds;
+  const rounds = await compareStream(
+    { off: { url: services.off.url, source, seconds }, on: { url: services.on.url, source, seconds } },
+    STREAM_ROUNDS[mode],
+    (line) => console.error(`bench: ${line}`),
+  );
+  const postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
+  const { markdown, missed } = renderStreamComparison(
+    `Ingestion with the live stream off and on, ${started.toISOString()}`,
+    [
+      `\`npm run bench -- --stream${mode === 'quick' ? ' --quick' : ''}\`: ${STREAM_ROUNDS[mode]} rounds of ${PLANS[mode].seconds} s per phase and setting, medians reported`,
+      ...environment(postgres),
+    ],
+    rounds,
+  );
+  return reported('ingest-stream', started, mode, markdown, missed);
 }
 
 runBench(main);

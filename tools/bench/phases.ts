@@ -30,10 +30,13 @@ export interface PhaseContext {
   seconds: number;
 }
 
+/** What the phases over HTTP use: they reach the database only through the service. */
+export type HttpPhaseContext = Pick<PhaseContext, 'url' | 'source' | 'seconds'>;
+
 const POST_JSON = { method: 'POST', headers: { 'content-type': 'application/json' } } as const;
 
 /** Single readings over HTTP; setupRequest runs before every request, so each one carries a new reading. */
-export async function single(ctx: PhaseContext): Promise<PhaseResult> {
+export async function single(ctx: HttpPhaseContext): Promise<PhaseResult> {
   const result = await autocannon({
     url: ctx.url,
     connections: SINGLE_CONNECTIONS,
@@ -76,7 +79,7 @@ export async function ceiling(ctx: PhaseContext): Promise<PhaseResult> {
 }
 
 /** Batches over HTTP, counted by the `stored` figure the service answers with. */
-export async function batch(ctx: PhaseContext): Promise<PhaseResult> {
+export async function batch(ctx: HttpPhaseContext): Promise<PhaseResult> {
   let stored = 0;
   let answered = 0;
   const result = await autocannon({

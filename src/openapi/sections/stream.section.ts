@@ -1,0 +1,66 @@
+import { StreamQueryDto } from '../../stream/stream.dto';
+import {
+  LowEfficiencyEvent,
+  StreamMeterReading,
+  StreamReset,
+  StreamVehicleReading,
+} from '../../stream/stream.responses';
+import { databaseFailures, guarded } from '../openapi.common';
+import { problemResponse } from '../openapi.problems';
+import { modelSchemas, queryParameters } from '../openapi.schemas';
+import type * as OpenApi from '../openapi.types';
+
+const events = `
+Server-Sent Events, each \`event:\`, \`id:\` and one \`data:\` line of JSON:
+
+- \`reading\`: a stored reading (\`StreamMeterReading\` or \`StreamVehicleReading\`), sent after its transaction
+  commits; duplicates are not sent.
+- \`low-efficiency\`: a charging session was closed and its DC/AC ratio is below the threshold (\`LowEfficiencyEvent\`).
+- \`reset\`: sent first when \`Last-Event-ID\` names an event no longer kept (\`StreamReset\`): reload, then follow on.
+- \`: keep-alive\` comment lines every \`STREAM_KEEPALIVE_MS\`.
+
+Read it with a streaming \`fetch()\` that sends the key in a header; keys never go in the URL.
+`.trim();
+
+export const streamSection: OpenApi.Section = {
+  tag: { name: 'stream', description: 'Readings and alerts as they happen, over Server-Sent Events.' },
+  schemas: modelSchemas(StreamMeterReading, StreamVehicleReading, LowEfficiencyEvent, StreamReset),
+  paths: {
+    '/v1/stream': {
+      get: guarded('read', {
+        tags: ['stream'],
+        summary: 'Follow readings and low-efficiency alerts live',
+        description:
+          'With `vehicleId` and/or `meterId`, only those devices; unknown parameters are refused. A client that ' +
+          'reconnects with `Last-Event-ID` first gets the events it missed, from the newest `STREAM_REPLAY_EVENTS` kept.',
+        parameters: [
+          ...queryParameters(StreamQueryDto),
+          {
+            name: 'Last-Event-ID',
+            in: 'header',
+            required: false,
+            description: 'The `id` of the last event received, to resume after it.',
+            schema: { type: 'string' },
+          },
+        ],
+        responses: {
+          200: {
+            description: events,
+            content: {
+              'text/event-stream': {
+                schema: {
+                  type: 'string',
+                  description: 'A stream of events; each `data` line is one of the schemas the description names.',
+                  examples: ['event: reading\nid: 5f1c2a9e3b0.0\ndata: {"type":"meter","meterId":"METER-001"}\n\n'],
+                },
+              },
+            },
+          },
+          400: problemResponse('A parameter is invalid or unknown.', 'validation-error'),
+          404: problemResponse('The stream is turned off on this service (`STREAM_ENABLED=false`).', 'not-found'),
+          ...databaseFailures,
+        },
+      }),
+    },
+  },
+};

@@ -1,0 +1,81 @@
+import { Client, type ClientConfig } from 'pg';
+import type { DataSource } from 'typeorm';
+import { sql } from '../db/sql';
+
+const CHANNEL = 'fleet_stream';
+
+/** The statements this repository sends, by name (tools/sql-snapshots.ts keeps them readable under sql/). */
+export const STREAM_STATEMENTS = {
+  /**
+   * One round trip for all the payloads, however many the size limit made of them. Its commit need
+   * not wait for the disk: a notification is delivered at commit and is not kept across a crash anyway.
+   */
+  notify: sql`
+    SELECT pg_notify('${CHANNEL}', payload)
+    FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit, unnest($1::text[]) AS payload`,
+  listen: sql`LISTEN ${CHANNEL}`,
+};
+
+export interface Listener {
+  close(): Promise<void>;
+}
+
+export interface ListenerHandlers {
+  notification(payload: string): void;
+  /** The connection broke; notifications sent meanwhile are lost to this process. Called at most once. */
+  lost(error: Error): void;
+}
+
+export class StreamRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** PostgreSQL delivers them when this statement's transaction commits, in commit order to every listener. */
+  async notify(payloads: string[]): Promise<void> {
+    if (payloads.length > 0) await this.dataSource.query(STREAM_STATEMENTS.notify, [payloads]);
+  }
+
+  /**
+   * A connection of its own, outside the pool: it stays open as long as the process listens, and a
+   * pooled one would be taken from the requests for good.
+   */
+  async listen(handlers: ListenerHandlers): Promise<Listener> {
+    const client = new Client({
+      ...this.connectionConfig(),
+      application_name: 'fleet-platform-stream',
+      keepAlive: true,
+    });
+    let open = true;
+    const lost = (error: Error) => {
+      if (!open) return;
+      open = false;
+      void client.end().catch(() => undefined);
+      handlers.lost(error);
+    };
+    // Kept after closing too: pg emits 'error' on a client without a listener as an uncaught exception.
+    client.on('error', lost);
+    client.on('end', () => lost(new Error('the stream listener connection ended')));
+    client.on('notification', ({ channel, payload }) => {
+      if (open && channel === CHANNEL && payload !== undefined) handlers.notification(payload);
+    });
+    try {
+      await client.connect();
+      await client.query(STREAM_STATEMENTS.listen);
+    } catch (error) {
+      open = false;
+      await client.end().catch(() => undefined);
+      throw error;
+    }
+    return {
+      close: async () => {
+        if (!open) return;
+        open = false;
+        await client.end();
+      },
+    };
+  }
+
+  /** The pool's own settings, so the listener reaches the same database as the requests, however configured. */
+  private connectionConfig(): ClientConfig {
+    return (this.dataSource.driver as unknown as { master: { options: ClientConfig } }).master.options;
+  }
+}

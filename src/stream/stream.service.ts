@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { AnalyticsService } from '../analytics/analytics.service';
+import type { SessionView } from '../charging-sessions/charging-session.responses';
+import { NotFoundError, ServiceUnavailableError } from '../errors/problem';
+import type { Reading } from '../ingestion/ingestion.dto';
+import type { StreamFilter } from './stream.dto';
+import { frameOf, lowEfficiencyPayload, notificationOf, type Notification } from './stream.events';
+import { StreamPublisher } from './stream.publisher';
+import { ReplayBuffer } from './stream.replay';
+import type { Listener, StreamRepository } from './stream.repository';
+import { matches, Subscribers, type StreamSink } from './stream.subscribers';
+
+export type { StreamSink } from './stream.subscribers';
+
+export interface StreamOptions {
+  enabled: boolean;
+  replayEvents: number;
+  efficiencyAlertThreshold: number;
+}
+
+const RECONNECT_MAX_MS = 30_000;
+
+const resetFrame = (reason: string, resumeFrom: string | undefined) =>
+  `event: reset\n${resumeFrom === undefined ? '' : `id: ${resumeFrom}\n`}data: ${JSON.stringify({ reason })}\n\n`;
+
+/**
+ * Every process listens on one database connection and fans out to its own clients: an event costs
+ * the database one notification whatever the number of replicas and clients. Readings are announced
+ * once committed (StreamPublisher), and every replica receives the notifications in the same order,
+ * the order they committed in; that shared order is what lets an id from one replica resume on another.
+ */
+export class StreamService {
+  private readonly subscribers = new Subscribers();
+  private readonly replay: ReplayBuffer;
+  private readonly publisher: StreamPublisher;
+  private listener: Promise<Listener> | undefined;
+  private reconnect: NodeJS.Timeout | undefined;
+  private readonly checks = new Set<Promise<void>>();
+  private closed = false;
+  // Keys name notifications across every replica: a random prefix per process, then a counter.
+  private readonly keyPrefix = randomBytes(5).toString('hex');
+  private keys = 0;
+
+  constructor(
+    private readonly repository: StreamRepository,
+    private readonly analytics: AnalyticsService,
+    private readonly options: StreamOptions,
+    private readonly logger: Logger,
+  ) {
+    this.replay = new ReplayBuffer(options.replayEvents);
+    this.publisher = new StreamPublisher(repository, () => this.nextKey(), logger);
+  }
+
+  /** For ingestion, once the readings' transaction has committed; returns at once. */
+  readonly announceReadings = (readings: Reading[]): void => this.publisher.publish(readings);
+
+  /** Checked after the session's write has committed, off the request: the answer does not wait for analytics. */
+  sessionClosed(session: SessionView): void {
+    if (!this.options.enabled || this.closed || session.endedAt === null) return;
+    const check: Promise<void> = this.announceIfInefficient({ ...session, endedAt: session.endedAt })
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, sessionId: session.id }, 'could not check a closed session for low efficiency'),
+      )
+      .finally(() => this.checks.delete(check));
+    this.checks.add(check);
+  }
+
+  /** Starts listening, once; later calls wait for the same connection. Fails when the database cannot be reached. */
+  async ready(): Promise<void> {
+    if (!this.options.enabled) {
+      throw new NotFoundError('The live stream is turned off on this service (STREAM_ENABLED=false).');
+    }
+    if (this.closed) throw new ServiceUnavailableError('The service is shutting down; reconnect shortly.', 1);
+    this.listener ??= this.repository
+      .listen({ notification: (payload) => this.receive(payload), lost: (error) => this.lost(error) })
+      .catch((error: unknown) => {
+        this.listener = undefined;
+        throw error;
+      });
+    await this.listener;
+  }
+
+  /**
+   * Sends `sink` what it missed since `lastEventId`, if given, then every new event for its filter;
+   * synchronous, so no event falls between the two. Call after ready(). Returns the unsubscribe.
+   */
+  follow(filter: StreamFilter, lastEventId: string | undefined, sink: StreamSink): () => void {
+    if (lastEventId !== undefined) {
+      const missed = this.replay.after(lastEventId);
+      if (missed) {
+        const frames = missed.filter((event) => matches(filter, event)).map(frameOf);
+        if (frames.length > 0) sink.send(frames.join(''));
+      } else {
+        sink.send(resetFrame('the events after Last-Event-ID are no longer kept', this.replay.newestId()));
+      }
+    }
+    const subscriber = { filter, sink };
+    this.subscribers.add(subscriber);
+    return () => this.subscribers.delete(subscriber);
+  }
+
+  get clientCount(): number {
+    return this.subscribers.size;
+  }
+
+  /** Ends every stream and takes no new client; announcing goes on until close(). */
+  endStreams(): void {
+    this.closed = true;
+    clearTimeout(this.reconnect);
+    this.subscribers.endAll();
+  }
+
+  /** Ends every stream, sends what is still to be announced, and stops listening. */
+  async close(): Promise<void> {
+    this.endStreams();
+    await Promise.all(this.checks);
+    await this.publisher.drain();
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.then((open) => open.close()).catch(() => undefined);
+  }
+
+  private nextKey(): string {
+    return `${this.keyPrefix}${(this.keys++).toString(36)}`;
+  }
+
+  private async announceIfInefficient(session: SessionView & { endedAt: string }): Promise<void> {
+    const window = { from: new Date(session.startedAt), to: new Date(session.endedAt) };
+    const performance = await this.analytics
+      .vehiclePerformance(session.vehicleId, window, session.meterId)
+      .catch((error: unknown) => {
+        // A vehicle that never reported has no ratio to be low.
+        if (error instanceof NotFoundError) return undefined;
+        throw error;
+      });
+    if (!performance?.lowEfficiency || performance.efficiencyRatio === null) return;
+    const event = {
+      sessionId: session.id,
+      vehicleId: session.vehicleId,
+      meterId: session.meterId,
+      startedAt: session.startedAt,
+      endedAt: session.endedAt,
+      efficiencyRatio: performance.efficiencyRatio,
+      threshold: this.options.efficiencyAlertThreshold,
+    };
+    await this.repository.notify([lowEfficiencyPayload(event, this.nextKey())]);
+  }
+
+  private receive(payload: string): void {
+    let notification: Notification;
+    try {
+      notification = notificationOf(payload);
+    } catch (error) {
+      // Thrown from here it would surface inside the driver; one unreadable notification is only skipped.
+      this.logger.warn({ err: error }, 'unreadable stream notification skipped');
+      return;
+    }
+    if (notification.kind === 'g') return this.broken();
+    this.replay.push(notification);
+    if (this.subscribers.size > 0) this.subscribers.deliver(this.replay.eventsOf(notification));
+  }
+
+  /**
+   * Some events will never arrive, so the kept ones no longer tell a resuming client everything it
+   * missed: they are dropped, and the clients are ended so that they come back and learn it.
+   */
+  private broken(): void {
+    this.replay.clear();
+    this.subscribers.endAll();
+  }
+
+  /** What was announced while the connection was down is lost to this process. */
+  private lost(error: Error): void {
+    this.logger.warn({ err: error }, 'stream listener connection lost; reconnecting');
+    this.listener = undefined;
+    this.broken();
+    this.scheduleReconnect(1_000);
+  }
+
+  private scheduleReconnect(delayMs: number): void {
+    if (this.closed) return;
+    this.reconnect = setTimeout(() => {
+      this.ready().catch(() => this.scheduleReconnect(Math.min(delayMs * 2, RECONNECT_MAX_MS)));
+    }, delayMs);
+    this.reconnect.unref();
+  }
+}
