@@ -1,4 +1,5 @@
 import { databaseFailures, jsonResponse, optionallyGuarded, unexpectedFailure } from '../openapi.common';
+import { problemResponse } from '../openapi.problems';
 import type * as OpenApi from '../openapi.types';
 
 const status = (value: string): OpenApi.Schema => ({
@@ -11,7 +12,10 @@ const status = (value: string): OpenApi.Schema => ({
 const open = { tags: ['operations'], security: [] };
 
 export const operationsSection: OpenApi.Section = {
-  tag: { name: 'operations', description: 'Health, readiness, metrics and this documentation; no rate limit.' },
+  tag: {
+    name: 'operations',
+    description: 'Health, readiness, metrics, this documentation and the dashboard; no rate limit.',
+  },
   paths: {
     '/healthz': {
       get: {
@@ -64,6 +68,33 @@ export const operationsSection: OpenApi.Section = {
             description: 'To `/docs/`, so that the page finds its scripts and styles.',
             headers: { Location: { schema: { type: 'string', const: '/docs/' } } },
           },
+          ...unexpectedFailure,
+        },
+      },
+    },
+    '/': {
+      get: {
+        ...open,
+        summary: 'To the dashboard',
+        responses: {
+          302: {
+            description: 'To `/dashboard`.',
+            headers: { Location: { schema: { type: 'string', const: '/dashboard' } } },
+          },
+          ...unexpectedFailure,
+        },
+      },
+    },
+    '/dashboard': {
+      get: {
+        ...open,
+        summary: 'Fleet dashboard',
+        description:
+          'The page and its assets (under `/dashboard/`) are open; the figures come from `/v1`, so the page asks ' +
+          'for a `read` key once the service has keys.',
+        responses: {
+          200: { description: 'The dashboard page.', content: { 'text/html': { schema: { type: 'string' } } } },
+          503: problemResponse('The dashboard has not been built (`npm run build`).', 'service-unavailable'),
           ...unexpectedFailure,
         },
       },

@@ -1,0 +1,135 @@
+import type { LowEfficiencyEvent, MeterStatus, StreamReading, VehicleListEntry } from './api-types';
+import { h, panel, show } from './dom';
+import { ago, celsius, dateTime, energy, percent, ratio, volts } from './format';
+import { liveFleet } from './live-fleet';
+import { href, type WindowKey } from './route';
+import type { StreamState } from './sse';
+
+const STATE_TEXT: Record<StreamState, string> = {
+  connecting: 'connecting…',
+  live: 'live',
+  retrying: 'reconnecting…',
+  off: 'live updates are off on this service',
+};
+
+export function streamBadge(): { element: HTMLElement; update(): void } {
+  const element = h('span', { class: 'stream' });
+  const update = () => {
+    element.className = `stream stream-${liveFleet.state}`;
+    element.title = liveFleet.stateDetail ?? '';
+    show(element, h('span', { class: 'dot' }), STATE_TEXT[liveFleet.state]);
+  };
+  update();
+  return { element, update };
+}
+
+const lastSeen = (timestamp: string) =>
+  h('td', { class: 'num age', 'data-ts': timestamp, title: dateTime(timestamp) }, ago(timestamp));
+
+function vehicleRow(vehicle: VehicleListEntry, window: WindowKey): HTMLElement {
+  const session = vehicle.currentSession;
+  return h(
+    'tr',
+    { 'data-device': `vehicle:${vehicle.vehicleId}` },
+    h('td', {}, h('a', { href: href({ vehicleId: vehicle.vehicleId, window }) }, vehicle.vehicleId)),
+    h(
+      'td',
+      { class: 'reading' },
+      `SoC ${percent(vehicle.soc)} · ${celsius(vehicle.batteryTemp)} · DC ${energy(vehicle.kwhDeliveredDc)}`,
+    ),
+    h(
+      'td',
+      {},
+      session &&
+        h(
+          'span',
+          { class: 'flag flag-info', title: `at ${session.meterId} since ${dateTime(session.startedAt)}` },
+          `charging · ${session.meterId}`,
+        ),
+    ),
+    lastSeen(vehicle.timestamp),
+  );
+}
+
+function meterRow(meter: MeterStatus): HTMLElement {
+  return h(
+    'tr',
+    { 'data-device': `meter:${meter.meterId}` },
+    h('td', {}, meter.meterId),
+    h('td', { class: 'reading' }, `AC ${energy(meter.kwhConsumedAc)} · ${volts(meter.voltage)}`),
+    h('td'),
+    lastSeen(meter.timestamp),
+  );
+}
+
+const byId = <T>(map: Map<string, T>) =>
+  [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, value]) => value);
+
+function alertItem(alert: LowEfficiencyEvent, window: WindowKey): HTMLElement {
+  return h(
+    'li',
+    { class: 'alert' },
+    h('span', { class: 'flag flag-bad' }, 'Low efficiency'),
+    ' ',
+    h('a', { href: href({ vehicleId: alert.vehicleId, window }) }, alert.vehicleId),
+    ` at ${alert.meterId}: ${ratio(alert.efficiencyRatio)} (below ${ratio(alert.threshold)}), session ended ${dateTime(alert.endedAt)}`,
+  );
+}
+
+/** Every device's newest reading, updated as readings are committed; returns the panel and its cleanup. */
+export function liveTable(window: WindowKey): { element: HTMLElement; dispose(): void } {
+  const body = h('tbody');
+  const alerts = h('ul', { class: 'alerts' });
+  const badge = streamBadge();
+  const renderAll = () => {
+    show(
+      body,
+      ...byId(liveFleet.vehicles).map((vehicle) => vehicleRow(vehicle, window)),
+      ...byId(liveFleet.meters).map(meterRow),
+    );
+    if (body.childElementCount === 0)
+      show(body, h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No device has reported yet.')));
+  };
+  const replace = (reading: StreamReading) => {
+    const meter = reading.type === 'meter' ? liveFleet.meters.get(reading.meterId) : undefined;
+    const vehicle = reading.type === 'vehicle' ? liveFleet.vehicles.get(reading.vehicleId) : undefined;
+    const row = meter ? meterRow(meter) : vehicle ? vehicleRow(vehicle, window) : undefined;
+    const old = row && body.querySelector(`tr[data-device="${row.dataset.device}"]`);
+    if (!row || !old) return renderAll();
+    old.replaceWith(row);
+    row.classList.add('flash');
+  };
+  const renderAlerts = () => show(alerts, ...liveFleet.alerts.map((alert) => alertItem(alert, window)));
+  const unsubscribe = liveFleet.subscribe((change) => {
+    if (change.kind === 'snapshot') renderAll();
+    else if (change.kind === 'reading') replace(change.reading);
+    else if (change.kind === 'alert') renderAlerts();
+    else badge.update();
+  });
+  // "12 s ago" has to keep counting between readings.
+  const ticker = setInterval(() => {
+    for (const cell of body.querySelectorAll<HTMLElement>('td[data-ts]')) cell.textContent = ago(cell.dataset.ts ?? '');
+  }, 5_000);
+  renderAll();
+  renderAlerts();
+  const table = h(
+    'table',
+    { class: 'live' },
+    h(
+      'thead',
+      {},
+      h('tr', {}, ...['Device', 'Newest reading', 'Session', 'Reported'].map((text) => h('th', {}, text))),
+    ),
+    body,
+  );
+  const element = panel('Live status', h('div', { class: 'table-scroll tall' }, table, alerts), badge.element, {
+    id: 'live',
+  });
+  return {
+    element,
+    dispose() {
+      unsubscribe();
+      clearInterval(ticker);
+    },
+  };
+}
