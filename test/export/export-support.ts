@@ -16,6 +16,28 @@ export async function listening(t: TestApp): Promise<{ url: string; close(): Pro
   };
 }
 
+/** `rows` readings of one vehicle `stepSeconds` apart after `start`, written straight to history. */
+export async function loadReadings(
+  dataSource: DataSource,
+  vehicleId: string,
+  rows: number,
+  start: string,
+  stepSeconds = 1,
+): Promise<void> {
+  await dataSource.transaction(async (manager) => {
+    // Loading is not what these tests measure, and may take longer than the pool's statement timeout.
+    await manager.query('SET LOCAL statement_timeout = 0');
+    await manager.query(
+      `INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
+       SELECT $1, $2::timestamptz + i * $4::int * interval '1 second', 20 + i % 80, 0.02 + (i % 7) * 0.002, 15 + i % 20
+       FROM generate_series(1, $3::int) AS i`,
+      [vehicleId, start, rows, stepSeconds],
+    );
+    // As autovacuum would have by the time anyone exports: without statistics the plan sorts before the first row.
+    await manager.query('ANALYZE vehicle_history');
+  });
+}
+
 export function pool(dataSource: DataSource): Pool {
   return (dataSource.driver as PostgresDriver).master as Pool;
 }

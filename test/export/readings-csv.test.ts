@@ -1,9 +1,8 @@
 import http from 'node:http';
 import request from 'supertest';
-import type { DataSource } from 'typeorm';
 import { chargingSession, meterReading, uniqueId, vehicleReading } from '../support/factories';
 import { testAppsClosedAfterAll, type TestApp } from '../support/test-app';
-import { eventually, inUse, listening, tallyCsv } from './export-support';
+import { eventually, inUse, listening, loadReadings, tallyCsv } from './export-support';
 
 const openApp = testAppsClosedAfterAll();
 let t: TestApp;
@@ -14,22 +13,6 @@ beforeAll(async () => {
 const BASE = Date.parse('2026-11-20T10:00:00Z');
 const at = (minutes: number) => new Date(BASE + minutes * 60_000).toISOString();
 const micro = (kwh: number) => Math.round(kwh * 1_000_000);
-
-/** `rows` readings of one vehicle a second apart after `start`, written straight to history. */
-async function load(dataSource: DataSource, vehicleId: string, rows: number, start = at(0)): Promise<void> {
-  await dataSource.transaction(async (manager) => {
-    // The pool's own statement timeout may be tiny in these tests; loading is not what they measure.
-    await manager.query('SET LOCAL statement_timeout = 0');
-    await manager.query(
-      `INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
-       SELECT $1, $2::timestamptz + i * interval '1 second', 20 + i % 80, 0.02 + (i % 7) * 0.002, 15 + i % 20
-       FROM generate_series(1, $3::int) AS i`,
-      [vehicleId, start, rows],
-    );
-    // As autovacuum would have by the time anyone exports: without statistics the plan sorts before the first row.
-    await manager.query('ANALYZE vehicle_history');
-  });
-}
 
 const csv = (app: TestApp, path: string, query: Record<string, string>) =>
   request(app.app).get(path).query(query).set('Accept', 'text/csv');
@@ -114,7 +97,7 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
 
   it('stops the COPY and gives its connection back to the pool when the client goes away mid-stream', async () => {
     const vehicleId = uniqueId('VEH');
-    await load(t.db.dataSource, vehicleId, 300_000);
+    await loadReadings(t.db.dataSource, vehicleId, 300_000, at(0));
     const backends = () =>
       t.db.dataSource.query<Array<{ pid: number; state: string; query: string }>>(
         `SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
@@ -152,7 +135,7 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
     const shortPool = await openApp({ DB_STATEMENT_TIMEOUT_MS: '50', EXPORT_STATEMENT_TIMEOUT_MS: '0' });
     const shortExport = await openApp({ EXPORT_STATEMENT_TIMEOUT_MS: '1000' });
     const vehicleId = uniqueId('VEH');
-    for (const app of [shortPool, shortExport]) await load(app.db.dataSource, vehicleId, 300_000);
+    for (const app of [shortPool, shortExport]) await loadReadings(app.db.dataSource, vehicleId, 300_000, at(0));
     const query = `from=${at(0)}&to=${at(6_000)}`;
     const servers = await Promise.all([listening(shortPool), listening(shortExport)]);
     try {

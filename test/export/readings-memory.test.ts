@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { uniqueId } from '../support/factories';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { listening, tallyCsv } from './export-support';
+import { listening, loadReadings, tallyCsv } from './export-support';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -18,13 +18,7 @@ describe('a CSV export of a million readings', () => {
     const from = '2026-10-01T00:00:00Z';
     const to = '2026-11-15T00:00:00Z';
     // One reading every 3 s: 1 M readings span about 35 days.
-    await t.db.dataSource.query(
-      `INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
-       SELECT $1, $2::timestamptz + i * interval '3 seconds', 20 + i % 80, 0.02 + (i % 7) * 0.002, 15 + i % 20
-       FROM generate_series(1, $3::int) AS i`,
-      [vehicleId, from, ROWS],
-    );
-    await t.db.dataSource.query('ANALYZE vehicle_history');
+    await loadReadings(t.db.dataSource, vehicleId, ROWS, from, 3);
 
     const server = await listening(t);
     const before = process.memoryUsage();
