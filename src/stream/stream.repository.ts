@@ -76,6 +76,8 @@ export class StreamRepository {
 
   /** The pool's own settings, so the listener reaches the same database as the requests, however configured. */
   private connectionConfig(): ClientConfig {
-    return (this.dataSource.driver as unknown as { master: { options: ClientConfig } }).master.options;
+    const { options } = (this.dataSource.driver as unknown as { master: { options: ClientConfig } }).master;
+    // pg keeps the password out of enumeration so that logging the options cannot leak it; a spread skips it too.
+    return { ...options, password: options.password };
   }
 }
