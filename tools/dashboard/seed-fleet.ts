@@ -5,10 +5,8 @@ import { SimulatorClient } from '../simulator/simulator.client';
 export interface SeededFleet {
   /** The simulated vehicles that lose energy on their charging path; each charged, so each is flagged. */
   faulty: string[];
-  /** A vehicle whose meter counted less AC than it reported DC: a data-quality problem. */
+  /** A vehicle whose meter counted less AC than it reported DC (a data-quality problem), charging now. */
   implausible: string;
-  /** In an open session when the seeding ends. */
-  charging: string;
   vehicles: string[];
   meters: string[];
 }
@@ -72,7 +70,6 @@ export async function seedFleet(baseUrl: string, apiKey?: string): Promise<Seede
   return {
     faulty: result.vehicles.filter((vehicle) => vehicle.faulty).map((vehicle) => vehicle.vehicleId),
     implausible,
-    charging: implausible,
     vehicles: [...vehicles, implausible],
     meters: [...new Set(result.vehicles.map((vehicle) => vehicle.meterId)), meterId],
   };
