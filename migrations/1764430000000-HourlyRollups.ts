@@ -3,7 +3,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /** The hour bucket (hour, hour + 1 h] of a reading at ts. */
 const HOUR = `date_trunc('hour', ts - interval '1 microsecond', 'UTC')`;
 
-interface Rollup {
+export interface Rollup {
   history: string;
   rollup: string;
   device: string;
@@ -49,7 +49,7 @@ const COMMON_CHECKS = [
   `first_ts <= last_ts AND first_ts > hour AND last_ts <= hour + interval '1 hour'`,
 ];
 
-const ROLLUPS: Rollup[] = [
+export const ROLLUPS: Rollup[] = [
   {
     history: 'meter_history',
     rollup: 'meter_rollup_hourly',
@@ -77,14 +77,21 @@ const TYPES: Record<string, string> = {
   last_ts: 'timestamptz',
 };
 /** Sums of measured values are exact numerics, their extremes float8 like the history columns. */
-const columnType = (column: string) => TYPES[column] ?? (column.endsWith('_sum') ? 'numeric' : 'float8');
+export const columnType = (column: string) => TYPES[column] ?? (column.endsWith('_sum') ? 'numeric' : 'float8');
 
-/** INSERT … SELECT of the rollup rows of `source`, in (device, hour) order. */
-function aggregate({ rollup, device, aggregates }: Rollup, source: string): string {
-  const columns = [device, 'hour', ...aggregates.map(([column]) => column)].join(', ');
-  return `INSERT INTO ${rollup} AS r (${columns})
-    SELECT ${device}, ${HOUR}, ${aggregates.map(([, expression]) => expression).join(', ')}
-    FROM ${source} GROUP BY 1, 2 ORDER BY 1, 2`;
+/**
+ * INSERT … SELECT of the rollup rows of `source`, in (device, bucket) order: by default the hourly
+ * rollup's, or into `into` by the bucket `key` computes (the daily rollups' migration).
+ */
+export function aggregate(
+  { rollup, device, aggregates }: Rollup,
+  source: string,
+  into = { table: rollup, column: 'hour', key: HOUR, where: 'true' },
+): string {
+  const columns = [device, into.column, ...aggregates.map(([column]) => column)].join(', ');
+  return `INSERT INTO ${into.table} AS r (${columns})
+    SELECT ${device}, ${into.key}, ${aggregates.map(([, expression]) => expression).join(', ')}
+    FROM ${source} WHERE ${into.where} GROUP BY 1, 2 ORDER BY 1, 2`;
 }
 
 /**
@@ -104,7 +111,7 @@ export class HourlyRollups1764430000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const spec of ROLLUPS) {
-      const { history, rollup, device, aggregates, merges, checks } = spec;
+      const { history, rollup, device, aggregates, checks } = spec;
       const columns = aggregates.map(([column]) => `${column} ${columnType(column)} NOT NULL`);
       await queryRunner.query(`
         CREATE TABLE ${rollup} (
@@ -119,15 +126,7 @@ export class HourlyRollups1764430000000 implements MigrationInterface {
       }
       await queryRunner.query(`CREATE TABLE ${rollup}_default PARTITION OF ${rollup} DEFAULT`);
 
-      const updates = merges.map(([column, merge]) => `${column} = ${merge}`).join(', ');
-      await queryRunner.query(`
-        CREATE FUNCTION ${rollup}_add() RETURNS trigger LANGUAGE plpgsql AS $$
-        BEGIN
-          ${aggregate(spec, 'inserted')}
-          ON CONFLICT (${device}, hour) DO UPDATE SET ${updates};
-          RETURN NULL;
-        END
-        $$`);
+      await queryRunner.query(addFunction(spec));
       // The table lock keeps an insert from committing between the fill and the trigger's creation.
       await queryRunner.query(`LOCK TABLE ${history} IN SHARE MODE`);
       await queryRunner.query(aggregate(spec, history));
@@ -147,8 +146,27 @@ export class HourlyRollups1764430000000 implements MigrationInterface {
   }
 }
 
+/** `SET` of an upsert that merges a later batch of the same bucket into the stored row `r`. */
+export const mergeUpdates = ({ merges }: Rollup) => merges.map(([column, merge]) => `${column} = ${merge}`).join(', ');
+
+/** The history insert trigger's function: the statement's readings added to their hours, then `also`. */
+export function addFunction(spec: Rollup, also = ''): string {
+  return `
+    CREATE OR REPLACE FUNCTION ${spec.rollup}_add() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      ${aggregate(spec, 'inserted')}
+      ON CONFLICT (${spec.device}, hour) DO UPDATE SET ${mergeUpdates(spec)};
+      ${also}
+      RETURN NULL;
+    END
+    $$`;
+}
+
 /** The history table's partitions but the default one: their name after the table's, and their bounds. */
-function partitionsOf(queryRunner: QueryRunner, table: string): Promise<Array<{ suffix: string; bound: string }>> {
+export function partitionsOf(
+  queryRunner: QueryRunner,
+  table: string,
+): Promise<Array<{ suffix: string; bound: string }>> {
   return queryRunner.query(
     `SELECT substr(c.relname, length($1::text) + 1) AS suffix, pg_get_expr(c.relpartbound, c.oid) AS bound
      FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_partitioned_table p ON p.partrelid = i.inhparent

@@ -7,6 +7,7 @@ import { OneVehiclePerMeter1764410000000 } from './1764410000000-OneVehiclePerMe
 import { BoundReadings1764420000000 } from './1764420000000-BoundReadings';
 import { HourlyRollups1764430000000 } from './1764430000000-HourlyRollups';
 import { SessionTotals1764440000000 } from './1764440000000-SessionTotals';
+import { DailyRollups1764450000000 } from './1764450000000-DailyRollups';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -22,4 +23,5 @@ export const migrations = [
   BoundReadings1764420000000,
   HourlyRollups1764430000000,
   SessionTotals1764440000000,
+  DailyRollups1764450000000,
 ];

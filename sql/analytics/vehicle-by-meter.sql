@@ -6,12 +6,16 @@ attribution AS (
   SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
 ),
 spans AS (
-  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
-         greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start
+  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
+         greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT sealed_until FROM rollup_seal))) AS days_end
   FROM attribution s
   CROSS JOIN LATERAL (
     SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
   ) b
+  CROSS JOIN LATERAL (SELECT greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start) t
+  CROSS JOIN LATERAL (
+    SELECT least(date_trunc('day', b.first_hour - interval '1 microsecond', 'UTC') + interval '1 day', t.tail_start) AS first_day
+  ) f
 ),
 edges AS (
   SELECT s.vehicle_id, sum(m.ac) AS ac, sum(d.dc) AS dc
@@ -39,7 +43,7 @@ edges AS (
   GROUP BY s.vehicle_id
 ),
 meter_hours AS (
-  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids, range_agg(b.hours) AS dc_hours
+  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids
   FROM (
     SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
   ) b
@@ -52,37 +56,58 @@ meter_hours AS (
   ) m
   GROUP BY b.vehicle_id
 ),
+vehicle_hours AS (
+  SELECT b.vehicle_id, d.dc
+  FROM (SELECT vehicle_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1) b
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(dc), 0) AS dc
+    FROM (
+      SELECT r.kwh_micro AS dc FROM vehicle_rollup_hourly r
+      WHERE r.vehicle_id = b.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
+    ) readings
+  ) d
+),
 attributed AS (
-  SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac, coalesce(e.dc, 0) + coalesce(t.dc, 0) AS dc,
-         ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids,
-         m.dc_hours
-  FROM edges e JOIN meter_hours m USING (vehicle_id)
+  SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac,
+         coalesce(e.dc + h.dc, 0) + coalesce(t.dc, 0) AS dc,
+         ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids
+  FROM edges e JOIN meter_hours m USING (vehicle_id) JOIN vehicle_hours h USING (vehicle_id)
   FULL JOIN stored t USING (vehicle_id)
 ),
 window_span AS (
-  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
-         greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start
+  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
+         greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT sealed_until FROM rollup_seal))) AS days_end
   FROM (SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts) s
   CROSS JOIN LATERAL (
     SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
   ) b
+  CROSS JOIN LATERAL (SELECT greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start) t
+  CROSS JOIN LATERAL (
+    SELECT least(date_trunc('day', b.first_hour - interval '1 microsecond', 'UTC') + interval '1 day', t.tail_start) AS first_day
+  ) f
 ),
 totals AS (
-  SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) + w.dc_hours AS dc,
+  SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc,
          coalesce(p.meter_ids, '{}') AS meter_ids, w.dc_window, w.record_count, w.temp_sum
   FROM vehicles v
   LEFT JOIN attributed p USING (vehicle_id)
   CROSS JOIN window_span s
   CROSS JOIN LATERAL (
-    SELECT coalesce(sum(dc_window), 0) AS dc_window, coalesce(sum(dc_hours), 0) AS dc_hours, coalesce(sum(record_count), 0) AS record_count, coalesce(sum(temp_sum), 0) AS temp_sum
+    SELECT coalesce(sum(dc_window), 0) AS dc_window, coalesce(sum(record_count), 0) AS record_count, coalesce(sum(temp_sum), 0) AS temp_sum
     FROM (
-      SELECT r.kwh_micro AS dc_window, CASE WHEN p.dc_hours @> r.hour THEN r.kwh_micro ELSE 0 END AS dc_hours, r.readings AS record_count, r.battery_temp_sum AS temp_sum FROM vehicle_rollup_hourly r
-      WHERE r.vehicle_id = v.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.tail_start
+      SELECT r.kwh_micro AS dc_window, r.readings AS record_count, r.battery_temp_sum AS temp_sum FROM vehicle_rollup_hourly r
+      WHERE r.vehicle_id = v.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.first_hour AND r.hour < s.first_day
       UNION ALL
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 0 AS dc_hours, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
+      SELECT r.kwh_micro AS dc_window, r.readings AS record_count, r.battery_temp_sum AS temp_sum FROM vehicle_rollup_hourly r
+      WHERE r.vehicle_id = v.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= s.days_end AND r.hour < s.tail_start
+      UNION ALL
+      SELECT r.kwh_micro AS dc_window, r.readings AS record_count, r.battery_temp_sum AS temp_sum FROM vehicle_rollup_daily r
+      WHERE r.vehicle_id = v.vehicle_id AND r.day >= $1 AND r.day < $2 AND r.day >= s.first_day AND r.day < s.days_end
+      UNION ALL
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
       WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 0 AS dc_hours, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc_window, 1 AS record_count, h.battery_temp::numeric AS temp_sum FROM vehicle_history h
       WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
     ) readings
   ) w

@@ -1,7 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
 import type { FleetPosition, Window } from './analytics.dto';
-import { AC, DC, split, sums, VEHICLE_WINDOW } from './hourly-sums.repository';
+import { AC, DC, split, sums, VEHICLE_WINDOW, WHOLE_HOURS } from './hourly-sums.repository';
+
+/** The whole hours of a vehicle's (or a meter's) periods `b.hours`, a multirange: never overlapping. */
+const PERIOD_HOURS = 'r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour';
 
 /** One vehicle's figures over a window, as the database computed them. */
 export interface VehicleFigures {
@@ -47,11 +50,13 @@ interface FiguresRow {
  * that like is compared with like. `stored` holds, per vehicle, the energy of its closed sessions that
  * lie wholly inside the window, which each session carries (kept by the database as readings arrive,
  * late ones included): a month of sessions then costs one row each. Every other sum takes the whole
- * hours of its span from the hourly rollups and only the partial hours at its edges from history, so
- * a month costs about 720 rollup rows per vehicle rather than 43,200 readings, and the figures are
- * those of the readings. A vehicle's periods never overlap (its sessions cannot), so their whole hours,
- * gathered per vehicle and per meter into multiranges, let one rollup scan per vehicle serve both the
- * window and the periods' DC, and one per meter their AC; each period's edges are read on their own.
+ * hours of its span from the rollups and only the partial hours at its edges from history: the sealed
+ * whole days from the daily rollups, the hours around them from the hourly ones. A month then costs
+ * about 30 daily and at most 46 hourly rollup rows per vehicle rather than 43,200 readings, and the
+ * figures are those of the readings. A
+ * vehicle's periods never overlap (its sessions cannot), so their whole hours, gathered per vehicle and
+ * per meter into multiranges, take one rollup scan per vehicle for their DC and one per meter for their
+ * AC; each period's edges are read on their own.
  * The average temperature is the exact numeric sum over the count, which is what avg(numeric) computes.
  */
 function figures(sources: string): string {
@@ -73,33 +78,40 @@ function figures(sources: string): string {
       GROUP BY s.vehicle_id
     ),
     meter_hours AS (
-      SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids, range_agg(b.hours) AS dc_hours
+      SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids
       FROM (
         SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
       ) b
       CROSS JOIN LATERAL (
-        ${sums(AC, 'b.meter_id', { hours: 'r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour' })}
+        ${sums(AC, 'b.meter_id', { hours: [PERIOD_HOURS] })}
       ) m
       GROUP BY b.vehicle_id
     ),
+    vehicle_hours AS (
+      SELECT b.vehicle_id, d.dc
+      FROM (SELECT vehicle_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1) b
+      CROSS JOIN LATERAL (
+        ${sums(DC, 'b.vehicle_id', { hours: [PERIOD_HOURS] })}
+      ) d
+    ),
     attributed AS (
-      SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac, coalesce(e.dc, 0) + coalesce(t.dc, 0) AS dc,
-             ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids,
-             m.dc_hours
-      FROM edges e JOIN meter_hours m USING (vehicle_id)
+      SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac,
+             coalesce(e.dc + h.dc, 0) + coalesce(t.dc, 0) AS dc,
+             ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids
+      FROM edges e JOIN meter_hours m USING (vehicle_id) JOIN vehicle_hours h USING (vehicle_id)
       FULL JOIN stored t USING (vehicle_id)
     ),
     window_span AS (
       ${split(`(SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts)`)}
     ),
     totals AS (
-      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) + w.dc_hours AS dc,
+      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc,
              coalesce(p.meter_ids, '{}') AS meter_ids, w.dc_window, w.record_count, w.temp_sum
       FROM vehicles v
       LEFT JOIN attributed p USING (vehicle_id)
       CROSS JOIN window_span s
       CROSS JOIN LATERAL (
-        ${sums(VEHICLE_WINDOW, 'v.vehicle_id', { hours: 'r.hour >= s.first_hour AND r.hour < s.tail_start', edges: true })}
+        ${sums(VEHICLE_WINDOW, 'v.vehicle_id', { ...WHOLE_HOURS, edges: true })}
       ) w
     )
     SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,

@@ -17,49 +17,54 @@ const micro = (column: string) => `(${column} * 1000000)::bigint`;
  * The spans of `relation` (rows with from_ts < until_ts, both within the window), split the way the
  * rollups bucket readings: an hour bucket (hour, hour + 1 h] lies wholly inside (from_ts, until_ts]
  * for first_hour <= hour < tail_start; the readings of (from_ts, head_end] and (tail_start, until_ts],
- * at most an hour each, are the partial hours at the edges, left to history.
+ * at most an hour each, are the partial hours at the edges, left to history. Of the whole hours, those
+ * of the sealed whole days first_day <= day < days_end can be read a day at a time from the daily
+ * rollups, the rest ([first_hour, first_day) and [days_end, tail_start)) an hour at a time.
  */
 export const split = (relation: string) => sql`
-  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end,
-         greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start
+  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
+         greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT sealed_until FROM rollup_seal))) AS days_end
   FROM ${relation} s
   CROSS JOIN LATERAL (
     SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
-  ) b`;
+  ) b
+  CROSS JOIN LATERAL (SELECT greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start) t
+  CROSS JOIN LATERAL (
+    SELECT least(date_trunc('day', b.first_hour - interval '1 microsecond', 'UTC') + interval '1 day', t.tail_start) AS first_day
+  ) f`;
 
 export interface Readings {
   history: string;
   rollup: string;
+  daily: string;
   device: string;
-  /** Per column of the sums: its value from a rollup row `r`, and from a history row `h`. */
+  /** Per column of the sums: its value from a rollup row `r` (hourly or daily), and from a history row `h`. */
   columns: Record<string, [rollup: string, history: string]>;
 }
 
 /**
- * The sums of `readings` of the device `deviceOf`: from the rollup, over the hours `hours` selects,
- * and from history, over the edges of the split span `s`. Each is a range scan of a primary key that
- * also states the window ($1, $2], which contains every span, so that the planner prunes the
- * partitions outside it.
+ * The sums of `readings` of the device `deviceOf`: from the hourly rollup over the hours each of
+ * `hours` selects, from the daily rollup over the days `days` selects, and from history over the edges
+ * of the split span `s`. Each is a range scan of a primary key that also states the window ($1, $2],
+ * which contains every span, so that the planner prunes the partitions outside it.
  */
 export function sums(
-  { history, rollup, device, columns }: Readings,
+  { history, rollup, daily, device, columns }: Readings,
   deviceOf: string,
-  parts: { hours?: string; edges?: boolean },
+  parts: { hours?: string[]; days?: string; edges?: boolean },
 ) {
   const names = Object.keys(columns);
   const pick = (side: 0 | 1, alias: string) =>
     names.map((name) => `${columns[name][side].replaceAll('$.', `${alias}.`)} AS ${name}`).join(', ');
+  const bucketed = (table: string, key: string, where: string) => sql`
+    SELECT ${pick(0, 'r')} FROM ${table} r
+    WHERE r.${device} = ${deviceOf} AND r.${key} >= $1 AND r.${key} < $2 AND ${where}`;
   const edge = (after: string, upto: string) => sql`
     SELECT ${pick(1, 'h')} FROM ${history} h
     WHERE h.${device} = ${deviceOf} AND h.ts > $1 AND h.ts <= $2 AND h.ts > ${after} AND h.ts <= ${upto}`;
   const scans = [
-    ...(parts.hours === undefined
-      ? []
-      : [
-          sql`
-            SELECT ${pick(0, 'r')} FROM ${rollup} r
-            WHERE r.${device} = ${deviceOf} AND r.hour >= $1 AND r.hour < $2 AND ${parts.hours}`,
-        ]),
+    ...(parts.hours ?? []).map((where) => bucketed(rollup, 'hour', where)),
+    ...(parts.days === undefined ? [] : [bucketed(daily, 'day', parts.days)]),
     ...(parts.edges ? [edge('s.from_ts', 's.head_end'), edge('s.tail_start', 's.until_ts')] : []),
   ];
   return sql`
@@ -69,15 +74,23 @@ export function sums(
     ) readings`;
 }
 
+/** The whole hours of the split span `s`: sealed whole days from the daily rollups, the rest hourly. */
+export const WHOLE_HOURS = {
+  hours: ['r.hour >= s.first_hour AND r.hour < s.first_day', 'r.hour >= s.days_end AND r.hour < s.tail_start'],
+  days: 'r.day >= s.first_day AND r.day < s.days_end',
+};
+
 export const AC: Readings = {
   history: 'meter_history',
   rollup: 'meter_rollup_hourly',
+  daily: 'meter_rollup_daily',
   device: 'meter_id',
   columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')] },
 };
 export const DC: Readings = {
   history: 'vehicle_history',
   rollup: 'vehicle_rollup_hourly',
+  daily: 'vehicle_rollup_daily',
   device: 'vehicle_id',
   columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')] },
 };
@@ -85,8 +98,6 @@ export const VEHICLE_WINDOW: Readings = {
   ...DC,
   columns: {
     dc_window: ['$.kwh_micro', micro('$.kwh_delivered_dc')],
-    // The window's whole hours that are also whole hours of a period; its edges never are.
-    dc_hours: ['CASE WHEN p.dc_hours @> $.hour THEN $.kwh_micro ELSE 0 END', '0'],
     record_count: ['$.readings', '1'],
     // numeric, as in the rollups: a sum that is exact whatever the order, so its average is too.
     temp_sum: ['$.battery_temp_sum', '$.battery_temp::numeric'],

@@ -7,6 +7,7 @@ export const ROLLUP_KINDS: RollupKind[] = ['meter', 'vehicle'];
 interface RollupTable {
   history: string;
   rollup: string;
+  daily: string;
   device: string;
   /** The rollup's columns after (device, hour), each with the aggregate over history that fills it. */
   aggregates: Array<[column: string, aggregate: string]>;
@@ -26,6 +27,7 @@ const TABLES: Record<RollupKind, RollupTable> = {
   meter: {
     history: 'meter_history',
     rollup: 'meter_rollup_hourly',
+    daily: 'meter_rollup_daily',
     device: 'meter_id',
     aggregates: [
       ['readings', 'count(*)'],
@@ -37,6 +39,7 @@ const TABLES: Record<RollupKind, RollupTable> = {
   vehicle: {
     history: 'vehicle_history',
     rollup: 'vehicle_rollup_hourly',
+    daily: 'vehicle_rollup_daily',
     device: 'vehicle_id',
     aggregates: [
       ['readings', 'count(*)'],
@@ -55,8 +58,24 @@ const HOUR = `date_trunc('hour', ts - interval '1 microsecond', 'UTC')`;
  * The refresh works a day of hours at a time, [$1, $1 + 1 day), which holds the readings with
  * $1 < ts <= $1 + 1 day. Days are UTC, so a day never straddles two monthly partitions.
  */
-function statements({ history, rollup, device, aggregates }: RollupTable) {
+/** A daily row's column from the hourly rows of its day, combined the way the triggers merge them. */
+function fromHourly(column: string): string {
+  if (column === 'readings' || column === 'kwh_micro') return `sum(${column})::bigint`;
+  if (column.endsWith('_min') || column === 'first_ts') return `min(${column})`;
+  if (column.endsWith('_max') || column === 'last_ts') return `max(${column})`;
+  return `sum(${column})`;
+}
+
+function statements({ history, rollup, daily, device, aggregates }: RollupTable) {
   const columns = [device, 'hour', ...aggregates.map(([column]) => column)].join(', ');
+  const names = aggregates.map(([column]) => column);
+  /** The daily rows of the days [from, until) from their hourly rows; only sealed days have any. */
+  const daysFromHours = (from: string, until: string) => sql`
+    INSERT INTO ${daily} (${[device, 'day', ...names].join(', ')})
+    SELECT ${device}, date_trunc('day', hour, 'UTC'), ${names.map(fromHourly).join(', ')}
+    FROM ${rollup}
+    WHERE hour >= ${from} AND hour < ${until}
+    GROUP BY 1, 2 ORDER BY 1, 2`;
   return {
     /**
      * Every day that has readings or rollup rows, oldest first. The days of history are found by
@@ -97,10 +116,27 @@ function statements({ history, rollup, device, aggregates }: RollupTable) {
         RETURNING 1
       )
       SELECT count(*)::int AS rows FROM filled`,
+    /** The day's daily rows, rebuilt from the hourly ones just refreshed if the day is sealed. */
+    clearDay: sql`DELETE FROM ${daily} WHERE day = $1`,
+    fillDay: sql`
+      ${daysFromHours('$1', `least($1::timestamptz + interval '1 day', (SELECT sealed_until FROM rollup_seal))`)}`,
+    /** The days from the seal up to $1, which then become sealed (sealAdvance, after both kinds). */
+    seal: daysFromHours('(SELECT sealed_until FROM rollup_seal)', '$1'),
   };
 }
 
 const STATEMENTS = { meter: statements(TABLES.meter), vehicle: statements(TABLES.vehicle) };
+
+/**
+ * Sealing moves `rollup_seal.sealed_until` to a later midnight, holding back inserts into both
+ * histories meanwhile: a reading committed before it is in the hourly rows the new days are built
+ * from, one committed after it is added to them by the insert trigger, which then reads the new seal.
+ */
+const SEAL_STATEMENTS = {
+  sealDue: sql`SELECT sealed_until < $1 AS due FROM rollup_seal`,
+  sealLock: sql`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`,
+  sealAdvance: sql`UPDATE rollup_seal SET sealed_until = $1 WHERE sealed_until < $1 RETURNING sealed_until`,
+};
 
 /**
  * The energy each closed session carries, recounted from history and the rollups (refreshed first) a
@@ -130,6 +166,7 @@ export const ROLLUP_STATEMENTS = {
     ),
   ),
   ...SESSION_STATEMENTS,
+  ...SEAL_STATEMENTS,
 };
 
 export interface RefreshedDay {
@@ -161,6 +198,21 @@ export class RollupRepository {
     return done;
   }
 
+  /**
+   * Builds the daily rollups of every day before `until` (a UTC midnight) not sealed yet, and seals
+   * them; whether it moved the seal. Cheap when nothing is due: the hourly scan is empty.
+   */
+  async seal(until: Date): Promise<boolean> {
+    const [{ due }] = await this.dataSource.query<Array<{ due: boolean }>>(SEAL_STATEMENTS.sealDue, [until]);
+    if (!due) return false;
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(SEAL_STATEMENTS.sealLock);
+      for (const kind of ROLLUP_KINDS) await manager.query(STATEMENTS[kind].seal, [until]);
+      const moved = await manager.query<unknown[]>(SEAL_STATEMENTS.sealAdvance, [until]);
+      return moved.length > 0;
+    });
+  }
+
   /** Recounts every closed session's energy, after the rollups it reads are refreshed; returns their number. */
   async recountSessions(): Promise<number> {
     const days = await this.dataSource.query<Array<{ day: Date }>>(SESSION_STATEMENTS.sessionDays);
@@ -181,6 +233,8 @@ export class RollupRepository {
       await manager.query(statement.lock);
       const [before] = await manager.query<Array<{ rows: number }>>(statement.clear, [day]);
       const [after] = await manager.query<Array<{ rows: number }>>(statement.fill, [day]);
+      await manager.query(statement.clearDay, [day]);
+      await manager.query(statement.fillDay, [day]);
       return { kind, day, before: before.rows, after: after.rows };
     });
   }

@@ -3,20 +3,29 @@ import { sql } from '../db/sql';
 import type { TimeRange } from './partition.calendar';
 
 export const HISTORY_TABLES = ['meter_history', 'vehicle_history'] as const;
-/** The hourly rollups of history, partitioned by hour over the same intervals and kept as long. */
-export const ROLLUP_TABLES = ['meter_rollup_hourly', 'vehicle_rollup_hourly'] as const;
+/** The hourly and daily rollups of history, partitioned over the same intervals and kept as long. */
+export const ROLLUP_TABLES = [
+  'meter_rollup_hourly',
+  'vehicle_rollup_hourly',
+  'meter_rollup_daily',
+  'vehicle_rollup_daily',
+] as const;
 /** Every table partition maintenance keeps, histories first, with the column its partitions range over. */
 export const PARTITION_KEYS = {
   meter_history: 'ts',
   vehicle_history: 'ts',
   meter_rollup_hourly: 'hour',
   vehicle_rollup_hourly: 'hour',
+  meter_rollup_daily: 'day',
+  vehicle_rollup_daily: 'day',
 } as const;
 export type PartitionedTable = keyof typeof PARTITION_KEYS;
 /** The history whose insert trigger writes each rollup table. */
 const ROLLUP_SOURCES: Partial<Record<PartitionedTable, string>> = {
   meter_rollup_hourly: 'meter_history',
   vehicle_rollup_hourly: 'vehicle_history',
+  meter_rollup_daily: 'meter_history',
+  vehicle_rollup_daily: 'vehicle_history',
 };
 export const PARTITIONED_TABLES = [...HISTORY_TABLES, ...ROLLUP_TABLES] as PartitionedTable[];
 

@@ -37,6 +37,8 @@ beforeAll(async () => {
     FROM generate_series(0, ${VEHICLES - 1}) AS v,
          generate_series(0, ${DAYS - 1}) AS d,
          LATERAL (SELECT timestamptz '2026-02-01T00:00:00Z' + d * interval '1 day' AS day) AS days`);
+  // The days before today are sealed, as the service does at start: their daily rollups are built.
+  await t.services.rollups.sealPastDays();
   // Index-only scans skip the heap only for pages the visibility map marks all-visible.
   await db.query('VACUUM ANALYZE vehicle_history, meter_history, charging_session');
 });
@@ -95,7 +97,7 @@ function expectRollupsByPrimaryKeys(scans: PlanNode[], tables: string[]): void {
   for (const scan of scans) {
     expect({ relation: scan['Relation Name'], index: scan['Index Name'] }).toEqual({
       relation: scan['Relation Name'],
-      index: expect.stringMatching(/_rollup_hourly.*_pkey$/),
+      index: expect.stringMatching(/_rollup_(hourly|daily).*_pkey$/),
     });
   }
 }
@@ -117,10 +119,11 @@ function expectIndexOnlyOnPrimaryKeys(scans: PlanNode[], tables: string[]): void
 /** Whole hours, as is the night session 00:00-08:00 inside it: every reading comes from the rollups. */
 const window = { from: '2026-02-02T00:00:00Z', to: '2026-02-03T00:00:00Z' };
 /**
- * Rollup rows one vehicle needs over `window`: its 24 hours, for the window's figures. The night
- * session lies wholly inside the window and is closed, so its AC and DC are the totals it carries.
+ * Rollup rows one vehicle needs over `window`: the window is a sealed day, one daily row for the
+ * window's figures. The night session lies wholly inside the window and is closed, so its AC and DC
+ * are the totals it carries.
  */
-const ROLLUP_ROWS = 24;
+const ROLLUP_ROWS = 1;
 /** Half past on both ends: the half hours at the edges come from history, the hours between from rollups. */
 const ragged = { from: '2026-02-02T00:30:00Z', to: '2026-02-02T23:30:00Z' };
 
@@ -159,14 +162,15 @@ describe('analytics statements', () => {
     // 30 minutes at each end of the window (DC, count, temperature), and at the start of the session
     // the window cuts (00:30-01:00) for its AC and for its DC.
     expect(rowsOf(scans.history)).toBe(30 + 30 + 30 + 30);
-    expect(rowsOf(scans.rollups)).toBe(22 + 7);
+    expect(rowsOf(scans.rollups)).toBe(22 + 7 + 7);
   });
 
   it('performance with meterId is one statement reading the same way', async () => {
     const scans = await oneStatement(performance({ ...window, meterId: 'PLAN-M3' }));
     expect(rowsOf(scans.history)).toBe(0);
-    // The meter stands for the whole window: 24 hours of the vehicle, and of the meter.
-    expect(rowsOf(scans.rollups)).toBe(2 * 24);
+    // The meter stands for the whole window: 24 hours of the meter, for the AC and the DC of the
+    // period, and the vehicle's day for the window's figures.
+    expect(rowsOf(scans.rollups)).toBe(24 + 24 + 1);
   });
 
   it('performance over an empty window adds one look-up of whether the vehicle exists', async () => {

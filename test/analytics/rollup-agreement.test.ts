@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import request from 'supertest';
+import { RollupRepository } from '../../src/analytics/rollup.repository';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { uniqueId } from '../support/factories';
 
@@ -15,17 +16,19 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const HOUR = 3_600_000;
-/** Readings, sessions and windows fall within this day, give or take an hour for the windows. */
-const DAY = Date.parse('2026-03-10T00:00:00.000Z');
-const SPAN = 10 * HOUR;
+const DAY = 24 * HOUR;
+/** Each run's readings, sessions and windows fall within three days of its own, give or take an hour. */
+const FIRST_RUN = Date.parse('2026-03-10T00:00:00.000Z');
+const SPAN = 3 * DAY;
+const RUN_STRIDE = 4 * DAY;
 
-/** Any millisecond of the span, with whole hours often, since they are the rollups' bucket edges. */
+/** Any millisecond of the span, with whole hours and days often, since they are the rollups' bucket edges. */
 const instant = (slack = 0) =>
   fc.oneof(
     fc.integer({ min: -slack, max: SPAN + slack }),
-    fc.integer({ min: -1, max: 11 }).map((hour) => hour * HOUR),
+    fc.integer({ min: -1, max: 73 }).map((hour) => hour * HOUR),
+    fc.integer({ min: 0, max: 3 }).map((day) => day * DAY),
   );
-const iso = (ms: number) => new Date(DAY + ms).toISOString();
 const energy = fc.oneof(
   fc.double({ min: 0, max: 50, noNaN: true }),
   fc.integer({ min: 0, max: 5_000 }).map((n) => n / 1000),
@@ -65,6 +68,11 @@ const scenario = fc.record({
    */
   sessionsWritten: fc.constantFrom('first', 'between', 'last'),
   closedLater: fc.boolean(),
+  /**
+   * Days of the run sealed after the first batch, if any: their daily rollups are built from the
+   * hourly ones then, and the late batch is added to them by the insert triggers.
+   */
+  sealedDays: fc.option(fc.integer({ min: 0, max: 3 })),
 });
 
 /** Straight over history: the readings of the window and of the vehicle's sessions clipped to it. */
@@ -123,69 +131,77 @@ async function ingest(readings: object[]) {
   if (readings.length > 0) await request(t.app).post('/v1/ingestion/batch').send(readings).expect(201);
 }
 
-describe('analytics from hourly rollups and raw edges', () => {
-  it('answers exactly what raw history gives, for any window, sessions and arrival order', async () => {
+describe('analytics from hourly and daily rollups and raw edges', () => {
+  it('answers exactly what raw history gives, for any window, sessions, seal and arrival order', async () => {
+    let run = 0;
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ vehicle, meters, bounds, window, sessionsWritten, closedLater }) => {
-        const vehicleId = uniqueId('AGR-V');
-        const meterIds = [uniqueId('AGR-M'), uniqueId('AGR-M')];
-        const toClose: Array<{ id: string; endedAt: string }> = [];
-        const writeSessions = async () => {
-          for (let i = 0; i < bounds.length; i += 2) {
-            const session = { vehicleId, meterId: meterIds[i / 2], startedAt: iso(bounds[i]) };
-            const endedAt = i + 1 < bounds.length ? iso(bounds[i + 1]) : undefined;
-            const later = closedLater && endedAt !== undefined && i + 2 === bounds.length;
-            const written = await request(t.app)
-              .post('/v1/charging-sessions')
-              .send(endedAt === undefined || later ? session : { ...session, endedAt })
-              .expect(201);
-            if (later) toClose.push({ id: written.body.id, endedAt });
+      fc.asyncProperty(
+        scenario,
+        async ({ vehicle, meters, bounds, window, sessionsWritten, closedLater, sealedDays }) => {
+          // A run of its own, after the days earlier runs sealed.
+          const start = FIRST_RUN + run++ * RUN_STRIDE;
+          const iso = (ms: number) => new Date(start + ms).toISOString();
+          const vehicleId = uniqueId('AGR-V');
+          const meterIds = [uniqueId('AGR-M'), uniqueId('AGR-M')];
+          const toClose: Array<{ id: string; endedAt: string }> = [];
+          const writeSessions = async () => {
+            for (let i = 0; i < bounds.length; i += 2) {
+              const session = { vehicleId, meterId: meterIds[i / 2], startedAt: iso(bounds[i]) };
+              const endedAt = i + 1 < bounds.length ? iso(bounds[i + 1]) : undefined;
+              const later = closedLater && endedAt !== undefined && i + 2 === bounds.length;
+              const written = await request(t.app)
+                .post('/v1/charging-sessions')
+                .send(endedAt === undefined || later ? session : { ...session, endedAt })
+                .expect(201);
+              if (later) toClose.push({ id: written.body.id, endedAt });
+            }
+          };
+          const all = [
+            ...vehicle.map(({ at, fields, late }) => ({ late, body: { vehicleId, timestamp: iso(at), ...fields } })),
+            ...meters.flatMap((readings, m) =>
+              readings.map(({ at, fields, late }) => ({
+                late,
+                body: { meterId: meterIds[m], timestamp: iso(at), ...fields },
+              })),
+            ),
+          ];
+          // The late ones arrive in a later transaction, adding to hours the rollups already hold.
+          if (sessionsWritten === 'first') await writeSessions();
+          await ingest(all.filter(({ late }) => !late).map(({ body }) => body));
+          if (sealedDays !== null) await new RollupRepository(t.db.dataSource).seal(new Date(start + sealedDays * DAY));
+          if (sessionsWritten === 'between') await writeSessions();
+          await ingest(all.filter(({ late }) => late).map(({ body }) => body));
+          if (sessionsWritten === 'last') await writeSessions();
+          for (const { id, endedAt } of toClose) {
+            await request(t.app).patch(`/v1/charging-sessions/${id}`).send({ endedAt }).expect(200);
           }
-        };
-        const all = [
-          ...vehicle.map(({ at, fields, late }) => ({ late, body: { vehicleId, timestamp: iso(at), ...fields } })),
-          ...meters.flatMap((readings, m) =>
-            readings.map(({ at, fields, late }) => ({
-              late,
-              body: { meterId: meterIds[m], timestamp: iso(at), ...fields },
-            })),
-          ),
-        ];
-        // The late ones arrive in a later transaction, adding to hours the rollups already hold.
-        if (sessionsWritten === 'first') await writeSessions();
-        await ingest(all.filter(({ late }) => !late).map(({ body }) => body));
-        if (sessionsWritten === 'between') await writeSessions();
-        await ingest(all.filter(({ late }) => late).map(({ body }) => body));
-        if (sessionsWritten === 'last') await writeSessions();
-        for (const { id, endedAt } of toClose) {
-          await request(t.app).patch(`/v1/charging-sessions/${id}`).send({ endedAt }).expect(200);
-        }
 
-        const [from, to] = window.map(iso);
-        for (const meterId of [null, meterIds[0]]) {
-          const query = meterId === null ? { from, to } : { from, to, meterId };
-          const res = await request(t.app).get(`/v1/analytics/performance/${vehicleId}`).query(query);
-          if (res.status === 404) {
-            expect(vehicle).toHaveLength(0);
-            continue;
+          const [from, to] = window.map(iso);
+          for (const meterId of [null, meterIds[0]]) {
+            const query = meterId === null ? { from, to } : { from, to, meterId };
+            const res = await request(t.app).get(`/v1/analytics/performance/${vehicleId}`).query(query);
+            if (res.status === 404) {
+              expect(vehicle).toHaveLength(0);
+              continue;
+            }
+            expect(res.status).toBe(200);
+            expect(res.body).toMatchObject(await reference(vehicleId, from, to, meterId));
           }
-          expect(res.status).toBe(200);
-          expect(res.body).toMatchObject(await reference(vehicleId, from, to, meterId));
-        }
-        const fleet = await request(t.app)
-          .get('/v1/analytics/fleet/efficiency')
-          .query({ from, to, limit: '1000' })
-          .expect(200);
-        const listed = (fleet.body.vehicles as Array<{ vehicleId: string }>).find(
-          (item) => item.vehicleId === vehicleId,
-        );
-        const expected = await reference(vehicleId, from, to, null);
-        // Listed exactly when a session shares a reading with the window.
-        expect(listed === undefined ? undefined : listed).toEqual(
-          expected.meterIds.length > 0 ? expect.objectContaining(expected) : undefined,
-        );
-      }),
-      { numRuns: 60 },
+          const fleet = await request(t.app)
+            .get('/v1/analytics/fleet/efficiency')
+            .query({ from, to, limit: '1000' })
+            .expect(200);
+          const listed = (fleet.body.vehicles as Array<{ vehicleId: string }>).find(
+            (item) => item.vehicleId === vehicleId,
+          );
+          const expected = await reference(vehicleId, from, to, null);
+          // Listed exactly when a session shares a reading with the window.
+          expect(listed === undefined ? undefined : listed).toEqual(
+            expected.meterIds.length > 0 ? expect.objectContaining(expected) : undefined,
+          );
+        },
+      ),
+      { numRuns: 50 },
     );
   }, 180_000);
 });

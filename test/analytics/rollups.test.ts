@@ -4,7 +4,7 @@ import { meterReading, uniqueId, vehicleReading } from '../support/factories';
 import { homeOf, maintenanceAt } from '../support/partitions';
 import { expectRollupsExact } from '../support/rollups';
 
-/** The hourly rollups as the history triggers keep them, in the ingestion's own transaction. */
+/** The rollups as the history triggers keep them, in the ingestion's own transaction. */
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
@@ -18,7 +18,7 @@ const at = (msBefore: number) => new Date(onTheHour - msBefore).toISOString();
 const ingest = (batch: object[]) => request(t.app).post('/v1/ingestion/batch').send(batch).expect(201);
 const query = <T = unknown>(sql: string, params: unknown[] = []) => t.db.dataSource.query<T[]>(sql, params);
 
-describe('hourly rollups follow history as readings arrive', () => {
+describe('hourly and daily rollups follow history as readings arrive', () => {
   it('over HTTP, with duplicates and readings hours and days late, they equal a GROUP BY over history', async () => {
     const [meterId, otherMeter, vehicleId] = [uniqueId('MTR'), uniqueId('MTR'), uniqueId('VEH')];
     const meter = (msBefore: number, kwhConsumedAc: number, voltage = 230) =>
@@ -35,6 +35,8 @@ describe('hourly rollups follow history as readings arrive', () => {
       vehicle(120_000, 41, -3.5),
     ];
     await ingest(batch);
+    // The past days sealed: from here on, late readings of those days go to their daily rows as well.
+    await t.services.rollups.sealPastDays();
     // The same readings again, some with other values, and two copies in one batch: none may count.
     await ingest([meter(0, 99), meter(1, 2.2, 231.5), vehicle(60_000, 99, 99), vehicle(60_000, 98, 98)]);
     await request(t.app)
@@ -83,6 +85,8 @@ describe('hourly rollups follow history as readings arrive', () => {
   it('partition maintenance moving rows out of the default partitions counts nothing twice', async () => {
     const [meterId, vehicleId] = [uniqueId('MTR'), uniqueId('VEH')];
     const month = '2025-03';
+    // Sealed, so that the month's readings have daily rows as well as hourly ones.
+    await t.services.rollups.sealPastDays();
     await request(t.app)
       .post('/v1/ingestion/batch')
       .send([
@@ -94,7 +98,8 @@ describe('hourly rollups follow history as readings arrive', () => {
 
     const reports = await maintenanceAt(t.db.dataSource, `${month}-15T00:00:00Z`).maintain();
 
-    expect(reports.map((report) => !report.skipped && report.movedFromDefault)).toEqual([2, 1, 2, 1]);
+    // Per table: the meter's two readings and the vehicle's one, in their hours and in their days.
+    expect(reports.map((report) => !report.skipped && report.movedFromDefault)).toEqual([2, 1, 2, 1, 2, 1]);
     const [{ home }] = await query<{ home: string }>(
       `SELECT tableoid::regclass::text AS home FROM meter_rollup_hourly WHERE meter_id = $1 LIMIT 1`,
       [meterId],

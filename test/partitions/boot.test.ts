@@ -1,3 +1,4 @@
+import { PARTITIONED_TABLES } from '../../src/partitions/partition.repository';
 import type { ChildProcess } from 'node:child_process';
 import { withDatabase } from '../../src/db/data-source';
 import { databaseEnv } from '../../tools/shared/database-env';
@@ -39,7 +40,7 @@ function monday(weeks: number): Date {
 
 it('before listening, the server has created this week’s partition and the next two of both history tables and their rollups', async () => {
   const expected = [0, 1, 2].map((weeks) => [monday(weeks).toISOString(), monday(weeks + 1).toISOString()]);
-  for (const table of ['meter_history', 'vehicle_history', 'meter_rollup_hourly', 'vehicle_rollup_hourly']) {
+  for (const table of PARTITIONED_TABLES) {
     const partitions = await partitionsOf(db.dataSource, table);
     const ranged = partitions.filter((partition) => partition.from !== null);
     expect(ranged.map(({ from, to }) => [from?.toISOString(), to?.toISOString()])).toEqual(expected);

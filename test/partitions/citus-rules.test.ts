@@ -17,6 +17,10 @@ const PLAN: Record<string, Placement> = {
   // Written by a trigger on their history table in the same statement: on the same node, by the same device.
   meter_rollup_hourly: { distributedBy: 'meter_id', colocatedWith: 'meter_history' },
   vehicle_rollup_hourly: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
+  meter_rollup_daily: { distributedBy: 'meter_id', colocatedWith: 'meter_history' },
+  vehicle_rollup_daily: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
+  // One row the history triggers read on every insert, on every node.
+  rollup_seal: 'reference',
   // Its two overlap rules (per vehicle, per meter) share no distribution column; one copy per node keeps both.
   charging_session: 'reference',
   api_key: 'reference',

@@ -1,3 +1,4 @@
+import { PARTITIONED_TABLES, ROLLUP_TABLES } from '../../src/partitions/partition.repository';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-database';
 import { homeOf, maintenanceAt, partitionNames, partitionsOf } from '../support/partitions';
 import { uniqueId } from '../support/factories';
@@ -12,7 +13,7 @@ beforeEach(async () => {
 });
 afterEach(() => db.drop());
 
-const TABLES = ['meter_history', 'vehicle_history', 'meter_rollup_hourly', 'vehicle_rollup_hourly'];
+const TABLES = PARTITIONED_TABLES;
 
 const meterRow = (id: string, ts: string) =>
   db.dataSource.query(`INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, $2, 1, 230)`, [
@@ -37,7 +38,7 @@ describe('partition maintenance', () => {
     });
     expect(vehicle).toMatchObject({ table: 'vehicle_history', created: expected.map((p) => `vehicle_history_${p}`) });
     expect(rollups).toMatchObject(
-      ['meter_rollup_hourly', 'vehicle_rollup_hourly'].map((table) => ({
+      ROLLUP_TABLES.map((table) => ({
         table,
         created: expected.map((p) => `${table}_${p}`),
       })),
@@ -56,7 +57,7 @@ describe('partition maintenance', () => {
     const maintenance = maintenanceAt(db.dataSource, '2026-05-10T00:00:00Z', { ahead: 2 });
     await maintenance.maintain();
     const again = await maintenance.maintain();
-    expect(again.map((report) => !report.skipped && report.created)).toEqual([[], [], [], []]);
+    expect(again.map((report) => !report.skipped && report.created)).toEqual(TABLES.map(() => []));
     expect(await partitionNames(db.dataSource, 'vehicle_history')).toHaveLength(4);
   });
 
@@ -171,7 +172,7 @@ describe('retention', () => {
   it('without a retention nothing is dropped', async () => {
     await maintenanceAt(db.dataSource, '2020-01-15T00:00:00Z').maintain();
     const reports = await maintenanceAt(db.dataSource, '2026-01-15T00:00:00Z').maintain();
-    expect(reports.map((report) => !report.skipped && report.dropped)).toEqual([[], [], [], []]);
+    expect(reports.map((report) => !report.skipped && report.dropped)).toEqual(TABLES.map(() => []));
     expect(await partitionNames(db.dataSource, 'meter_history')).toContain('meter_history_p20200101');
   });
 });

@@ -13,27 +13,36 @@ const EXPECTED: Record<'meter' | 'vehicle', string> = {
 
 /**
  * Every rollup row of `kind` as stored, and as a GROUP BY over its history says it should be, both in
- * (device, hour) order with the same columns: equal when the rollups are exact.
+ * (device, bucket) order with the same columns: equal when the rollups are exact. Daily rows exist for
+ * the sealed days only.
  */
 export async function rollupsAndHistory(
   dataSource: DataSource,
   kind: 'meter' | 'vehicle',
+  bucket: 'hour' | 'day' = 'hour',
 ): Promise<{ stored: unknown[]; fromHistory: unknown[] }> {
   const device = `${kind}_id`;
-  const stored = await dataSource.query<unknown[]>(`SELECT * FROM ${kind}_rollup_hourly ORDER BY ${device}, hour`);
+  const table = `${kind}_rollup_${bucket === 'hour' ? 'hourly' : 'daily'}`;
+  const stored = await dataSource.query<unknown[]>(`SELECT * FROM ${table} ORDER BY ${device}, ${bucket}`);
   const fromHistory = await dataSource.query<unknown[]>(`
-    SELECT ${device}, date_trunc('hour', ts - interval '1 microsecond', 'UTC') AS hour, ${EXPECTED[kind]}
-    FROM ${kind}_history GROUP BY 1, 2 ORDER BY 1, 2`);
+    SELECT ${device}, date_trunc('${bucket}', ts - interval '1 microsecond', 'UTC') AS ${bucket}, ${EXPECTED[kind]}
+    FROM ${kind}_history WHERE ${bucket === 'hour' ? 'true' : 'ts <= (SELECT sealed_until FROM rollup_seal)'}
+    GROUP BY 1, 2 ORDER BY 1, 2`);
   return { stored, fromHistory };
 }
 
-/** Asserts both kinds' rollups equal the GROUP BY over history, column for column; returns the row counts. */
+/**
+ * Asserts both kinds' hourly rollups, and their daily rollups of sealed days, equal the GROUP BY over
+ * history, column for column; returns the hourly row counts.
+ */
 export async function expectRollupsExact(dataSource: DataSource): Promise<Record<'meter' | 'vehicle', number>> {
   const counts = { meter: 0, vehicle: 0 };
   for (const kind of ['meter', 'vehicle'] as const) {
     const { stored, fromHistory } = await rollupsAndHistory(dataSource, kind);
     expect(stored).toEqual(fromHistory);
     counts[kind] = stored.length;
+    const daily = await rollupsAndHistory(dataSource, kind, 'day');
+    expect(daily.stored).toEqual(daily.fromHistory);
   }
   return counts;
 }

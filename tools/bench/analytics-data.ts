@@ -1,6 +1,8 @@
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 import { CoverAnalyticsReads1764340000000 } from '../../migrations/1764340000000-CoverAnalyticsReads';
+import { RollupRepository } from '../../src/analytics/rollup.repository';
+import { RollupService } from '../../src/analytics/rollup.service';
 import type { AppConfig } from '../../src/config/config';
 import { buildDataSource, type ConnectionTarget } from '../../src/db/data-source';
 
@@ -66,9 +68,12 @@ export async function fill(dataSource: DataSource, rows: number, start: Date, en
   if (Number(counted.vehicle) !== rows || Number(counted.meter) !== rows) {
     throw new Error(`the hourly rollups count ${counted.vehicle} and ${counted.meter} readings, not ${rows}`);
   }
+  // The past days sealed into daily rollups, as the service does at start.
+  await new RollupService(new RollupRepository(dataSource)).sealPastDays();
   // Index-only scans skip the heap only on pages the visibility map marks all-visible; the rollups'
   // upserts at the chunk boundaries leave dead row versions to clear.
   await dataSource.query(
-    'VACUUM (ANALYZE) vehicle_history, meter_history, charging_session, vehicle_rollup_hourly, meter_rollup_hourly',
+    `VACUUM (ANALYZE) vehicle_history, meter_history, charging_session, vehicle_rollup_hourly, meter_rollup_hourly,
+     vehicle_rollup_daily, meter_rollup_daily`,
   );
 }

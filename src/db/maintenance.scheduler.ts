@@ -1,0 +1,57 @@
+import type { Logger } from 'pino';
+
+/** A piece of upkeep: what it did, for the log, and whether that changed anything. */
+export interface MaintenanceJob {
+  name: string;
+  run(): Promise<{ changed: boolean; details?: unknown }>;
+}
+
+/**
+ * Runs the database upkeep jobs once at start and then every `intervalMs`, one after the other. A
+ * failed job is logged and left to the next run, the others still run: until then the partitions made
+ * ahead and the default partition after them keep taking every reading, and analytics reads hourly
+ * rollups where daily ones are not sealed yet.
+ */
+export class MaintenanceScheduler {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly jobs: MaintenanceJob[],
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  /** Resolves once the first run has finished, so the service starts with its partitions in place. */
+  async start(): Promise<void> {
+    await this.run();
+    this.timer = setInterval(() => void this.run(), this.intervalMs);
+    // The timer alone must not keep the process alive.
+    this.timer.unref();
+  }
+
+  /** Stops the timer and waits for a run in progress, so the database can close after it. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  private run(): Promise<void> {
+    // A run slower than the interval is not doubled up; a tick that finds one still going leaves it be.
+    this.running ??= this.runJobs().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async runJobs(): Promise<void> {
+    for (const job of this.jobs) {
+      try {
+        const { changed, details } = await job.run();
+        this.logger[changed ? 'info' : 'debug']({ [job.name]: details ?? changed }, `${job.name} maintained`);
+      } catch (error: unknown) {
+        this.logger.error({ err: error }, `${job.name} maintenance failed`);
+      }
+    }
+  }
+}
