@@ -88,22 +88,37 @@ function points(history: string, rollup: string, device: string, energy: string,
 /**
  * AC a vehicle's sessions drew and the DC it took inside them, by bucket: the meters' readings with
  * started_at < ts <= ended_at (∩ window), like the performance figures; a vehicle's sessions never
- * overlap, so no DC reading counts twice.
+ * overlap, so no DC reading counts twice. A closed session inside the window whose readings all fall
+ * in one bucket (from the one of started_at + 1 µs to the one of ended_at) adds the energy it carries,
+ * so a year of daily points costs a row per session; the others are read from history.
  */
 const SESSION_ENERGY = sql`
   sessions AS (
-    SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto
+    SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto,
+           kwh_ac_micro, kwh_dc_micro,
+           ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2
+             AND ${BUCKET_OF(`started_at + interval '1 microsecond'`)} = ${BUCKET_OF('ended_at')} AS whole
     FROM charging_session
     WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
   ),
   session_ac AS (
-    SELECT ${BUCKET_OF('h.ts')} AS local, sum(${micro('h.kwh_consumed_ac')}) AS ac
-    FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
+    SELECT local, sum(ac) AS ac FROM (
+      SELECT ${BUCKET_OF('upto')} AS local, kwh_ac_micro AS ac FROM sessions WHERE whole
+      UNION ALL
+      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_consumed_ac')}
+      FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
+      WHERE NOT s.whole
+    ) a
     GROUP BY 1
   ),
   session_dc AS (
-    SELECT ${BUCKET_OF('h.ts')} AS local, sum(${micro('h.kwh_delivered_dc')}) AS dc
-    FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
+    SELECT local, sum(dc) AS dc FROM (
+      SELECT ${BUCKET_OF('upto')} AS local, kwh_dc_micro AS dc FROM sessions WHERE whole
+      UNION ALL
+      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_delivered_dc')}
+      FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
+      WHERE NOT s.whole
+    ) d
     GROUP BY 1
   )`;
 

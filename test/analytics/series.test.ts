@@ -130,6 +130,11 @@ describe('GET /v1/analytics/{vehicles,meters}/:id/series agrees with history buc
       .post('/v1/charging-sessions')
       .send(chargingSession({ vehicleId, meterId, startedAt: '2026-03-28T20:10:00Z', endedAt: '2026-03-29T03:00:00Z' }))
       .expect(201);
+    // Within one day in every zone below: a day bucket takes the energy this session carries.
+    await request(t.app)
+      .post('/v1/charging-sessions')
+      .send(chargingSession({ vehicleId, meterId, startedAt: '2026-03-30T10:00:00Z', endedAt: '2026-03-30T12:30:00Z' }))
+      .expect(201);
     await request(t.app)
       .post('/v1/charging-sessions')
       .send(chargingSession({ vehicleId, meterId, startedAt: '2026-10-25T00:30:00.500Z' }))

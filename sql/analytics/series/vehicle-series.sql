@@ -42,18 +42,31 @@ points AS (
   ) u ON p.lo < p.hi
 ),
 sessions AS (
-  SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto
+  SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto,
+         kwh_ac_micro, kwh_dc_micro,
+         ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2
+           AND date_bin($4::interval, (started_at + interval '1 microsecond' - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') = date_bin($4::interval, (ended_at - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS whole
   FROM charging_session
   WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
 ),
 session_ac AS (
-  SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, sum((h.kwh_consumed_ac * 1000000)::bigint) AS ac
-  FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
+  SELECT local, sum(ac) AS ac FROM (
+    SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_ac_micro AS ac FROM sessions WHERE whole
+    UNION ALL
+    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_consumed_ac * 1000000)::bigint
+    FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
+    WHERE NOT s.whole
+  ) a
   GROUP BY 1
 ),
 session_dc AS (
-  SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, sum((h.kwh_delivered_dc * 1000000)::bigint) AS dc
-  FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
+  SELECT local, sum(dc) AS dc FROM (
+    SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_dc_micro AS dc FROM sessions WHERE whole
+    UNION ALL
+    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_delivered_dc * 1000000)::bigint
+    FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
+    WHERE NOT s.whole
+  ) d
   GROUP BY 1
 )
 SELECT v.start, v."end", v.readings, v.kwh_micro / 1000000.0 AS kwh,
