@@ -149,12 +149,16 @@ export class HourlyRollups1764430000000 implements MigrationInterface {
 /** `SET` of an upsert that merges a later batch of the same bucket into the stored row `r`. */
 export const mergeUpdates = ({ merges }: Rollup) => merges.map(([column, merge]) => `${column} = ${merge}`).join(', ');
 
-/** The history insert trigger's function: the statement's readings added to their hours, then `also`. */
-export function addFunction(spec: Rollup, also = ''): string {
+/**
+ * The history insert trigger's function: the statement's readings for which `hourly` holds added to
+ * their hours, then `also`.
+ */
+export function addFunction(spec: Rollup, hourly = 'true', also = ''): string {
+  const into = { table: spec.rollup, column: 'hour', key: HOUR, where: hourly };
   return `
     CREATE OR REPLACE FUNCTION ${spec.rollup}_add() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      ${aggregate(spec, 'inserted')}
+      ${aggregate(spec, 'inserted', into)}
       ON CONFLICT (${spec.device}, hour) DO UPDATE SET ${mergeUpdates(spec)};
       ${also}
       RETURN NULL;

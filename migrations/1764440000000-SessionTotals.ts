@@ -31,10 +31,10 @@ const SIDES: Side[] = [
 ];
 
 /**
- * The whole hours of the span from the hourly rollups, the partial hours at its two edges from
- * history: the same split, and the same per-reading rounding to micro-kWh, as the analytics
- * statements, so a stored total is what they would compute. The outer bounds on ts and hour let
- * the executor prune the partitions outside the span.
+ * The sealed whole hours of the span from the hourly rollups, the rest (the partial hours at its
+ * start, and the hours after the seal or partial at its end) from history: the same split, and the
+ * same per-reading rounding to micro-kWh, as the analytics statements, so a stored total is what they
+ * would compute. The outer bounds on ts and hour let the executor prune the partitions outside the span.
  */
 const energyFunction = ({ history, rollup, device, energy, fn }: Side) => `
   CREATE FUNCTION ${fn}(device text, from_ts timestamptz, until_ts timestamptz) RETURNS numeric
@@ -51,7 +51,7 @@ const energyFunction = ({ history, rollup, device, energy, fn }: Side) => `
            ), 0)
     FROM (
       SELECT first_hour, least(first_hour, until_ts) AS head_end,
-             greatest(date_trunc('hour', until_ts, 'UTC'), first_hour) AS tail_start
+             greatest(least(date_trunc('hour', until_ts, 'UTC'), (SELECT hours_until FROM rollup_seal)), first_hour) AS tail_start
       FROM (SELECT date_trunc('hour', from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour) b
     ) s
   $$`;

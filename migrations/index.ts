@@ -6,8 +6,8 @@ import { PartitionHistoryByTime1764400000000 } from './1764400000000-PartitionHi
 import { OneVehiclePerMeter1764410000000 } from './1764410000000-OneVehiclePerMeter';
 import { BoundReadings1764420000000 } from './1764420000000-BoundReadings';
 import { HourlyRollups1764430000000 } from './1764430000000-HourlyRollups';
+import { SealedRollups1764435000000 } from './1764435000000-SealedRollups';
 import { SessionTotals1764440000000 } from './1764440000000-SessionTotals';
-import { DailyRollups1764450000000 } from './1764450000000-DailyRollups';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -22,6 +22,6 @@ export const migrations = [
   OneVehiclePerMeter1764410000000,
   BoundReadings1764420000000,
   HourlyRollups1764430000000,
+  SealedRollups1764435000000,
   SessionTotals1764440000000,
-  DailyRollups1764450000000,
 ];

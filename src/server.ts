@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
   const services = buildServices(database.dataSource, config);
-  const maintenance = new MaintenanceScheduler(
+  const partitionMaintenance = new MaintenanceScheduler(
     [
       {
         name: 'history partitions',
@@ -26,13 +26,18 @@ async function main(): Promise<void> {
           return { changed, details: reports };
         },
       },
-      // After the partitions, so that the days it seals have theirs.
-      { name: 'daily rollups', run: async () => ({ changed: await services.rollups.sealPastDays() }) },
     ],
     logger,
     config.partitions.maintenanceIntervalMs,
   );
-  await maintenance.start();
+  // After the partitions, so that the hours it seals have theirs.
+  const rollupSealing = new MaintenanceScheduler(
+    [{ name: 'rollup seal', run: async () => ({ changed: await services.rollups.seal() }) }],
+    logger,
+    config.analytics.rollupSealIntervalMs,
+  );
+  await partitionMaintenance.start();
+  await rollupSealing.start();
   const auth = await services.auth.bootCheck();
   if (!auth.start) throw new ConfigError([auth.reason]);
   if (auth.warning) logger.warn(auth.warning);
@@ -70,7 +75,8 @@ async function main(): Promise<void> {
     await closed;
     await services.ingestion.drain();
     await services.stream.close();
-    await maintenance.stop();
+    await rollupSealing.stop();
+    await partitionMaintenance.stop();
     await database.close();
     await redis?.close();
     clearTimeout(deadline);

@@ -18,12 +18,14 @@ SELECT * FROM (
   ),
   spans AS (
     SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
-           greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT sealed_until FROM rollup_seal))) AS days_end
+           greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT days_until FROM rollup_seal))) AS days_end
     FROM attribution s
     CROSS JOIN LATERAL (
       SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
     ) b
-    CROSS JOIN LATERAL (SELECT greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start) t
+    CROSS JOIN LATERAL (
+      SELECT greatest(least(date_trunc('hour', s.until_ts, 'UTC'), (SELECT hours_until FROM rollup_seal)), b.first_hour) AS tail_start
+    ) t
     CROSS JOIN LATERAL (
       SELECT least(date_trunc('day', b.first_hour - interval '1 microsecond', 'UTC') + interval '1 day', t.tail_start) AS first_day
     ) f
@@ -87,12 +89,14 @@ SELECT * FROM (
   ),
   window_span AS (
     SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
-           greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT sealed_until FROM rollup_seal))) AS days_end
+           greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT days_until FROM rollup_seal))) AS days_end
     FROM (SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts) s
     CROSS JOIN LATERAL (
       SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
     ) b
-    CROSS JOIN LATERAL (SELECT greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start) t
+    CROSS JOIN LATERAL (
+      SELECT greatest(least(date_trunc('hour', s.until_ts, 'UTC'), (SELECT hours_until FROM rollup_seal)), b.first_hour) AS tail_start
+    ) t
     CROSS JOIN LATERAL (
       SELECT least(date_trunc('day', b.first_hour - interval '1 microsecond', 'UTC') + interval '1 day', t.tail_start) AS first_day
     ) f

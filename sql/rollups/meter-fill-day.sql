@@ -2,5 +2,5 @@
 INSERT INTO meter_rollup_daily (meter_id, day, readings, kwh_micro, voltage_min, voltage_max, voltage_sum, first_ts, last_ts)
 SELECT meter_id, date_trunc('day', hour, 'UTC'), sum(readings)::bigint, sum(kwh_micro)::bigint, min(voltage_min), max(voltage_max), sum(voltage_sum), min(first_ts), max(last_ts)
 FROM meter_rollup_hourly
-WHERE hour >= $1 AND hour < least($1::timestamptz + interval '1 day', (SELECT sealed_until FROM rollup_seal))
+WHERE hour >= $1 AND hour < least($1::timestamptz + interval '1 day', (SELECT days_until FROM rollup_seal))
 GROUP BY 1, 2 ORDER BY 1, 2

@@ -16,19 +16,22 @@ const micro = (column: string) => `(${column} * 1000000)::bigint`;
 /**
  * The spans of `relation` (rows with from_ts < until_ts, both within the window), split the way the
  * rollups bucket readings: an hour bucket (hour, hour + 1 h] lies wholly inside (from_ts, until_ts]
- * for first_hour <= hour < tail_start; the readings of (from_ts, head_end] and (tail_start, until_ts],
- * at most an hour each, are the partial hours at the edges, left to history. Of the whole hours, those
- * of the sealed whole days first_day <= day < days_end can be read a day at a time from the daily
- * rollups, the rest ([first_hour, first_day) and [days_end, tail_start)) an hour at a time.
+ * for first_hour <= hour < tail_start, and the rollups hold it when it is also before the seal's
+ * hours_until; the readings of (from_ts, head_end] and (tail_start, until_ts] (a partial hour at the
+ * start, the hours after the seal and a partial one at the end) are left to history. Of the whole
+ * hours, those of the sealed whole days first_day <= day < days_end can be read a day at a time from
+ * the daily rollups, the rest ([first_hour, first_day) and [days_end, tail_start)) an hour at a time.
  */
 export const split = (relation: string) => sql`
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
-         greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT sealed_until FROM rollup_seal))) AS days_end
+         greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT days_until FROM rollup_seal))) AS days_end
   FROM ${relation} s
   CROSS JOIN LATERAL (
     SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
   ) b
-  CROSS JOIN LATERAL (SELECT greatest(date_trunc('hour', s.until_ts, 'UTC'), b.first_hour) AS tail_start) t
+  CROSS JOIN LATERAL (
+    SELECT greatest(least(date_trunc('hour', s.until_ts, 'UTC'), (SELECT hours_until FROM rollup_seal)), b.first_hour) AS tail_start
+  ) t
   CROSS JOIN LATERAL (
     SELECT least(date_trunc('day', b.first_hour - interval '1 microsecond', 'UTC') + interval '1 day', t.tail_start) AS first_day
   ) f`;

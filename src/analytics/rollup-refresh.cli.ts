@@ -7,8 +7,8 @@ import { RollupService } from './rollup.service';
 
 const USAGE = `usage: npm run analytics:refresh
   Recomputes every hourly rollup from the history tables, a day at a time, and removes rollup rows
-  no reading is behind, with the daily rollups of sealed days; seals the days up to yesterday; then
-  recounts the energy each closed charging session carries. Safe while
+  no reading is behind, for the sealed hours and days; seals the hours and days past since the
+  service last did; then recounts the energy each closed charging session carries. Safe while
   readings are ingested: each day holds them back only briefly.
   Needed only after readings reached history without its insert trigger (loaded straight into a
   partition, or by COPY with triggers disabled).`;
@@ -38,8 +38,8 @@ async function main(): Promise<number> {
       const after = days.reduce((sum, done) => sum + done.after, 0);
       console.log(`${kind}: ${days.length} days refreshed, ${before} rollup rows before, ${after} after`);
     }
-    const sealed = await new RollupService(rollups).sealPastDays();
-    console.log(`daily rollups: ${sealed ? 'days up to yesterday sealed' : 'every past day already sealed'}`);
+    const sealed = await new RollupService(rollups).seal();
+    console.log(`seal: ${sealed ? 'moved up to the current hour and day' : 'already at the current hour and day'}`);
     console.log(`sessions: ${await rollups.recountSessions()} closed sessions recounted`);
     return 0;
   });

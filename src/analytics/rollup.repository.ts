@@ -54,10 +54,6 @@ const TABLES: Record<RollupKind, RollupTable> = {
 /** The hour bucket (hour, hour + 1 h] a reading at ts counts in. */
 const HOUR = `date_trunc('hour', ts - interval '1 microsecond', 'UTC')`;
 
-/**
- * The refresh works a day of hours at a time, [$1, $1 + 1 day), which holds the readings with
- * $1 < ts <= $1 + 1 day. Days are UTC, so a day never straddles two monthly partitions.
- */
 /** A daily row's column from the hourly rows of its day, combined the way the triggers merge them. */
 function fromHourly(column: string): string {
   if (column === 'readings' || column === 'kwh_micro') return `sum(${column})::bigint`;
@@ -66,9 +62,20 @@ function fromHourly(column: string): string {
   return `sum(${column})`;
 }
 
+/**
+ * The refresh works a day of hours at a time, [$1, $1 + 1 day), which holds the readings with
+ * $1 < ts <= $1 + 1 day. Days are UTC, so a day never straddles two monthly partitions.
+ */
 function statements({ history, rollup, daily, device, aggregates }: RollupTable) {
   const columns = [device, 'hour', ...aggregates.map(([column]) => column)].join(', ');
   const names = aggregates.map(([column]) => column);
+  /** The hourly rows of the readings after..upto, in (device, hour) order, the order the triggers lock them in. */
+  const hoursFromHistory = (after: string, upto: string) => sql`
+    INSERT INTO ${rollup} (${columns})
+    SELECT ${device}, ${HOUR}, ${aggregates.map(([, aggregate]) => aggregate).join(', ')}
+    FROM ${history}
+    WHERE ts > ${after} AND ts <= ${upto}
+    GROUP BY 1, 2 ORDER BY 1, 2`;
   /** The daily rows of the days [from, until) from their hourly rows; only sealed days have any. */
   const daysFromHours = (from: string, until: string) => sql`
     INSERT INTO ${daily} (${[device, 'day', ...names].join(', ')})
@@ -105,37 +112,35 @@ function statements({ history, rollup, daily, device, aggregates }: RollupTable)
         DELETE FROM ${rollup} WHERE hour >= $1 AND hour < $1::timestamptz + interval '1 day' RETURNING 1
       )
       SELECT count(*)::int AS rows FROM cleared`,
-    /** In (device, hour) order, the order the history triggers lock rollup rows in. */
+    /** The day's sealed hours. */
     fill: sql`
       WITH filled AS (
-        INSERT INTO ${rollup} (${columns})
-        SELECT ${device}, ${HOUR}, ${aggregates.map(([, aggregate]) => aggregate).join(', ')}
-        FROM ${history}
-        WHERE ts > $1 AND ts <= $1::timestamptz + interval '1 day'
-        GROUP BY 1, 2 ORDER BY 1, 2
+        ${hoursFromHistory('$1', `least($1::timestamptz + interval '1 day', (SELECT hours_until FROM rollup_seal))`)}
         RETURNING 1
       )
       SELECT count(*)::int AS rows FROM filled`,
     /** The day's daily rows, rebuilt from the hourly ones just refreshed if the day is sealed. */
     clearDay: sql`DELETE FROM ${daily} WHERE day = $1`,
-    fillDay: sql`
-      ${daysFromHours('$1', `least($1::timestamptz + interval '1 day', (SELECT sealed_until FROM rollup_seal))`)}`,
-    /** The days from the seal up to $1, which then become sealed (sealAdvance, after both kinds). */
-    seal: daysFromHours('(SELECT sealed_until FROM rollup_seal)', '$1'),
+    fillDay: daysFromHours('$1', `least($1::timestamptz + interval '1 day', (SELECT days_until FROM rollup_seal))`),
+    /** The hours from the seal up to $1 and the days from the seal up to $2, which then become sealed. */
+    sealHours: hoursFromHistory('(SELECT hours_until FROM rollup_seal)', '$1'),
+    sealDays: daysFromHours('(SELECT days_until FROM rollup_seal)', '$1'),
   };
 }
 
 const STATEMENTS = { meter: statements(TABLES.meter), vehicle: statements(TABLES.vehicle) };
 
 /**
- * Sealing moves `rollup_seal.sealed_until` to a later midnight, holding back inserts into both
- * histories meanwhile: a reading committed before it is in the hourly rows the new days are built
- * from, one committed after it is added to them by the insert trigger, which then reads the new seal.
+ * Sealing moves `rollup_seal` to a later hour ($1) and midnight ($2), holding back inserts into both
+ * histories meanwhile: a reading committed before it is in the rows the newly sealed hours and days
+ * are built from, one committed after it is added to them by the insert trigger, which then reads the
+ * new seal. Hours first: the new days are built from them.
  */
 const SEAL_STATEMENTS = {
-  sealDue: sql`SELECT sealed_until < $1 AS due FROM rollup_seal`,
+  sealDue: sql`SELECT hours_until < $1 OR days_until < $2 AS due FROM rollup_seal`,
   sealLock: sql`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`,
-  sealAdvance: sql`UPDATE rollup_seal SET sealed_until = $1 WHERE sealed_until < $1 RETURNING sealed_until`,
+  sealHoursAdvance: sql`UPDATE rollup_seal SET hours_until = $1 WHERE hours_until < $1`,
+  sealDaysAdvance: sql`UPDATE rollup_seal SET days_until = $1 WHERE days_until < $1`,
 };
 
 /**
@@ -199,18 +204,20 @@ export class RollupRepository {
   }
 
   /**
-   * Builds the daily rollups of every day before `until` (a UTC midnight) not sealed yet, and seals
-   * them; whether it moved the seal. Cheap when nothing is due: the hourly scan is empty.
+   * Seals the hours before `hours` and the days before `days` (a UTC hour and midnight, days <= hours)
+   * not sealed yet: builds their rollup rows. Whether it had anything to do; cheap when it had not.
    */
-  async seal(until: Date): Promise<boolean> {
-    const [{ due }] = await this.dataSource.query<Array<{ due: boolean }>>(SEAL_STATEMENTS.sealDue, [until]);
+  async seal(hours: Date, days: Date): Promise<boolean> {
+    const [{ due }] = await this.dataSource.query<Array<{ due: boolean }>>(SEAL_STATEMENTS.sealDue, [hours, days]);
     if (!due) return false;
-    return this.dataSource.transaction(async (manager) => {
+    await this.dataSource.transaction(async (manager) => {
       await manager.query(SEAL_STATEMENTS.sealLock);
-      for (const kind of ROLLUP_KINDS) await manager.query(STATEMENTS[kind].seal, [until]);
-      const moved = await manager.query<unknown[]>(SEAL_STATEMENTS.sealAdvance, [until]);
-      return moved.length > 0;
+      for (const kind of ROLLUP_KINDS) await manager.query(STATEMENTS[kind].sealHours, [hours]);
+      await manager.query(SEAL_STATEMENTS.sealHoursAdvance, [hours]);
+      for (const kind of ROLLUP_KINDS) await manager.query(STATEMENTS[kind].sealDays, [days]);
+      await manager.query(SEAL_STATEMENTS.sealDaysAdvance, [days]);
     });
+    return true;
   }
 
   /** Recounts every closed session's energy, after the rollups it reads are refreshed; returns their number. */

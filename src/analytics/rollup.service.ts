@@ -1,6 +1,8 @@
 import type { RollupRepository } from './rollup.repository';
 
-const DAY_MS = 86_400_000;
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+const floorTo = (at: Date, unit: number) => new Date(Math.floor(at.getTime() / unit) * unit);
 
 /** The upkeep of the rollups that the service does on its own, beside `npm run analytics:refresh`. */
 export class RollupService {
@@ -10,10 +12,12 @@ export class RollupService {
   ) {}
 
   /**
-   * Seals every day before the current UTC day: its daily rollups are built once and kept from then
-   * on by the insert triggers. Today stays in the hourly rollups, which take every reading anyway.
+   * Seals every hour before the current one and every day before the current UTC day: their rollup
+   * rows are built once and kept from then on by the insert triggers. The current hour stays in
+   * history alone, which is where nearly every reading lands, so ingestion does no rollup work for it.
    */
-  sealPastDays(): Promise<boolean> {
-    return this.repository.seal(new Date(Math.floor(this.now().getTime() / DAY_MS) * DAY_MS));
+  seal(): Promise<boolean> {
+    const now = this.now();
+    return this.repository.seal(floorTo(now, HOUR_MS), floorTo(now, DAY_MS));
   }
 }

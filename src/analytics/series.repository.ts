@@ -16,9 +16,10 @@ const micro = (column: string) => `(${column} * 1000000)::bigint`;
 
 /**
  * The buckets the window touches, each with the part (a, z] of the window inside it. The part is read
- * from the hourly rollups for its whole UTC hours [lo, hi) and from history for the edges (a, lo] and
- * (hi, z]: a bucket shorter than an hour, or a day whose midnight falls on a half hour, has hi = lo
- * where no whole hour fits, and its edges then cover the whole part, so no reading is read twice.
+ * from the hourly rollups for its whole sealed UTC hours [lo, hi) and from history for the edges
+ * (a, lo] and (hi, z]: a bucket shorter than an hour, or a day whose midnight falls on a half hour, or
+ * one after the seal, has hi = lo where no whole sealed hour fits, and its edges then cover the whole
+ * part, so no reading is read twice.
  */
 const BUCKETS = sql`
   buckets AS (
@@ -27,7 +28,8 @@ const BUCKETS = sql`
                          $4::interval) local
   ),
   parts AS (
-    SELECT local, start, "end", a, z, lo, greatest(date_bin('1 hour', z, timestamptz '2000-01-01Z'), lo) AS hi
+    SELECT local, start, "end", a, z, lo,
+           greatest(least(date_bin('1 hour', z, timestamptz '2000-01-01Z'), (SELECT hours_until FROM rollup_seal)), lo) AS hi
     FROM buckets
     CROSS JOIN LATERAL (SELECT greatest(start, $1) AS a, least("end", $2) AS z) w
     CROSS JOIN LATERAL (

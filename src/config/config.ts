@@ -68,6 +68,8 @@ export interface AppConfig {
   analytics: {
     /** A DC/AC ratio below this flags a vehicle as losing energy. */
     efficiencyAlertThreshold: number;
+    /** How often the hours (and days) just past are sealed into the rollups. */
+    rollupSealIntervalMs: number;
   };
   readingExport: {
     /** Replaces DB_STATEMENT_TIMEOUT_MS for one CSV export, which streams for as long as the client reads; 0 = none. */
@@ -171,6 +173,7 @@ class EnvironmentVariables {
   @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_RETENTION') })
   HISTORY_RETENTION?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) PARTITION_MAINTENANCE_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(3_600_000) ROLLUP_SEAL_INTERVAL_MS?: number;
 }
 
 export class ConfigError extends Error {
@@ -277,6 +280,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     analytics: {
       efficiencyAlertThreshold: env.EFFICIENCY_ALERT_THRESHOLD ?? 0.85,
+      rollupSealIntervalMs: env.ROLLUP_SEAL_INTERVAL_MS ?? 300_000,
     },
     readingExport: {
       // 10 M readings reach a client that keeps up in well under a minute; a slow one gets ten.

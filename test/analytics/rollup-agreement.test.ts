@@ -12,6 +12,8 @@ import { uniqueId } from '../support/factories';
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
+  // As if the service had sealed up to the first run's start: every run's readings arrive unsealed.
+  await t.db.dataSource.query(`UPDATE rollup_seal SET hours_until = $1, days_until = $1`, [new Date(FIRST_RUN)]);
 });
 afterAll(() => t.close());
 
@@ -69,10 +71,10 @@ const scenario = fc.record({
   sessionsWritten: fc.constantFrom('first', 'between', 'last'),
   closedLater: fc.boolean(),
   /**
-   * Days of the run sealed after the first batch, if any: their daily rollups are built from the
-   * hourly ones then, and the late batch is added to them by the insert triggers.
+   * Hours of the run sealed after the first batch, if any (and the whole days among them): their
+   * rollups are built then, and the late batch is added to them by the insert triggers.
    */
-  sealedDays: fc.option(fc.integer({ min: 0, max: 3 })),
+  sealedHours: fc.option(fc.integer({ min: 0, max: 73 })),
 });
 
 /** Straight over history: the readings of the window and of the vehicle's sessions clipped to it. */
@@ -137,7 +139,7 @@ describe('analytics from hourly and daily rollups and raw edges', () => {
     await fc.assert(
       fc.asyncProperty(
         scenario,
-        async ({ vehicle, meters, bounds, window, sessionsWritten, closedLater, sealedDays }) => {
+        async ({ vehicle, meters, bounds, window, sessionsWritten, closedLater, sealedHours }) => {
           // A run of its own, after the days earlier runs sealed.
           const start = FIRST_RUN + run++ * RUN_STRIDE;
           const iso = (ms: number) => new Date(start + ms).toISOString();
@@ -168,7 +170,10 @@ describe('analytics from hourly and daily rollups and raw edges', () => {
           // The late ones arrive in a later transaction, adding to hours the rollups already hold.
           if (sessionsWritten === 'first') await writeSessions();
           await ingest(all.filter(({ late }) => !late).map(({ body }) => body));
-          if (sealedDays !== null) await new RollupRepository(t.db.dataSource).seal(new Date(start + sealedDays * DAY));
+          if (sealedHours !== null) {
+            const hours = start + sealedHours * HOUR;
+            await new RollupRepository(t.db.dataSource).seal(new Date(hours), new Date(hours - (hours % DAY)));
+          }
           if (sessionsWritten === 'between') await writeSessions();
           await ingest(all.filter(({ late }) => late).map(({ body }) => body));
           if (sessionsWritten === 'last') await writeSessions();

@@ -36,7 +36,7 @@ describe('hourly and daily rollups follow history as readings arrive', () => {
     ];
     await ingest(batch);
     // The past days sealed: from here on, late readings of those days go to their daily rows as well.
-    await t.services.rollups.sealPastDays();
+    await t.services.rollups.seal();
     // The same readings again, some with other values, and two copies in one batch: none may count.
     await ingest([meter(0, 99), meter(1, 2.2, 231.5), vehicle(60_000, 99, 99), vehicle(60_000, 98, 98)]);
     await request(t.app)
@@ -86,7 +86,7 @@ describe('hourly and daily rollups follow history as readings arrive', () => {
     const [meterId, vehicleId] = [uniqueId('MTR'), uniqueId('VEH')];
     const month = '2025-03';
     // Sealed, so that the month's readings have daily rows as well as hourly ones.
-    await t.services.rollups.sealPastDays();
+    await t.services.rollups.seal();
     await request(t.app)
       .post('/v1/ingestion/batch')
       .send([

@@ -13,8 +13,8 @@ const EXPECTED: Record<'meter' | 'vehicle', string> = {
 
 /**
  * Every rollup row of `kind` as stored, and as a GROUP BY over its history says it should be, both in
- * (device, bucket) order with the same columns: equal when the rollups are exact. Daily rows exist for
- * the sealed days only.
+ * (device, bucket) order with the same columns: equal when the rollups are exact. They hold the sealed
+ * hours and days only.
  */
 export async function rollupsAndHistory(
   dataSource: DataSource,
@@ -26,14 +26,14 @@ export async function rollupsAndHistory(
   const stored = await dataSource.query<unknown[]>(`SELECT * FROM ${table} ORDER BY ${device}, ${bucket}`);
   const fromHistory = await dataSource.query<unknown[]>(`
     SELECT ${device}, date_trunc('${bucket}', ts - interval '1 microsecond', 'UTC') AS ${bucket}, ${EXPECTED[kind]}
-    FROM ${kind}_history WHERE ${bucket === 'hour' ? 'true' : 'ts <= (SELECT sealed_until FROM rollup_seal)'}
+    FROM ${kind}_history WHERE ts <= (SELECT ${bucket === 'hour' ? 'hours_until' : 'days_until'} FROM rollup_seal)
     GROUP BY 1, 2 ORDER BY 1, 2`);
   return { stored, fromHistory };
 }
 
 /**
- * Asserts both kinds' hourly rollups, and their daily rollups of sealed days, equal the GROUP BY over
- * history, column for column; returns the hourly row counts.
+ * Asserts both kinds' hourly and daily rollups of sealed time equal the GROUP BY over history, column
+ * for column; returns the hourly row counts.
  */
 export async function expectRollupsExact(dataSource: DataSource): Promise<Record<'meter' | 'vehicle', number>> {
   const counts = { meter: 0, vehicle: 0 };

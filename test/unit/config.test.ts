@@ -78,8 +78,14 @@ describe('loadConfig', () => {
   });
 
   it('flags efficiency below 0.85 unless EFFICIENCY_ALERT_THRESHOLD says otherwise', () => {
-    expect(loadConfig({}).analytics).toEqual({ efficiencyAlertThreshold: 0.85 });
-    expect(loadConfig({ EFFICIENCY_ALERT_THRESHOLD: '0.9' }).analytics).toEqual({ efficiencyAlertThreshold: 0.9 });
+    expect(loadConfig({}).analytics.efficiencyAlertThreshold).toBe(0.85);
+    expect(loadConfig({ EFFICIENCY_ALERT_THRESHOLD: '0.9' }).analytics.efficiencyAlertThreshold).toBe(0.9);
+  });
+
+  it('seals the rollups every 5 minutes unless ROLLUP_SEAL_INTERVAL_MS says otherwise, never more often than a second', () => {
+    expect(loadConfig({}).analytics.rollupSealIntervalMs).toBe(300_000);
+    expect(loadConfig({ ROLLUP_SEAL_INTERVAL_MS: '60000' }).analytics.rollupSealIntervalMs).toBe(60_000);
+    expect(() => loadConfig({ ROLLUP_SEAL_INTERVAL_MS: '10' })).toThrow(/ROLLUP_SEAL_INTERVAL_MS/);
   });
 
   it('refuses DATABASE_URL together with DB_* variables', () => {

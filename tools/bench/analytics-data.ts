@@ -69,7 +69,7 @@ export async function fill(dataSource: DataSource, rows: number, start: Date, en
     throw new Error(`the hourly rollups count ${counted.vehicle} and ${counted.meter} readings, not ${rows}`);
   }
   // The past days sealed into daily rollups, as the service does at start.
-  await new RollupService(new RollupRepository(dataSource)).sealPastDays();
+  await new RollupService(new RollupRepository(dataSource)).seal();
   // Index-only scans skip the heap only on pages the visibility map marks all-visible; the rollups'
   // upserts at the chunk boundaries leave dead row versions to clear.
   await dataSource.query(

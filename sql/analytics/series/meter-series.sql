@@ -6,7 +6,8 @@ buckets AS (
                        $4::interval) local
 ),
 parts AS (
-  SELECT local, start, "end", a, z, lo, greatest(date_bin('1 hour', z, timestamptz '2000-01-01Z'), lo) AS hi
+  SELECT local, start, "end", a, z, lo,
+         greatest(least(date_bin('1 hour', z, timestamptz '2000-01-01Z'), (SELECT hours_until FROM rollup_seal)), lo) AS hi
   FROM buckets
   CROSS JOIN LATERAL (SELECT greatest(start, $1) AS a, least("end", $2) AS z) w
   CROSS JOIN LATERAL (

@@ -1,6 +1,6 @@
--- meterSeal in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- meterSealDays in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 INSERT INTO meter_rollup_daily (meter_id, day, readings, kwh_micro, voltage_min, voltage_max, voltage_sum, first_ts, last_ts)
 SELECT meter_id, date_trunc('day', hour, 'UTC'), sum(readings)::bigint, sum(kwh_micro)::bigint, min(voltage_min), max(voltage_max), sum(voltage_sum), min(first_ts), max(last_ts)
 FROM meter_rollup_hourly
-WHERE hour >= (SELECT sealed_until FROM rollup_seal) AND hour < $1
+WHERE hour >= (SELECT days_until FROM rollup_seal) AND hour < $1
 GROUP BY 1, 2 ORDER BY 1, 2
