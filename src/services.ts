@@ -63,7 +63,7 @@ export function buildServices(
     analytics,
     stream,
     series: new SeriesService(new SeriesRepository(dataSource)),
-    rollups: new RollupService(new RollupRepository(dataSource)),
+    rollups: new RollupService(new RollupRepository(dataSource), metrics),
     readingExport: new ExportService(
       new ExportRepository(dataSource),
       new SeriesRepository(dataSource),

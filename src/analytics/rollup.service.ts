@@ -1,3 +1,4 @@
+import type { Metrics } from '../observability/metrics';
 import type { RollupRepository } from './rollup.repository';
 
 const HOUR_MS = 3_600_000;
@@ -8,6 +9,7 @@ const floorTo = (at: Date, unit: number) => new Date(Math.floor(at.getTime() / u
 export class RollupService {
   constructor(
     private readonly repository: RollupRepository,
+    private readonly metrics?: Metrics,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -16,8 +18,12 @@ export class RollupService {
    * rows are built once and kept from then on by the insert triggers. The current hour stays in
    * history alone, which is where nearly every reading lands, so ingestion does no rollup work for it.
    */
-  seal(): Promise<boolean> {
+  async seal(): Promise<boolean> {
     const now = this.now();
-    return this.repository.seal(floorTo(now, HOUR_MS), floorTo(now, DAY_MS));
+    const hours = floorTo(now, HOUR_MS);
+    const moved = await this.repository.seal(hours, floorTo(now, DAY_MS));
+    // Moved here or already there (by another replica): sealed up to the hour either way.
+    this.metrics?.rollupSealedUntil.set(hours.getTime() / 1_000);
+    return moved;
   }
 }

@@ -36,6 +36,13 @@ export function createMetrics() {
       buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
       registers,
     }),
+    rollupSealedUntil: new Gauge({
+      name: 'fleet_rollup_sealed_until_seconds',
+      help:
+        'Unix time up to which the hourly rollups are sealed, as this process last sealed them; ' +
+        'analytics reads history after it, so time() minus this is how much it reads reading by reading',
+      registers,
+    }),
     ingestQueueRefused: new Counter({
       name: 'fleet_ingest_queue_refused_total',
       help: 'Single readings answered 503 at once because INGEST_QUEUE_MAX readings were already waiting for a group',

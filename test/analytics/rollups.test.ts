@@ -107,4 +107,15 @@ describe('hourly and daily rollups follow history as readings arrive', () => {
     expect(home).toBe('meter_rollup_hourly_p20250301');
     await expectRollupsExact(t.db.dataSource);
   });
+
+  it('/metrics tells up to when the rollups are sealed: the start of the current hour once sealed', async () => {
+    const hourBefore = Math.floor(Date.now() / HOUR) * HOUR;
+    await t.services.rollups.seal();
+    const hourAfter = Math.floor(Date.now() / HOUR) * HOUR;
+    const metrics = await request(t.app).get('/metrics').expect(200);
+    const sealed = /^fleet_rollup_sealed_until_seconds (\d+)$/m.exec(metrics.text);
+    const [{ until }] = await query<{ until: Date }>(`SELECT hours_until AS until FROM rollup_seal`);
+    expect(Number(sealed?.[1]) * 1_000).toBe(until.getTime());
+    expect([hourBefore, hourAfter]).toContain(until.getTime());
+  });
 });

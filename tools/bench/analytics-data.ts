@@ -60,16 +60,18 @@ export async function fill(dataSource: DataSource, rows: number, start: Date, en
           generate_series($1::timestamptz, $2::timestamptz, interval '1 day') AS day`,
     [start, end],
   );
-  // The rollups' insert triggers fired for each INSERT … SELECT into the parents: a rollup that missed
-  // readings would make the analytics figures look cheaper than they are.
-  const [counted] = await dataSource.query<Array<{ vehicle: string; meter: string }>>(
-    `SELECT (SELECT sum(readings) FROM vehicle_rollup_hourly) AS vehicle, (SELECT sum(readings) FROM meter_rollup_hourly) AS meter`,
-  );
-  if (Number(counted.vehicle) !== rows || Number(counted.meter) !== rows) {
-    throw new Error(`the hourly rollups count ${counted.vehicle} and ${counted.meter} readings, not ${rows}`);
-  }
-  // The past days sealed into daily rollups, as the service does at start.
+  // The hours and days past sealed, as the service does at start and every few minutes.
   await new RollupService(new RollupRepository(dataSource)).seal();
+  // The rollups' insert triggers fired for each INSERT … SELECT into the parents, and the seal built
+  // the rest: a rollup that missed readings would make the analytics figures look cheaper than they are.
+  const [counted] = await dataSource.query<Array<Record<'rolled' | 'sealed', string>>>(
+    `SELECT (SELECT sum(readings) FROM vehicle_rollup_hourly) + (SELECT sum(readings) FROM meter_rollup_hourly) AS rolled,
+            (SELECT count(*) FROM vehicle_history WHERE ts <= (SELECT hours_until FROM rollup_seal))
+              + (SELECT count(*) FROM meter_history WHERE ts <= (SELECT hours_until FROM rollup_seal)) AS sealed`,
+  );
+  if (counted.rolled !== counted.sealed) {
+    throw new Error(`the hourly rollups count ${counted.rolled} readings, history ${counted.sealed} in sealed hours`);
+  }
   // Index-only scans skip the heap only on pages the visibility map marks all-visible; the rollups'
   // upserts at the chunk boundaries leave dead row versions to clear.
   await dataSource.query(
