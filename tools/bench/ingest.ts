@@ -6,25 +6,24 @@ import os from 'node:os';
 import path from 'node:path';
 import { Pool } from 'pg';
 import { loadConfig } from '../../src/config/config';
-import { buildDataSource, clientConfig, type ConnectionTarget } from '../../src/db/data-source';
+import { clientConfig, type ConnectionTarget } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
-import { createBenchDatabase, openServer, RssMonitor, startService } from './environment';
-import { BATCH_CLIENTS, batch, ceiling, floor, naive, single, type PhaseContext, type PhaseResult } from './phases';
+import { createBenchDatabase, openServer, startBaseline, startService } from './environment';
+import { BATCH_CLIENTS, batch, floor, healthz, single, type PhaseResult } from './phases';
 import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
+import { peakRssDuring } from './rss';
 import { compareStream, renderStreamComparison } from './stream-comparison';
 import { runBench, Teardown } from './teardown';
 
-const RUNNERS: Record<PhaseName, (ctx: PhaseContext) => Promise<PhaseResult>> = {
-  single,
-  batch,
-  floor,
-  naive,
-  ceiling,
-};
-/** Rounds interleave the phases so that a host stall hurts one round of each rather than all of one phase. */
+/**
+ * Rounds interleave the phases so that a host stall hurts one round of each rather than all of one phase;
+ * each round starts further along the list, so that no phase always follows the same one (the floor,
+ * say, which leaves PostgreSQL busy with the pages it filled).
+ */
 const PLANS = { full: { rounds: 3, seconds: 10 }, quick: { rounds: 1, seconds: 2 } };
 type Mode = keyof typeof PLANS;
+const WARM_UP_SECONDS = 1;
 /** Service settings worth knowing when reading a result; unset means the service default. */
 const SETTINGS = ['DB_POOL_MAX', 'INGEST_GROUP_COMMIT_MS', 'INGEST_GROUP_COMMIT_MAX'];
 /** A difference of a few percent needs more rounds than the main run to stand out from the noise. */
@@ -58,26 +57,39 @@ async function main(teardown: Teardown): Promise<number> {
     `service settings: ${SETTINGS.map((key) => `${key}=${process.env[key] || 'default'}`).join(', ')}`,
   ];
   if (process.argv.includes('--stream')) return streamRun(teardown, target, mode, started, environment);
+  // The service first: it migrates the database the naive baseline writes to.
   const service = await startService(target, teardown.defer);
-  const rss = new RssMonitor(service.pid);
+  const nodeHttp = await startBaseline('baseline-node-http.ts', teardown.defer);
+  const naive = await startBaseline('baseline-naive-express.ts', teardown.defer, target);
   const pool = new Pool({ ...clientConfig(target), max: BATCH_CLIENTS });
   teardown.defer('close the floor pool', () => pool.end());
-  const dataSource = await buildDataSource(target, config.db).initialize();
-  teardown.defer('close the naive data source', () => dataSource.destroy());
 
-  const ctx: PhaseContext = { url: service.url, source: new ReadingSource(), pool, dataSource, seconds: plan.seconds };
+  const source = new ReadingSource();
+  const onService = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
+    const { result, peakMb } = await peakRssDuring(service.pid, run);
+    return { ...result, serviceRssMb: peakMb };
+  };
+  const runners: Record<PhaseName, (seconds: number) => Promise<PhaseResult>> = {
+    single: (seconds) => onService(() => single({ url: service.url, source, seconds })),
+    batch: (seconds) => onService(() => batch({ url: service.url, source, seconds })),
+    healthz: (seconds) => onService(() => healthz({ url: service.url, seconds })),
+    floor: (seconds) => floor({ pool, source, seconds }),
+    'node-http': (seconds) => single({ url: nodeHttp.url, source, seconds }),
+    'naive-express': (seconds) => single({ url: naive.url, source, seconds }),
+  };
+  // Unrecorded: whichever phase came first would otherwise meet a server whose code is not compiled yet.
+  for (const name of PHASES) await runners[name](WARM_UP_SECONDS);
+  const stride = Math.ceil(PHASES.length / plan.rounds);
   const rounds: Round[] = [];
-  for (let index = 1; index <= plan.rounds; index++) {
+  for (let index = 0; index < plan.rounds; index++) {
+    const first = (index * stride) % PHASES.length;
     const round = {} as Round;
-    for (const name of PHASES) {
-      round[name] = await RUNNERS[name](ctx);
-      console.error(
-        `bench: round ${index}/${plan.rounds} ${name}: ${Math.round(round[name].readingsPerSecond)} readings/s`,
-      );
+    for (const name of [...PHASES.slice(first), ...PHASES.slice(0, first)]) {
+      round[name] = await runners[name](plan.seconds);
+      console.error(`bench: round ${index + 1}/${plan.rounds} ${name}: ${Math.round(round[name].readingsPerSecond)}/s`);
     }
     rounds.push(round);
   }
-  const memory = rss.finish();
 
   const postgres = (await pool.query<{ server_version: string }>('SHOW server_version')).rows[0].server_version;
   const { markdown, missed } = renderReport({
@@ -85,11 +97,10 @@ async function main(teardown: Teardown): Promise<number> {
     context: [
       mode === 'quick'
         ? `\`npm run bench:quick\`: a smoke test, ${plan.seconds} s per phase; targets are shown, not enforced`
-        : `\`npm run bench\`: ${plan.rounds} rounds of ${plan.seconds} s per phase, medians reported`,
+        : `\`npm run bench\`: ${plan.rounds} rounds of ${plan.seconds} s per phase, the order shifted each round, medians reported`,
       ...environment(postgres),
     ],
     rounds,
-    memory,
   });
   return reported('ingest', started, mode, markdown, missed);
 }

@@ -1,9 +1,7 @@
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
-import type { DataSource, EntityTarget, ObjectLiteral } from 'typeorm';
-import { MeterHistory, MeterLive, VehicleHistory, VehicleLive } from '../../src/entities';
-import type { Reading, ReadingType } from '../../src/ingestion/ingestion.dto';
+import type { ReadingType } from '../../src/ingestion/ingestion.dto';
 import { WRITE_STATEMENTS, writeParams } from '../../src/ingestion/ingestion.repository';
 import { ingestionPath, type ReadingSource } from './readings';
 import { percentile } from './stats';
@@ -18,24 +16,31 @@ export interface PhaseResult {
   p99Ms: number;
   /** Readings sent that did not end up as new rows: errors, non-2xx answers, duplicates. */
   notStored: number;
+  /** The service's peak resident memory while the phase loaded it; absent for the baselines. */
+  serviceRssMb?: number;
 }
 
 export interface PhaseContext {
-  url: string;
   source: ReadingSource;
-  /** BATCH_CLIENTS connections straight to the bench database. */
-  pool: Pool;
-  /** TypeORM over the bench database, pooled like the service (DB_POOL_MAX). */
-  dataSource: DataSource;
   seconds: number;
 }
 
-/** What the phases over HTTP use: they reach the database only through the service. */
-export type HttpPhaseContext = Pick<PhaseContext, 'url' | 'source' | 'seconds'>;
+/** The phases over HTTP, against the service or a baseline server at `url`. */
+export interface HttpPhaseContext extends PhaseContext {
+  url: string;
+}
+
+export interface FloorContext extends PhaseContext {
+  /** BATCH_CLIENTS connections straight to the bench database. */
+  pool: Pool;
+}
 
 const POST_JSON = { method: 'POST', headers: { 'content-type': 'application/json' } } as const;
 
-/** Single readings over HTTP; setupRequest runs before every request, so each one carries a new reading. */
+/**
+ * Single readings over HTTP, to the service or to a baseline server, counted by their 201 answers;
+ * setupRequest runs before every request, so each one carries a new reading.
+ */
 export async function single(ctx: HttpPhaseContext): Promise<PhaseResult> {
   const result = await autocannon({
     url: ctx.url,
@@ -61,10 +66,10 @@ export async function single(ctx: HttpPhaseContext): Promise<PhaseResult> {
 }
 
 /**
- * Not a reading at all: GET /healthz through the same middleware at the same concurrency. It is the most
- * requests per second this HTTP stack serves on this machine, the ceiling for one-reading-per-request.
+ * Not a reading at all: GET /healthz through the service's middleware at the same concurrency, what
+ * its HTTP stack serves for a request that does nothing.
  */
-export async function ceiling(ctx: PhaseContext): Promise<PhaseResult> {
+export async function healthz(ctx: Pick<HttpPhaseContext, 'url' | 'seconds'>): Promise<PhaseResult> {
   const result = await autocannon({
     url: `${ctx.url}/healthz`,
     connections: SINGLE_CONNECTIONS,
@@ -107,7 +112,7 @@ export async function batch(ctx: HttpPhaseContext): Promise<PhaseResult> {
 }
 
 /**
- * Closed-loop writers for the in-process phases: each worker writes, waits, writes again until the
+ * Closed-loop writers for the in-process phase: each worker writes, waits, writes again until the
  * time is up. A failed write counts as not stored; the first error is shown so a broken phase is not
  * mistaken for a slow one.
  */
@@ -152,7 +157,7 @@ async function closedLoop<T>(
 const TYPE_ORDER: ReadingType[] = ['meter', 'vehicle'];
 
 /** The floor: the service's own statements and parameters in one transaction per batch, without HTTP or TypeORM. */
-export function floor(ctx: PhaseContext): Promise<PhaseResult> {
+export function floor(ctx: FloorContext): Promise<PhaseResult> {
   return closedLoop(
     BATCH_CLIENTS,
     ctx.seconds,
@@ -177,22 +182,4 @@ export function floor(ctx: PhaseContext): Promise<PhaseResult> {
       }
     },
   );
-}
-
-const NAIVE_ENTITIES: Record<ReadingType, [history: EntityTarget<ObjectLiteral>, live: EntityTarget<ObjectLiteral>]> = {
-  meter: [MeterHistory, MeterLive],
-  vehicle: [VehicleHistory, VehicleLive],
-};
-
-/** The obvious implementation a first version would write: per reading, a transaction with two save() calls. */
-export function naive(ctx: PhaseContext): Promise<PhaseResult> {
-  const next = (): Reading => ctx.source.readings(1)[0];
-  return closedLoop(SINGLE_CONNECTIONS, ctx.seconds, 1, next, async ({ type, timestamp, ...measures }) => {
-    const [history, live] = NAIVE_ENTITIES[type];
-    await ctx.dataSource.transaction(async (manager) => {
-      await manager.save(history, { ...measures, ts: timestamp });
-      await manager.save(live, { ...measures, ts: timestamp });
-    });
-    return 1;
-  });
 }
