@@ -3,7 +3,8 @@ import { JSONSchema } from 'class-validator-jsonschema';
 import type { FieldError } from '../errors/problem';
 import { described } from '../openapi/openapi.schemas';
 import { flattenErrors, isPlainObject, IsDeviceId, IsMeasurement, VALIDATION } from '../validation/rules';
-import { IsTimestamp, toDate } from '../validation/timestamp';
+import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
+import { compileModel } from './ingestion.schema';
 
 /**
  * The energy columns carry no upper bound of their own: the most one reading may carry is a setting
@@ -105,6 +106,41 @@ function asInstance<T extends object>(dto: new () => T, body: Record<string, unk
   return instance;
 }
 
+const COMPILED = {
+  meter: compileModel<MeterReadingDto>(MeterReadingDto),
+  vehicle: compileModel<VehicleReadingDto>(VehicleReadingDto),
+};
+
+/**
+ * The reading when the compiled schema and the timestamp rule accept the body as it is, or undefined.
+ * Accepted, it has exactly the DTO's fields, so the reading is built from them by name.
+ */
+export function compiledReading(type: ReadingType, body: Record<string, unknown>): Reading | undefined {
+  if (!COMPILED[type](body)) return undefined;
+  const ms = acceptedTimestamp(body.timestamp);
+  if (ms === undefined) return undefined;
+  const timestamp = new Date(ms);
+  if (type === 'meter') {
+    const { meterId, kwhConsumedAc, voltage } = body as unknown as MeterReadingDto;
+    return { type, meterId, kwhConsumedAc, voltage, timestamp };
+  }
+  const { vehicleId, soc, kwhDeliveredDc, batteryTemp } = body as unknown as VehicleReadingDto;
+  return { type, vehicleId, soc, kwhDeliveredDc, batteryTemp, timestamp };
+}
+
+/** The decorators' verdict, with their messages: the path of every body the compiled schema refuses. */
+export function decoratedReading(type: ReadingType, body: Record<string, unknown>): Reading | FieldError[] {
+  // class-validator's whitelist looks fields up on a plain object, where "__proto__" always exists.
+  if (Object.hasOwn(body, '__proto__')) return [{ path: '__proto__', message: 'property __proto__ should not exist' }];
+  const dto = asInstance<MeterReadingDto | VehicleReadingDto>(
+    type === 'meter' ? MeterReadingDto : VehicleReadingDto,
+    body,
+  );
+  const errors = flattenErrors(validateSync(dto, VALIDATION));
+  if (errors.length > 0) return errors;
+  return { ...dto, type, timestamp: toDate(dto.timestamp) } as Reading;
+}
+
 /**
  * Validates one reading as it arrived in JSON. `expected` is the endpoint's type, or 'any' where the
  * id key decides. Numbers must be JSON numbers: no conversion from strings happens here.
@@ -114,40 +150,29 @@ export function parseReading(body: unknown, expected: ReadingType | 'any', rules
   const type = expected === 'any' ? detectType(body) : expected;
   if (typeof type !== 'string') return { ok: false, errors: [type] };
 
-  // class-validator's whitelist looks fields up on a plain object, where "__proto__" always exists.
-  if (Object.hasOwn(body, '__proto__')) {
-    return { ok: false, errors: [{ path: '__proto__', message: 'property __proto__ should not exist' }] };
-  }
-  const dtoClass = type === 'meter' ? MeterReadingDto : VehicleReadingDto;
-  const dto = asInstance<MeterReadingDto | VehicleReadingDto>(dtoClass, body);
-  const errors = flattenErrors(validateSync(dto, VALIDATION));
-  if (errors.length > 0) return { ok: false, errors };
-
-  const timestamp = toDate(dto.timestamp);
-  const problem = boundsProblem(dto, timestamp, rules);
+  const reading = compiledReading(type, body) ?? decoratedReading(type, body);
+  if (Array.isArray(reading)) return { ok: false, errors: reading };
+  const problem = boundsProblem(reading, rules);
   if (problem) return { ok: false, errors: [problem] };
-  return { ok: true, reading: { ...dto, type, timestamp } as Reading };
+  return { ok: true, reading };
 }
 
 /** The rules that depend on settings and on the clock rather than on the reading alone. */
-function boundsProblem(
-  dto: MeterReadingDto | VehicleReadingDto,
-  timestamp: Date,
-  rules: ReadingRules,
-): FieldError | undefined {
+function boundsProblem(reading: Reading, rules: ReadingRules): FieldError | undefined {
   const [energyField, energy] =
-    dto instanceof MeterReadingDto ? ['kwhConsumedAc', dto.kwhConsumedAc] : ['kwhDeliveredDc', dto.kwhDeliveredDc];
+    reading.type === 'meter' ? ['kwhConsumedAc', reading.kwhConsumedAc] : ['kwhDeliveredDc', reading.kwhDeliveredDc];
   if (energy > rules.maxReadingKwh) {
     return {
       path: energyField,
       message: `${energyField} must not be greater than ${rules.maxReadingKwh} kWh per reading`,
     };
   }
-  const now = rules.now ?? new Date();
-  if (timestamp.getTime() > now.getTime() + rules.maxClockSkewSeconds * 1_000) {
+  const timestamp = reading.timestamp.getTime();
+  const now = rules.now?.getTime() ?? Date.now();
+  if (timestamp > now + rules.maxClockSkewSeconds * 1_000) {
     return { path: 'timestamp', message: `timestamp is more than ${rules.maxClockSkewSeconds}s in the future` };
   }
-  if (rules.oldestAllowed && timestamp.getTime() < rules.oldestAllowed.getTime()) {
+  if (rules.oldestAllowed && timestamp < rules.oldestAllowed.getTime()) {
     return {
       path: 'timestamp',
       message: `timestamp is older than the history kept (HISTORY_RETENTION): readings from ${rules.oldestAllowed.toISOString()} on are accepted`,

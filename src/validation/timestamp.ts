@@ -51,6 +51,12 @@ export function timestampProblem(text: unknown, field: string): string | undefin
   return undefined;
 }
 
+/** Milliseconds since the epoch of a timestamp that timestampProblem() finds nothing wrong with, or undefined. */
+export function acceptedTimestamp(text: unknown): number | undefined {
+  const ms = parseTimestamp(text);
+  return ms !== undefined && ms >= EARLIEST_TIMESTAMP && ms <= LATEST_TIMESTAMP ? ms : undefined;
+}
+
 /** For values that already passed IsTimestamp(); anything else is a bug in the caller. */
 export function toDate(text: string): Date {
   const ms = parseTimestamp(text);
