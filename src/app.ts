@@ -15,7 +15,7 @@ import { JSON_TYPES } from './http/require-json';
 import { healthRouter } from './health/health.router';
 import { ingestionRouter } from './ingestion/ingestion.router';
 import { liveRouter } from './live/live.router';
-import { requestLogger, requestTimer } from './observability/http-observability';
+import { observeRequests } from './observability/http-observability';
 import { metricsRouter } from './observability/metrics.router';
 import { openApiRouter } from './openapi/openapi.router';
 import { rateLimiter } from './rate-limit/rate-limit.middleware';
@@ -39,8 +39,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(helmet());
-  app.use(requestLogger(logger));
-  app.use(requestTimer(services.metrics));
+  observeRequests(app, logger, services.metrics);
   const cors = corsPolicy(config.cors.origins);
   if (cors) app.use(cors);
   // The caller is identified and counted once per /v1 request, before any body is read; each route

@@ -1,4 +1,4 @@
-import { BlockList, isIPv4 } from 'node:net';
+import { BlockList, isIPv4, type Socket } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Role } from '../entities/api-key.entity';
 import { ForbiddenError, UnauthorizedError } from '../errors/problem';
@@ -19,6 +19,16 @@ LOOPBACK.addAddress('::1', 'ipv6');
 export function isLoopback(address: string | undefined): boolean {
   if (!address) return false;
   return LOOPBACK.check(address, isIPv4(address) ? 'ipv4' : 'ipv6');
+}
+
+// A connection's peer never changes, and a kept-alive one carries many requests: BlockList.check
+// builds address objects on every call, so each socket is judged once.
+const loopbackSockets = new WeakMap<Socket, boolean>();
+
+function fromLoopback(socket: Socket): boolean {
+  let loopback = loopbackSockets.get(socket);
+  if (loopback === undefined) loopbackSockets.set(socket, (loopback = isLoopback(socket.remoteAddress)));
+  return loopback;
 }
 
 const LOOPBACK_ONLY =
@@ -49,7 +59,7 @@ function presentedKey(req: Request): string | undefined {
 export function authenticate(auth: AuthService): RequestHandler {
   return async (req, res, next) => {
     const mode = await auth.accessMode();
-    if (mode === 'open' && !isLoopback(req.socket.remoteAddress)) throw new ForbiddenError(LOOPBACK_ONLY);
+    if (mode === 'open' && !fromLoopback(req.socket)) throw new ForbiddenError(LOOPBACK_ONLY);
     if (mode !== 'keys') {
       res.locals.access = { open: true } satisfies Access;
       return next();

@@ -22,8 +22,8 @@ function fromDatabase(error: unknown): ProblemError | undefined {
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, next) => {
     const problem = error instanceof ProblemError ? error : (fromClientError(error) ?? fromDatabase(error));
-    // pino-http's child logger carries the request id.
-    const log = (req as { log?: Logger }).log ?? logger;
+    // The request's own logger carries its id; an app that does not observe requests has none.
+    const log = (req.log as Logger | undefined) ?? logger;
     if (!problem) {
       log.error({ err: error, method: req.method, url: req.originalUrl }, 'unhandled error');
     } else if (problem !== error && problem.status === 503) {

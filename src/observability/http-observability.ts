@@ -1,49 +1,80 @@
 import { randomUUID } from 'node:crypto';
-import type { RequestHandler } from 'express';
-import type { Logger } from 'pino';
-import { pinoHttp } from 'pino-http';
+import { performance } from 'node:perf_hooks';
+import type { Express, Request, RequestHandler, Response } from 'express';
+import type { Level, Logger } from 'pino';
 import type { Metrics } from './metrics';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/**
- * Access log with a request id: a caller's X-Request-Id is kept (when it is a sane token) so a
- * request can be followed across services, and echoed back either way.
- */
-export function requestLogger(logger: Logger): RequestHandler {
-  return pinoHttp({
-    logger,
-    genReqId(req, res) {
-      const given = req.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      res.setHeader('X-Request-Id', id);
-      return id;
-    },
-    customLogLevel(_req, res, error) {
-      // A 503 is a deliberate answer (overload, database outage) that the error handler already logged once.
-      if (res.statusCode === 503) return 'warn';
-      if (error || res.statusCode >= 500) return 'error';
-      return res.statusCode >= 400 ? 'warn' : 'info';
-    },
-    quietReqLogger: true,
-    // Headers would bloat every line and could carry API keys.
-    serializers: {
-      req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-    },
-  });
+declare module 'http' {
+  interface IncomingMessage {
+    /** A caller's X-Request-Id when it is a sane token, else a new UUID. */
+    id: string;
+    /** The app's logger with the request id on every line. */
+    log: Logger;
+  }
 }
 
-/** Times every request under its route pattern, never its raw URL, to keep label values bounded. */
-export function requestTimer(metrics: Metrics): RequestHandler {
+function levelOf(status: number): Level {
+  // A 503 is a deliberate answer (overload, database outage) that the error handler already logged once.
+  if (status === 503) return 'warn';
+  if (status >= 500) return 'error';
+  return status >= 400 ? 'warn' : 'info';
+}
+
+/**
+ * Request ids, the access log and request timing, with one listener per request. A child logger per
+ * request, as pino-http makes one, cost more CPU than validating the reading; here `req.log` makes
+ * its child on first use, which only failures do, and a line the level leaves out is never built.
+ *
+ * A caller's X-Request-Id is kept (when it is a sane token) so a request can be followed across
+ * services, and echoed back either way. Requests are timed under their route pattern, never their raw
+ * URL, to keep label values bounded.
+ */
+export function observeRequests(app: Express, logger: Logger, metrics: Metrics): void {
+  const children = new WeakMap<Request, Logger>();
+  Object.defineProperty(app.request, 'log', {
+    configurable: true,
+    get(this: Request): Logger {
+      let child = children.get(this);
+      if (!child) children.set(this, (child = logger.child({ reqId: this.id })));
+      return child;
+    },
+  });
+  app.use(requestObserver(logger, metrics));
+}
+
+function requestObserver(logger: Logger, metrics: Metrics): RequestHandler {
   return (req, res, next) => {
-    const end = metrics.httpDuration.startTimer({ method: req.method });
-    res.on('finish', () => {
+    const given = req.headers['x-request-id'];
+    const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    req.id = id;
+    res.setHeader('X-Request-Id', id);
+    const started = performance.now();
+    // 'close' follows 'finish' on every answered request, and also ends one the client gave up on.
+    res.once('close', () => finished(req, res, performance.now() - started));
+    next();
+  };
+
+  function finished(req: Request, res: Response, elapsedMs: number): void {
+    const status = res.statusCode;
+    if (res.writableFinished) {
       // Express types the matched route as any; its path is the pattern the route was declared with.
       const matched = req.route as { path: unknown } | undefined;
       const route = matched ? `${req.baseUrl}${String(matched.path)}` : 'unmatched';
-      end({ route, status: String(res.statusCode) });
-    });
-    next();
-  };
+      metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, elapsedMs / 1_000);
+    }
+    const level = levelOf(status);
+    if (!logger.isLevelEnabled(level)) return;
+    // Headers would bloat every line and could carry API keys.
+    logger[level](
+      {
+        reqId: req.id,
+        req: { id: req.id, method: req.method, url: req.originalUrl },
+        res: { statusCode: status },
+        responseTime: Math.round(elapsedMs),
+      },
+      status >= 500 ? 'request errored' : res.writableFinished ? 'request completed' : 'request aborted',
+    );
+  }
 }
