@@ -57,8 +57,8 @@ const energyFunction = ({ history, rollup, device, energy, fn }: Side) => `
   $$`;
 
 /**
- * A closed session's readings, started_at < ts <= ended_at, that a statement inserts late are added
- * to its totals in the same transaction. Only sessions that end at or after the statement's earliest
+ * A counted session's readings, started_at < ts <= ended_at, that a statement inserts late are added
+ * to its energy in the same transaction (an uncounted one stays NULL until the seal counts it). Only sessions that end at or after the statement's earliest
  * reading can take any, which the partial index on ended_at finds: for readings arriving as they are
  * taken, the sessions that closed in the last moments.
  */
@@ -79,63 +79,41 @@ const addFunction = ({ total, device, energy }: Side) => `
 
 /**
  * Each closed charging session carries its AC and DC energy, so a month of sessions costs a fleet
- * answer one row each rather than two partial hours of history at each end. The totals are NULL while
- * a session is open and computed when it closes (or is written closed, or changes its span, device or
- * meter), whatever writes it. Readings inserted later into a closed session's span are added by the
- * history triggers. Writing a session first waits for the transactions inserting readings and holds
- * new ones back until it commits: otherwise a reading committed between the session's computation and
- * its commit would be missed by both. Sessions are written rarely; readings wait for milliseconds.
+ * answer one row each rather than two partial hours of history at each end. The energy is counted by
+ * the rollup seal (src/analytics/rollup.repository.ts), every few minutes, for the closed sessions that
+ * have none yet, while it holds inserts back anyway: so no reading can commit between counting and
+ * committing and be missed. Until then, and while a session is open, the energy is NULL and analytics
+ * reads the session from the rollups and history like any span. Writing a session closed, closing it
+ * or changing its span, vehicle or meter, whatever writes it, sets the energy back to NULL; readings
+ * inserted later into a counted session's span are added by the history triggers.
  */
 export class SessionTotals1764440000000 implements MigrationInterface {
   name = 'SessionTotals1764440000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     for (const side of SIDES) await queryRunner.query(energyFunction(side));
-    await queryRunner.query(`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`);
     await queryRunner.query(`
-      ALTER TABLE charging_session ADD COLUMN kwh_ac_micro numeric, ADD COLUMN kwh_dc_micro numeric`);
-    await queryRunner.query(`
-      UPDATE charging_session
-      SET kwh_ac_micro = meter_kwh_micro(meter_id, started_at, ended_at),
-          kwh_dc_micro = vehicle_kwh_micro(vehicle_id, started_at, ended_at)
-      WHERE ended_at IS NOT NULL`);
-    await queryRunner.query(`
-      ALTER TABLE charging_session ADD CONSTRAINT charging_session_totals_when_closed
-      CHECK ((ended_at IS NULL) = (kwh_ac_micro IS NULL) AND (ended_at IS NULL) = (kwh_dc_micro IS NULL))`);
+      ALTER TABLE charging_session ADD COLUMN kwh_ac_micro numeric, ADD COLUMN kwh_dc_micro numeric,
+        ADD CONSTRAINT charging_session_counted_when_closed
+        CHECK (ended_at IS NOT NULL OR (kwh_ac_micro IS NULL AND kwh_dc_micro IS NULL))`);
     await queryRunner.query(
       `CREATE INDEX charging_session_ended_at_idx ON charging_session (ended_at) WHERE ended_at IS NOT NULL`,
     );
-
     await queryRunner.query(`
-      CREATE FUNCTION charging_session_hold_readings() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        LOCK TABLE meter_history, vehicle_history IN SHARE MODE;
-        RETURN NULL;
-      END
-      $$`);
+      CREATE INDEX charging_session_uncounted_idx ON charging_session (started_at)
+      WHERE ended_at IS NOT NULL AND (kwh_ac_micro IS NULL OR kwh_dc_micro IS NULL)`);
     await queryRunner.query(`
-      CREATE FUNCTION charging_session_totals() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION charging_session_uncount() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF NEW.ended_at IS NULL THEN
-          NEW.kwh_ac_micro := NULL;
-          NEW.kwh_dc_micro := NULL;
-        ELSIF TG_OP = 'INSERT' OR (NEW.vehicle_id, NEW.meter_id, NEW.started_at, NEW.ended_at)
-                                  IS DISTINCT FROM (OLD.vehicle_id, OLD.meter_id, OLD.started_at, OLD.ended_at) THEN
-          NEW.kwh_ac_micro := meter_kwh_micro(NEW.meter_id, NEW.started_at, NEW.ended_at);
-          NEW.kwh_dc_micro := vehicle_kwh_micro(NEW.vehicle_id, NEW.started_at, NEW.ended_at);
-        END IF;
+        NEW.kwh_ac_micro := NULL;
+        NEW.kwh_dc_micro := NULL;
         RETURN NEW;
       END
       $$`);
-    // Before any row is locked, so that a reading's trigger never waits on a session row this holds.
     await queryRunner.query(`
-      CREATE TRIGGER charging_session_hold_readings
+      CREATE TRIGGER charging_session_uncount
       BEFORE INSERT OR UPDATE OF vehicle_id, meter_id, started_at, ended_at ON charging_session
-      FOR EACH STATEMENT EXECUTE FUNCTION charging_session_hold_readings()`);
-    await queryRunner.query(`
-      CREATE TRIGGER charging_session_totals
-      BEFORE INSERT OR UPDATE OF vehicle_id, meter_id, started_at, ended_at ON charging_session
-      FOR EACH ROW EXECUTE FUNCTION charging_session_totals()`);
+      FOR EACH ROW EXECUTE FUNCTION charging_session_uncount()`);
     for (const side of SIDES) {
       await queryRunner.query(addFunction(side));
       await queryRunner.query(`
@@ -149,13 +127,11 @@ export class SessionTotals1764440000000 implements MigrationInterface {
       await queryRunner.query(`DROP TRIGGER IF EXISTS ${history}_session_totals ON ${history}`);
       await queryRunner.query(`DROP FUNCTION IF EXISTS charging_session_add_${device}()`);
     }
-    await queryRunner.query(`DROP TRIGGER IF EXISTS charging_session_totals ON charging_session`);
-    await queryRunner.query(`DROP TRIGGER IF EXISTS charging_session_hold_readings ON charging_session`);
-    await queryRunner.query(`DROP FUNCTION IF EXISTS charging_session_totals()`);
-    await queryRunner.query(`DROP FUNCTION IF EXISTS charging_session_hold_readings()`);
-    await queryRunner.query(`DROP INDEX IF EXISTS charging_session_ended_at_idx`);
+    await queryRunner.query(`DROP TRIGGER IF EXISTS charging_session_uncount ON charging_session`);
+    await queryRunner.query(`DROP FUNCTION IF EXISTS charging_session_uncount()`);
+    await queryRunner.query(`DROP INDEX IF EXISTS charging_session_ended_at_idx, charging_session_uncounted_idx`);
     await queryRunner.query(`
-      ALTER TABLE charging_session DROP CONSTRAINT IF EXISTS charging_session_totals_when_closed,
+      ALTER TABLE charging_session DROP CONSTRAINT IF EXISTS charging_session_counted_when_closed,
         DROP COLUMN IF EXISTS kwh_ac_micro, DROP COLUMN IF EXISTS kwh_dc_micro`);
     for (const { fn } of SIDES)
       await queryRunner.query(`DROP FUNCTION IF EXISTS ${fn}(text, timestamptz, timestamptz)`);

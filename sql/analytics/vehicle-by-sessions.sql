@@ -2,7 +2,7 @@
 WITH
 sessions AS (
   SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro,
-         ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
+         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
   FROM charging_session
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()') AND vehicle_id = $3
 ),

@@ -124,12 +124,13 @@ function figures(sources: string): string {
  * A session counts for the readings with started_at < ts <= ended_at, so it shares a reading with the
  * window when started_at < to and ended_at > from (or is ongoing). That is exactly the overlap of
  * [started_at, ended_at) with the open range (from, to), written so on the expression the GiST indexes
- * are built on. A closed session with started_at >= from and ended_at <= to has all its readings in
- * the window, so its stored totals are its share; the others are clipped to the window and computed.
+ * are built on. A counted session (closed, its energy stored) with started_at >= from and ended_at <= to
+ * has all its readings in the window, so its stored energy is its share; the others are clipped to the
+ * window and read.
  */
 const SESSIONS_IN_WINDOW = sql`
   SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro,
-         ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
+         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
   FROM charging_session
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')`;
 

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { sql } from '../db/sql';
 
 export type RollupKind = 'meter' | 'vehicle';
@@ -137,11 +137,32 @@ const STATEMENTS = { meter: statements(TABLES.meter), vehicle: statements(TABLES
  * new seal. Hours first: the new days are built from them.
  */
 const SEAL_STATEMENTS = {
-  sealDue: sql`SELECT hours_until < $1 OR days_until < $2 AS due FROM rollup_seal`,
+  sealDue: sql`
+    SELECT hours_until < $1 OR days_until < $2
+        OR EXISTS (SELECT 1 FROM charging_session WHERE ended_at IS NOT NULL AND (kwh_ac_micro IS NULL OR kwh_dc_micro IS NULL))
+        AS due
+    FROM rollup_seal`,
   sealLock: sql`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`,
   sealHoursAdvance: sql`UPDATE rollup_seal SET hours_until = $1 WHERE hours_until < $1`,
   sealDaysAdvance: sql`UPDATE rollup_seal SET days_until = $1 WHERE days_until < $1`,
+  /** Up to $1 closed sessions without their energy, oldest first: counted from the rollups and history. */
+  countSessions: sql`
+    WITH counted AS (
+      UPDATE charging_session
+      SET kwh_ac_micro = meter_kwh_micro(meter_id, started_at, ended_at),
+          kwh_dc_micro = vehicle_kwh_micro(vehicle_id, started_at, ended_at)
+      WHERE (id, vehicle_id) IN (
+        SELECT id, vehicle_id FROM charging_session
+        WHERE ended_at IS NOT NULL AND (kwh_ac_micro IS NULL OR kwh_dc_micro IS NULL)
+        ORDER BY started_at LIMIT $1 FOR UPDATE
+      )
+      RETURNING 1
+    )
+    SELECT count(*)::int AS sessions FROM counted`,
 };
+
+/** Sessions counted per transaction: each holds inserts back for a few hundred milliseconds at most. */
+const SESSIONS_PER_COUNT = 500;
 
 /**
  * The energy each closed session carries, recounted from history and the rollups (refreshed first) a
@@ -151,7 +172,6 @@ const SESSION_STATEMENTS = {
   sessionDays: sql`
     SELECT DISTINCT date_trunc('day', started_at, 'UTC') AS day FROM charging_session
     WHERE ended_at IS NOT NULL ORDER BY day`,
-  sessionLock: sql`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`,
   sessionRecount: sql`
     WITH recounted AS (
       UPDATE charging_session
@@ -205,19 +225,37 @@ export class RollupRepository {
 
   /**
    * Seals the hours before `hours` and the days before `days` (a UTC hour and midnight, days <= hours)
-   * not sealed yet: builds their rollup rows. Whether it had anything to do; cheap when it had not.
+   * not sealed yet: builds their rollup rows; then counts the energy of the closed sessions that have
+   * none. Whether it had anything to do; cheap when it had not.
    */
   async seal(hours: Date, days: Date): Promise<boolean> {
     const [{ due }] = await this.dataSource.query<Array<{ due: boolean }>>(SEAL_STATEMENTS.sealDue, [hours, days]);
     if (!due) return false;
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(SEAL_STATEMENTS.sealLock);
+    await this.underSeal(async (manager) => {
       for (const kind of ROLLUP_KINDS) await manager.query(STATEMENTS[kind].sealHours, [hours]);
       await manager.query(SEAL_STATEMENTS.sealHoursAdvance, [hours]);
       for (const kind of ROLLUP_KINDS) await manager.query(STATEMENTS[kind].sealDays, [days]);
       await manager.query(SEAL_STATEMENTS.sealDaysAdvance, [days]);
     });
+    // After the hours they read are sealed; a backlog (sessions loaded in bulk) a batch at a time.
+    let counted: number;
+    do {
+      counted = await this.underSeal(async (manager) => {
+        const [row] = await manager.query<Array<{ sessions: number }>>(SEAL_STATEMENTS.countSessions, [
+          SESSIONS_PER_COUNT,
+        ]);
+        return row.sessions;
+      });
+    } while (counted === SESSIONS_PER_COUNT);
     return true;
+  }
+
+  /** A transaction that holds inserts into both histories back until it commits. */
+  private underSeal<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.dataSource.transaction(async (manager) => {
+      await manager.query(SEAL_STATEMENTS.sealLock);
+      return work(manager);
+    });
   }
 
   /** Recounts every closed session's energy, after the rollups it reads are refreshed; returns their number. */
@@ -225,8 +263,7 @@ export class RollupRepository {
     const days = await this.dataSource.query<Array<{ day: Date }>>(SESSION_STATEMENTS.sessionDays);
     let sessions = 0;
     for (const { day } of days) {
-      sessions += await this.dataSource.transaction(async (manager) => {
-        await manager.query(SESSION_STATEMENTS.sessionLock);
+      sessions += await this.underSeal(async (manager) => {
         const [row] = await manager.query<Array<{ sessions: number }>>(SESSION_STATEMENTS.sessionRecount, [day]);
         return row.sessions;
       });

@@ -90,7 +90,7 @@ function points(history: string, rollup: string, device: string, energy: string,
 /**
  * AC a vehicle's sessions drew and the DC it took inside them, by bucket: the meters' readings with
  * started_at < ts <= ended_at (∩ window), like the performance figures; a vehicle's sessions never
- * overlap, so no DC reading counts twice. A closed session inside the window whose readings all fall
+ * overlap, so no DC reading counts twice. A counted session inside the window whose readings all fall
  * in one bucket (from the one of started_at + 1 µs to the one of ended_at) adds the energy it carries,
  * so a year of daily points costs a row per session; the others are read from history.
  */
@@ -98,7 +98,7 @@ const SESSION_ENERGY = sql`
   sessions AS (
     SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto,
            kwh_ac_micro, kwh_dc_micro,
-           ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2
+           kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2
              AND ${BUCKET_OF(`started_at + interval '1 microsecond'`)} = ${BUCKET_OF('ended_at')} AS whole
     FROM charging_session
     WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')

@@ -30,22 +30,21 @@ const ROLLUP_SOURCES: Partial<Record<PartitionedTable, string>> = {
 export const PARTITIONED_TABLES = [...HISTORY_TABLES, ...ROLLUP_TABLES] as PartitionedTable[];
 
 /**
- * The closed sessions' stored energy (charging_session.kwh_*_micro) on the side each rollup serves, once
- * its partition [$1, $2) is dropped: history's goes first (PARTITIONED_TABLES), so by then both are
- * gone. A session whose readings all lay in the range has none left; one across a bound is recounted
- * from what remains. Nothing can add to them meanwhile: DETACH holds the rollup, which every reading's
- * insert trigger writes.
+ * The closed sessions' stored energy (charging_session.kwh_*_micro) once an hourly rollup partition
+ * [$1, $2) is dropped: history's goes first (PARTITIONED_TABLES), so by then both are gone. A session
+ * whose readings all lay in the range has none left; one across a bound is left for the next rollup
+ * seal to count again from what remains, and read from rollups and history until then. Nothing can
+ * add to them meanwhile: DETACH holds the rollup, which every reading's insert trigger writes.
  */
-const SESSION_RECOUNTS = {
-  meter_rollup_hourly: recount('kwh_ac_micro', 'meter_kwh_micro(meter_id, started_at, ended_at)'),
-  vehicle_rollup_hourly: recount('kwh_dc_micro', 'vehicle_kwh_micro(vehicle_id, started_at, ended_at)'),
+const SESSION_RECOUNT = sql`
+  UPDATE charging_session
+  SET kwh_ac_micro = CASE WHEN started_at >= $1 AND ended_at < $2 THEN 0 END,
+      kwh_dc_micro = CASE WHEN started_at >= $1 AND ended_at < $2 THEN 0 END
+  WHERE ended_at IS NOT NULL AND ended_at > $1 AND started_at < $2::timestamptz + interval '1 hour'`;
+const recountAfterDropping: Partial<Record<PartitionedTable, string>> = {
+  meter_rollup_hourly: SESSION_RECOUNT,
+  vehicle_rollup_hourly: SESSION_RECOUNT,
 };
-const recountAfterDropping: Partial<Record<PartitionedTable, string>> = SESSION_RECOUNTS;
-function recount(column: string, energy: string): string {
-  return sql`
-    UPDATE charging_session SET ${column} = CASE WHEN started_at >= $1 AND ended_at < $2 THEN 0 ELSE ${energy} END
-    WHERE ended_at IS NOT NULL AND ended_at > $1 AND started_at < $2::timestamptz + interval '1 hour'`;
-}
 
 export interface Partition extends TimeRange {
   name: string;
@@ -97,8 +96,7 @@ export const PARTITION_STATEMENTS = {
     WHERE i.inhparent = $1::regclass AND c.oid <> p.partdefid
     ORDER BY 2`,
   /** The default partition, if any, and the table's columns, as a list to copy rows with. */
-  meterSessionRecount: SESSION_RECOUNTS.meter_rollup_hourly,
-  vehicleSessionRecount: SESSION_RECOUNTS.vehicle_rollup_hourly,
+  sessionRecount: SESSION_RECOUNT,
   layout: sql`
     SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
            (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute

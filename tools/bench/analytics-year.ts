@@ -1,4 +1,6 @@
 import type { DataSource } from 'typeorm';
+import { RollupRepository } from '../../src/analytics/rollup.repository';
+import { RollupService } from '../../src/analytics/rollup.service';
 import { parseSeriesQuery } from '../../src/analytics/series.dto';
 import { SeriesRepository } from '../../src/analytics/series.repository';
 import { SeriesService } from '../../src/analytics/series.service';
@@ -43,6 +45,8 @@ export async function fillYear(dataSource: DataSource, config: AppConfig, end: D
     [start, end],
   );
   await dataSource.query('VACUUM (ANALYZE) vehicle_history, meter_history, charging_session');
+  // Its sessions counted, as the service's next seal would.
+  await new RollupService(new RollupRepository(dataSource)).seal();
 }
 
 /** One vehicle's series with the bucket the API picks by default, as a chart asks for it. */

@@ -45,7 +45,7 @@ points AS (
 sessions AS (
   SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto,
          kwh_ac_micro, kwh_dc_micro,
-         ended_at IS NOT NULL AND started_at >= $1 AND ended_at <= $2
+         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2
            AND date_bin($4::interval, (started_at + interval '1 microsecond' - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') = date_bin($4::interval, (ended_at - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS whole
   FROM charging_session
   WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
