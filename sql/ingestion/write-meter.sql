@@ -1,7 +1,9 @@
 -- writeMeter in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
-WITH inserted AS (
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[]) WITH ORDINALITY AS input(meter_id, ts, kwh_consumed_ac, voltage, position)
+), inserted AS (
   INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage)
-  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[])
+  SELECT meter_id, ts, kwh_consumed_ac, voltage FROM input
   ON CONFLICT (meter_id, ts) DO NOTHING
   RETURNING meter_id, ts, kwh_consumed_ac, voltage
 ), newest AS (
@@ -10,4 +12,4 @@ WITH inserted AS (
   ON CONFLICT (meter_id) DO UPDATE SET ts = EXCLUDED.ts, kwh_consumed_ac = EXCLUDED.kwh_consumed_ac, voltage = EXCLUDED.voltage, updated_at = now()
   WHERE meter_live.ts < EXCLUDED.ts
 )
-SELECT meter_id AS id, ts FROM inserted
+SELECT input.position::int4 AS position FROM inserted JOIN input USING (meter_id, ts)

@@ -1,7 +1,9 @@
 -- writeVehicle in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
-WITH inserted AS (
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[]) WITH ORDINALITY AS input(vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, position)
+), inserted AS (
   INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
-  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[])
+  SELECT vehicle_id, ts, soc, kwh_delivered_dc, battery_temp FROM input
   ON CONFLICT (vehicle_id, ts) DO NOTHING
   RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp
 ), newest AS (
@@ -10,4 +12,4 @@ WITH inserted AS (
   ON CONFLICT (vehicle_id) DO UPDATE SET ts = EXCLUDED.ts, soc = EXCLUDED.soc, kwh_delivered_dc = EXCLUDED.kwh_delivered_dc, battery_temp = EXCLUDED.battery_temp, updated_at = now()
   WHERE vehicle_live.ts < EXCLUDED.ts
 )
-SELECT vehicle_id AS id, ts FROM inserted
+SELECT input.position::int4 AS position FROM inserted JOIN input USING (vehicle_id, ts)

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { retryOnceIfTransient } from '../db/db-errors';
 import { sql } from '../db/sql';
 import type { MeterReading, Reading, ReadingType, VehicleReading } from './ingestion.dto';
@@ -37,10 +37,11 @@ const VEHICLE: TelemetryTable<VehicleReading> = {
 
 /**
  * One statement per reading type, whatever the number of readings: the rows travel as one array per
- * column. History keeps the first copy of a (id, ts) and reports which rows were new; only those feed
- * the live upsert, newest per id, and the live row moves only forward in time. The row lock taken by
- * ON CONFLICT makes that comparison hold under concurrent writers too, and sorting by id keeps the
- * lock order the same in every transaction, so two batches cannot deadlock on each other.
+ * column. History keeps the first copy of a (id, ts) and reports which rows were new, by their
+ * position in the arrays; only those feed the live upsert, newest per id, and the live row moves only
+ * forward in time. The row lock taken by ON CONFLICT makes that comparison hold under concurrent
+ * writers too, and sorting by id keeps the lock order the same in every transaction, so two batches
+ * cannot deadlock on each other.
  */
 function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
   const names = table.columns.map(([name]) => name);
@@ -48,9 +49,11 @@ function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
   const all = [table.idColumn, 'ts', ...names].join(', ');
   const updates = ['ts', ...names].map((name) => `${name} = EXCLUDED.${name}`).join(', ');
   return sql`
-    WITH inserted AS (
+    WITH input AS (
+      SELECT * FROM unnest(${unnestArgs.join(', ')}) WITH ORDINALITY AS input(${all}, position)
+    ), inserted AS (
       INSERT INTO ${table.history} (${all})
-      SELECT * FROM unnest(${unnestArgs.join(', ')})
+      SELECT ${all} FROM input
       ON CONFLICT (${table.idColumn}, ts) DO NOTHING
       RETURNING ${all}
     ), newest AS (
@@ -59,36 +62,63 @@ function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
       ON CONFLICT (${table.idColumn}) DO UPDATE SET ${updates}, updated_at = now()
       WHERE ${table.live}.ts < EXCLUDED.ts
     )
-    SELECT ${table.idColumn} AS id, ts FROM inserted`;
+    SELECT input.position::int4 AS position FROM inserted JOIN input USING (${table.idColumn}, ts)`;
 }
 
 const READING_TYPES: ReadingType[] = ['meter', 'vehicle'];
 const TABLES = { meter: METER, vehicle: VEHICLE } as { [T in ReadingType]: TelemetryTable<Reading> };
-/** The write statement per reading type; $1 ids, $2 timestamps, then one array per measured column. */
+/**
+ * The write statement per reading type; $1 ids, $2 timestamps, then one array per measured column.
+ * It answers the 1-based positions, in those arrays, of the rows that were new.
+ */
 export const WRITE_STATEMENTS = { meter: writeStatement(METER), vehicle: writeStatement(VEHICLE) };
+
+/** A reading with what ordering and answering need, each computed once. */
+interface Row {
+  reading: Reading;
+  /** Its position in the caller's list. */
+  index: number;
+  id: string;
+  ms: number;
+}
+
+/** The readings of `type` in (id, ts) order, the order every writer locks rows in; equal keys keep their input order. */
+function inLockOrder(type: ReadingType, readings: Reading[]): Row[] {
+  const table = TABLES[type];
+  const rows: Row[] = [];
+  readings.forEach((reading, index) => {
+    if (reading.type === type) rows.push({ reading, index, id: table.id(reading), ms: reading.timestamp.getTime() });
+  });
+  return rows.sort((a, b) => compare(a.id, b.id) || a.ms - b.ms);
+}
+
+/**
+ * Array parameters as PostgreSQL array literals, which pg sends as they are instead of quoting and
+ * escaping element by element. Ids need no escaping (the id rule allows none of `"`, `\`, `,`,
+ * braces or spaces), timestamps are ISO strings, and numbers print as float8 reads them.
+ */
+const textArray = (values: string[]): string => `{"${values.join('","')}"}`;
+const plainArray = (values: Array<string | number>): string => `{${values.join(',')}}`;
+
+function params(type: ReadingType, rows: Row[]): string[] {
+  const table = TABLES[type];
+  return [
+    textArray(rows.map((row) => row.id)),
+    plainArray(rows.map((row) => row.reading.timestamp.toISOString())),
+    ...table.columns.map(([, , value]) => plainArray(rows.map((row) => value(row.reading)))),
+  ];
+}
 
 /**
  * The parameters of WRITE_STATEMENTS[type] for readings of that type, sorted by (id, ts) so that
  * concurrent writers lock rows in the same order.
  */
-export function writeParams(type: ReadingType, readings: Reading[]): unknown[][] {
-  const table = TABLES[type];
-  const sorted = [...readings].sort(
-    (a, b) => compare(table.id(a), table.id(b)) || a.timestamp.getTime() - b.timestamp.getTime(),
-  );
-  return [
-    sorted.map(table.id),
-    sorted.map((r) => r.timestamp.toISOString()),
-    ...table.columns.map(([, , value]) => sorted.map(value)),
-  ];
+export function writeParams(type: ReadingType, readings: Reading[]): string[] {
+  return params(type, inLockOrder(type, readings));
 }
 
 /** What became of one reading handed to IngestionRepository.write. */
 export type WriteOutcome = 'stored' | 'duplicate';
-
-/** Identifies a reading across types, to match the rows a write statement returns with its input. */
-const identity = (type: ReadingType, id: string, timestamp: Date): string =>
-  `${type}\u0000${id}\u0000${timestamp.getTime()}`;
 
 /** Told, once their transaction has committed, which readings were stored now (duplicates left out). */
 export type StoredReadingsHook = (stored: Reading[]) => void;
@@ -106,39 +136,34 @@ export class IngestionRepository {
    * moves forward), so one that lost a deadlock or met a partition being attached is simply run again.
    */
   async write(readings: Reading[]): Promise<WriteOutcome[]> {
-    const keys = readings.map((reading) => identity(reading.type, TABLES[reading.type].id(reading), reading.timestamp));
-    const firstIndex = new Map<string, number>();
-    keys.forEach((key, index) => {
-      if (!firstIndex.has(key)) firstIndex.set(key, index);
-    });
-    const unique = [...firstIndex.values()].map((index) => readings[index]);
-    const stored = unique.length > 0 ? await retryOnceIfTransient(() => this.writeOnce(unique)) : new Set<string>();
-    if (this.onStored && stored.size > 0) {
-      this.onStored([...firstIndex].filter(([key]) => stored.has(key)).map(([, index]) => readings[index]));
+    // In lock order, copies of one reading are neighbours; the first of them is the earliest.
+    const groups = READING_TYPES.map((type) => ({
+      type,
+      rows: inLockOrder(type, readings).filter(
+        (row, i, rows) => i === 0 || row.id !== rows[i - 1].id || row.ms !== rows[i - 1].ms,
+      ),
+    })).filter(({ rows }) => rows.length > 0);
+    const outcomes = readings.map((): WriteOutcome => 'duplicate');
+    if (groups.length === 0) return outcomes;
+    const stored = await retryOnceIfTransient(() => this.writeOnce(groups));
+    for (const row of stored) outcomes[row.index] = 'stored';
+    if (this.onStored && stored.length > 0) {
+      this.onStored(stored.sort((a, b) => a.index - b.index).map((row) => row.reading));
     }
-    return keys.map((key, index) => (firstIndex.get(key) === index && stored.has(key) ? 'stored' : 'duplicate'));
+    return outcomes;
   }
 
-  /** Writes readings unique by (type, id, timestamp); returns the identities of those that were new. */
-  private writeOnce(readings: Reading[]): Promise<Set<string>> {
+  /** Writes rows unique by (type, id, timestamp); returns those that were new. */
+  private writeOnce(groups: Array<{ type: ReadingType; rows: Row[] }>): Promise<Row[]> {
     return this.dataSource.transaction(async (manager) => {
-      const stored = new Set<string>();
+      const stored: Row[] = [];
       // A fixed type order, like the id order inside each statement, keeps lock order identical everywhere.
-      for (const type of READING_TYPES) {
-        const ofType = readings.filter((reading) => reading.type === type);
-        if (ofType.length === 0) continue;
-        for (const key of await this.writeType(manager, type, ofType)) stored.add(key);
+      for (const { type, rows } of groups) {
+        const inserted: Array<{ position: number }> = await manager.query(WRITE_STATEMENTS[type], params(type, rows));
+        for (const { position } of inserted) stored.push(rows[position - 1]);
       }
       return stored;
     });
-  }
-
-  private async writeType(manager: EntityManager, type: ReadingType, readings: Reading[]): Promise<string[]> {
-    const rows: Array<{ id: string; ts: Date }> = await manager.query(
-      WRITE_STATEMENTS[type],
-      writeParams(type, readings),
-    );
-    return rows.map((row) => identity(type, row.id, row.ts));
   }
 }
 

@@ -46,9 +46,16 @@ export class IngestionService {
   /** Stores the readings in one transaction; answers, per reading, whether it was new or already stored. */
   async ingest(readings: Reading[]): Promise<WriteOutcome[]> {
     const outcomes = await this.repository.write(readings);
-    readings.forEach((reading, index) =>
-      this.count(reading.type, outcomes[index] === 'stored' ? 'ingested' : 'duplicate'),
-    );
+    // Counted per type and outcome, not per reading: each increment hashes its labels.
+    const counts = { meter: { ingested: 0, duplicate: 0 }, vehicle: { ingested: 0, duplicate: 0 } };
+    readings.forEach((reading, index) => {
+      counts[reading.type][outcomes[index] === 'stored' ? 'ingested' : 'duplicate'] += 1;
+    });
+    for (const type of ['meter', 'vehicle'] as const) {
+      for (const outcome of ['ingested', 'duplicate'] as const) {
+        if (counts[type][outcome] > 0) this.options.metrics.readings.inc({ type, outcome }, counts[type][outcome]);
+      }
+    }
     return outcomes;
   }
 

@@ -17,26 +17,37 @@ export const EARLIEST_TIMESTAMP_TEXT = '2000-01-01T00:00:00Z';
 /** A far offset can carry year 9999 into 10000, which neither ISO strings nor PostgreSQL's input spell alike. */
 const LATEST_TIMESTAMP = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
-const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+const isLeapYear = (year: number) => year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+const daysInMonth = (year: number, month: number) => (month === 2 && isLeapYear(year) ? 29 : DAYS_IN_MONTH[month - 1]);
 
 /**
  * Milliseconds since the epoch for an RFC 3339 timestamp on a real calendar date and clock time, or
  * undefined. Digits below the millisecond are dropped, so two readings a microsecond apart are one.
+ * Every reading's timestamp comes through here, so it makes no Date and no array.
  */
 export function parseTimestamp(text: unknown): number | undefined {
   if (typeof text !== 'string') return undefined;
   const match = RFC3339.exec(text);
   if (!match) return undefined;
-  const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number);
+  const year = Number(match[1]);
+  const month = Number(match[2]);
+  const day = Number(match[3]);
+  const hour = Number(match[4]);
+  const minute = Number(match[5]);
+  const second = Number(match[6]);
   if (month < 1 || month > 12 || day < 1 || year < 1 || day > daysInMonth(year, month)) return undefined;
   if (hour > 23 || minute > 59 || second > 59) return undefined;
   const offsetHours = match[10] === undefined ? 0 : Number(match[10]);
   const offsetMinutes = match[11] === undefined ? 0 : Number(match[11]);
   if (offsetHours > 23 || offsetMinutes > 59) return undefined;
-  const millis = Number((match[7] ?? '').padEnd(3, '0').slice(0, 3));
+  const millis = match[7] === undefined ? 0 : Number(`${match[7]}00`.slice(0, 3));
   const sign = match[9] === '-' ? -1 : 1;
-  // setUTCFullYear, because Date.UTC reads years 0-99 as 1900-1999.
-  const local = new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis)).setUTCFullYear(year);
+  // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes them as they are.
+  const local =
+    year >= 100
+      ? Date.UTC(year, month - 1, day, hour, minute, second, millis)
+      : new Date(Date.UTC(2000, month - 1, day, hour, minute, second, millis)).setUTCFullYear(year);
   return local - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
 }
 
