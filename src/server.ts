@@ -37,7 +37,8 @@ async function main(): Promise<void> {
     config.analytics.rollupSealIntervalMs,
   );
   await partitionMaintenance.start();
-  await rollupSealing.start();
+  // Not awaited: until it has run, analytics reads what is not sealed from history, exactly but slower.
+  void rollupSealing.start();
   const auth = await services.auth.bootCheck();
   if (!auth.start) throw new ConfigError([auth.reason]);
   if (auth.warning) logger.warn(auth.warning);

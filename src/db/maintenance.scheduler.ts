@@ -22,12 +22,15 @@ export class MaintenanceScheduler {
     private readonly intervalMs: number,
   ) {}
 
-  /** Resolves once the first run has finished, so the service starts with its partitions in place. */
-  async start(): Promise<void> {
-    await this.run();
+  /**
+   * Resolves once the first run has finished, for a caller that must not go on before it (the service
+   * starts with its partitions in place); stop() ends it either way.
+   */
+  start(): Promise<void> {
     this.timer = setInterval(() => void this.run(), this.intervalMs);
     // The timer alone must not keep the process alive.
     this.timer.unref();
+    return this.run();
   }
 
   /** Stops the timer and waits for a run in progress, so the database can close after it. */
