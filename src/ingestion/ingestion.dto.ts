@@ -2,7 +2,14 @@ import { validateSync } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import type { FieldError } from '../errors/problem';
 import { described } from '../openapi/openapi.schemas';
-import { flattenErrors, isPlainObject, IsDeviceId, IsMeasurement, VALIDATION } from '../validation/rules';
+import {
+  flattenErrors,
+  inheritedFieldErrors,
+  isPlainObject,
+  IsDeviceId,
+  IsMeasurement,
+  VALIDATION,
+} from '../validation/rules';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
 import { compileModel } from './ingestion.schema';
 
@@ -130,8 +137,8 @@ export function compiledReading(type: ReadingType, body: Record<string, unknown>
 
 /** The decorators' verdict, with their messages: the path of every body the compiled schema refuses. */
 export function decoratedReading(type: ReadingType, body: Record<string, unknown>): Reading | FieldError[] {
-  // class-validator's whitelist looks fields up on a plain object, where "__proto__" always exists.
-  if (Object.hasOwn(body, '__proto__')) return [{ path: '__proto__', message: 'property __proto__ should not exist' }];
+  const inherited = inheritedFieldErrors(body);
+  if (inherited.length > 0) return inherited;
   const dto = asInstance<MeterReadingDto | VehicleReadingDto>(
     type === 'meter' ? MeterReadingDto : VehicleReadingDto,
     body,

@@ -51,3 +51,15 @@ export function flattenErrors(errors: ClassValidationError[], prefix = ''): Fiel
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * A body's fields named like what every object inherits ("__proto__", "constructor", "toString"…),
+ * refused as unknown fields before any DTO sees them: class-transformer and class-validator look
+ * fields and metadata up through the prototype, where such a field would be found, override it
+ * ("constructor": null made class-validator throw) or slip past the whitelist ("hasOwnProperty": 1).
+ */
+export function inheritedFieldErrors(body: Record<string, unknown>): FieldError[] {
+  return Object.keys(body)
+    .filter((key) => key in Object.prototype)
+    .map((key) => ({ path: key, message: `property ${key} should not exist` }));
+}

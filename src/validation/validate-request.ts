@@ -1,7 +1,7 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { ValidationError } from '../errors/problem';
-import { flattenErrors, ID_PATTERN, ID_RULE, isPlainObject, VALIDATION } from './rules';
+import { flattenErrors, ID_PATTERN, ID_RULE, inheritedFieldErrors, isPlainObject, VALIDATION } from './rules';
 
 /**
  * A request body as a validated DTO, under the rules readings follow (unknown fields refused, one
@@ -9,10 +9,8 @@ import { flattenErrors, ID_PATTERN, ID_RULE, isPlainObject, VALIDATION } from '.
  */
 export function validateRequest<T extends object>(dto: ClassConstructor<T>, plain: unknown, detail: string): T {
   if (!isPlainObject(plain)) throw new ValidationError(detail, [{ path: '', message: 'must be a JSON object' }]);
-  // class-validator's whitelist looks fields up on a plain object, where "__proto__" always exists.
-  if (Object.hasOwn(plain, '__proto__')) {
-    throw new ValidationError(detail, [{ path: '__proto__', message: 'property __proto__ should not exist' }]);
-  }
+  const inherited = inheritedFieldErrors(plain);
+  if (inherited.length > 0) throw new ValidationError(detail, inherited);
   const value = plainToInstance(dto, plain);
   const errors = flattenErrors(validateSync(value, VALIDATION));
   if (errors.length > 0) throw new ValidationError(detail, errors);

@@ -38,4 +38,17 @@ describe('parseReading and prototype keys', () => {
     const result = parseReading(body, 'meter', rules);
     expect(result).toEqual({ ok: false, errors: [{ path: '__proto__', message: expect.any(String) }] });
   });
+
+  it.each(['constructor', 'hasOwnProperty', 'toString', 'valueOf', 'isPrototypeOf'])(
+    'refuses a "%s" field, whatever its value, as an unknown field',
+    (key) => {
+      for (const value of [null, 5, 'x', {}, []]) {
+        const body = JSON.parse(JSON.stringify({ ...meter, [key]: value })) as Record<string, unknown>;
+        expect(parseReading(body, 'meter', rules)).toEqual({
+          ok: false,
+          errors: [{ path: key, message: `property ${key} should not exist` }],
+        });
+      }
+    },
+  );
 });
