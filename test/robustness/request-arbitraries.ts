@@ -86,7 +86,17 @@ const jsonBody = fc.oneof(
 );
 const body = fc.oneof(
   { weight: 5, arbitrary: jsonBody.map((value) => JSON.stringify(value) ?? 'null') },
-  fc.constantFrom('', '{', '[1,', '{"meterId":"M-1",}', '\u0000', '{"__proto__":{"x":1}}', '{"a":1}garbage'),
+  fc.constantFrom(
+    '',
+    '{',
+    '[1,',
+    '{"meterId":"M-1",}',
+    '\u0000',
+    '{"__proto__":{"x":1}}',
+    '{"constructor":null}',
+    '{"vehicleId":"V-1","soc":1,"kwhDeliveredDc":1,"batteryTemp":1,"timestamp":"2026-01-01T00:00:00Z","constructor":null}',
+    '{"a":1}garbage',
+  ),
   fc.string({ maxLength: 200 }),
 );
 
