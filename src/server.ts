@@ -50,7 +50,6 @@ async function main(): Promise<void> {
   const server: Server = await new Promise((resolve) => {
     const listening = app.listen(config.port, config.host ?? '::', () => resolve(listening));
   });
-  logger.info({ host: config.host, port: config.port, database: config.database.kind }, 'fleet platform listening');
 
   let stopping = false;
   // Requests that arrive on kept-alive connections while stopping are still served, but their
@@ -86,6 +85,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
+  // Said only once a signal would stop the service gracefully: a supervisor (or a test) that stops it
+  // as soon as it reads this line must not find the default action, which kills at once.
+  logger.info({ host: config.host, port: config.port, database: config.database.kind }, 'fleet platform listening');
 }
 
 main().catch((error: unknown) => {
