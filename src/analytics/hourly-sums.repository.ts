@@ -2,7 +2,8 @@ import { sql } from '../db/sql';
 
 /*
  * The building blocks of the analytics statements (analytics.repository.ts) that read readings the
- * way the hourly rollups bucket them: whole hours from the rollups, partial hours from history.
+ * way the rollups bucket them: sealed whole days and hours from the daily and hourly rollups, the
+ * rest from history.
  */
 
 /**
