@@ -87,14 +87,23 @@ export function isTransientDatabaseError(error: unknown): boolean {
 }
 
 /**
- * Runs an idempotent transaction, and once more when it fails transiently (isTransientDatabaseError).
- * Only for work that may safely run twice: a second failure goes to the caller, answered as a 503.
+ * A reading's write touches six partitioned tables (history and its hourly and daily rollups, for
+ * meters and vehicles), and partition maintenance attaches partitions to each in turn: a write may meet
+ * a refused partition bound, or a deadlock, on one table and then on the next.
  */
-export async function retryOnceIfTransient<T>(transaction: () => Promise<T>): Promise<T> {
-  try {
-    return await transaction();
-  } catch (error) {
-    if (!isTransientDatabaseError(error)) throw error;
-    return transaction();
+const TRANSIENT_ATTEMPTS = 3;
+
+/**
+ * Runs an idempotent transaction, and again when it fails transiently (isTransientDatabaseError), up
+ * to TRANSIENT_ATTEMPTS runs in all. Only for work that may safely run more than once: the last
+ * failure goes to the caller, answered as a 503.
+ */
+export async function retryIfTransient<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (error) {
+      if (attempt >= TRANSIENT_ATTEMPTS || !isTransientDatabaseError(error)) throw error;
+    }
   }
 }

@@ -1,6 +1,6 @@
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
-import { retryOnceIfTransient } from '../db/db-errors';
+import { retryIfTransient } from '../db/db-errors';
 import { sql } from '../db/sql';
 import type { MeterReading, Reading, ReadingType, VehicleReading } from './ingestion.dto';
 
@@ -146,7 +146,7 @@ export class IngestionRepository {
     })).filter(({ rows }) => rows.length > 0);
     const outcomes = readings.map((): WriteOutcome => 'duplicate');
     if (groups.length === 0) return outcomes;
-    const stored = await retryOnceIfTransient(() => this.writeOnce(groups));
+    const stored = await retryIfTransient(() => this.writeOnce(groups));
     for (const row of stored) outcomes[row.index] = 'stored';
     if (this.onStored && stored.length > 0) {
       this.onStored(stored.sort((a, b) => a.index - b.index).map((row) => row.reading));

@@ -63,8 +63,20 @@ describe('a reading write that fails transiently', () => {
     }
   });
 
-  it('failing the second time too, answers 503 with Retry-After as a problem, and stores nothing', async () => {
+  it('is written a third time after two transient failures in a row, and stored once', async () => {
     const injected = await failNextInserts('meter_live', 2, '40P01');
+    try {
+      const reading = meterReading();
+      await request(t.app).post('/v1/ingestion/meter').send(reading).expect(201);
+      expect(await injected.attempts()).toBe(3);
+      expect(await historyRows(t.db.dataSource, 'meter', reading.meterId)).toHaveLength(1);
+    } finally {
+      await injected.remove();
+    }
+  });
+
+  it('failing the third time too, answers 503 with Retry-After as a problem, and stores nothing', async () => {
+    const injected = await failNextInserts('meter_live', 3, '40P01');
     try {
       const reading = meterReading();
       const res = await request(t.app).post('/v1/ingestion/meter').send(reading).expect(503);
@@ -76,7 +88,7 @@ describe('a reading write that fails transiently', () => {
         instance: '/v1/ingestion/meter',
       });
       expect(res.body.detail).not.toMatch(/injected|deadlock/);
-      expect(await injected.attempts()).toBe(2);
+      expect(await injected.attempts()).toBe(3);
       expect(await historyRows(t.db.dataSource, 'meter', reading.meterId)).toHaveLength(0);
     } finally {
       await injected.remove();

@@ -1,5 +1,5 @@
 import { QueryFailedError } from 'typeorm';
-import { isDatabaseUnavailable, isTransientDatabaseError, retryOnceIfTransient } from '../../src/db/db-errors';
+import { isDatabaseUnavailable, isTransientDatabaseError, retryIfTransient } from '../../src/db/db-errors';
 
 /** A pg error as the driver raises it: the SQLSTATE in `code`, plus the constraint when one is named. */
 function pgError(code: string, message: string, constraint?: string): Error {
@@ -59,7 +59,7 @@ describe('isDatabaseUnavailable', () => {
   });
 });
 
-describe('retryOnceIfTransient', () => {
+describe('retryIfTransient', () => {
   /** A transaction that fails with the given errors in turn, then answers the number of its attempt. */
   function failing(...errors: Error[]) {
     let attempts = 0;
@@ -73,20 +73,25 @@ describe('retryOnceIfTransient', () => {
 
   it('runs a transaction that lost a deadlock once more, and answers what the second run answers', async () => {
     const work = failing(wrapped(pgError('40P01', 'deadlock detected')));
-    await expect(retryOnceIfTransient(work.transaction)).resolves.toBe(2);
+    await expect(retryIfTransient(work.transaction)).resolves.toBe(2);
   });
 
-  it('gives up after the second transient failure, with that failure', async () => {
-    const second = wrapped(pgError('55P03', 'canceling statement due to lock timeout'));
-    const work = failing(wrapped(pgError('40P01', 'deadlock detected')), second);
-    await expect(retryOnceIfTransient(work.transaction)).rejects.toBe(second);
-    expect(work.attempts()).toBe(2);
+  it('runs it a third time after two transient failures in a row', async () => {
+    const work = failing(wrapped(pgError('40P01', 'deadlock detected')), wrapped(pgError('23514', 'bound')));
+    await expect(retryIfTransient(work.transaction)).resolves.toBe(3);
+  });
+
+  it('gives up after the third transient failure, with that failure', async () => {
+    const third = wrapped(pgError('55P03', 'canceling statement due to lock timeout'));
+    const work = failing(wrapped(pgError('40P01', 'deadlock detected')), wrapped(pgError('40P01', 'deadlock')), third);
+    await expect(retryIfTransient(work.transaction)).rejects.toBe(third);
+    expect(work.attempts()).toBe(3);
   });
 
   it('does not run again after a failure that is not transient', async () => {
     const refused = wrapped(pgError('23505', 'duplicate key value violates unique constraint', 'pk'));
     const work = failing(refused);
-    await expect(retryOnceIfTransient(work.transaction)).rejects.toBe(refused);
+    await expect(retryIfTransient(work.transaction)).rejects.toBe(refused);
     expect(work.attempts()).toBe(1);
   });
 });
