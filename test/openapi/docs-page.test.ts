@@ -1,23 +1,11 @@
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { openApiDocument } from '../../src/openapi/openapi.document';
+import { launchChromium } from '../../tools/dashboard/browser';
 import { createTestApp, type TestApp } from '../support/test-app';
 
-// Debian's package; .ci/run installs it when missing. Playwright's own browser downloads are never used.
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const TIMEOUT_MS = 60_000;
 
 let t: TestApp;
@@ -26,16 +14,12 @@ let browser: Browser;
 let origin: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(
-      `${CHROMIUM} is missing: install Debian's chromium package (apt-get install -y chromium), as .ci/run does`,
-    );
-  }
+  // Fails at once, saying what to install, when Debian's chromium is missing.
+  browser = await launchChromium(TIMEOUT_MS);
   t = await createTestApp();
   server = t.app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: TIMEOUT_MS });
 }, TIMEOUT_MS);
 
 afterAll(async () => {
