@@ -8,6 +8,7 @@ import { BoundReadings1764420000000 } from './1764420000000-BoundReadings';
 import { HourlyRollups1764430000000 } from './1764430000000-HourlyRollups';
 import { SealedRollups1764435000000 } from './1764435000000-SealedRollups';
 import { SessionTotals1764440000000 } from './1764440000000-SessionTotals';
+import { StreamFollow1764450000000 } from './1764450000000-StreamFollow';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -24,4 +25,5 @@ export const migrations = [
   HourlyRollups1764430000000,
   SealedRollups1764435000000,
   SessionTotals1764440000000,
+  StreamFollow1764450000000,
 ];

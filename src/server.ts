@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   if (auth.warning) logger.warn(auth.warning);
   const redis = await openRedis(config.rateLimit, logger);
   // Listening from boot rather than from the first client, so a client that resumes here finds what it missed.
-  if (config.stream.enabled) await services.stream.ready();
+  if (config.stream.enabled) await services.stream.listen();
   const app = createApp({ config, logger, services, redis });
 
   const server: Server = await new Promise((resolve) => {

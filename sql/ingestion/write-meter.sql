@@ -12,4 +12,5 @@ WITH input AS (
   ON CONFLICT (meter_id) DO UPDATE SET ts = EXCLUDED.ts, kwh_consumed_ac = EXCLUDED.kwh_consumed_ac, voltage = EXCLUDED.voltage, updated_at = now()
   WHERE meter_live.ts < EXCLUDED.ts
 )
-SELECT input.position::int4 AS position FROM inserted JOIN input USING (meter_id, ts)
+SELECT input.position::int4 AS position, (SELECT followed_until > now() FROM stream_follow) AS followed
+FROM inserted JOIN input USING (meter_id, ts)

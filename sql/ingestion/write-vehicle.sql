@@ -12,4 +12,5 @@ WITH input AS (
   ON CONFLICT (vehicle_id) DO UPDATE SET ts = EXCLUDED.ts, soc = EXCLUDED.soc, kwh_delivered_dc = EXCLUDED.kwh_delivered_dc, battery_temp = EXCLUDED.battery_temp, updated_at = now()
   WHERE vehicle_live.ts < EXCLUDED.ts
 )
-SELECT input.position::int4 AS position FROM inserted JOIN input USING (vehicle_id, ts)
+SELECT input.position::int4 AS position, (SELECT followed_until > now() FROM stream_follow) AS followed
+FROM inserted JOIN input USING (vehicle_id, ts)

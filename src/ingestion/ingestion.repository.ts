@@ -42,7 +42,9 @@ const VEHICLE: TelemetryTable<VehicleReading> = {
  * position in the arrays; only those feed the live upsert, newest per id, and the live row moves only
  * forward in time. The row lock taken by ON CONFLICT makes that comparison hold under concurrent
  * writers too, and sorting by id keeps the lock order the same in every transaction, so two batches
- * cannot deadlock on each other.
+ * cannot deadlock on each other. Each new row also tells whether anyone follows the live stream, read
+ * after the statement's lock on history: a process that starts following waits for that lock first
+ * (StreamRepository.follow), so a transaction either committed before then or reads that it is followed.
  */
 function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
   const names = table.columns.map(([name]) => name);
@@ -63,14 +65,16 @@ function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
       ON CONFLICT (${table.idColumn}) DO UPDATE SET ${updates}, updated_at = now()
       WHERE ${table.live}.ts < EXCLUDED.ts
     )
-    SELECT input.position::int4 AS position FROM inserted JOIN input USING (${table.idColumn}, ts)`;
+    SELECT input.position::int4 AS position, (SELECT followed_until > now() FROM stream_follow) AS followed
+    FROM inserted JOIN input USING (${table.idColumn}, ts)`;
 }
 
 const READING_TYPES: ReadingType[] = ['meter', 'vehicle'];
 const TABLES = { meter: METER, vehicle: VEHICLE } as { [T in ReadingType]: TelemetryTable<Reading> };
 /**
  * The write statement per reading type; $1 ids, $2 timestamps, then one array per measured column.
- * It answers the 1-based positions, in those arrays, of the rows that were new.
+ * It answers the 1-based positions, in those arrays, of the rows that were new, and whether the live
+ * stream is followed.
  */
 export const WRITE_STATEMENTS = { meter: writeStatement(METER), vehicle: writeStatement(VEHICLE) };
 
@@ -121,7 +125,10 @@ export function writeParams(type: ReadingType, readings: Reading[]): string[] {
 /** What became of one reading handed to IngestionRepository.write. */
 export type WriteOutcome = 'stored' | 'duplicate';
 
-/** Told, once their transaction has committed, which readings were stored now (duplicates left out). */
+/**
+ * Told, once their transaction has committed, which readings were stored now (duplicates left out),
+ * when some process follows the live stream.
+ */
 export type StoredReadingsHook = (stored: Reading[]) => void;
 
 export class IngestionRepository {
@@ -146,32 +153,34 @@ export class IngestionRepository {
     })).filter(({ rows }) => rows.length > 0);
     const outcomes = readings.map((): WriteOutcome => 'duplicate');
     if (groups.length === 0) return outcomes;
-    const stored = await retryIfTransient(() => this.writeOnce(groups));
+    const { stored, followed } = await retryIfTransient(() => this.writeOnce(groups));
     for (const row of stored) outcomes[row.index] = 'stored';
-    if (this.onStored && stored.length > 0) {
+    if (this.onStored && followed) {
       this.onStored(stored.sort((a, b) => a.index - b.index).map((row) => row.reading));
     }
     return outcomes;
   }
 
-  /** Writes rows unique by (type, id, timestamp); returns those that were new. */
-  private writeOnce(groups: Array<{ type: ReadingType; rows: Row[] }>): Promise<Row[]> {
+  /** Writes rows unique by (type, id, timestamp); returns those that were new, and whether they are to be announced. */
+  private writeOnce(groups: Array<{ type: ReadingType; rows: Row[] }>): Promise<{ stored: Row[]; followed: boolean }> {
     return this.dataSource.transaction(async (manager) => {
       // The transaction's own connection, to name the statement: PostgreSQL then parses and plans it
       // once per connection rather than per call, which halves its CPU for the small groups that
       // single readings make (about 290 µs a reading in groups of 8, against 135).
       const client = (await manager.queryRunner?.connect()) as PoolClient;
       const stored: Row[] = [];
+      let followed = false;
       // A fixed type order, like the id order inside each statement, keeps lock order identical everywhere.
       for (const { type, rows } of groups) {
-        const inserted = await client.query<{ position: number }>({
+        const inserted = await client.query<{ position: number; followed: boolean }>({
           name: `ingestion-write-${type}`,
           text: WRITE_STATEMENTS[type],
           values: params(type, rows),
         });
         for (const { position } of inserted.rows) stored.push(rows[position - 1]);
+        followed ||= inserted.rows.length > 0 && inserted.rows[0].followed;
       }
-      return stored;
+      return { stored, followed };
     });
   }
 }

@@ -14,6 +14,14 @@ export const STREAM_STATEMENTS = {
     SELECT pg_notify('${CHANNEL}', payload)
     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit, unnest($1::text[]) AS payload`,
   listen: sql`LISTEN ${CHANNEL}`,
+  /** Locked, so that processes starting to follow at once do so one after the other. */
+  followState: sql`SELECT followed_until > clock_timestamp() AS following FROM stream_follow FOR UPDATE`,
+  /**
+   * Waits for the ingest transactions in flight, which may have read that nobody follows, to commit,
+   * and holds back new ones until following is recorded: these then read it.
+   */
+  holdIngestion: sql`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`,
+  followFor: sql`UPDATE stream_follow SET followed_until = clock_timestamp() + $1 * interval '1 millisecond'`,
 };
 
 export interface Listener {
@@ -32,6 +40,23 @@ export class StreamRepository {
   /** PostgreSQL delivers them when this statement's transaction commits, in commit order to every listener. */
   async notify(payloads: string[]): Promise<void> {
     if (payloads.length > 0) await this.dataSource.query(STREAM_STATEMENTS.notify, [payloads]);
+  }
+
+  /**
+   * Records that the stream is followed for the next `leaseMs`, from which point every stored reading
+   * is announced. When nobody followed until now, readings went unannounced: `gap` is announced then,
+   * in the same commit, so that every listener learns it. Answers whether it was.
+   */
+  async follow(leaseMs: number, gap: string): Promise<boolean> {
+    return this.dataSource.transaction(async (manager) => {
+      const [{ following }] = await manager.query<Array<{ following: boolean }>>(STREAM_STATEMENTS.followState);
+      if (!following) {
+        await manager.query(STREAM_STATEMENTS.holdIngestion);
+        await manager.query(STREAM_STATEMENTS.notify, [[gap]]);
+      }
+      await manager.query(STREAM_STATEMENTS.followFor, [leaseMs]);
+      return !following;
+    });
   }
 
   /**

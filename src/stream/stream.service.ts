@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { AnalyticsService } from '../analytics/analytics.service';
 import type { SessionView } from '../charging-sessions/charging-session.responses';
 import { NotFoundError, ServiceUnavailableError } from '../errors/problem';
 import type { Reading } from '../ingestion/ingestion.dto';
 import type { StreamFilter } from './stream.dto';
-import { frameOf, lowEfficiencyPayload, notificationOf, type Notification } from './stream.events';
+import { frameOf, gapPayload, lowEfficiencyPayload, notificationOf, type Notification } from './stream.events';
 import { StreamPublisher } from './stream.publisher';
 import { ReplayBuffer } from './stream.replay';
 import type { Listener, StreamRepository } from './stream.repository';
@@ -17,9 +18,13 @@ export interface StreamOptions {
   enabled: boolean;
   replayEvents: number;
   efficiencyAlertThreshold: number;
+  /** How long the stream counts as followed after this process last said it has clients. */
+  followLeaseMs?: number;
 }
 
 const RECONNECT_MAX_MS = 30_000;
+/** Renewed every quarter of it while this process has clients, so only a stall of minutes lets it lapse. */
+const FOLLOW_LEASE_MS = 120_000;
 
 const resetFrame = (reason: string, resumeFrom: string | undefined) =>
   `event: reset\n${resumeFrom === undefined ? '' : `id: ${resumeFrom}\n`}data: ${JSON.stringify({ reason })}\n\n`;
@@ -29,6 +34,8 @@ const resetFrame = (reason: string, resumeFrom: string | undefined) =>
  * the database one notification whatever the number of replicas and clients. Readings are announced
  * once committed (StreamPublisher), and every replica receives the notifications in the same order,
  * the order they committed in; that shared order is what lets an id from one replica resume on another.
+ * Readings are announced only while some process has clients (StreamRepository.follow): a stream that
+ * nobody follows costs ingestion nothing but reading that mark.
  */
 export class StreamService {
   private readonly subscribers = new Subscribers();
@@ -37,6 +44,13 @@ export class StreamService {
   private listener: Promise<Listener> | undefined;
   private reconnect: NodeJS.Timeout | undefined;
   private readonly checks = new Set<Promise<void>>();
+  private readonly followLeaseMs: number;
+  /** Until when, by this process's clock, the stream is surely still marked followed. */
+  private followedUntil = -Infinity;
+  private following: Promise<void> | undefined;
+  private readonly renewal: NodeJS.Timeout | undefined;
+  /** Notifications this process waits to receive itself, by key. */
+  private readonly arrivals = new Map<string, { arrived: () => void; missed: (error: Error) => void }>();
   private closed = false;
   // Keys name notifications across every replica: a random prefix per process, then a counter.
   private readonly keyPrefix = randomBytes(5).toString('hex');
@@ -50,6 +64,8 @@ export class StreamService {
   ) {
     this.replay = new ReplayBuffer(options.replayEvents);
     this.publisher = new StreamPublisher(repository, () => this.nextKey(), logger);
+    this.followLeaseMs = options.followLeaseMs ?? FOLLOW_LEASE_MS;
+    if (options.enabled) this.renewal = setInterval(() => this.renewFollowing(), this.followLeaseMs / 4).unref();
   }
 
   /** For ingestion, once the readings' transaction has committed; returns at once. */
@@ -66,8 +82,17 @@ export class StreamService {
     this.checks.add(check);
   }
 
-  /** Starts listening, once; later calls wait for the same connection. Fails when the database cannot be reached. */
+  /**
+   * Ready for a client: listening, and the stream marked followed so that every replica announces
+   * what it stores. Fails when the database cannot be reached.
+   */
   async ready(): Promise<void> {
+    await this.listen();
+    if (performance.now() >= this.followedUntil) await this.keepFollowed();
+  }
+
+  /** Starts listening, once; later calls wait for the same connection. Fails when the database cannot be reached. */
+  async listen(): Promise<void> {
     if (!this.options.enabled) {
       throw new NotFoundError('The live stream is turned off on this service (STREAM_ENABLED=false).');
     }
@@ -108,6 +133,8 @@ export class StreamService {
   endStreams(): void {
     this.closed = true;
     clearTimeout(this.reconnect);
+    clearInterval(this.renewal);
+    this.missArrivals('The service is shutting down; reconnect shortly.');
     this.subscribers.endAll();
   }
 
@@ -119,6 +146,46 @@ export class StreamService {
     const listener = this.listener;
     this.listener = undefined;
     await listener?.then((open) => open.close()).catch(() => undefined);
+  }
+
+  private keepFollowed(): Promise<void> {
+    this.following ??= this.markFollowed().finally(() => (this.following = undefined));
+    return this.following;
+  }
+
+  /**
+   * When nobody followed until now, the mark comes with a gap notification: once this process has
+   * received it, everything kept from before is dropped, and a client that joins next misses nothing
+   * announced after it.
+   */
+  private async markFollowed(): Promise<void> {
+    const startedAt = performance.now();
+    const key = this.nextKey();
+    const arrived = new Promise<void>((resolve, reject) =>
+      this.arrivals.set(key, { arrived: resolve, missed: reject }),
+    );
+    // Awaited only when the mark began a stretch; a rejection of one never awaited must not go unhandled.
+    arrived.catch(() => undefined);
+    const began = await this.repository.follow(this.followLeaseMs, gapPayload(key)).catch((error: unknown) => {
+      this.arrivals.delete(key);
+      throw error;
+    });
+    if (began) await arrived;
+    else this.arrivals.delete(key);
+    this.followedUntil = startedAt + this.followLeaseMs / 2;
+  }
+
+  /** What they wait for will not be heard: the connection that heard it is gone. */
+  private missArrivals(reason: string): void {
+    for (const { missed } of this.arrivals.values()) missed(new ServiceUnavailableError(reason, 1));
+    this.arrivals.clear();
+  }
+
+  private renewFollowing(): void {
+    if (this.subscribers.size === 0 || this.closed) return;
+    this.keepFollowed().catch((error: unknown) =>
+      this.logger.warn({ err: error }, 'could not renew the mark that the live stream is followed'),
+    );
   }
 
   private nextKey(): string {
@@ -156,9 +223,13 @@ export class StreamService {
       this.logger.warn({ err: error }, 'unreadable stream notification skipped');
       return;
     }
-    if (notification.kind === 'g') return this.broken();
-    this.replay.push(notification);
-    if (this.subscribers.size > 0) this.subscribers.deliver(this.replay.eventsOf(notification));
+    if (notification.kind === 'g') this.broken();
+    else {
+      this.replay.push(notification);
+      if (this.subscribers.size > 0) this.subscribers.deliver(this.replay.eventsOf(notification));
+    }
+    this.arrivals.get(notification.key)?.arrived();
+    this.arrivals.delete(notification.key);
   }
 
   /**
@@ -175,6 +246,7 @@ export class StreamService {
     this.logger.warn({ err: error }, 'stream listener connection lost; reconnecting');
     this.listener = undefined;
     this.broken();
+    this.missArrivals('The live stream lost its database connection; reconnect shortly.');
     this.scheduleReconnect(1_000);
   }
 

@@ -21,6 +21,8 @@ const PLAN: Record<string, Placement> = {
   vehicle_rollup_daily: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
   // One row the history triggers read on every insert, on every node.
   rollup_seal: 'reference',
+  // One row every ingest statement reads: whether anyone follows the live stream.
+  stream_follow: 'reference',
   // Its two overlap rules (per vehicle, per meter) share no distribution column; one copy per node keeps both.
   charging_session: 'reference',
   api_key: 'reference',

@@ -41,7 +41,7 @@ describe('the stream as deployed', () => {
     cleanups.push(() => services.stream.close());
     const second = { app: createApp({ config: first.config, logger: pino({ level: 'silent' }), services }) };
     // As at boot: the first replica listens before any client of its own arrives.
-    await first.services.stream.ready();
+    await first.services.stream.listen();
 
     const meterId = uniqueId('MTR');
     const onSecond = await (await serve(second)).open(`?meterId=${meterId}`);

@@ -17,6 +17,8 @@ Server-Sent Events, each \`event:\`, \`id:\` and one \`data:\` line of JSON:
   commits; duplicates are not sent.
 - \`low-efficiency\`: a charging session was closed and its DC/AC ratio is below the threshold (\`LowEfficiencyEvent\`).
 - \`reset\`: sent first when \`Last-Event-ID\` names an event no longer kept (\`StreamReset\`): reload, then follow on.
+  Readings are announced only while some client follows the stream on some replica: after more than two
+  minutes with none, the events kept from before are dropped.
 - \`: keep-alive\` comment lines every \`STREAM_KEEPALIVE_MS\`.
 
 Read it with a streaming \`fetch()\` that sends the key in a header; keys never go in the URL.

@@ -1,0 +1,99 @@
+import pino from 'pino';
+import request from 'supertest';
+import { notificationOf, type Notification } from '../../src/stream/stream.events';
+import { StreamRepository, type Listener } from '../../src/stream/stream.repository';
+import { StreamService, type StreamSink } from '../../src/stream/stream.service';
+import { meterReading, minutesAgo, uniqueId } from '../support/factories';
+import { testAppsClosedAfterAll, type TestApp } from '../support/test-app';
+import { listening, SseClient } from './sse-client';
+
+const testApp = testAppsClosedAfterAll();
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** Every notification on the stream's channel of `t`'s database, as a process of the service would hear it. */
+async function overhear(t: TestApp): Promise<Notification[]> {
+  const heard: Notification[] = [];
+  const listener: Listener = await new StreamRepository(t.db.dataSource).listen({
+    notification: (payload) => heard.push(notificationOf(payload)),
+    lost: () => undefined,
+  });
+  cleanups.push(() => listener.close());
+  return heard;
+}
+
+async function until<T>(value: () => T | undefined, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const found = value();
+    if (found !== undefined) return found;
+    if (Date.now() > deadline) throw new Error(`not seen within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const postMeter = (t: TestApp, meterId: string, timestamp: string) =>
+  request(t.app).post('/v1/ingestion/meter').send(meterReading({ meterId, timestamp })).expect(201);
+
+describe('announcing only while the stream is followed', () => {
+  it('with no client anywhere, a stored reading is not announced; once one follows, the next is', async () => {
+    const t = await testApp();
+    const heard = await overhear(t);
+    const meterId = uniqueId('MTR');
+    await postMeter(t, meterId, minutesAgo(3));
+
+    const server = await listening(t.app);
+    cleanups.push(() => server.close());
+    const client = await SseClient.open(`${server.url}/v1/stream?meterId=${meterId}`);
+    cleanups.push(() => client.close());
+    const followed = minutesAgo(2);
+    await postMeter(t, meterId, followed);
+    expect((await client.nextEvent()).data.timestamp).toBe(new Date(followed).toISOString());
+
+    // Notifications arrive in commit order: had the first reading been announced, it would come first.
+    const readings = await until(() => (heard.some((n) => n.kind === 'r') ? heard : undefined));
+    expect(readings.map((notification) => notification.kind)).toEqual(['g', 'r']);
+    expect(readings[1].count).toBe(1);
+  });
+
+  it('a process that starts following waits for the ingest transactions in flight to commit', async () => {
+    const t = await testApp();
+    const writer = t.db.dataSource.createQueryRunner();
+    cleanups.push(() => writer.release());
+    await writer.startTransaction();
+    await writer.query(
+      `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, now() - interval '1 minute', 1, 230)`,
+      [uniqueId('MTR')],
+    );
+
+    let ready = false;
+    const following = t.services.stream.ready().then(() => (ready = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(ready).toBe(false);
+    await writer.commitTransaction();
+    await following;
+    expect(ready).toBe(true);
+  });
+
+  it('clients are ended, to come back and reload, when following lapsed while they were connected', async () => {
+    const t = await testApp();
+    const service = new StreamService(
+      new StreamRepository(t.db.dataSource),
+      t.services.analytics,
+      { enabled: true, replayEvents: 100, efficiencyAlertThreshold: 0.85, followLeaseMs: 400 },
+      pino({ level: 'silent' }),
+    );
+    cleanups.push(() => service.close());
+    await service.ready();
+    let ended = false;
+    const sink: StreamSink = { send: () => undefined, end: () => (ended = true) };
+    cleanups.push(service.follow({}, undefined, sink));
+
+    // As if the renewals had stalled for longer than the lease: readings stored meanwhile went unannounced.
+    await t.db.dataSource.query(`UPDATE stream_follow SET followed_until = '-infinity'`);
+    await until(() => (ended ? true : undefined));
+    expect(service.clientCount).toBe(0);
+  });
+});
