@@ -51,10 +51,6 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   const parseJson = express.json({ limit: config.ingestion.bodyLimit, strict: true, type: JSON_TYPES });
   app.use((req, res, next) => (BODY_METHODS.has(req.method) ? parseJson(req, res, next) : next()));
 
-  app.use(healthRouter(services.dataSource));
-  app.use(openApiRouter());
-  app.use(dashboardRouter());
-  app.use(metricsRouter(services.metrics));
   const v1: Array<[string, Router]> = [
     [
       '/v1/ingestion',
@@ -76,6 +72,11 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
     assertEveryRouteGuarded(router, path);
     app.use(path, router);
   }
+  // After /v1, which nearly every request is (readings); a request steps through every router mounted before its own.
+  app.use(healthRouter(services.dataSource));
+  app.use(openApiRouter());
+  app.use(dashboardRouter());
+  app.use(metricsRouter(services.metrics));
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
