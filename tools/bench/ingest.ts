@@ -9,7 +9,7 @@ import { loadConfig } from '../../src/config/config';
 import { clientConfig, type ConnectionTarget } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { createBenchDatabase, openServer, startBaseline, startService } from './environment';
-import { BATCH_CLIENTS, batch, floor, healthz, single, type PhaseResult } from './phases';
+import { BATCH_CLIENTS, batch, floor, healthz, single, singleAcross, type PhaseResult } from './phases';
 import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
 import { peakRssDuring } from './rss';
@@ -59,18 +59,22 @@ async function main(teardown: Teardown): Promise<number> {
   if (process.argv.includes('--stream')) return streamRun(teardown, target, mode, started, environment);
   // The service first: it migrates the database the naive baseline writes to.
   const service = await startService(target, teardown.defer);
+  // A second process of the service over the same database, for what using both cores would give.
+  const second = await startService(target, teardown.defer);
   const nodeHttp = await startBaseline('baseline-node-http.ts', teardown.defer);
   const naive = await startBaseline('baseline-naive-express.ts', teardown.defer, target);
   const pool = new Pool({ ...clientConfig(target), max: BATCH_CLIENTS });
   teardown.defer('close the floor pool', () => pool.end());
 
   const source = new ReadingSource();
-  const onService = async (run: () => Promise<PhaseResult>): Promise<PhaseResult> => {
-    const { result, peakMb } = await peakRssDuring(service.pid, run);
+  const onService = async (run: () => Promise<PhaseResult>, pids = [service.pid]): Promise<PhaseResult> => {
+    const { result, peakMb } = await peakRssDuring(pids, run);
     return { ...result, serviceRssMb: peakMb };
   };
   const runners: Record<PhaseName, (seconds: number) => Promise<PhaseResult>> = {
     single: (seconds) => onService(() => single({ url: service.url, source, seconds })),
+    'single-x2': (seconds) =>
+      onService(() => singleAcross([service.url, second.url], { source, seconds }), [service.pid, second.pid]),
     batch: (seconds) => onService(() => batch({ url: service.url, source, seconds })),
     healthz: (seconds) => onService(() => healthz({ url: service.url, seconds })),
     floor: (seconds) => floor({ pool, source, seconds }),

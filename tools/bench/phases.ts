@@ -28,6 +28,8 @@ export interface PhaseContext {
 /** The phases over HTTP, against the service or a baseline server at `url`. */
 export interface HttpPhaseContext extends PhaseContext {
   url: string;
+  /** SINGLE_CONNECTIONS unless given. */
+  connections?: number;
 }
 
 export interface FloorContext extends PhaseContext {
@@ -44,7 +46,7 @@ const POST_JSON = { method: 'POST', headers: { 'content-type': 'application/json
 export async function single(ctx: HttpPhaseContext): Promise<PhaseResult> {
   const result = await autocannon({
     url: ctx.url,
-    connections: SINGLE_CONNECTIONS,
+    connections: ctx.connections ?? SINGLE_CONNECTIONS,
     duration: ctx.seconds,
     ...POST_JSON,
     requests: [
@@ -62,6 +64,22 @@ export async function single(ctx: HttpPhaseContext): Promise<PhaseResult> {
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     notStored: result['2xx'] - created + result.non2xx + result.errors,
+  };
+}
+
+/**
+ * Single readings spread over several servers at once, SINGLE_CONNECTIONS in all, split evenly: what
+ * several processes of the service on one machine take together, as Node's cluster module would run them.
+ * Latencies are the worst of the servers'.
+ */
+export async function singleAcross(urls: string[], ctx: PhaseContext): Promise<PhaseResult> {
+  const connections = SINGLE_CONNECTIONS / urls.length;
+  const parts = await Promise.all(urls.map((url) => single({ ...ctx, url, connections })));
+  return {
+    readingsPerSecond: parts.reduce((sum, part) => sum + part.readingsPerSecond, 0),
+    p50Ms: Math.max(...parts.map((part) => part.p50Ms)),
+    p99Ms: Math.max(...parts.map((part) => part.p99Ms)),
+    notStored: parts.reduce((sum, part) => sum + part.notStored, 0),
   };
 }
 

@@ -2,7 +2,7 @@ import { BATCH_CLIENTS, BATCH_SIZE, SINGLE_CONNECTIONS, type PhaseResult } from 
 import { median } from './stats';
 
 /** The service's phases first, then the baselines it is measured against. */
-export const PHASES = ['single', 'batch', 'healthz', 'floor', 'node-http', 'naive-express'] as const;
+export const PHASES = ['single', 'single-x2', 'batch', 'healthz', 'floor', 'node-http', 'naive-express'] as const;
 export type PhaseName = (typeof PHASES)[number];
 export type Round = Record<PhaseName, PhaseResult>;
 
@@ -16,6 +16,7 @@ export interface BenchRun {
 const BATCH = BATCH_SIZE.toLocaleString('en-US');
 const DESCRIPTIONS: Record<PhaseName, string> = {
   single: `service: one reading per POST (group commit), ${SINGLE_CONNECTIONS} connections`,
+  'single-x2': `two processes of the service, one database: one reading per POST, ${SINGLE_CONNECTIONS} connections split between them`,
   batch: `service: POST /v1/ingestion/batch of ${BATCH} mixed readings, ${BATCH_CLIENTS} clients`,
   healthz: `service: GET /healthz, requests/s (no reading, no database), ${SINGLE_CONNECTIONS} connections`,
   floor: `raw-SQL floor: bare pg, the service's statements, a transaction per ${BATCH} readings, ${BATCH_CLIENTS} writers`,
@@ -29,6 +30,7 @@ const RATIOS: Array<{ over: PhaseName; under: PhaseName; atLeast?: number }> = [
   { over: 'single', under: 'node-http', atLeast: 0.6 },
   { over: 'single', under: 'naive-express', atLeast: 2 },
   { over: 'single', under: 'healthz' },
+  { over: 'single-x2', under: 'single' },
 ];
 const SINGLE_P50_MS = 50;
 const SINGLE_P99_MS = 100;

@@ -16,16 +16,16 @@ function resetPeak(pid: number): boolean {
 }
 
 /**
- * The most resident memory process `pid` reaches while `run` goes on, in MB. The kernel's high-water
- * mark is reset first so that it covers this stretch alone, which catches a peak between samples;
- * where the kernel refuses the reset, VmRSS sampled every 100 ms stands in for it.
+ * The most resident memory any of the processes `pids` reaches while `run` goes on, in MB. The kernel's
+ * high-water marks are reset first so that they cover this stretch alone, which catches a peak between
+ * samples; where the kernel refuses the reset, VmRSS sampled every 100 ms stands in for them.
  */
-export async function peakRssDuring<T>(pid: number, run: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
-  const exact = resetPeak(pid);
+export async function peakRssDuring<T>(pids: number[], run: () => Promise<T>): Promise<{ result: T; peakMb: number }> {
+  const exact = pids.map(resetPeak).every(Boolean);
   let sampledKb = 0;
   const sample = () => {
     try {
-      sampledKb = Math.max(sampledKb, statusKb(pid, 'VmRSS'));
+      sampledKb = Math.max(sampledKb, ...pids.map((pid) => statusKb(pid, 'VmRSS')));
     } catch {
       // The process is gone; the phase that needed it reports the failure.
     }
@@ -34,8 +34,8 @@ export async function peakRssDuring<T>(pid: number, run: () => Promise<T>): Prom
   const timer = exact ? undefined : setInterval(sample, 100);
   try {
     const result = await run();
-    // Read while the process still runs: its status disappears with it.
-    if (exact) return { result, peakMb: statusKb(pid, 'VmHWM') / 1024 };
+    // Read while the processes still run: their status disappears with them.
+    if (exact) return { result, peakMb: Math.max(...pids.map((pid) => statusKb(pid, 'VmHWM'))) / 1024 };
     sample();
     return { result, peakMb: sampledKb / 1024 };
   } finally {
