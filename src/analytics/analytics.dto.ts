@@ -1,11 +1,11 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { ValidationError } from '../errors/problem';
 import { described } from '../openapi/openapi.schemas';
 import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
-import { IsTimestamp, parseTimestamp, timestampProblem, toDate } from '../validation/timestamp';
-import { decimalFromQuery, validateQuery } from '../validation/validate-request';
+import { cursorFields, encodeCursor } from '../validation/cursor';
+import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
+import { decimalFromQuery, invalidQuery, validateQuery } from '../validation/validate-request';
 
 export const MAX_WINDOW_HOURS = 8_760;
 const DEFAULT_WINDOW_HOURS = 24;
@@ -89,24 +89,22 @@ export interface FleetQuery {
 }
 
 /** Non-empty and no longer than the longest window a query may ask for. */
-const spanAllowed = ({ from, to }: Window) =>
+/** Non-empty and no longer than MAX_WINDOW_HOURS. */
+export const spanAllowed = ({ from, to }: Window) =>
   from.getTime() < to.getTime() && to.getTime() - from.getTime() <= MAX_WINDOW_HOURS * HOUR_MS;
-
-const invalid = (path: string, message: string) =>
-  new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
 
 /** `hours` back from now by default; `from` (and optionally `to`, else now) instead of `hours`. */
 function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
   if (hours !== undefined && (from !== undefined || to !== undefined)) {
-    throw invalid('hours', 'hours cannot be combined with from or to');
+    throw invalidQuery('hours', 'hours cannot be combined with from or to');
   }
-  if (to !== undefined && from === undefined) throw invalid('from', 'from is required when to is given');
+  if (to !== undefined && from === undefined) throw invalidQuery('from', 'from is required when to is given');
   const end = to === undefined ? now : toDate(to);
   const span = Math.round((hours ?? DEFAULT_WINDOW_HOURS) * HOUR_MS);
   const start = from === undefined ? new Date(end.getTime() - span) : toDate(from);
   const window = { from: start, to: end };
-  if (start.getTime() >= end.getTime()) throw invalid('from', 'from must be before to (now when to is omitted)');
-  if (!spanAllowed(window)) throw invalid('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
+  if (start.getTime() >= end.getTime()) throw invalidQuery('from', 'from must be before to (now when to is omitted)');
+  if (!spanAllowed(window)) throw invalidQuery('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
   return window;
 }
 
@@ -127,33 +125,24 @@ export function parseFleetQuery(query: unknown, now: Date): FleetQuery {
   };
 }
 
-export function encodeCursor(window: Window, after: FleetPosition): string {
-  const fields = [window.from.toISOString(), window.to.toISOString(), after.ratio, after.vehicleId];
-  return Buffer.from(JSON.stringify(fields)).toString('base64url');
-}
+export const encodeFleetCursor = (window: Window, after: FleetPosition): string =>
+  encodeCursor([window.from.toISOString(), window.to.toISOString(), after.ratio, after.vehicleId]);
 
 function decodeCursor(cursor: string): { window: Window; after: FleetPosition } {
-  let fields: unknown;
-  try {
-    fields = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    fields = undefined;
-  }
-  const list: unknown[] = Array.isArray(fields) ? fields : [];
-  const [from, to, ratio, vehicleId] = list;
+  const fields = cursorFields(cursor);
+  const [from, to, ratio, vehicleId] = fields;
   // A cursor comes back from the client, so its times pass the same rule as any other timestamp.
-  const fromMs = timestampProblem(from, 'from') === undefined ? parseTimestamp(from) : undefined;
-  const toMs = timestampProblem(to, 'to') === undefined ? parseTimestamp(to) : undefined;
+  const fromMs = acceptedTimestamp(from);
+  const toMs = acceptedTimestamp(to);
   const window =
     fromMs !== undefined && toMs !== undefined ? { from: new Date(fromMs), to: new Date(toMs) } : undefined;
   const valid =
-    Array.isArray(fields) &&
     fields.length === 4 &&
     window !== undefined &&
     spanAllowed(window) &&
     (ratio === null || (typeof ratio === 'number' && Number.isFinite(ratio))) &&
     typeof vehicleId === 'string' &&
     ID_PATTERN.test(vehicleId);
-  if (!valid || !window) throw invalid('cursor', 'cursor is not one this endpoint issued');
+  if (!valid || !window) throw invalidQuery('cursor', 'cursor is not one this endpoint issued');
   return { window, after: { ratio, vehicleId } };
 }

@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors/problem';
-import { encodeCursor, type FleetQuery, type Window } from './analytics.dto';
+import { encodeFleetCursor, type FleetQuery, type Window } from './analytics.dto';
 import type { AnalyticsRepository, VehicleFigures } from './analytics.repository';
 import type { DataQualityFlag, FleetEfficiencyPage, VehiclePerformance } from './analytics.responses';
 
@@ -53,7 +53,9 @@ export class AnalyticsService {
       threshold: alertBelow,
       vehicles: page.map((figures) => performanceOf(figures, window, alertBelow)),
       nextCursor:
-        rows.length > limit ? encodeCursor(window, { ratio: last.efficiencyRatio, vehicleId: last.vehicleId }) : null,
+        rows.length > limit
+          ? encodeFleetCursor(window, { ratio: last.efficiencyRatio, vehicleId: last.vehicleId })
+          : null,
     };
   }
 }

@@ -1,9 +1,8 @@
 import { IsIn, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { ValidationError } from '../errors/problem';
 import { described } from '../openapi/openapi.schemas';
 import { IsTimestamp, toDate } from '../validation/timestamp';
-import { validateQuery } from '../validation/validate-request';
+import { invalidQuery, validateQuery } from '../validation/validate-request';
 import type { Window } from './analytics.dto';
 
 export const SERIES_BUCKETS = ['1m', '15m', '1h', '1d'] as const;
@@ -82,9 +81,6 @@ export interface SeriesQuery {
   tz: string;
 }
 
-const invalid = (path: string, message: string) =>
-  new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
-
 /** Buckets the window touches at most: a partial one at each end besides the whole ones. */
 const pointsAtMost = (spanMs: number, bucket: SeriesBucket) => Math.ceil(spanMs / BUCKET_MS[bucket]) + 1;
 
@@ -93,11 +89,15 @@ export function parseSeriesQuery(query: unknown, now: Date): SeriesQuery {
   const to = dto.to === undefined ? now : toDate(dto.to);
   const from = dto.from === undefined ? new Date(to.getTime() - DEFAULT_SPAN_MS) : toDate(dto.from);
   const span = to.getTime() - from.getTime();
-  if (span <= 0) throw invalid('from', 'from must be before to (now when to is omitted)');
-  if (span > MAX_SERIES_DAYS * DAY_MS) throw invalid('from', `the series may span at most ${MAX_SERIES_DAYS} days`);
+  if (span <= 0) throw invalidQuery('from', 'from must be before to (now when to is omitted)');
+  if (span > MAX_SERIES_DAYS * DAY_MS)
+    throw invalidQuery('from', `the series may span at most ${MAX_SERIES_DAYS} days`);
   const bucket = dto.bucket ?? DEFAULT_BUCKETS.find(([maxSpan]) => span <= maxSpan)?.[1] ?? '1d';
   if (pointsAtMost(span, bucket) > MAX_SERIES_POINTS) {
-    throw invalid('bucket', `${bucket} buckets over this window exceed ${MAX_SERIES_POINTS} points; take a larger one`);
+    throw invalidQuery(
+      'bucket',
+      `${bucket} buckets over this window exceed ${MAX_SERIES_POINTS} points; take a larger one`,
+    );
   }
   return { window: { from, to }, bucket, tz: dto.tz ?? 'UTC' };
 }

@@ -1,4 +1,5 @@
-import { NotFoundError, ValidationError } from '../errors/problem';
+import { NotFoundError } from '../errors/problem';
+import { invalidQuery } from '../validation/validate-request';
 import type { SeriesBucket, SeriesQuery } from './series.dto';
 import type { SeriesDevice, SeriesRepository, SeriesRow } from './series.repository';
 import type { MeterSeries, MeterSeriesPoint, VehicleSeries, VehicleSeriesPoint } from './series.responses';
@@ -44,7 +45,7 @@ export class SeriesService {
     // knows would pass validation and then fail, or be read as a POSIX offset, in the statement.
     if (!(await this.repository.knowsZone(tz))) {
       const message = `tz ${tz} is not a time zone the database knows`;
-      throw new ValidationError(`The query is invalid: ${message}.`, [{ path: 'tz', message }]);
+      throw invalidQuery('tz', message);
     }
     // Days follow the zone's calendar; shorter buckets are aligned on UTC, as the hourly rollups are.
     const rows = await this.repository.points(device, id, window, SIZES[bucket], bucket === '1d' ? tz : 'UTC');

@@ -1,15 +1,14 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { MAX_WINDOW_HOURS, type Window } from '../analytics/analytics.dto';
-import { ValidationError } from '../errors/problem';
+import { MAX_WINDOW_HOURS, spanAllowed, type Window } from '../analytics/analytics.dto';
 import { described } from '../openapi/openapi.schemas';
-import { IsTimestamp, parseTimestamp, timestampProblem, toDate } from '../validation/timestamp';
-import { decimalFromQuery, validateQuery } from '../validation/validate-request';
+import { cursorFields, encodeCursor } from '../validation/cursor';
+import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
+import { decimalFromQuery, invalidQuery, validateQuery } from '../validation/validate-request';
 
 export const MAX_PAGE_SIZE = 10_000;
 const DEFAULT_PAGE_SIZE = 1_000;
-const HOUR_MS = 3_600_000;
 
 export class ReadingsQueryDto {
   @IsOptional()
@@ -42,20 +41,14 @@ export interface ReadingsPageQuery {
   after?: string;
 }
 
-const invalid = (path: string, message: string) =>
-  new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
-
-/** Non-empty and no longer than analytics allows, so every export has an analytics answer to agree with. */
-const spanAllowed = ({ from, to }: Window) =>
-  from.getTime() < to.getTime() && to.getTime() - from.getTime() <= MAX_WINDOW_HOURS * HOUR_MS;
-
+/** The export window, under analytics' span rule so that every export has an analytics answer to agree with. */
 function resolveWindow({ from, to }: ReadingsQueryDto, now: Date): Window {
-  if (from === undefined) throw invalid('from', 'from is required');
+  if (from === undefined) throw invalidQuery('from', 'from is required');
   const window = { from: toDate(from), to: to === undefined ? now : toDate(to) };
   if (window.from.getTime() >= window.to.getTime()) {
-    throw invalid('from', 'from must be before to (now when to is omitted)');
+    throw invalidQuery('from', 'from must be before to (now when to is omitted)');
   }
-  if (!spanAllowed(window)) throw invalid('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
+  if (!spanAllowed(window)) throw invalidQuery('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
   return window;
 }
 
@@ -63,7 +56,7 @@ function resolveWindow({ from, to }: ReadingsQueryDto, now: Date): Window {
 export function parseExportQuery(query: unknown, now: Date): Window {
   const dto = validateQuery(ReadingsQueryDto, query, 'The query is invalid.');
   for (const name of ['limit', 'cursor'] as const) {
-    if (dto[name] !== undefined) throw invalid(name, `${name} only applies to JSON pages; a CSV export is whole`);
+    if (dto[name] !== undefined) throw invalidQuery(name, `${name} only applies to JSON pages; a CSV export is whole`);
   }
   return resolveWindow(dto, now);
 }
@@ -81,33 +74,23 @@ export function parsePageQuery(deviceId: string, query: unknown, now: Date): Rea
   const differs = (given: string | undefined, bound: Date) =>
     given !== undefined && toDate(given).getTime() !== bound.getTime();
   if (differs(dto.from, window.from) || differs(dto.to, window.to)) {
-    throw invalid('cursor', 'cursor belongs to another window than from and to');
+    throw invalidQuery('cursor', 'cursor belongs to another window than from and to');
   }
   return { window, limit, after };
 }
 
-export function encodeCursor(deviceId: string, window: Window, after: string): string {
-  const fields = [deviceId, window.from.toISOString(), window.to.toISOString(), after];
-  return Buffer.from(JSON.stringify(fields)).toString('base64url');
-}
+export const encodeReadingsCursor = (deviceId: string, window: Window, after: string): string =>
+  encodeCursor([deviceId, window.from.toISOString(), window.to.toISOString(), after]);
 
 function decodeCursor(cursor: string, deviceId: string): { window: Window; after: string } {
-  let fields: unknown;
-  try {
-    fields = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    fields = undefined;
-  }
-  const list: unknown[] = Array.isArray(fields) ? fields : [];
-  const [device, from, to, after] = list;
+  const fields = cursorFields(cursor);
+  const [device, from, to, after] = fields;
   // Everything in a cursor came back from the client, so its times pass the rule any timestamp does.
-  const ms = (value: unknown, field: string) =>
-    timestampProblem(value, field) === undefined ? parseTimestamp(value) : undefined;
-  const [fromMs, toMs, afterMs] = [ms(from, 'from'), ms(to, 'to'), ms(after, 'after')];
+  const [fromMs, toMs, afterMs] = [acceptedTimestamp(from), acceptedTimestamp(to), acceptedTimestamp(after)];
   const window =
     fromMs !== undefined && toMs !== undefined ? { from: new Date(fromMs), to: new Date(toMs) } : undefined;
   const valid =
-    list.length === 4 &&
+    fields.length === 4 &&
     device === deviceId &&
     window !== undefined &&
     spanAllowed(window) &&
@@ -115,7 +98,7 @@ function decodeCursor(cursor: string, deviceId: string): { window: Window; after
     afterMs >= window.from.getTime() &&
     afterMs <= window.to.getTime();
   if (!valid || typeof after !== 'string') {
-    throw invalid('cursor', `cursor is not one this endpoint issued for ${deviceId}`);
+    throw invalidQuery('cursor', `cursor is not one this endpoint issued for ${deviceId}`);
   }
   return { window, after };
 }

@@ -3,7 +3,7 @@ import type { Window } from '../analytics/analytics.dto';
 import type { SeriesRepository } from '../analytics/series.repository';
 import { NotFoundError } from '../errors/problem';
 import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
-import { encodeCursor, type ReadingsPageQuery } from './export.dto';
+import { encodeReadingsCursor, type ReadingsPageQuery } from './export.dto';
 import type { ExportRepository, ReadingDevice } from './export.repository';
 import type { MeterReadingsPage, VehicleReadingsPage } from './export.responses';
 
@@ -61,7 +61,8 @@ export class ExportService {
       periodStart: window.from.toISOString(),
       periodEnd: window.to.toISOString(),
       readings,
-      nextCursor: rows.length > limit ? encodeCursor(id, window, readings[readings.length - 1].timestamp) : null,
+      nextCursor:
+        rows.length > limit ? encodeReadingsCursor(id, window, readings[readings.length - 1].timestamp) : null,
     };
   }
 }
