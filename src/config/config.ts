@@ -36,7 +36,16 @@ export interface AppConfig {
   logLevel: string;
   shutdownTimeoutMs: number;
   database: DatabaseTarget;
-  db: { migrate: boolean; poolMax: number; statementTimeoutMs: number };
+  db: {
+    migrate: boolean;
+    /** The ingestion pool: readings, the writes they depend on (keys, sessions) and /readyz. */
+    poolMax: number;
+    statementTimeoutMs: number;
+    /** How long the service waits for any table lock it takes, and so the most an ingest queues behind it. */
+    lockTimeoutMs: number;
+    /** Pools of their own, so that no reader or upkeep job can take the connections readings need. */
+    pools: { reads: number; stream: number; maintenance: number };
+  };
   ingestion: {
     batchMaxItems: number;
     bodyLimit: string;
@@ -74,6 +83,12 @@ export interface AppConfig {
   readingExport: {
     /** Replaces DB_STATEMENT_TIMEOUT_MS for one CSV export, which streams for as long as the client reads; 0 = none. */
     statementTimeoutMs: number;
+    /** Exports running at once in this process, and the size of their pool. */
+    maxConcurrent: number;
+    /** Exports one API key (or one client address, running open) may run at once. */
+    maxPerKey: number;
+    /** A client that reads nothing for this long is dropped and its statement cancelled. */
+    idleTimeoutMs: number;
   };
   stream: {
     /** Off: ingestion announces nothing and GET /v1/stream answers 404. */
@@ -81,6 +96,10 @@ export interface AppConfig {
     keepAliveMs: number;
     /** Events each process keeps for clients that resume with Last-Event-ID. */
     replayEvents: number;
+    /** Stream clients one process serves at once; past it a new one is answered 503. */
+    maxClients: number;
+    /** Bytes queued for slow clients across the process; past it the most behind are dropped first. */
+    bufferBudgetBytes: number;
   };
   /** Browser origins allowed to call the API; empty sends no CORS headers at all. */
   cors: { origins: string[] };
@@ -133,6 +152,10 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean() DB_MIGRATE?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) DB_POOL_MAX?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) DB_STATEMENT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000) DB_LOCK_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) READ_POOL_MAX?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) STREAM_POOL_MAX?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) MAINTENANCE_POOL_MAX?: number;
   @IsOptional() @IsString() @MinLength(1) EMBEDDED_PG_DIR?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_PG_PORT?: number;
 
@@ -159,10 +182,15 @@ class EnvironmentVariables {
 
   @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) EFFICIENCY_ALERT_THRESHOLD?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) EXPORT_STATEMENT_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) EXPORT_MAX_CONCURRENT?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) EXPORT_MAX_PER_KEY?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) EXPORT_IDLE_TIMEOUT_MS?: number;
 
   @IsOptional() @Transform(toBool) @IsBoolean() STREAM_ENABLED?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) STREAM_KEEPALIVE_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(1_000_000) STREAM_REPLAY_EVENTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) STREAM_MAX_CLIENTS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(65_536) @Max(4_294_967_296) STREAM_BUFFER_BUDGET_BYTES?: number;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
 
   @IsOptional()
@@ -255,6 +283,12 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       migrate: env.DB_MIGRATE ?? true,
       poolMax: env.DB_POOL_MAX ?? 10,
       statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS ?? 15_000,
+      lockTimeoutMs: env.DB_LOCK_TIMEOUT_MS ?? 200,
+      pools: {
+        reads: env.READ_POOL_MAX ?? 4,
+        stream: env.STREAM_POOL_MAX ?? 2,
+        maintenance: env.MAINTENANCE_POOL_MAX ?? 2,
+      },
     },
     ingestion: {
       batchMaxItems: env.BATCH_MAX_ITEMS ?? 5_000,
@@ -285,11 +319,16 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
     readingExport: {
       // 10 M readings reach a client that keeps up in well under a minute; a slow one gets ten.
       statementTimeoutMs: env.EXPORT_STATEMENT_TIMEOUT_MS ?? 600_000,
+      maxConcurrent: env.EXPORT_MAX_CONCURRENT ?? 4,
+      maxPerKey: env.EXPORT_MAX_PER_KEY ?? 2,
+      idleTimeoutMs: env.EXPORT_IDLE_TIMEOUT_MS ?? 30_000,
     },
     stream: {
       enabled: env.STREAM_ENABLED ?? true,
       keepAliveMs: env.STREAM_KEEPALIVE_MS ?? 15_000,
       replayEvents: env.STREAM_REPLAY_EVENTS ?? 10_000,
+      maxClients: env.STREAM_MAX_CLIENTS ?? 1_000,
+      bufferBudgetBytes: env.STREAM_BUFFER_BUDGET_BYTES ?? 32 * 1024 * 1024,
     },
     cors: { origins: cors.origins },
     partitions: {
