@@ -73,7 +73,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
     app.use(path, router);
   }
   // After /v1, which nearly every request is (readings); a request steps through every router mounted before its own.
-  app.use(healthRouter(services.dataSource));
+  app.use(healthRouter(services.pools.ingest));
   app.use(openApiRouter());
   app.use(dashboardRouter());
   app.use(metricsRouter(services.metrics));

@@ -6,6 +6,7 @@ import { ConfigError, loadConfig } from './config/config';
 import { openDatabase } from './db/database';
 import { EmbeddedPostgresError } from './db/embedded-postgres-error';
 import { MaintenanceScheduler } from './db/maintenance.scheduler';
+import { openPools } from './db/pools';
 import { createLogger } from './logger';
 import { openRedis } from './rate-limit/rate-limit.redis';
 import { buildServices } from './services';
@@ -15,7 +16,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
   const database = await openDatabase(config, logger);
-  const services = buildServices(database.dataSource, config);
+  const pools = await openPools(database.dataSource, config);
+  const services = buildServices(pools, config);
   const partitionMaintenance = new MaintenanceScheduler(
     [
       {
@@ -77,6 +79,7 @@ async function main(): Promise<void> {
     await services.stream.close();
     await rollupSealing.stop();
     await partitionMaintenance.stop();
+    await pools.close();
     await database.close();
     await redis?.close();
     clearTimeout(deadline);

@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import { createLogger } from './logger';
-import { createMetrics, observePool, type Metrics } from './observability/metrics';
+import type { Pools } from './db/pools';
+import { createMetrics, observePools, type Metrics } from './observability/metrics';
 import { AnalyticsRepository } from './analytics/analytics.repository';
 import { AnalyticsService } from './analytics/analytics.service';
 import { RollupRepository } from './analytics/rollup.repository';
@@ -24,56 +25,65 @@ import { PartitionService } from './partitions/partition.service';
 import { StreamRepository } from './stream/stream.repository';
 import { StreamService } from './stream/stream.service';
 
-/** The wiring of repositories into services, shared by the server and the tests. */
+/** API keys over the ingestion pool: every request's caller is looked up there. */
+export function buildAuth(dataSource: DataSource, config: AppConfig): AuthService {
+  return new AuthService(new AuthRepository(dataSource), {
+    nodeEnv: config.nodeEnv,
+    disabled: config.auth.disabled,
+    keyCacheMs: config.auth.keyCacheMs,
+  });
+}
+
+/**
+ * The wiring of repositories into services, shared by the server and the tests. Each repository gets
+ * the pool of its kind of work (src/db/pools.ts): what readings need stays on `ingest`.
+ */
 export function buildServices(
-  dataSource: DataSource,
+  pools: Pools,
   config: AppConfig,
   metrics: Metrics = createMetrics(),
   logger: Logger = createLogger(config),
 ) {
-  observePool(metrics, dataSource);
-  const analytics = new AnalyticsService(new AnalyticsRepository(dataSource), config.analytics);
+  const { ingest, reads, exports, stream: streamPool, maintenance } = pools;
+  observePools(metrics, { ingest, reads, exports, stream: streamPool, maintenance });
+  const analytics = new AnalyticsService(new AnalyticsRepository(pools.reads), config.analytics);
   const stream = new StreamService(
-    new StreamRepository(dataSource),
+    new StreamRepository(pools.stream),
     analytics,
     { ...config.stream, efficiencyAlertThreshold: config.analytics.efficiencyAlertThreshold },
     logger,
   );
   // Turned off, ingestion runs exactly as without a stream: no hook, no extra statement.
   const ingestionRepository = new IngestionRepository(
-    dataSource,
+    pools.ingest,
     config.stream.enabled ? stream.announceReadings : undefined,
   );
   return {
-    dataSource,
+    pools,
     metrics,
     ingestion: new IngestionService(ingestionRepository, {
       groupCommitMs: config.ingestion.groupCommitMs,
       groupCommitMax: config.ingestion.groupCommitMax,
-      // Half the pool, so batches and reads still find connections under a flood of single readings.
+      // Half the pool, so batches, sessions and key lookups still find connections under a flood of single readings.
       groupCommitConcurrency: Math.max(1, Math.floor(config.db.poolMax / 2)),
       queueMax: config.ingestion.queueMax,
       metrics,
     }),
-    live: new LiveService(new LiveRepository(dataSource)),
-    partitions: new PartitionService(new PartitionRepository(dataSource), config.partitions),
-    chargingSessions: new ChargingSessionService(new ChargingSessionRepository(dataSource), {
+    live: new LiveService(new LiveRepository(pools.reads)),
+    partitions: new PartitionService(new PartitionRepository(pools.maintenance), config.partitions),
+    chargingSessions: new ChargingSessionService(new ChargingSessionRepository(pools.ingest), {
       closed: (session) => stream.sessionClosed(session),
     }),
     analytics,
     stream,
-    series: new SeriesService(new SeriesRepository(dataSource)),
-    rollups: new RollupService(new RollupRepository(dataSource), metrics),
+    series: new SeriesService(new SeriesRepository(pools.reads)),
+    rollups: new RollupService(new RollupRepository(pools.maintenance), metrics),
     readingExport: new ExportService(
-      new ExportRepository(dataSource),
-      new SeriesRepository(dataSource),
+      new ExportRepository(pools.exports),
+      new SeriesRepository(pools.reads),
       config.readingExport,
     ),
-    auth: new AuthService(new AuthRepository(dataSource), {
-      nodeEnv: config.nodeEnv,
-      disabled: config.auth.disabled,
-      keyCacheMs: config.auth.keyCacheMs,
-    }),
+    auth: buildAuth(pools.ingest, config),
   };
 }
 

@@ -6,7 +6,7 @@ import { withCommandDatabase } from '../db/command-database';
 import { ProblemError, ValidationError } from '../errors/problem';
 import { validateRequest } from '../validation/validate-request';
 import { CreateApiKeyDto } from './auth.dto';
-import { buildServices } from '../services';
+import { buildAuth } from '../services';
 import type { ApiKeyView, AuthService } from './auth.service';
 
 const USAGE = `usage: npm run keys -- <command> [--json]
@@ -104,7 +104,7 @@ async function main(): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   return withCommandDatabase('keys', async (dataSource, config) => {
-    const { stdout, stderr } = await runKeysCommand(buildServices(dataSource, config).auth, argv);
+    const { stdout, stderr } = await runKeysCommand(buildAuth(dataSource, config), argv);
     if (stderr) console.error(stderr);
     console.log(stdout);
     return 0;

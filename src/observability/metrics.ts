@@ -53,26 +53,32 @@ export function createMetrics() {
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
-/** Pool gauges read the pool when scraped, so they cost nothing between scrapes. */
-export function observePool(metrics: Metrics, dataSource: DataSource): void {
-  const pool = () => (dataSource.driver as unknown as { master?: PoolCounts }).master;
+/** Pool gauges read each pool when scraped, so they cost nothing between scrapes. */
+export function observePools(metrics: Metrics, pools: Record<string, DataSource>): void {
+  const counts = () =>
+    Object.entries(pools).flatMap(([name, dataSource]) => {
+      const pool = (dataSource.driver as unknown as { master?: PoolCounts }).master;
+      return pool ? [{ name, pool }] : [];
+    });
   new Gauge({
     name: 'fleet_db_pool_connections',
-    help: 'Database pool connections by state',
-    labelNames: ['state'] as const,
+    help: 'Database pool connections by pool (ingest, reads, exports, stream, maintenance) and state',
+    labelNames: ['pool', 'state'] as const,
     registers: [metrics.registry],
     collect() {
-      const counts = pool();
-      this.set({ state: 'in_use' }, counts ? counts.totalCount - counts.idleCount : 0);
-      this.set({ state: 'idle' }, counts?.idleCount ?? 0);
+      for (const { name, pool } of counts()) {
+        this.set({ pool: name, state: 'in_use' }, pool.totalCount - pool.idleCount);
+        this.set({ pool: name, state: 'idle' }, pool.idleCount);
+      }
     },
   });
   new Gauge({
     name: 'fleet_db_pool_waiting',
-    help: 'Requests waiting for a database connection',
+    help: 'Requests waiting for a database connection, by pool',
+    labelNames: ['pool'] as const,
     registers: [metrics.registry],
     collect() {
-      this.set(pool()?.waitingCount ?? 0);
+      for (const { name, pool } of counts()) this.set({ pool: name }, pool.waitingCount);
     },
   });
 }

@@ -1,6 +1,7 @@
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { buildServices } from '../../src/services';
+import { openPools } from '../../src/db/pools';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { createIsolatedDatabase, testConfig } from '../support/test-database';
 import { captureLogs } from '../support/log-capture';
@@ -23,7 +24,9 @@ describe('health endpoints', () => {
   it('GET /readyz answers a generic 503 problem with Retry-After when the database is gone, and logs the cause', async () => {
     const db = await createIsolatedDatabase(t.config);
     const { logger, lines } = captureLogs('warn');
-    const app = createApp({ config: t.config, logger, services: buildServices(db.dataSource, t.config) });
+    const pools = await openPools(db.dataSource, t.config);
+    const app = createApp({ config: t.config, logger, services: buildServices(pools, t.config) });
+    await pools.close();
     await db.drop();
 
     const res = await request(app).get('/readyz').set('X-Request-Id', 'ready-probe-1').expect(503);
@@ -46,7 +49,8 @@ describe('health endpoints', () => {
     const config = testConfig({ DB_POOL_MAX: '1' });
     const db = await createIsolatedDatabase(config);
     const { logger, lines } = captureLogs('warn');
-    const app = createApp({ config, logger, services: buildServices(db.dataSource, config) });
+    const pools = await openPools(db.dataSource, config);
+    const app = createApp({ config, logger, services: buildServices(pools, config) });
     // The pool's only connection is taken, so the readiness query waits past its deadline.
     const holder = db.dataSource.createQueryRunner();
     await holder.connect();
@@ -59,6 +63,7 @@ describe('health endpoints', () => {
       expect(lines.join('')).toContain('the database did not answer within 2000 ms');
     } finally {
       await holder.release();
+      await pools.close();
       await db.drop();
     }
   });

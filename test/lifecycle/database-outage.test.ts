@@ -8,6 +8,7 @@ import { createApp } from '../../src/app';
 import { buildDataSource, ensureDatabase, type ConnectionTarget } from '../../src/db/data-source';
 import { EMBEDDED_CREDENTIALS, EMBEDDED_HOST } from '../../src/db/embedded-postgres';
 import { buildServices } from '../../src/services';
+import { openPools } from '../../src/db/pools';
 import { testConfig } from '../support/test-database';
 import { exitOf, ROOT, spawnTs, waitForOutput } from '../support/spawn-ts';
 import { meterReading } from '../support/factories';
@@ -43,7 +44,8 @@ afterAll(async () => {
 });
 
 it('answers 503 with Retry-After while PostgreSQL is down and recovers by itself when it returns', async () => {
-  const app = createApp({ config, logger: pino({ level: 'silent' }), services: buildServices(dataSource, config) });
+  const pools = await openPools(dataSource, config);
+  const app = createApp({ config, logger: pino({ level: 'silent' }), services: buildServices(pools, config) });
   await request(app).post('/v1/ingestion/meter').send(meterReading()).expect(201);
 
   await stopPostgres();
@@ -59,4 +61,5 @@ it('answers 503 with Retry-After while PostgreSQL is down and recovers by itself
   const reading = meterReading();
   await request(app).post('/v1/ingestion/meter').send(reading).expect(201);
   await request(app).get(`/v1/meters/${reading.meterId}`).expect(200);
+  await pools.close();
 }, 180_000);

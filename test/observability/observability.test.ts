@@ -64,8 +64,10 @@ describe('GET /metrics', () => {
     expect(
       metricValue(text, 'http_request_duration_seconds_count{method="GET",route="/v1/meters/:meterId",status="200"}'),
     ).toBe(1);
-    expect(text).toMatch(/^fleet_db_pool_connections\{state="idle"\} \d+$/m);
-    expect(text).toMatch(/^fleet_db_pool_waiting 0$/m);
+    for (const pool of ['ingest', 'reads', 'exports', 'stream', 'maintenance']) {
+      expect(text).toMatch(new RegExp(`^fleet_db_pool_connections\\{pool="${pool}",state="idle"\\} \\d+$`, 'm'));
+      expect(text).toMatch(new RegExp(`^fleet_db_pool_waiting\\{pool="${pool}"\\} 0$`, 'm'));
+    }
     expect(text).toContain('process_cpu_user_seconds_total');
   });
 });

@@ -5,6 +5,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app';
 import { openRedis } from '../../src/rate-limit/rate-limit.redis';
 import { buildServices } from '../../src/services';
+import { openPools } from '../../src/db/pools';
 import { meterReading } from '../support/factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -28,12 +29,8 @@ describe('with REDIS_URL', () => {
     first = await createTestApp({ REDIS_URL, RATE_LIMIT_REDIS_PREFIX: PREFIX, RATE_LIMIT_MAX: '4' });
     // A second process of the same service: its own services, key cache and Redis connection.
     const redis = await openRedis(first.config.rateLimit, logger);
-    const second = createApp({
-      config: first.config,
-      logger,
-      services: buildServices(first.db.dataSource, first.config),
-      redis,
-    });
+    const pools = await openPools(first.db.dataSource, first.config);
+    const second = createApp({ config: first.config, logger, services: buildServices(pools, first.config), redis });
     try {
       const { key } = await first.services.auth.create('depot-7', 'ingest');
       const post = (app: typeof second) =>
@@ -49,6 +46,7 @@ describe('with REDIS_URL', () => {
       await post(first.app).expect(429);
     } finally {
       await redis?.close();
+      await pools.close();
     }
   });
 

@@ -2,6 +2,7 @@ import pino from 'pino';
 import request from 'supertest';
 import { createApp } from '../../src/app';
 import { buildServices } from '../../src/services';
+import { openPools } from '../../src/db/pools';
 import { meterReading, minutesAgo, uniqueId } from '../support/factories';
 import { testAppsClosedAfterAll, type TestApp } from '../support/test-app';
 import { listening, SseClient } from './sse-client';
@@ -37,8 +38,9 @@ describe('the stream as deployed', () => {
   it('a reading posted to one replica reaches a client of another, and its id resumes on either', async () => {
     const first = await testApp();
     // Another process of the service over the same database: its own services and listener.
-    const services = buildServices(first.db.dataSource, first.config);
-    cleanups.push(() => services.stream.close());
+    const pools = await openPools(first.db.dataSource, first.config);
+    const services = buildServices(pools, first.config);
+    cleanups.push(() => services.stream.close().then(() => pools.close()));
     const second = { app: createApp({ config: first.config, logger: pino({ level: 'silent' }), services }) };
     // As at boot: the first replica listens before any client of its own arrives.
     await first.services.stream.listen();

@@ -3,6 +3,7 @@ import pino from 'pino';
 import { createApp } from '../../src/app';
 import type { AppConfig } from '../../src/config/config';
 import { openRedis } from '../../src/rate-limit/rate-limit.redis';
+import { openPools } from '../../src/db/pools';
 import { buildServices, type Services } from '../../src/services';
 import { createIsolatedDatabase, testConfig, type IsolatedDatabase } from './test-database';
 
@@ -18,13 +19,15 @@ export interface TestApp {
 export async function createTestApp(overrides: Partial<Record<string, string>> = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const db = await createIsolatedDatabase(config);
-  const services = buildServices(db.dataSource, config);
+  const pools = await openPools(db.dataSource, config);
+  const services = buildServices(pools, config);
   const logger = pino({ level: 'silent' });
   const redis = await openRedis(config.rateLimit, logger);
   const app = createApp({ config, logger, services, redis });
   const close = async () => {
     await services.stream.close();
     await redis?.close();
+    await pools.close();
     await db.drop();
   };
   return { app, config, services, db, close };

@@ -8,6 +8,7 @@ import { loadConfig } from '../../src/config/config';
 import { buildDataSource } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { buildServices } from '../../src/services';
+import { openPools } from '../../src/db/pools';
 import { createBenchDatabase, openServer } from './environment';
 import { runBench } from './teardown';
 
@@ -86,7 +87,9 @@ runBench(async ({ defer }) => {
   defer('close the bench data source', () => dataSource.destroy());
   await dataSource.runMigrations({ transaction: 'each' });
 
-  const app = createApp({ config, logger, services: buildServices(dataSource, config) });
+  const pools = await openPools(dataSource, config);
+  defer('close the bench pools', () => pools.close());
+  const app = createApp({ config, logger, services: buildServices(pools, config) });
   const listener = http.createServer(app);
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
   defer('stop the HTTP server', () => new Promise((resolve) => listener.close(resolve)));

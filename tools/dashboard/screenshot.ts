@@ -10,6 +10,7 @@ import { buildDataSource, ensureDatabase, withDatabase } from '../../src/db/data
 import { connectionTarget } from '../../src/db/database';
 import { startEmbeddedPostgres } from '../../src/db/embedded-postgres';
 import { buildServices } from '../../src/services';
+import { openPools } from '../../src/db/pools';
 import { adminQuery } from '../shared/admin-database';
 import { launchChromium } from './browser';
 import { buildDashboard } from './build';
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
   const dataSource = await buildDataSource(withDatabase(server, name), config.db).initialize();
   try {
     await dataSource.runMigrations({ transaction: 'each' });
-    const services = buildServices(dataSource, config);
+    const pools = await openPools(dataSource, config);
+    const services = buildServices(pools, config);
     const app = createApp({ config, logger, services });
     const listening = app.listen(0, '127.0.0.1');
     await once(listening, 'listening');
@@ -65,6 +67,7 @@ async function main(): Promise<void> {
       }
     } finally {
       await services.stream.close();
+      await pools.close();
       listening.closeAllConnections();
       await new Promise((resolve) => listening.close(resolve));
     }
