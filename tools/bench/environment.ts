@@ -68,6 +68,8 @@ async function stopChild(child: ChildProcess, exited: Promise<unknown>): Promise
 export interface RunningServer {
   url: string;
   pid: number;
+  /** Stops it before the teardown would (which then has nothing left to do). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -101,7 +103,7 @@ async function startServer(
       (res) => res.status < 500,
       () => false,
     );
-    if (ready && child.pid !== undefined) return { url, pid: child.pid };
+    if (ready && child.pid !== undefined) return { url, pid: child.pid, stop: () => stopChild(child, exited) };
     await sleep(250);
   }
   throw new Error(`the ${name} was not ready within 120 s`);

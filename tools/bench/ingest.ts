@@ -12,6 +12,7 @@ import { createBenchDatabase, openServer, startBaseline, startService } from './
 import { BATCH_CLIENTS, batch, floor, healthz, single, singleAcross, type PhaseResult } from './phases';
 import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
+import { isolationRun } from './isolation';
 import { peakRssDuring } from './rss';
 import { compareStream, renderStreamComparison } from './stream-comparison';
 import { runBench, Teardown } from './teardown';
@@ -57,6 +58,13 @@ async function main(teardown: Teardown): Promise<number> {
     `service settings: ${SETTINGS.map((key) => `${key}=${process.env[key] || 'default'}`).join(', ')}`,
   ];
   if (process.argv.includes('--stream')) return streamRun(teardown, target, mode, started, environment);
+  if (process.argv.includes('--isolation')) {
+    const { table, missed, postgres } = await isolationRun(target, mode, teardown.defer);
+    const heading = `Ingestion beside stalled readers and upkeep, ${started.toISOString()}`;
+    const context = [`\`npm run bench -- --isolation${mode === 'quick' ? ' --quick' : ''}\``, ...environment(postgres)];
+    const markdown = [`# ${heading}`, '', ...context.map((line) => `- ${line}`), '', ...table, ''].join('\n');
+    return reported('ingest-isolation', started, mode, markdown, missed);
+  }
   // The service first: it migrates the database the naive baseline writes to.
   const service = await startService(target, teardown.defer);
   // A second process of the service over the same database, for what using both cores would give.
