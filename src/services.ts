@@ -48,7 +48,7 @@ export function buildServices(
   observePools(metrics, { ingest, reads, exports, stream: streamPool, maintenance });
   const analytics = new AnalyticsService(new AnalyticsRepository(pools.reads), config.analytics);
   const stream = new StreamService(
-    new StreamRepository(pools.stream),
+    new StreamRepository(pools.stream, config.db.lockTimeoutMs),
     analytics,
     { ...config.stream, efficiencyAlertThreshold: config.analytics.efficiencyAlertThreshold },
     logger,
@@ -77,7 +77,7 @@ export function buildServices(
     analytics,
     stream,
     series: new SeriesService(new SeriesRepository(pools.reads)),
-    rollups: new RollupService(new RollupRepository(pools.maintenance), metrics),
+    rollups: new RollupService(new RollupRepository(pools.maintenance, config.db.lockTimeoutMs), metrics),
     readingExport: new ExportService(
       new ExportRepository(pools.exports),
       new SeriesRepository(pools.reads),

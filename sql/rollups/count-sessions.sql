@@ -6,7 +6,7 @@ WITH counted AS (
   WHERE (id, vehicle_id) IN (
     SELECT id, vehicle_id FROM charging_session
     WHERE ended_at IS NOT NULL AND (kwh_ac_micro IS NULL OR kwh_dc_micro IS NULL)
-    ORDER BY started_at LIMIT $1 FOR UPDATE
+    ORDER BY started_at LIMIT $1 FOR UPDATE SKIP LOCKED
   )
   RETURNING 1
 )

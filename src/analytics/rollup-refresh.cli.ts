@@ -27,8 +27,8 @@ async function main(): Promise<number> {
     console.error(`unexpected arguments: ${argv.join(' ')}\n${USAGE}`);
     return 2;
   }
-  return withCommandDatabase('rollups', async (dataSource) => {
-    const rollups = new RollupRepository(dataSource);
+  return withCommandDatabase('rollups', async (dataSource, config) => {
+    const rollups = new RollupRepository(dataSource, config.db.lockTimeoutMs);
     const refreshed = await rollups.refresh((done) =>
       console.error(`${done.kind} ${day(done)}: ${done.before} rollup rows replaced by ${done.after}`),
     );

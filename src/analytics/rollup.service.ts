@@ -18,12 +18,12 @@ export class RollupService {
    * rows are built once and kept from then on by the insert triggers. The current hour stays in
    * history alone, which is where nearly every reading lands, so ingestion does no rollup work for it.
    */
-  async seal(): Promise<boolean> {
+  seal(): Promise<boolean> {
     const now = this.now();
-    const hours = floorTo(now, HOUR_MS);
-    const moved = await this.repository.seal(hours, floorTo(now, DAY_MS));
-    // Moved here or already there (by another replica): sealed up to the hour either way.
-    this.metrics?.rollupSealedUntil.set(hours.getTime() / 1_000);
-    return moved;
+    // The mark reached, step by step: a seal catching up on a backlog shows it advancing, and one that
+    // another replica moved, or that stopped at a lock, shows where it stands.
+    return this.repository.seal(floorTo(now, HOUR_MS), floorTo(now, DAY_MS), (hoursUntil) =>
+      this.metrics?.rollupSealedUntil.set(hoursUntil.getTime() / 1_000),
+    );
   }
 }

@@ -1,5 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
+import { retryLockWaits } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 
 const CHANNEL = 'fleet_stream';
@@ -14,6 +15,11 @@ export const STREAM_STATEMENTS = {
     SELECT pg_notify('${CHANNEL}', payload)
     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit, unnest($1::text[]) AS payload`,
   listen: sql`LISTEN ${CHANNEL}`,
+  /**
+   * First in the follow transaction: a lock it cannot have within DB_LOCK_TIMEOUT_MS is given up, so
+   * no reading queues behind it for longer; the transaction is tried again after a pause.
+   */
+  lockTimeout: sql`SELECT set_config('lock_timeout', $1, true)`,
   /** Locked, so that processes starting to follow at once do so one after the other. */
   followState: sql`SELECT followed_until > clock_timestamp() AS following FROM stream_follow FOR UPDATE`,
   /**
@@ -34,8 +40,15 @@ export interface ListenerHandlers {
   lost(error: Error): void;
 }
 
+/** Tries of the follow transaction in all when it gives its lock up, before the caller hears of it. */
+const FOLLOW_ATTEMPTS = 3;
+
 export class StreamRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    /** DB_LOCK_TIMEOUT_MS: the longest follow() waits for a lock before it backs off. */
+    private readonly lockTimeoutMs: number,
+  ) {}
 
   /** PostgreSQL delivers them when this statement's transaction commits, in commit order to every listener. */
   async notify(payloads: string[]): Promise<void> {
@@ -45,18 +58,22 @@ export class StreamRepository {
   /**
    * Records that the stream is followed for the next `leaseMs`, from which point every stored reading
    * is announced. When nobody followed until now, readings went unannounced: `gap` is announced then,
-   * in the same commit, so that every listener learns it. Answers whether it was.
+   * in the same commit, so that every listener learns it. Answers whether it was. Fails with
+   * lock_not_available (isLockNotAvailable) when a lock was still busy after a few short tries.
    */
-  async follow(leaseMs: number, gap: string): Promise<boolean> {
-    return this.dataSource.transaction(async (manager) => {
-      const [{ following }] = await manager.query<Array<{ following: boolean }>>(STREAM_STATEMENTS.followState);
-      if (!following) {
-        await manager.query(STREAM_STATEMENTS.holdIngestion);
-        await manager.query(STREAM_STATEMENTS.notify, [[gap]]);
-      }
-      await manager.query(STREAM_STATEMENTS.followFor, [leaseMs]);
-      return !following;
-    });
+  follow(leaseMs: number, gap: string): Promise<boolean> {
+    const attempt = () =>
+      this.dataSource.transaction(async (manager) => {
+        await manager.query(STREAM_STATEMENTS.lockTimeout, [`${this.lockTimeoutMs}ms`]);
+        const [{ following }] = await manager.query<Array<{ following: boolean }>>(STREAM_STATEMENTS.followState);
+        if (!following) {
+          await manager.query(STREAM_STATEMENTS.holdIngestion);
+          await manager.query(STREAM_STATEMENTS.notify, [[gap]]);
+        }
+        await manager.query(STREAM_STATEMENTS.followFor, [leaseMs]);
+        return !following;
+      });
+    return retryLockWaits(attempt, { attempts: FOLLOW_ATTEMPTS, backoffMs: this.lockTimeoutMs });
   }
 
   /**

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { AnalyticsService } from '../analytics/analytics.service';
 import type { SessionView } from '../charging-sessions/charging-session.responses';
+import { isLockNotAvailable } from '../db/lock-timeout';
 import { NotFoundError, ServiceUnavailableError } from '../errors/problem';
 import type { Reading } from '../ingestion/ingestion.dto';
 import type { StreamFilter } from './stream.dto';
@@ -25,6 +26,20 @@ export interface StreamOptions {
 const RECONNECT_MAX_MS = 30_000;
 /** Renewed every quarter of it while this process has clients, so only a stall of minutes lets it lapse. */
 const FOLLOW_LEASE_MS = 120_000;
+/**
+ * After the follow mark could not have its locks, new clients are answered 503 with this Retry-After
+ * for as long, without asking the database again: each try holds readings back for up to the lock
+ * timeout, and a crowd of clients must not turn that into a stall.
+ */
+const FOLLOW_BUSY_S = 2;
+/** A renewal that failed is tried again this soon (at most), while the lease it renews still runs. */
+const RENEWAL_RETRY_MS = 1_000;
+
+const followBusy = () =>
+  new ServiceUnavailableError(
+    'Other work on the readings is in the way of the live stream; reconnect shortly.',
+    FOLLOW_BUSY_S,
+  );
 
 const resetFrame = (reason: string, resumeFrom: string | undefined) =>
   `event: reset\n${resumeFrom === undefined ? '' : `id: ${resumeFrom}\n`}data: ${JSON.stringify({ reason })}\n\n`;
@@ -47,8 +62,13 @@ export class StreamService {
   private readonly followLeaseMs: number;
   /** Until when, by this process's clock, the stream is surely still marked followed. */
   private followedUntil = -Infinity;
+  /** When, by this process's clock, the lease last recorded runs out. */
+  private leaseUntil = -Infinity;
+  /** Until when new clients are turned away, the follow mark having found its locks busy. */
+  private busyUntil = -Infinity;
   private following: Promise<void> | undefined;
   private readonly renewal: NodeJS.Timeout | undefined;
+  private renewalRetry: NodeJS.Timeout | undefined;
   /** Notifications this process waits to receive itself, by key. */
   private readonly arrivals = new Map<string, { arrived: () => void; missed: (error: Error) => void }>();
   private closed = false;
@@ -84,11 +104,14 @@ export class StreamService {
 
   /**
    * Ready for a client: listening, and the stream marked followed so that every replica announces
-   * what it stores. Fails when the database cannot be reached.
+   * what it stores. Fails when the database cannot be reached, and with a 503 when the mark could not
+   * have its locks (readings were not held back for long: it gave up instead).
    */
   async ready(): Promise<void> {
     await this.listen();
-    if (performance.now() >= this.followedUntil) await this.keepFollowed();
+    if (performance.now() < this.followedUntil) return;
+    if (performance.now() < this.busyUntil) throw followBusy();
+    await this.keepFollowed();
   }
 
   /** Starts listening, once; later calls wait for the same connection. Fails when the database cannot be reached. */
@@ -134,6 +157,7 @@ export class StreamService {
     this.closed = true;
     clearTimeout(this.reconnect);
     clearInterval(this.renewal);
+    clearTimeout(this.renewalRetry);
     this.missArrivals('The service is shutting down; reconnect shortly.');
     this.subscribers.endAll();
   }
@@ -149,7 +173,13 @@ export class StreamService {
   }
 
   private keepFollowed(): Promise<void> {
-    this.following ??= this.markFollowed().finally(() => (this.following = undefined));
+    this.following ??= this.markFollowed()
+      .catch((error: unknown) => {
+        if (!isLockNotAvailable(error)) throw error;
+        this.busyUntil = performance.now() + FOLLOW_BUSY_S * 1_000;
+        throw followBusy();
+      })
+      .finally(() => (this.following = undefined));
     return this.following;
   }
 
@@ -173,6 +203,7 @@ export class StreamService {
     if (began) await arrived;
     else this.arrivals.delete(key);
     this.followedUntil = startedAt + this.followLeaseMs / 2;
+    this.leaseUntil = startedAt + this.followLeaseMs;
   }
 
   /** What they wait for will not be heard: the connection that heard it is gone. */
@@ -181,11 +212,21 @@ export class StreamService {
     this.arrivals.clear();
   }
 
+  /**
+   * A renewal that fails (no connection to be had, a lock busy) is tried again soon rather than at the
+   * next regular one: the lease must not lapse while clients are here, since the mark that follows a
+   * lapse sends the gap that ends every client on every replica.
+   */
   private renewFollowing(): void {
     if (this.subscribers.size === 0 || this.closed) return;
-    this.keepFollowed().catch((error: unknown) =>
-      this.logger.warn({ err: error }, 'could not renew the mark that the live stream is followed'),
-    );
+    clearTimeout(this.renewalRetry);
+    this.keepFollowed().catch((error: unknown) => {
+      this.logger.warn({ err: error }, 'could not renew the mark that the live stream is followed');
+      if (this.closed || performance.now() >= this.leaseUntil) return;
+      // A few tries left before the lease lapses, however short it is set.
+      const delayMs = Math.min(RENEWAL_RETRY_MS, this.followLeaseMs / 16);
+      this.renewalRetry = setTimeout(() => this.renewFollowing(), delayMs).unref();
+    });
   }
 
   private nextKey(): string {

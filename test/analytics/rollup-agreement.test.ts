@@ -144,7 +144,7 @@ describe('analytics from hourly and daily rollups and raw edges', () => {
         async ({ vehicle, meters, bounds, window, sessionsWritten, closedLater, sealedHours, countedAtEnd }) => {
           // A run of its own, after the days earlier runs sealed.
           const start = FIRST_RUN + run++ * RUN_STRIDE;
-          const rollups = new RollupRepository(t.db.dataSource);
+          const rollups = new RollupRepository(t.db.dataSource, t.config.db.lockTimeoutMs);
           const iso = (ms: number) => new Date(start + ms).toISOString();
           const vehicleId = uniqueId('AGR-V');
           const meterIds = [uniqueId('AGR-M'), uniqueId('AGR-M')];

@@ -13,7 +13,7 @@ let t: TestApp;
 let rollups: RollupRepository;
 beforeAll(async () => {
   t = await createTestApp({ DB_POOL_MAX: '12' });
-  rollups = new RollupRepository(t.db.dataSource);
+  rollups = new RollupRepository(t.db.dataSource, t.config.db.lockTimeoutMs);
 });
 afterAll(() => t.close());
 

@@ -16,7 +16,7 @@ afterEach(async () => {
 /** Every notification on the stream's channel of `t`'s database, as a process of the service would hear it. */
 async function overhear(t: TestApp): Promise<Notification[]> {
   const heard: Notification[] = [];
-  const listener: Listener = await new StreamRepository(t.db.dataSource).listen({
+  const listener: Listener = await new StreamRepository(t.db.dataSource, t.config.db.lockTimeoutMs).listen({
     notification: (payload) => heard.push(notificationOf(payload)),
     lost: () => undefined,
   });
@@ -80,7 +80,7 @@ describe('announcing only while the stream is followed', () => {
   it('clients are ended, to come back and reload, when following lapsed while they were connected', async () => {
     const t = await testApp();
     const service = new StreamService(
-      new StreamRepository(t.db.dataSource),
+      new StreamRepository(t.db.dataSource, t.config.db.lockTimeoutMs),
       t.services.analytics,
       { enabled: true, replayEvents: 100, efficiencyAlertThreshold: 0.85, followLeaseMs: 400 },
       pino({ level: 'silent' }),
@@ -96,4 +96,42 @@ describe('announcing only while the stream is followed', () => {
     await until(() => (ended ? true : undefined));
     expect(service.clientCount).toBe(0);
   });
+
+  it('a renewal that fails is tried again soon, so a lease that has not lapsed is kept and its clients stay', async () => {
+    const t = await testApp();
+    const heard = await overhear(t);
+    const leaseMs = 8_000;
+    const service = new StreamService(
+      new StreamRepository(t.db.dataSource, 10),
+      t.services.analytics,
+      { enabled: true, replayEvents: 100, efficiencyAlertThreshold: 0.85, followLeaseMs: leaseMs },
+      pino({ level: 'silent' }),
+    );
+    const started = Date.now();
+    const at = (ms: number) => new Promise((resolve) => setTimeout(resolve, started + ms - Date.now()));
+    cleanups.push(() => service.close());
+    // Followed just before the first regular renewal: the lease runs out between the fourth and the fifth.
+    await at(leaseMs / 4 - 300);
+    await service.ready();
+    let ended = false;
+    const sink: StreamSink = { send: () => undefined, end: () => (ended = true) };
+    cleanups.push(service.follow({}, undefined, sink));
+
+    // Another transaction holds the mark's row through the fourth regular renewal: each one gives up.
+    const holder = t.db.dataSource.createQueryRunner();
+    await holder.startTransaction();
+    await holder.query(`SELECT 1 FROM stream_follow FOR UPDATE`);
+    await at(leaseMs + 300);
+    await holder.commitTransaction();
+    await holder.release();
+
+    // Past the fifth regular renewal, which comes after the lease would have lapsed.
+    await at((leaseMs * 5) / 4 + 500);
+    expect(ended).toBe(false);
+    expect(heard.filter((notification) => notification.kind === 'g')).toHaveLength(1);
+    const [{ following }] = await t.db.dataSource.query<Array<{ following: boolean }>>(
+      `SELECT followed_until > clock_timestamp() AS following FROM stream_follow`,
+    );
+    expect(following).toBe(true);
+  }, 30_000);
 });

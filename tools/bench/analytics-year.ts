@@ -46,7 +46,7 @@ export async function fillYear(dataSource: DataSource, config: AppConfig, end: D
   );
   await dataSource.query('VACUUM (ANALYZE) vehicle_history, meter_history, charging_session');
   // Its sessions counted, as the service's next seal would.
-  await new RollupService(new RollupRepository(dataSource)).seal();
+  await new RollupService(new RollupRepository(dataSource, config.db.lockTimeoutMs)).seal();
 }
 
 /** One vehicle's series with the bucket the API picks by default, as a chart asks for it. */

@@ -1,0 +1,2 @@
+-- sessionLock in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+LOCK TABLE meter_rollup_hourly, vehicle_rollup_hourly IN ACCESS SHARE MODE
