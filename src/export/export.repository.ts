@@ -1,10 +1,11 @@
-import type { Readable, Writable } from 'node:stream';
-import type { Pool } from 'pg';
+import type { Writable } from 'node:stream';
+import { escapeLiteral, type Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { Window } from '../analytics/analytics.dto';
 import { sql } from '../db/sql';
+import { cancelRunning, streamInto } from './copy-stream';
 
 export type ReadingDevice = 'vehicle' | 'meter';
 
@@ -54,64 +55,43 @@ const page = (device: ReadingDevice) => sql`
   ${readings(device, { id: '$1', after: '$2', upTo: '$3' })}
   LIMIT $4`;
 
-/** COPY takes no parameters: the values arrive as transaction-local settings (COPY_SETTINGS), never as text. */
-const setting = (name: string, type = '') => `current_setting('fleet_export.${name}')${type}`;
-const copy = (device: ReadingDevice) => sql`
-  COPY (
-    ${readings(device, { id: setting('device'), after: setting('after', '::timestamptz'), upTo: setting('until', '::timestamptz') })}
-  ) TO STDOUT WITH (FORMAT csv, HEADER)`;
+/**
+ * COPY takes no parameters, so its bounds are written into the statement as literals: the times as we
+ * print them, the id quoted by the standard rule. Constant bounds let the planner keep only the
+ * partitions of the window, so an export locks no other partition for as long as it streams.
+ */
+function copyStatement(device: ReadingDevice, id: string, window: Window): string {
+  const time = (at: Date) => `timestamptz '${at.toISOString()}'`;
+  return sql`
+    COPY (
+      ${readings(device, { id: escapeLiteral(id), after: time(window.from), upTo: time(window.to) })}
+    ) TO STDOUT WITH (FORMAT csv, HEADER)`;
+}
+
+/** The COPY of one day, as sent for a device named as in the examples. */
+const SAMPLE_WINDOW = { from: new Date('2026-12-01T00:00:00Z'), to: new Date('2026-12-02T00:00:00Z') };
 
 /**
- * $1 the export's statement timeout in ms (in place of the pool's), $2 the device, $3 and $4 the
- * window. The float format is pinned so that the file does not depend on the server's configuration.
+ * $1 the export's statement timeout in ms (in place of the pool's). The float format is pinned so
+ * that the file does not depend on the server's configuration.
  */
 const COPY_SETTINGS = sql`
-  SELECT pg_backend_pid() AS pid, set_config('statement_timeout', $1, true), set_config('extra_float_digits', '1', true),
-         set_config('fleet_export.device', $2, true), set_config('fleet_export.after', $3, true),
-         set_config('fleet_export.until', $4, true)`;
-
-const CANCEL = sql`SELECT pg_cancel_backend($1)`;
+  SELECT set_config('statement_timeout', $1, true), set_config('extra_float_digits', '1', true)`;
 
 /** Every statement this repository sends, by name; tools/sql-snapshots.ts keeps a readable copy of each under sql/. */
 export const EXPORT_STATEMENTS = {
   vehiclePage: page('vehicle'),
   meterPage: page('meter'),
-  vehicleCopy: copy('vehicle'),
-  meterCopy: copy('meter'),
+  vehicleCopy: copyStatement('vehicle', 'VEHICLE-001', SAMPLE_WINDOW),
+  meterCopy: copyStatement('meter', 'METER-001', SAMPLE_WINDOW),
   copySettings: COPY_SETTINGS,
-  cancel: CANCEL,
 };
 
-/**
- * Pipes `source` into `sink` with back-pressure, and settles once the COPY is over. When the sink closes
- * first (the client went away), the statement is cancelled and what is still in flight is read and
- * dropped: a server blocked on a full socket acts on a cancel only once it can send again.
- */
-function streamInto(source: Readable, sink: Writable, cancel: () => Promise<unknown>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let cancelling: Promise<unknown> | undefined;
-    let over = false;
-    const abandon = () => {
-      if (over || sink.writableFinished || cancelling) return;
-      source.unpipe(sink);
-      source.resume();
-      // Should the cancel fail, the statement runs to its end or its timeout, its rows dropped here.
-      cancelling = cancel().catch(() => undefined);
-    };
-    const settle = (error?: Error) => {
-      // A cancel that lands just after the last row fails a COPY already reported; nobody is left to tell.
-      if (over) return;
-      over = true;
-      sink.off('close', abandon);
-      // The connection goes back to the pool only after the cancel was delivered, so it cannot hit the next user.
-      void Promise.resolve(cancelling).then(() => (error === undefined || cancelling ? resolve() : reject(error)));
-    };
-    source.on('error', settle);
-    source.once('end', () => settle());
-    sink.once('close', abandon);
-    if (sink.destroyed) abandon();
-    else source.pipe(sink);
-  });
+export interface CopyLimits {
+  /** The statement timeout of the COPY, in place of the pool's; 0 = none. */
+  timeoutMs: number;
+  /** How long the sink may go without draining before it is dropped. */
+  idleMs: number;
 }
 
 export class ExportRepository {
@@ -129,19 +109,20 @@ export class ExportRepository {
 
   /**
    * Streams the readings as CSV into `sink`, from one pooled connection held for the whole COPY under its
-   * own statement timeout. Resolves when the COPY is over, also when the sink closed early; rejects when
-   * the COPY failed, with the sink left open for the caller to end as it sees fit.
+   * own statement timeout. Resolves when the COPY is over, also when the sink closed early (before the
+   * COPY began nothing is asked of the database; after, the COPY is cancelled); rejects when the COPY
+   * failed, with the sink left open for the caller to end as it sees fit.
    */
-  async copyCsv(device: ReadingDevice, id: string, window: Window, timeoutMs: number, sink: Writable): Promise<void> {
+  async copyCsv(device: ReadingDevice, id: string, window: Window, limits: CopyLimits, sink: Writable): Promise<void> {
+    if (sink.destroyed) return;
     const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN READ ONLY');
-      const settings = [String(timeoutMs), id, window.from.toISOString(), window.to.toISOString()];
-      const [{ pid }] = (await client.query<{ pid: number }>(COPY_SETTINGS, settings)).rows;
-      const stream = client.query(copyTo(EXPORT_STATEMENTS[`${device}Copy`]));
-      await streamInto(stream, sink, () => this.dataSource.query(CANCEL, [pid]));
+      await client.query(COPY_SETTINGS, [String(limits.timeoutMs)]);
+      const stream = client.query(copyTo(copyStatement(device, id, window)));
+      await streamInto(stream, sink, { cancel: () => cancelRunning(client), idleMs: limits.idleMs });
     } finally {
       // Read only, so rolling back ends the transaction whatever became of the COPY, and the connection is
       // as good as new; one that cannot even do that is closed rather than handed to the next request.

@@ -1,4 +1,6 @@
 import type { Request, Response, Router } from 'express';
+import { ipKeyGenerator } from 'express-rate-limit';
+import { accessOf } from '../auth/auth.middleware';
 import { guardedRouter } from '../auth/guarded-router';
 import { NotAcceptableError } from '../errors/problem';
 import { deviceIdParam } from '../validation/validate-request';
@@ -16,12 +18,26 @@ function wantsCsv(req: Request, res: Response): boolean {
   return type === 'text/csv';
 }
 
+/** Whom a CSV export counts against: the API key, or the client's address (as the rate limit keys it) without keys. */
+function callerOf(req: Request, res: Response): string {
+  const access = accessOf(res);
+  return access && !access.open ? `key:${access.principal.id}` : `ip:${ipKeyGenerator(req.ip ?? '')}`;
+}
+
 export function exportRouter(service: ExportService): Router {
   const routes = guardedRouter();
 
   const sendCsv = async (req: Request, res: Response, device: ReadingDevice, id: string) => {
-    const write = await service.csv(device, id, parseExportQuery(req.query, new Date()));
-    res.attachment(`${device}-${id}-readings.csv`).type('text/csv; charset=utf-8');
+    const window = parseExportQuery(req.query, new Date());
+    const headers = () => res.attachment(`${device}-${id}-readings.csv`).type('text/csv; charset=utf-8');
+    // HEAD gets what GET answers before its first row, and no COPY runs for a body nobody receives.
+    if (req.method === 'HEAD') {
+      await service.known(device, id);
+      headers().end();
+      return;
+    }
+    const write = await service.csv(device, id, window, callerOf(req, res));
+    headers();
     await write(res);
   };
 

@@ -5,11 +5,14 @@ import { NotFoundError } from '../errors/problem';
 import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
 import { encodeReadingsCursor, type ReadingsPageQuery } from './export.dto';
 import type { ExportRepository, ReadingDevice } from './export.repository';
+import { ExportSlots, type ExportSlotLimits } from './export.slots';
 import type { MeterReadingsPage, VehicleReadingsPage } from './export.responses';
 
-export interface ExportOptions {
+export interface ExportOptions extends ExportSlotLimits {
   /** The statement timeout of one CSV export, in place of the pool's; 0 = none. */
   statementTimeoutMs: number;
+  /** A CSV client that reads nothing for this long is dropped, and its COPY cancelled. */
+  idleTimeoutMs: number;
 }
 
 /** Streams a whole export into a sink; settles when the database is done with it. */
@@ -26,12 +29,16 @@ const notFound = (device: ReadingDevice, id: string) =>
   new NotFoundError(`${device === 'vehicle' ? 'Vehicle' : 'Meter'} ${id} has never reported.`);
 
 export class ExportService {
+  private readonly slots: ExportSlots;
+
   constructor(
     private readonly repository: ExportRepository,
     /** Whether a device ever reported, live or in history: the rule analytics answers 404 by. */
     private readonly devices: Pick<SeriesRepository, 'seen'>,
     private readonly options: ExportOptions,
-  ) {}
+  ) {
+    this.slots = new ExportSlots(options);
+  }
 
   async vehiclePage(vehicleId: string, query: ReadingsPageQuery): Promise<VehicleReadingsPage> {
     return { vehicleId, ...(await this.page<VehicleReadingDto>('vehicle', vehicleId, query)) };
@@ -41,10 +48,25 @@ export class ExportService {
     return { meterId, ...(await this.page<MeterReadingDto>('meter', meterId, query)) };
   }
 
-  /** Refuses a device that never reported before anything is sent; the writer then streams the whole window. */
-  async csv(device: ReadingDevice, id: string, window: Window): Promise<CsvWriter> {
+  /**
+   * Takes one of the export slots of `caller` (an API key or a client address) before asking the
+   * database anything, and refuses a device that never reported before anything is sent. The writer
+   * then streams the whole window, and gives the slot back once the database is done with it; it
+   * must be called.
+   */
+  async csv(device: ReadingDevice, id: string, window: Window, caller: string): Promise<CsvWriter> {
+    const release = this.slots.take(caller);
+    await this.known(device, id).catch((error: unknown) => {
+      release();
+      throw error;
+    });
+    const limits = { timeoutMs: this.options.statementTimeoutMs, idleMs: this.options.idleTimeoutMs };
+    return (sink) => this.repository.copyCsv(device, id, window, limits, sink).finally(release);
+  }
+
+  /** What a CSV export would answer before its first row, without running it. */
+  async known(device: ReadingDevice, id: string): Promise<void> {
     if (!(await this.devices.seen(device, id))) throw notFound(device, id);
-    return (sink) => this.repository.copyCsv(device, id, window, this.options.statementTimeoutMs, sink);
   }
 
   private async page<Row extends { timestamp: string }>(

@@ -45,6 +45,50 @@ export function pool(dataSource: DataSource): Pool {
 /** Connections checked out of the pool right now. */
 export const inUse = (dataSource: DataSource) => pool(dataSource).totalCount - pool(dataSource).idleCount;
 
+/** Connections of the exports pool checked out right now. */
+export const exportsInUse = (t: TestApp) => inUse(t.services.pools.exports);
+
+/** The backends of the app's database running a COPY, asked over the ingestion pool, which exports never use. */
+export async function runningCopies(t: TestApp): Promise<number[]> {
+  const rows = await t.db.dataSource.query<Array<{ pid: number }>>(
+    `SELECT pid FROM pg_stat_activity
+     WHERE datname = current_database() AND state = 'active' AND query LIKE 'COPY%' AND pid <> pg_backend_pid()`,
+  );
+  return rows.map((row) => row.pid);
+}
+
+export interface HeldExport {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  /** Settles when the connection closes, with whether the body arrived whole. */
+  closed: Promise<{ complete: boolean }>;
+  /** The client goes away. */
+  leave(): void;
+  /** The client reads again, to the end of what the server sent. */
+  resume(): void;
+}
+
+/** A CSV request whose client reads the response head and then nothing more. */
+export function holdExport(url: string, headers: Record<string, string> = {}): Promise<HeldExport> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { headers: { Accept: 'text/csv', ...headers } }, (res) => {
+      res.pause();
+      const closed = new Promise<{ complete: boolean }>((done) =>
+        res.once('close', () => done({ complete: res.complete })),
+      );
+      resolve({
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        closed,
+        leave: () => req.destroy(),
+        resume: () => res.resume(),
+      });
+    });
+    // Once the client leaves, the request errors; a refusal to connect at all is the test's failure.
+    req.on('error', reject);
+  });
+}
+
 export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {

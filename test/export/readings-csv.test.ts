@@ -2,7 +2,8 @@ import http from 'node:http';
 import request from 'supertest';
 import { chargingSession, meterReading, uniqueId, vehicleReading } from '../support/factories';
 import { testAppsClosedAfterAll, type TestApp } from '../support/test-app';
-import { eventually, inUse, listening, loadReadings, tallyCsv } from './export-support';
+import { ExportRepository } from '../../src/export/export.repository';
+import { eventually, exportsInUse, listening, loadReadings, tallyCsv } from './export-support';
 
 const openApp = testAppsClosedAfterAll();
 let t: TestApp;
@@ -95,13 +96,35 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
     expect(res.text).toBe('meterId,timestamp,kwhConsumedAc,voltage\n');
   });
 
+  it('answers HEAD with the headers a GET starts with, and runs no COPY', async () => {
+    const meter = meterReading({ timestamp: at(5) });
+    await request(t.app).post('/v1/ingestion/meter').send(meter).expect(201);
+    const copy = jest.spyOn(ExportRepository.prototype, 'copyCsv');
+    try {
+      const window = { from: at(0), to: at(60) };
+      const res = await request(t.app)
+        .head(`/v1/meters/${meter.meterId}/readings`)
+        .query(window)
+        .set('Accept', 'text/csv')
+        .expect(200);
+      expect(res.headers['content-type']).toBe('text/csv; charset=utf-8');
+      expect(res.headers['content-disposition']).toBe(`attachment; filename=meter-${meter.meterId}-readings.csv`);
+      expect(res.text ?? '').toBe('');
+      // A device that never reported is the same 404 as for GET.
+      await request(t.app).head('/v1/meters/NEVER-SEEN/readings').query(window).set('Accept', 'text/csv').expect(404);
+      expect(copy).not.toHaveBeenCalled();
+    } finally {
+      copy.mockRestore();
+    }
+  });
+
   it('stops the COPY and gives its connection back to the pool when the client goes away mid-stream', async () => {
     const vehicleId = uniqueId('VEH');
     await loadReadings(t.db.dataSource, vehicleId, 300_000, at(0));
+    // Asked over the ingestion pool, which the export never uses.
     const backends = () =>
       t.db.dataSource.query<Array<{ pid: number; state: string; query: string }>>(
-        `SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-         UNION ALL SELECT pg_backend_pid(), 'asking', ''`,
+        `SELECT pid, state, query FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
       );
     const server = await listening(t);
     try {
@@ -121,9 +144,9 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
         req.on('error', () => undefined);
       });
       expect(copying).toEqual(expect.any(Number));
-      await eventually(() => inUse(t.db.dataSource) === 0);
-      // The same backend, alive in the pool (idle, or the one answering): cancelled, not killed.
-      expect(['idle', 'asking']).toContain((await backends()).find((row) => row.pid === copying)?.state);
+      await eventually(() => exportsInUse(t) === 0);
+      // The same backend, alive in the pool: cancelled, not killed.
+      expect((await backends()).find((row) => row.pid === copying)?.state).toBe('idle');
       const again = await tallyCsv(url, 'kwhDeliveredDc');
       expect([again.rows, again.complete]).toEqual([300_000, true]);
     } finally {
@@ -148,7 +171,7 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
       expect(cut.status).toBe(200);
       expect(cut.complete).toBe(false);
       expect(cut.rows).toBeLessThan(300_000);
-      await eventually(() => inUse(shortExport.db.dataSource) === 0);
+      await eventually(() => exportsInUse(shortExport) === 0);
     } finally {
       await Promise.all(servers.map((server) => server.close()));
     }

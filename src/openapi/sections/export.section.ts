@@ -29,13 +29,20 @@ function csvSchema(device: Device): OpenApi.Schema {
   };
 }
 
+const CSV_LIMITS =
+  'A CSV export holds a database connection while its client reads, so few run at once: ' +
+  '`EXPORT_MAX_CONCURRENT` per process and `EXPORT_MAX_PER_KEY` per API key (per client address without keys); ' +
+  'one more is refused before any work, and a client that reads nothing for `EXPORT_IDLE_TIMEOUT_MS` is ' +
+  'disconnected. `HEAD` answers the headers a CSV export starts with (or its 404) without running it.';
+
 function readings(device: Device, param: string, page: OpenApi.Schema): OpenApi.Operation {
-  return guarded('read', {
+  const operation = guarded('read', {
     tags: ['export'],
     summary: `A ${device}'s stored readings, as JSON pages or one CSV file`,
     description:
       `The readings with \`from\` < timestamp <= \`to\`, the window analytics sums, so their totals are its totals. ` +
-      `JSON by default, in pages of \`limit\` with a cursor; \`Accept: text/csv\` for the whole window at once.`,
+      `JSON by default, in pages of \`limit\` with a cursor; \`Accept: text/csv\` for the whole window at once.\n\n` +
+      CSV_LIMITS,
     parameters: [pathParam(param, `The ${device}.`, ref('DeviceId')), ...queryParameters(ReadingsQueryDto)],
     responses: {
       200: {
@@ -51,8 +58,25 @@ function readings(device: Device, param: string, page: OpenApi.Schema): OpenApi.
       404: problemResponse(`The ${device} has never reported.`, 'not-found'),
       406: problemResponse('`Accept` allows neither `application/json` nor `text/csv`.', 'not-acceptable'),
       ...databaseFailures,
+      503: problemResponse(
+        'The database is unavailable, or (CSV) this process already runs `EXPORT_MAX_CONCURRENT` exports; nothing ' +
+          'was sent. Retry after `Retry-After` seconds.',
+        'service-unavailable',
+      ),
     },
   });
+  // guarded() names the rate-limit budget; a CSV export has a bound of its own per caller.
+  return {
+    ...operation,
+    responses: {
+      ...operation.responses,
+      429: problemResponse(
+        'The caller spent its rate-limit budget, or (CSV) already runs `EXPORT_MAX_PER_KEY` exports; retry after ' +
+          '`Retry-After` seconds.',
+        'rate-limited',
+      ),
+    },
+  };
 }
 
 export const exportSection: OpenApi.Section = {
