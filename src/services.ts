@@ -70,7 +70,10 @@ export function buildServices(
       metrics,
     }),
     live: new LiveService(new LiveRepository(pools.reads)),
-    partitions: new PartitionService(new PartitionRepository(pools.maintenance), config.partitions),
+    partitions: new PartitionService(
+      new PartitionRepository(pools.maintenance, config.db.lockTimeoutMs),
+      config.partitions,
+    ),
     chargingSessions: new ChargingSessionService(new ChargingSessionRepository(pools.ingest), {
       closed: (session) => stream.sessionClosed(session),
     }),
@@ -79,7 +82,7 @@ export function buildServices(
     series: new SeriesService(new SeriesRepository(pools.reads)),
     rollups: new RollupService(new RollupRepository(pools.maintenance, config.db.lockTimeoutMs), metrics),
     readingExport: new ExportService(
-      new ExportRepository(pools.exports),
+      new ExportRepository(pools.reads, pools.exports),
       new SeriesRepository(pools.reads),
       config.readingExport,
     ),

@@ -95,11 +95,16 @@ export interface CopyLimits {
 }
 
 export class ExportRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    /** JSON pages: short reads like any other, beside analytics. */
+    private readonly pages: DataSource,
+    /** CSV exports: each holds a connection for as long as its client reads, so they have a pool to themselves. */
+    private readonly copies: DataSource,
+  ) {}
 
   /** Rows named as a reading is posted (`timestamp` in UTC to the microsecond), oldest first. */
   page<Row>(device: ReadingDevice, id: string, window: Window, after: string | undefined, limit: number) {
-    return this.dataSource.query<Row[]>(EXPORT_STATEMENTS[`${device}Page`], [
+    return this.pages.query<Row[]>(EXPORT_STATEMENTS[`${device}Page`], [
       id,
       after ?? window.from.toISOString(),
       window.to.toISOString(),
@@ -115,7 +120,7 @@ export class ExportRepository {
    */
   async copyCsv(device: ReadingDevice, id: string, window: Window, limits: CopyLimits, sink: Writable): Promise<void> {
     if (sink.destroyed) return;
-    const pool = (this.dataSource.driver as PostgresDriver).master as Pool;
+    const pool = (this.copies.driver as PostgresDriver).master as Pool;
     const client = await pool.connect();
     let broken: Error | undefined;
     try {

@@ -7,13 +7,6 @@ export interface StreamRouterOptions {
   keepAliveMs: number;
 }
 
-/**
- * Frames a client has not taken yet, queued in this process. A client that falls this far behind is
- * disconnected rather than buffered for without end; it comes back with Last-Event-ID and catches up
- * from the replay buffer, or is told to reload.
- */
-const SLOW_CLIENT_BYTES = 1024 * 1024;
-
 const KEEP_ALIVE = ': keep-alive\n\n';
 
 function lastEventId(req: Request): string | undefined {
@@ -27,6 +20,8 @@ export function streamRouter(service: StreamService, options: StreamRouterOption
     await service.ready();
     // The client may have gone while the listener was being set up.
     if (res.closed) return;
+    // Nothing is awaited from here to follow(), so no other client can take the last place in between.
+    service.admit();
     res.writeHead(200, {
       'Content-Type': 'text/event-stream',
       'Cache-Control': 'no-cache',
@@ -37,13 +32,18 @@ export function streamRouter(service: StreamService, options: StreamRouterOption
     if (req.method === 'HEAD') return void res.end();
     req.socket.setNoDelay(true);
 
+    // What the client has not taken waits in its socket's queue here, bounded across clients by the
+    // service (STREAM_BUFFER_BUDGET_BYTES): a client too far behind is dropped and resumes with Last-Event-ID.
     const sink: StreamSink = {
       send(frames) {
-        if (res.destroyed || res.writableEnded) return;
-        res.write(frames);
-        if (res.writableLength > SLOW_CLIENT_BYTES) res.destroy();
+        if (!res.destroyed && !res.writableEnded) res.write(frames);
       },
-      end: () => res.end(),
+      // Ended with frames still queued, a client that does not read would keep them, out of the budget's sight.
+      end: () => (res.writableLength > 0 ? sink.drop() : res.end()),
+      queuedBytes: () => res.writableLength,
+      // A reset, not a FIN: a FIN waits behind what the client has not read, so it would neither learn that
+      // it was cut off nor let the kernel free what is queued for it.
+      drop: () => void (res.socket ? res.socket.resetAndDestroy() : res.destroy()),
     };
     const keepAlive = setInterval(() => sink.send(KEEP_ALIVE), options.keepAliveMs);
     const unsubscribe = service.follow(filter, lastEventId(req), sink);

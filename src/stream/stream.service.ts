@@ -21,6 +21,10 @@ export interface StreamOptions {
   efficiencyAlertThreshold: number;
   /** How long the stream counts as followed after this process last said it has clients. */
   followLeaseMs?: number;
+  /** Clients this process serves at once; unset, as many as come. */
+  maxClients?: number;
+  /** Bytes queued for slow clients across the process; past it the most behind are dropped. Unset, no bound. */
+  bufferBudgetBytes?: number;
 }
 
 const RECONNECT_MAX_MS = 30_000;
@@ -53,7 +57,7 @@ const resetFrame = (reason: string, resumeFrom: string | undefined) =>
  * nobody follows costs ingestion nothing but reading that mark.
  */
 export class StreamService {
-  private readonly subscribers = new Subscribers();
+  private readonly subscribers: Subscribers;
   private readonly replay: ReplayBuffer;
   private readonly publisher: StreamPublisher;
   private listener: Promise<Listener> | undefined;
@@ -82,6 +86,12 @@ export class StreamService {
     private readonly options: StreamOptions,
     private readonly logger: Logger,
   ) {
+    this.subscribers = new Subscribers(options.bufferBudgetBytes, (clients, droppedBytes) =>
+      logger.warn(
+        { clients, droppedBytes, budgetBytes: options.bufferBudgetBytes },
+        'stream clients furthest behind dropped: what was queued for slow clients passed STREAM_BUFFER_BUDGET_BYTES',
+      ),
+    );
     this.replay = new ReplayBuffer(options.replayEvents);
     this.publisher = new StreamPublisher(repository, () => this.nextKey(), logger);
     this.followLeaseMs = options.followLeaseMs ?? FOLLOW_LEASE_MS;
@@ -150,6 +160,15 @@ export class StreamService {
 
   get clientCount(): number {
     return this.subscribers.size;
+  }
+
+  /** Refuses a client with a 503 when this process already serves as many as it may; call right before follow(). */
+  admit(): void {
+    if (this.subscribers.size < (this.options.maxClients ?? Infinity)) return;
+    throw new ServiceUnavailableError(
+      `This process already serves ${this.subscribers.size} stream clients (STREAM_MAX_CLIENTS); retry shortly, ` +
+        'possibly on another replica.',
+    );
   }
 
   /** Ends every stream and takes no new client; announcing goes on until close(). */

@@ -88,7 +88,12 @@ describe('announcing only while the stream is followed', () => {
     cleanups.push(() => service.close());
     await service.ready();
     let ended = false;
-    const sink: StreamSink = { send: () => undefined, end: () => (ended = true) };
+    const sink: StreamSink = {
+      send: () => undefined,
+      end: () => (ended = true),
+      queuedBytes: () => 0,
+      drop: () => undefined,
+    };
     cleanups.push(service.follow({}, undefined, sink));
 
     // As if the renewals had stalled for longer than the lease: readings stored meanwhile went unannounced.
@@ -114,7 +119,12 @@ describe('announcing only while the stream is followed', () => {
     await at(leaseMs / 4 - 300);
     await service.ready();
     let ended = false;
-    const sink: StreamSink = { send: () => undefined, end: () => (ended = true) };
+    const sink: StreamSink = {
+      send: () => undefined,
+      end: () => (ended = true),
+      queuedBytes: () => 0,
+      drop: () => undefined,
+    };
     cleanups.push(service.follow({}, undefined, sink));
 
     // Another transaction holds the mark's row through the fourth regular renewal: each one gives up.

@@ -21,6 +21,10 @@ Server-Sent Events, each \`event:\`, \`id:\` and one \`data:\` line of JSON:
   minutes with none, the events kept from before are dropped.
 - \`: keep-alive\` comment lines every \`STREAM_KEEPALIVE_MS\`.
 
+A client that reads slower than events come has them queued on the server, within a budget shared by every
+client of the process (\`STREAM_BUFFER_BUDGET_BYTES\`); past it, the clients furthest behind have their connection
+reset. They reconnect with \`Last-Event-ID\` and get what they missed from the events kept.
+
 Read it with a streaming \`fetch()\` that sends the key in a header; keys never go in the URL.
 `.trim();
 
@@ -61,6 +65,11 @@ export const streamSection: OpenApi.Section = {
           400: problemResponse('A parameter is invalid or unknown.', 'validation-error'),
           404: problemResponse('The stream is turned off on this service (`STREAM_ENABLED=false`).', 'not-found'),
           ...databaseFailures,
+          503: problemResponse(
+            'The database is unavailable, or this process already serves `STREAM_MAX_CLIENTS` clients; nothing was ' +
+              'streamed. Retry after `Retry-After` seconds.',
+            'service-unavailable',
+          ),
         },
       }),
     },
