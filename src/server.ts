@@ -71,8 +71,10 @@ async function main(): Promise<void> {
     // Stop accepting; requests already in progress (including those waiting for their group commit)
     // still get their answer. Only then release the database.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-    // Streams never end by themselves; ended here, their connections close after them like any other.
+    // Streams never end by themselves, and exports only when their clients have read everything; ended
+    // here, their connections close after them like any other.
     services.stream.endStreams();
+    services.readingExport.endExports();
     server.closeIdleConnections();
     await closed;
     await services.ingestion.drain();

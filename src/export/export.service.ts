@@ -30,6 +30,8 @@ const notFound = (device: ReadingDevice, id: string) =>
 
 export class ExportService {
   private readonly slots: ExportSlots;
+  /** The responses CSV exports are streaming into, so that a stopping service can end them. */
+  private readonly sinks = new Set<Writable>();
 
   constructor(
     private readonly repository: ExportRepository,
@@ -61,7 +63,22 @@ export class ExportService {
       throw error;
     });
     const limits = { timeoutMs: this.options.statementTimeoutMs, idleMs: this.options.idleTimeoutMs };
-    return (sink) => this.repository.copyCsv(device, id, window, limits, sink).finally(release);
+    return (sink) => {
+      this.sinks.add(sink);
+      return this.repository.copyCsv(device, id, window, limits, sink).finally(() => {
+        this.sinks.delete(sink);
+        release();
+      });
+    };
+  }
+
+  /**
+   * Cuts every running export short, for a service that is stopping: an export lasts as long as its
+   * client reads, longer than any drain may wait. Each client sees its download end incomplete, and
+   * each COPY is cancelled and its connection returned, so the pools can close after them.
+   */
+  endExports(): void {
+    for (const sink of this.sinks) sink.destroy();
   }
 
   /** What a CSV export would answer before its first row, without running it. */
