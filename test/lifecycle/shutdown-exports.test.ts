@@ -1,0 +1,61 @@
+import type { ChildProcess } from 'node:child_process';
+import { withDatabase } from '../../src/db/data-source';
+import { stalledGet } from '../../tools/bench/isolation-clients';
+import { databaseEnv } from '../../tools/shared/database-env';
+import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
+import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
+
+const PORT = 39_000 + (process.pid % 1000);
+let db: IsolatedDatabase;
+let server: ChildProcess;
+let output = '';
+
+beforeAll(async () => {
+  db = await createIsolatedDatabase();
+  // More CSV than the sockets between the service and a client that reads nothing can hold.
+  await db.dataSource.query(
+    `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage)
+     SELECT 'MTR-HELD', timestamptz '2026-01-01T00:00:00Z' + g * interval '1 second', 0.125, 230
+     FROM generate_series(1, 300000) g`,
+  );
+  server = spawnTs('src/server.ts', {
+    PORT: String(PORT),
+    LOG_LEVEL: 'info',
+    NODE_ENV: 'test',
+    SHUTDOWN_TIMEOUT_MS: '20000',
+    // Longer than the drain may take: only the stop itself can end these exports.
+    EXPORT_IDLE_TIMEOUT_MS: '600000',
+    ...databaseEnv(withDatabase(testServer().target, db.name)),
+  });
+  server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await waitForOutput(server, /fleet platform listening/);
+}, 120_000);
+
+afterAll(async () => {
+  if (server.exitCode === null) server.kill('SIGKILL');
+  await db.drop();
+});
+
+const runningCopies = async () =>
+  (
+    await db.dataSource.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND query ~* '^\\s*COPY' AND state = 'active'`,
+    )
+  )[0].n;
+
+it('on SIGTERM it cuts exports whose clients stopped reading short, cancels their COPYs and exits 0', async () => {
+  const path = '/v1/meters/MTR-HELD/readings?from=2025-12-31T00:00:00Z&to=2026-01-10T00:00:00Z';
+  const clients = [stalledGet(`http://127.0.0.1:${PORT}`, path, { Accept: 'text/csv' })];
+  clients.push(stalledGet(`http://127.0.0.1:${PORT}`, path, { Accept: 'text/csv' }));
+  expect(await Promise.all(clients.map((client) => client.status))).toEqual([200, 200]);
+  expect(await runningCopies()).toBe(2);
+
+  server.kill('SIGTERM');
+  const code = await exitOf(server);
+
+  expect(code).toBe(0);
+  expect(output).toMatch(/"msg":"stopped"/);
+  expect(await runningCopies()).toBe(0);
+  for (const client of clients) client.socket.destroy();
+}, 120_000);
