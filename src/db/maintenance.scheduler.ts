@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { isLockNotAvailable } from './lock-timeout';
 
 /** A piece of upkeep: what it did, for the log, and whether that changed anything. */
 export interface MaintenanceJob {
@@ -53,7 +54,11 @@ export class MaintenanceScheduler {
         const { changed, details } = await job.run();
         this.logger[changed ? 'info' : 'debug']({ [job.name]: details ?? changed }, `${job.name} maintained`);
       } catch (error: unknown) {
-        this.logger.error({ err: error }, `${job.name} maintenance failed`);
+        // A lock it gave up waiting for (a VACUUM on a partition, say) is the job standing aside as it
+        // should, to be tried again next run; anything else is a failure worth an operator's look.
+        if (isLockNotAvailable(error))
+          this.logger.warn(`${job.name} stood aside: a table it locks is busy; next run retries`);
+        else this.logger.error({ err: error }, `${job.name} maintenance failed`);
       }
     }
   }

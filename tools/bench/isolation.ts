@@ -160,7 +160,12 @@ export async function isolationRun(target: ConnectionTarget, mode: IsolationMode
   const db = new Client(clientConfig(target));
   await db.connect();
   defer('close the bench connection', () => db.end());
-  const service = await startService(target, defer, { ROLLUP_SEAL_INTERVAL_MS: '1000' });
+  // Every export is let in: the scenario is ingestion beside that many COPYs held open, not their refusal.
+  const service = await startService(target, defer, {
+    ROLLUP_SEAL_INTERVAL_MS: '1000',
+    EXPORT_MAX_CONCURRENT: String(plan.exports),
+    EXPORT_MAX_PER_KEY: String(plan.exports),
+  });
   const scenarios: Scenario[] = [
     { name: 'quiet service', probe: await probeReadings(service.url, seconds(plan.seconds), 'quiet'), notes: [] },
     await exportsHeld(service.url, db, plan),
