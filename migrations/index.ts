@@ -9,6 +9,8 @@ import { HourlyRollups1764430000000 } from './1764430000000-HourlyRollups';
 import { SealedRollups1764435000000 } from './1764435000000-SealedRollups';
 import { SessionTotals1764440000000 } from './1764440000000-SessionTotals';
 import { StreamFollow1764450000000 } from './1764450000000-StreamFollow';
+import { HistoryBoundsFollowBuckets1764460000000 } from './1764460000000-HistoryBoundsFollowBuckets';
+import { SessionsByDeviceAndEnd1764461000000 } from './1764461000000-SessionsByDeviceAndEnd';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -26,4 +28,6 @@ export const migrations = [
   SealedRollups1764435000000,
   SessionTotals1764440000000,
   StreamFollow1764450000000,
+  HistoryBoundsFollowBuckets1764460000000,
+  SessionsByDeviceAndEnd1764461000000,
 ];

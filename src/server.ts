@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     logger,
     config.analytics.rollupSealIntervalMs,
   );
+  logger.info({ retention: services.partitions.retentionInForce() }, 'history retention');
   await partitionMaintenance.start();
   // Not awaited: until it has run, analytics reads what is not sealed from history, exactly but slower.
   void rollupSealing.start();

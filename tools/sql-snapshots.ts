@@ -15,6 +15,7 @@ import { EXPORT_STATEMENTS } from '../src/export/export.repository';
 import { HEALTH_STATEMENTS } from '../src/health/health.repository';
 import { WRITE_STATEMENTS } from '../src/ingestion/ingestion.repository';
 import { PARTITION_STATEMENTS } from '../src/partitions/partition.repository';
+import { RETENTION_STATEMENTS } from '../src/partitions/retention.repository';
 import { STREAM_STATEMENTS } from '../src/stream/stream.repository';
 
 export const SQL_DIR = path.resolve(__dirname, '..', 'sql');
@@ -35,6 +36,7 @@ const AREAS: Record<string, { source: string; statements: Record<string, string>
   },
   export: { source: 'src/export/export.repository.ts', statements: EXPORT_STATEMENTS },
   partitions: { source: 'src/partitions/partition.repository.ts', statements: PARTITION_STATEMENTS },
+  'partitions/retention': { source: 'src/partitions/retention.repository.ts', statements: RETENTION_STATEMENTS },
   health: { source: 'src/health/health.repository.ts', statements: HEALTH_STATEMENTS },
   stream: { source: 'src/stream/stream.repository.ts', statements: STREAM_STATEMENTS },
 };

@@ -1,49 +1,25 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { retryLockWaits, type LockBackoff } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 import type { TimeRange } from './partition.calendar';
-
-export const HISTORY_TABLES = ['meter_history', 'vehicle_history'] as const;
-/** The hourly and daily rollups of history, partitioned over the same intervals and kept as long. */
-export const ROLLUP_TABLES = [
-  'meter_rollup_hourly',
-  'vehicle_rollup_hourly',
-  'meter_rollup_daily',
-  'vehicle_rollup_daily',
-] as const;
-/** Every table partition maintenance keeps, histories first, with the column its partitions range over. */
-export const PARTITION_KEYS = {
-  meter_history: 'ts',
-  vehicle_history: 'ts',
-  meter_rollup_hourly: 'hour',
-  vehicle_rollup_hourly: 'hour',
-  meter_rollup_daily: 'day',
-  vehicle_rollup_daily: 'day',
-} as const;
-export type PartitionedTable = keyof typeof PARTITION_KEYS;
-/** The history whose insert trigger writes each rollup table. */
-const ROLLUP_SOURCES: Partial<Record<PartitionedTable, string>> = {
-  meter_rollup_hourly: 'meter_history',
-  vehicle_rollup_hourly: 'vehicle_history',
-  meter_rollup_daily: 'meter_history',
-  vehicle_rollup_daily: 'vehicle_history',
-};
-export const PARTITIONED_TABLES = [...HISTORY_TABLES, ...ROLLUP_TABLES] as PartitionedTable[];
+import { BOUND_SHIFT, PARTITION_KEYS, ROLLUP_SOURCES, type PartitionedTable } from './partition.tables';
+import { RetentionRepository } from './retention.repository';
 
 /**
- * The closed sessions' stored energy (charging_session.kwh_*_micro) once an hourly rollup partition
- * [$1, $2) is dropped: history's goes first (PARTITIONED_TABLES), so by then both are gone. A session
- * whose readings all lay in the range has none left; one across a bound is left for the next rollup
- * seal to count again from what remains, and read from rollups and history until then. Nothing can
- * add to them meanwhile: DETACH holds the rollup, which every reading's insert trigger writes.
+ * The session total that dropping an hourly rollup partition leaves wrong: a closed session across the
+ * span's end ($1) keeps only its readings after it, so its energy is set back to NULL and the seal counts
+ * it again from what remains. There are few (a device has at most one session across an instant), found
+ * through the GiST index on the sessions' periods. Sessions wholly inside the span are recounted after
+ * the drop, outside its locks (RetentionRepository).
  */
-const SESSION_RECOUNT = sql`
-  UPDATE charging_session
-  SET kwh_ac_micro = CASE WHEN started_at >= $1 AND ended_at < $2 THEN 0 END,
-      kwh_dc_micro = CASE WHEN started_at >= $1 AND ended_at < $2 THEN 0 END
-  WHERE ended_at IS NOT NULL AND ended_at > $1 AND started_at < $2::timestamptz + interval '1 hour'`;
-const recountAfterDropping: Partial<Record<PartitionedTable, string>> = {
-  meter_rollup_hourly: SESSION_RECOUNT,
-  vehicle_rollup_hourly: SESSION_RECOUNT,
+const uncountAcross = (total: string) => sql`
+  UPDATE charging_session SET ${total} = NULL
+  WHERE tstzrange(started_at, ended_at) @> $1::timestamptz AND started_at < $1 AND ${total} IS NOT NULL`;
+const UNCOUNT_METER_SIDE = uncountAcross('kwh_ac_micro');
+const UNCOUNT_VEHICLE_SIDE = uncountAcross('kwh_dc_micro');
+const UNCOUNT_ACROSS: Partial<Record<PartitionedTable, string>> = {
+  meter_rollup_hourly: UNCOUNT_METER_SIDE,
+  vehicle_rollup_hourly: UNCOUNT_VEHICLE_SIDE,
 };
 
 export interface Partition extends TimeRange {
@@ -55,7 +31,7 @@ export interface Partition extends TimeRange {
  * transaction of its own, so the table locks it takes are held only for that change.
  */
 export interface PartitionSession {
-  /** Every partition but the default one, with its bounds. */
+  /** Every partition but the default one, with its span. */
   partitions(): Promise<Partition[]>;
   /** Creates the partition and moves into it the rows of the default partition it covers; returns their number. */
   create(name: string, range: { from: Date; to: Date }): Promise<number>;
@@ -65,30 +41,35 @@ export interface PartitionSession {
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/**
- * Partition DDL waits at most this long for a table lock, then gives up until the next run: a DDL
- * statement queued behind a long query would otherwise hold up every reading queued behind it.
- */
-const LOCK_TIMEOUT = '5s';
+/** A change that cannot have its locks runs this many times in all, then waits for the next run. */
+const LOCK_ATTEMPTS = 3;
 
 const MAINTENANCE_LOCK = `hashtext('fleet-platform:partitions:' || $1)`;
 
 /**
  * The statements with a fixed text, by name (tools/sql-snapshots.ts keeps them readable under sql/);
- * $1 is always the partitioned table. The DDL names tables, so it is built per call in TableSession.
+ * $1 is the partitioned table where there is one. The DDL names tables, so it is built per call in
+ * TableSession.
  */
 export const PARTITION_STATEMENTS = {
   tryLock: sql`SELECT pg_try_advisory_lock(${MAINTENANCE_LOCK}) AS locked`,
   unlock: sql`SELECT pg_advisory_unlock(${MAINTENANCE_LOCK})`,
-  lockTimeout: sql`SET LOCAL lock_timeout = '${LOCK_TIMEOUT}'`,
+  /**
+   * First in every change: a lock it cannot have within DB_LOCK_TIMEOUT_MS is given up, so no reading
+   * queues behind partition DDL for longer; the change is tried again after a pause, then next run.
+   */
+  lockTimeout: sql`SELECT set_config('lock_timeout', $1, true)`,
   isPartitioned: sql`SELECT 1 FROM pg_partitioned_table WHERE partrelid = $1::regclass`,
-  /** The bounds are printed and read back in the session's time zone, so they round-trip exactly. */
+  /**
+   * The spans, from the bounds less the table's shift ($2). The bounds are printed and read back in the
+   * session's time zone, so they round-trip exactly.
+   */
   partitions: sql`
     SELECT c.relname AS name,
            CASE b.m[1] WHEN 'MINVALUE' THEN '-infinity'::float8
-             ELSE extract(epoch FROM btrim(b.m[1], '''')::timestamptz)::float8 * 1000 END AS "from",
+             ELSE extract(epoch FROM btrim(b.m[1], '''')::timestamptz - $2::interval)::float8 * 1000 END AS "from",
            CASE b.m[2] WHEN 'MAXVALUE' THEN 'infinity'::float8
-             ELSE extract(epoch FROM btrim(b.m[2], '''')::timestamptz)::float8 * 1000 END AS "to"
+             ELSE extract(epoch FROM btrim(b.m[2], '''')::timestamptz - $2::interval)::float8 * 1000 END AS "to"
     FROM pg_inherits i
     JOIN pg_class c ON c.oid = i.inhrelid
     JOIN pg_partitioned_table p ON p.partrelid = i.inhparent
@@ -96,17 +77,34 @@ export const PARTITION_STATEMENTS = {
     WHERE i.inhparent = $1::regclass AND c.oid <> p.partdefid
     ORDER BY 2`,
   /** The default partition, if any, and the table's columns, as a list to copy rows with. */
-  sessionRecount: SESSION_RECOUNT,
   layout: sql`
     SELECT nullif(p.partdefid, 0)::regclass::text AS fallback,
            (SELECT string_agg(quote_ident(attname), ', ' ORDER BY attnum) FROM pg_attribute
             WHERE attrelid = p.partrelid AND attnum > 0 AND NOT attisdropped) AS columns
     FROM pg_partitioned_table p WHERE p.partrelid = $1::regclass`,
+  uncountMeterSessionsAcross: UNCOUNT_METER_SIDE,
+  uncountVehicleSessionsAcross: UNCOUNT_VEHICLE_SIDE,
 };
 const SQL = PARTITION_STATEMENTS;
 
 export class PartitionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly backoff: LockBackoff;
+  /** Retention of what no partition holds, over the same connections and lock timeout. */
+  readonly retention: RetentionRepository;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    /** DB_LOCK_TIMEOUT_MS: the longest partition upkeep waits for a table lock before it backs off. */
+    private readonly lockTimeoutMs: number,
+  ) {
+    this.backoff = { attempts: LOCK_ATTEMPTS, backoffMs: lockTimeoutMs };
+    this.retention = new RetentionRepository(dataSource, lockTimeoutMs);
+  }
+
+  /** Every partition of `table` but the default one, by span; reads the catalog only, and takes no lock. */
+  partitions(table: PartitionedTable): Promise<Partition[]> {
+    return spansOf(this.dataSource, table);
+  }
 
   /**
    * Runs `work` on one connection holding the maintenance lock of `table` throughout, or returns
@@ -120,7 +118,7 @@ export class PartitionRepository {
       const [{ locked }] = (await runner.query(SQL.tryLock, [table])) as Array<{ locked: boolean }>;
       if (!locked) return undefined;
       try {
-        return await work(new TableSession(runner.manager, table));
+        return await work(new TableSession(runner.manager, table, `${this.lockTimeoutMs}ms`, this.backoff));
       } finally {
         await runner.query(SQL.unlock, [table]);
       }
@@ -130,28 +128,44 @@ export class PartitionRepository {
   }
 }
 
+async function spansOf(connection: DataSource | EntityManager, table: PartitionedTable): Promise<Partition[]> {
+  const [parent] = await connection.query<unknown[]>(SQL.isPartitioned, [table]);
+  if (!parent) throw new Error(`${table} is not partitioned yet; run the migrations first`);
+  const rows = await connection.query<Array<{ name: string; from: number; to: number }>>(SQL.partitions, [
+    table,
+    BOUND_SHIFT[table],
+  ]);
+  return rows.map((row) => ({ name: row.name, from: Number(row.from), to: Number(row.to) }));
+}
+
 class TableSession implements PartitionSession {
   constructor(
     /** Bound to the connection holding the maintenance lock. */
     private readonly connection: EntityManager,
     private readonly table: PartitionedTable,
+    private readonly lockTimeout: string,
+    private readonly backoff: LockBackoff,
   ) {}
 
-  /** One change in a transaction of its own, which waits at most LOCK_TIMEOUT for any lock. */
+  /** One change in a transaction of its own, which waits at most the lock timeout for any lock. */
   private change<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return this.connection.transaction(async (manager) => {
-      await manager.query(SQL.lockTimeout);
-      return work(manager);
-    });
+    return retryLockWaits(
+      () =>
+        this.connection.transaction(async (manager) => {
+          await manager.query(SQL.lockTimeout, [this.lockTimeout]);
+          return work(manager);
+        }),
+      this.backoff,
+    );
   }
 
-  async partitions(): Promise<Partition[]> {
-    const [parent] = await this.connection.query<unknown[]>(SQL.isPartitioned, [this.table]);
-    if (!parent) throw new Error(`${this.table} is not partitioned yet; run the migrations first`);
-    const rows = await this.connection.query<Array<{ name: string; from: number; to: number }>>(SQL.partitions, [
-      this.table,
-    ]);
-    return rows.map((row) => ({ name: row.name, from: Number(row.from), to: Number(row.to) }));
+  partitions(): Promise<Partition[]> {
+    return spansOf(this.connection, this.table);
+  }
+
+  /** A bound of the table's partition for the span edge `at`, as an expression. */
+  private bound(at: Date): string {
+    return `timestamptz '${at.toISOString()}' + interval '${BOUND_SHIFT[this.table]}'`;
   }
 
   /**
@@ -170,6 +184,7 @@ class TableSession implements PartitionSession {
     const partition = ident(name);
     const key = PARTITION_KEYS[this.table];
     const source = ROLLUP_SOURCES[this.table];
+    const [low, high] = [this.bound(range.from), this.bound(range.to)];
     return this.change(async (manager) => {
       // A rollup row is written by its history's insert trigger, after the history row, inside the same
       // statement. Holding inserts into that history (SHARE, on it and its partitions) while the rollup's
@@ -186,29 +201,28 @@ class TableSession implements PartitionSession {
       if (fallback) {
         await manager.query(`LOCK TABLE ${fallback} IN ACCESS EXCLUSIVE MODE`);
         const [row] = await manager.query<Array<{ moved: number }>>(
-          `WITH moved AS (DELETE FROM ${fallback} WHERE ${key} >= $1 AND ${key} < $2 RETURNING ${columns}),
+          `WITH moved AS (DELETE FROM ${fallback} WHERE ${key} >= ${low} AND ${key} < ${high} RETURNING ${columns}),
                 inserted AS (INSERT INTO ${partition} (${columns}) SELECT ${columns} FROM moved RETURNING 1)
            SELECT count(*)::int AS moved FROM inserted`,
-          [range.from, range.to],
         );
         moved = row.moved;
       }
-      await manager.query(
-        `ALTER TABLE ${table} ATTACH PARTITION ${partition}
-         FOR VALUES FROM ('${range.from.toISOString()}') TO ('${range.to.toISOString()}')`,
-      );
+      await manager.query(`ALTER TABLE ${table} ATTACH PARTITION ${partition} FOR VALUES FROM (${low}) TO (${high})`);
       return moved;
     });
   }
 
-  /** DETACH locks the parent before the partitions, as a reading's INSERT does. */
-  async drop({ name, from, to }: Partition): Promise<void> {
+  /**
+   * DETACH locks the parent before the partitions, as a reading's INSERT does; a session total is
+   * touched only after, the order the seal's session counting takes its locks in, so the two cannot
+   * deadlock.
+   */
+  async drop({ name, to }: Partition): Promise<void> {
     await this.change(async (manager) => {
       await manager.query(`ALTER TABLE ${ident(this.table)} DETACH PARTITION ${ident(name)}`);
+      const uncount = UNCOUNT_ACROSS[this.table];
+      if (uncount && Number.isFinite(to)) await manager.query(uncount, [new Date(to)]);
       await manager.query(`DROP TABLE ${ident(name)}`);
-      const recount = recountAfterDropping[this.table];
-      const bound = (at: number) => (Number.isFinite(at) ? new Date(at) : at > 0 ? 'infinity' : '-infinity');
-      if (recount) await manager.query(recount, [bound(from), bound(to)]);
     });
   }
 }

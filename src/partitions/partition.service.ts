@@ -1,11 +1,9 @@
 import type { CalendarInterval } from '../config/config';
+import { isLockNotAvailable } from '../db/lock-timeout';
 import { intervalStart, partitionName, shift, uncovered, type TimeRange } from './partition.calendar';
-import {
-  PARTITIONED_TABLES,
-  type PartitionedTable,
-  type PartitionRepository,
-  type PartitionSession,
-} from './partition.repository';
+import type { PartitionRepository, PartitionSession } from './partition.repository';
+import { PARTITIONED_TABLES, ROLLUP_SOURCES, type PartitionedTable } from './partition.tables';
+import { RECOUNT_START, RETENTION_SIDES, type RecountCursor, type RetentionSide } from './retention.repository';
 
 export interface PartitionOptions {
   interval: CalendarInterval;
@@ -15,15 +13,40 @@ export interface PartitionOptions {
   retention?: CalendarInterval;
 }
 
+/** Retention below every partition, on one history table's side. */
+export interface Expiry {
+  /** The midnight before which every reading is expired and held by the default partition alone. */
+  before: string;
+  /** Readings removed from the default partition, with their rollup rows. */
+  expired: number;
+  /** Closed sessions counted again after a dropped partition took readings of theirs. */
+  recounted: number;
+  /** False when a lock was not granted in time: the rest is left for the next run. */
+  complete: boolean;
+}
+
 export type MaintenanceReport =
-  | { table: PartitionedTable; skipped: false; created: string[]; movedFromDefault: number; dropped: string[] }
-  /** Another session held the table's maintenance lock and was doing this work. */
-  | { table: PartitionedTable; skipped: true };
+  | {
+      table: PartitionedTable;
+      skipped: false;
+      created: string[];
+      movedFromDefault: number;
+      dropped: string[];
+      /** History tables, with a retention. */
+      expiry?: Expiry;
+    }
+  /** Another session held the table's maintenance lock and was doing this work, or a table lock was not granted in time. */
+  | { table: PartitionedTable; skipped: true; reason: 'busy' | 'lock timeout' };
+
+/** Readings expired per transaction, and sessions recounted per transaction. */
+const EXPIRY_BATCH = 5_000;
+const RECOUNT_BATCH = 500;
+const DAY_MS = 86_400_000;
 
 /**
- * Keeps the partitions of each history table and of its hourly rollup ready ahead of time and, with a
- * retention, drops the old ones. Idempotent: a run computes what is missing from what exists, so it
- * can repeat on a timer and on several replicas at once.
+ * Keeps the partitions of each history table and of its rollups ready ahead of time and, with a
+ * retention, drops the old ones and removes expired rows from the default partitions. Idempotent: a run
+ * computes what is missing from what exists, so it can repeat on a timer and on several replicas at once.
  */
 export class PartitionService {
   constructor(
@@ -32,14 +55,34 @@ export class PartitionService {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** The retention in force, in words, for the log at start. */
+  retentionInForce(): string {
+    const { retention } = this.options;
+    if (!retention) return 'none: history is kept (HISTORY_RETENTION unset)';
+    return `${retention.count} ${retention.unit}${retention.count === 1 ? '' : 's'}: older readings are removed with their rollups`;
+  }
+
   async maintain(): Promise<MaintenanceReport[]> {
     const now = this.now();
     const reports: MaintenanceReport[] = [];
     // One table at a time, one transaction per change: DDL never holds one table's locks while
     // waiting on another's, nor a default partition's while waiting to drop an old partition.
     for (const table of PARTITIONED_TABLES) {
-      const done = await this.repository.underLock(table, (session) => this.maintainTable(table, session, now));
-      reports.push(done ?? { table, skipped: true });
+      try {
+        const done = await this.repository.underLock(table, (session) => this.maintainTable(table, session, now));
+        reports.push(done ?? { table, skipped: true, reason: 'busy' });
+      } catch (error) {
+        if (!isLockNotAvailable(error)) throw error;
+        reports.push({ table, skipped: true, reason: 'lock timeout' });
+      }
+    }
+    if (this.options.retention) {
+      const before = await this.expiryBound(shift(now, this.options.retention, -1).getTime());
+      // By the process that maintained the side's history this run: with replicas, one of them.
+      for (const side of RETENTION_SIDES) {
+        const report = reports.find((candidate) => candidate.table === `${side}_history`);
+        if (report && !report.skipped) report.expiry = await this.expire(side, before);
+      }
     }
     return reports;
   }
@@ -63,12 +106,52 @@ export class PartitionService {
     const dropped: string[] = [];
     if (this.options.retention) {
       const cutoff = shift(now, this.options.retention, -1).getTime();
-      for (const partition of existing.filter((candidate) => candidate.to <= cutoff)) {
+      // A rollup's rows go only once its history's have: the two then never disagree about a reading.
+      const source = ROLLUP_SOURCES[table];
+      const history = source ? await this.repository.partitions(source) : [];
+      const overlapsHistory = (range: TimeRange) =>
+        history.some((kept) => kept.from < range.to && range.from < kept.to);
+      for (const partition of existing.filter((candidate) => candidate.to <= cutoff && !overlapsHistory(candidate))) {
         await session.drop(partition);
         dropped.push(partition.name);
       }
     }
     return { table, skipped: false, created, movedFromDefault, dropped };
+  }
+
+  /**
+   * The midnight at or before both the cutoff and the start of every partition left: before it, a
+   * reading, its hour and its day are expired and in the default partitions alone.
+   */
+  private async expiryBound(cutoff: number): Promise<Date> {
+    let earliest = cutoff;
+    for (const table of PARTITIONED_TABLES) {
+      const [first] = await this.repository.partitions(table);
+      if (first) earliest = Math.min(earliest, first.from);
+    }
+    return new Date(Math.floor(earliest / DAY_MS) * DAY_MS);
+  }
+
+  /** The side's expired default-partition rows, then its sessions left counting dropped readings. */
+  private async expire(side: RetentionSide, before: Date): Promise<Expiry> {
+    const expiry: Expiry = { before: before.toISOString(), expired: 0, recounted: 0, complete: false };
+    try {
+      let expired: number;
+      do {
+        expired = (await this.repository.retention.expire(side, before, EXPIRY_BATCH)).readings;
+        expiry.expired += expired;
+      } while (expired > 0);
+      let cursor: RecountCursor | undefined = RECOUNT_START;
+      while (cursor) {
+        const batch = await this.repository.retention.recount(side, before, cursor, RECOUNT_BATCH);
+        expiry.recounted += batch.recounted;
+        cursor = batch.next;
+      }
+      expiry.complete = true;
+    } catch (error) {
+      if (!isLockNotAvailable(error)) throw error;
+    }
+    return expiry;
   }
 
   /** The current interval and the `ahead` ones after it. */

@@ -18,7 +18,11 @@ beforeAll(async () => {
   const db = t.db.dataSource;
   // The monthly partitions the server would have made by then, so the plans are those of production.
   const first = new Date('2026-02-01T00:00:00Z');
-  await new PartitionService(new PartitionRepository(db), t.config.partitions, () => first).maintain();
+  await new PartitionService(
+    new PartitionRepository(db, t.config.db.lockTimeoutMs),
+    t.config.partitions,
+    () => first,
+  ).maintain();
   // DAYS of one reading a minute for every device, in arrival order, and a night session each day.
   const minutes = DAYS * 1_440;
   await db.query(`

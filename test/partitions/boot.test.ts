@@ -1,4 +1,4 @@
-import { PARTITIONED_TABLES } from '../../src/partitions/partition.repository';
+import { PARTITIONED_TABLES } from '../../src/partitions/partition.tables';
 import type { ChildProcess } from 'node:child_process';
 import { withDatabase } from '../../src/db/data-source';
 import { databaseEnv } from '../../tools/shared/database-env';
@@ -49,6 +49,10 @@ it('before listening, the server has created this week’s partition and the nex
     );
     expect(partitions.at(-1)?.name).toBe(`${table}_default`);
   }
+});
+
+it('says at start which retention is in force', () => {
+  expect(output).toMatch(/"retention":"none: history is kept \(HISTORY_RETENTION unset\)".*"msg":"history retention"/);
 });
 
 it('repeats maintenance on its timer without error and stops it on SIGTERM', async () => {

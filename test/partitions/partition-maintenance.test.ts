@@ -1,4 +1,4 @@
-import { PARTITIONED_TABLES, ROLLUP_TABLES } from '../../src/partitions/partition.repository';
+import { PARTITIONED_TABLES, ROLLUP_TABLES } from '../../src/partitions/partition.tables';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-database';
 import { homeOf, maintenanceAt, partitionNames, partitionsOf } from '../support/partitions';
 import { uniqueId } from '../support/factories';
@@ -89,12 +89,13 @@ describe('partition maintenance', () => {
     ]);
   });
 
-  it('creating a partition over rows waiting in the default partition moves them into it', async () => {
+  it('creating a partition over rows waiting in the default partition moves into it those from < ts <= to, as its rollups count them', async () => {
     const inside = [uniqueId('MTR'), uniqueId('MTR')];
     const outside = uniqueId('MTR');
-    await meterRow(inside[0], '2026-03-01T00:00:00Z');
-    await meterRow(inside[1], '2026-03-31T23:59:59.999Z');
-    await meterRow(outside, '2026-04-01T00:00:00Z');
+    await meterRow(inside[0], '2026-03-01T00:00:00.000001Z');
+    await meterRow(inside[1], '2026-04-01T00:00:00Z');
+    // In the hour bucket of 23:00 on 28 February, so in February's partitions.
+    await meterRow(outside, '2026-03-01T00:00:00Z');
     expect(await homeOf(db.dataSource, 'meter', [...inside, outside])).toEqual({
       [inside[0]]: 'meter_history_default',
       [inside[1]]: 'meter_history_default',
@@ -109,11 +110,15 @@ describe('partition maintenance', () => {
       [inside[1]]: 'meter_history_p20260301',
       [outside]: 'meter_history_default',
     });
+    const [{ bound }] = await db.dataSource.query(
+      `SELECT pg_get_expr(relpartbound, oid) AS bound FROM pg_class WHERE relname = 'meter_history_p20260301'`,
+    );
+    expect(bound).toBe("FOR VALUES FROM ('2026-03-01 00:00:00.000001+00') TO ('2026-04-01 00:00:00.000001+00')");
     // The key still holds across partitions: the moved rows are duplicates for a retry.
     const retry = await db.dataSource.query(
-      `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, '2026-03-01T00:00:00Z', 9, 9)
+      `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, '2026-04-01T00:00:00Z', 9, 9)
        ON CONFLICT (meter_id, ts) DO NOTHING RETURNING 1`,
-      [inside[0]],
+      [inside[1]],
     );
     expect(retry).toHaveLength(0);
   });
@@ -132,14 +137,14 @@ describe('partition maintenance', () => {
 });
 
 describe('retention', () => {
-  it('drops the partitions wholly older than the retention, and never the default partition nor the live tables', async () => {
+  it('drops the partitions wholly older than the retention and the expired rows of the default partition, never the live tables', async () => {
     for (const month of ['2024-11-15', '2024-12-15', '2025-01-15'])
       await maintenanceAt(db.dataSource, `${month}T00:00:00Z`).maintain();
     const [old, edge, kept, ancient] = [uniqueId('MTR'), uniqueId('MTR'), uniqueId('MTR'), uniqueId('MTR')];
     await meterRow(old, '2024-11-20T00:00:00Z');
     await meterRow(edge, '2024-12-31T23:00:00Z');
     await meterRow(kept, '2025-01-02T00:00:00Z');
-    await meterRow(ancient, '2019-06-01T00:00:00Z'); // no partition: in the default one
+    await meterRow(ancient, '2019-06-01T00:00:00Z'); // no partition: in the default one, and expired
     await db.dataSource.query(
       `INSERT INTO meter_live (meter_id, ts, kwh_consumed_ac, voltage) VALUES ($1, '2019-06-01T00:00:00Z', 1, 230)`,
       [ancient],
@@ -160,8 +165,8 @@ describe('retention', () => {
     expect(await homeOf(db.dataSource, 'meter', [old, edge, kept, ancient])).toEqual({
       [edge]: 'meter_history_p20241201',
       [kept]: 'meter_history_p20250101',
-      [ancient]: 'meter_history_default',
     });
+    expect(reports[0]).toMatchObject({ expiry: { before: '2024-12-01T00:00:00.000Z', expired: 1, complete: true } });
     const [{ exists }] = await db.dataSource.query(
       `SELECT to_regclass('meter_history_p20241101') IS NOT NULL AS exists`,
     );

@@ -39,7 +39,7 @@ const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).fla
 
 /** The one statement a performance request sends, with its parameters. */
 async function performanceStatement(query: Record<string, string>): Promise<[string, unknown[]]> {
-  const spy = jest.spyOn(t.db.dataSource, 'query');
+  const spy = jest.spyOn(t.services.pools.reads, 'query');
   try {
     await request(t.app).get('/v1/analytics/performance/PRUNE-V').query(query).expect(200);
     expect(spy).toHaveBeenCalledTimes(1);

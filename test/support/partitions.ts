@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import type { CalendarInterval } from '../../src/config/config';
 import { PartitionRepository } from '../../src/partitions/partition.repository';
 import { PartitionService, type PartitionOptions } from '../../src/partitions/partition.service';
+import { testConfig } from './test-database';
 
 export interface PartitionRow {
   name: string;
@@ -44,7 +45,7 @@ export const MONTHLY: CalendarInterval = { count: 1, unit: 'month' };
 /** Partition maintenance as a replica would run it, at a chosen moment. */
 export function maintenanceAt(dataSource: DataSource, now: string, options: Partial<PartitionOptions> = {}) {
   return new PartitionService(
-    new PartitionRepository(dataSource),
+    new PartitionRepository(dataSource, testConfig().db.lockTimeoutMs),
     { interval: MONTHLY, ahead: 0, ...options },
     () => new Date(now),
   );

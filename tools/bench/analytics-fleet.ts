@@ -59,7 +59,11 @@ export async function benchFleet(
   const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
   const readings = plan.days * 1_440;
   const start = new Date(end.getTime() - (readings - 1) * 60_000);
-  await new PartitionService(new PartitionRepository(dataSource), config.partitions, () => start).maintain();
+  await new PartitionService(
+    new PartitionRepository(dataSource, config.db.lockTimeoutMs),
+    config.partitions,
+    () => start,
+  ).maintain();
   const rows = readings * DEVICES;
   const started = performance.now();
   await fill(dataSource, rows, start, end);

@@ -26,7 +26,8 @@ export async function fillYear(dataSource: DataSource, config: AppConfig, end: D
   const start = new Date(end.getTime() - 365 * DAY_MS);
   for (let month = 0; month <= 12; month++) {
     const at = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + month, 1));
-    await new PartitionService(new PartitionRepository(dataSource), config.partitions, () => at).maintain();
+    const repository = new PartitionRepository(dataSource, config.db.lockTimeoutMs);
+    await new PartitionService(repository, config.partitions, () => at).maintain();
   }
   const minutes = `generate_series($1::timestamptz + interval '1 minute', $2::timestamptz, interval '1 minute') AS ts`;
   await dataSource.query(

@@ -63,7 +63,11 @@ async function prepare(server: ConnectionTarget, config: AppConfig, rows: number
   const end = new Date(Math.floor(Date.now() / 60_000) * 60_000);
   const start = new Date(end.getTime() - (Math.ceil(rows / DEVICES) - 1) * 60_000);
   // The partitions the server would have made by the time the first reading arrived.
-  await new PartitionService(new PartitionRepository(dataSource), config.partitions, () => start).maintain();
+  await new PartitionService(
+    new PartitionRepository(dataSource, config.db.lockTimeoutMs),
+    config.partitions,
+    () => start,
+  ).maintain();
   const started = performance.now();
   await fill(dataSource, rows, start, end);
   const fillSeconds = seconds(started);

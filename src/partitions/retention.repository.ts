@@ -1,0 +1,176 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { retryLockWaits, type LockBackoff } from '../db/lock-timeout';
+import { sql } from '../db/sql';
+
+export type RetentionSide = 'meter' | 'vehicle';
+export const RETENTION_SIDES: RetentionSide[] = ['meter', 'vehicle'];
+
+/** The side's tables: its history, rollups, device column, energy column and session total. */
+const TABLES = {
+  meter: { history: 'meter_history', device: 'meter_id', energy: 'kwh_consumed_ac', total: 'kwh_ac_micro' },
+  vehicle: { history: 'vehicle_history', device: 'vehicle_id', energy: 'kwh_delivered_dc', total: 'kwh_dc_micro' },
+};
+
+/**
+ * The statements of retention below every partition, where rows live in the default partitions only
+ * (the ones the migrations made). $1 is always the expiry bound: a midnight no partition starts before.
+ */
+function statements(side: RetentionSide) {
+  const { history, device, energy, total } = TABLES[side];
+  const rollup = `${side}_rollup`;
+  return {
+    /**
+     * Holds back only the readings bound for the default partition, the stored and the new ones of
+     * expired time, until the transaction commits: a reading for a current partition passes.
+     */
+    lock: sql`LOCK TABLE ${history}_default IN SHARE ROW EXCLUSIVE MODE`,
+    /** Taken before any session row, in the order the seal's session counting takes them. */
+    lockRollup: sql`LOCK TABLE ${rollup}_hourly IN ACCESS SHARE MODE`,
+    /**
+     * Up to about $2 of the oldest readings before $1, whole device-days of them, removed with their
+     * hourly and daily rollup rows; the counted sessions holding them lose their energy. The sessions
+     * are found by one probe of (device, ended_at) per reading, as the insert trigger finds them, and
+     * their totals change by difference, so a reading the trigger adds meanwhile is kept.
+     */
+    expire: sql`
+      WITH days AS (
+        SELECT DISTINCT ${device} AS device, date_trunc('day', ts - interval '1 microsecond', 'UTC') AS day
+        FROM (SELECT ${device}, ts FROM ${history}_default WHERE ts <= $1 ORDER BY ts LIMIT $2) AS oldest
+      ),
+      readings AS (
+        DELETE FROM ${history}_default h USING days d
+        WHERE h.${device} = d.device AND h.ts > d.day AND h.ts <= d.day + interval '1 day'
+        RETURNING h.${device} AS device, h.ts, (h.${energy} * 1000000)::bigint AS kwh
+      ),
+      hours AS (
+        DELETE FROM ${rollup}_hourly_default r USING days d
+        WHERE r.${device} = d.device AND r.hour >= d.day AND r.hour < d.day + interval '1 day'
+        RETURNING 1
+      ),
+      whole_days AS (
+        DELETE FROM ${rollup}_daily_default r USING days d WHERE r.${device} = d.device AND r.day = d.day
+        RETURNING 1
+      ),
+      sessions AS (
+        UPDATE charging_session c SET ${total} = c.${total} - a.kwh
+        FROM (
+          SELECT s.id, s.vehicle_id, sum(r.kwh) AS kwh
+          FROM readings r
+          CROSS JOIN LATERAL (
+            SELECT id, vehicle_id, started_at FROM charging_session
+            WHERE ${device} = r.device AND ended_at >= r.ts
+            ORDER BY ended_at LIMIT 1
+          ) s
+          WHERE r.ts > s.started_at
+          GROUP BY s.id, s.vehicle_id
+        ) a
+        WHERE c.id = a.id AND c.vehicle_id = a.vehicle_id
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM readings)::int AS readings, (SELECT count(*) FROM hours)::int AS hours,
+             (SELECT count(*) FROM whole_days)::int AS days, (SELECT count(*) FROM sessions)::int AS sessions`,
+    /**
+     * Up to $4 closed sessions ended by $1 that still carry energy on this side, after ($2, $3) in
+     * (ended_at, id) order, counted again from what is left. A dropped partition took their readings
+     * without telling them; every reading they can still have is in the default partitions, held still.
+     */
+    recount: sql`
+      WITH batch AS (
+        SELECT id, vehicle_id, ended_at FROM charging_session
+        WHERE ended_at <= $1 AND ${total} <> 0 AND (ended_at, id) > ($2::timestamptz, $3::uuid)
+        ORDER BY ended_at, id LIMIT $4
+      ),
+      recounted AS (
+        UPDATE charging_session c SET ${total} = ${side}_kwh_micro(c.${device}, c.started_at, c.ended_at)
+        FROM batch b
+        WHERE c.id = b.id AND c.vehicle_id = b.vehicle_id AND c.ended_at <= $1 AND c.${total} <> 0
+        RETURNING 1
+      )
+      SELECT (SELECT count(*) FROM batch)::int AS selected, (SELECT count(*) FROM recounted)::int AS recounted,
+             to_char(last.ended_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "endedAt", last.id::text
+      FROM (SELECT 1) AS one
+      LEFT JOIN LATERAL (SELECT ended_at, id FROM batch ORDER BY ended_at DESC, id DESC LIMIT 1) last ON true`,
+  };
+}
+
+const STATEMENTS = { meter: statements('meter'), vehicle: statements('vehicle') };
+
+/** The statements by name (tools/sql-snapshots.ts keeps them readable under sql/). */
+export const RETENTION_STATEMENTS = Object.fromEntries(
+  RETENTION_SIDES.flatMap((side) =>
+    Object.entries(STATEMENTS[side]).map(([name, text]) => [`${side}${name[0].toUpperCase()}${name.slice(1)}`, text]),
+  ),
+);
+
+const LOCK_TIMEOUT = sql`SELECT set_config('lock_timeout', $1, true)`;
+/** A batch that cannot have its locks runs this many times in all before the failure is reported. */
+const LOCK_ATTEMPTS = 3;
+
+export interface ExpiredBatch {
+  readings: number;
+  hours: number;
+  days: number;
+  sessions: number;
+}
+
+/** Where a recount goes on from, in (ended_at, id) order; the time to the microsecond, as text. */
+export interface RecountCursor {
+  endedAt: string;
+  id: string;
+}
+
+export const RECOUNT_START: RecountCursor = { endedAt: '-infinity', id: '00000000-0000-0000-0000-000000000000' };
+
+/**
+ * Retention of what no partition holds: expired rows of the default partitions, and the sessions a
+ * dropped partition left counting readings it took. One small transaction per batch, each holding back
+ * only the readings bound for the side's default partition, and for at most DB_LOCK_TIMEOUT_MS while
+ * it waits for that lock.
+ */
+export class RetentionRepository {
+  private readonly backoff: LockBackoff;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly lockTimeoutMs: number,
+  ) {
+    this.backoff = { attempts: LOCK_ATTEMPTS, backoffMs: lockTimeoutMs };
+  }
+
+  /** One batch of the oldest readings of the side's default partition up to `before`; none left when readings is 0. */
+  expire(side: RetentionSide, before: Date, limit: number): Promise<ExpiredBatch> {
+    return this.batch(side, async (manager) => {
+      const [row] = await manager.query<ExpiredBatch[]>(STATEMENTS[side].expire, [before, limit]);
+      return row;
+    });
+  }
+
+  /** One batch of sessions ended by `before` recounted; `next` is where the following batch starts, if any. */
+  recount(
+    side: RetentionSide,
+    before: Date,
+    after: RecountCursor,
+    limit: number,
+  ): Promise<{ recounted: number; next?: RecountCursor }> {
+    return this.batch(side, async (manager) => {
+      await manager.query(STATEMENTS[side].lockRollup);
+      const [row] = await manager.query<
+        Array<{ selected: number; recounted: number; endedAt: string | null; id: string | null }>
+      >(STATEMENTS[side].recount, [before, after.endedAt, after.id, limit]);
+      const next = row.selected === limit && row.endedAt && row.id ? { endedAt: row.endedAt, id: row.id } : undefined;
+      return { recounted: row.recounted, next };
+    });
+  }
+
+  private batch<T>(side: RetentionSide, work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return retryLockWaits(
+      () =>
+        this.dataSource.transaction(async (manager) => {
+          await manager.query(LOCK_TIMEOUT, [`${this.lockTimeoutMs}ms`]);
+          await manager.query(STATEMENTS[side].lock);
+          return work(manager);
+        }),
+      this.backoff,
+    );
+  }
+}
