@@ -1,7 +1,7 @@
 import type { CalendarInterval } from '../config/config';
 import { isLockNotAvailable } from '../db/lock-timeout';
 import { intervalStart, partitionName, shift, uncovered, type TimeRange } from './partition.calendar';
-import type { PartitionRepository, PartitionSession } from './partition.repository';
+import type { Partition, PartitionRepository, PartitionSession } from './partition.repository';
 import { PARTITIONED_TABLES, ROLLUP_SOURCES, type PartitionedTable } from './partition.tables';
 import { RECOUNT_START, RETENTION_SIDES, type RecountCursor, type RetentionSide } from './retention.repository';
 
@@ -69,7 +69,12 @@ export class PartitionService {
     // waiting on another's, nor a default partition's while waiting to drop an old partition.
     for (const table of PARTITIONED_TABLES) {
       try {
-        const done = await this.repository.underLock(table, (session) => this.maintainTable(table, session, now));
+        // Read before the table's lock is taken, whose connection is then the only one this run holds.
+        const source = ROLLUP_SOURCES[table];
+        const history = source && this.options.retention ? await this.repository.partitions(source) : [];
+        const done = await this.repository.underLock(table, (session) =>
+          this.maintainTable(table, session, now, history),
+        );
         reports.push(done ?? { table, skipped: true, reason: 'busy' });
       } catch (error) {
         if (!isLockNotAvailable(error)) throw error;
@@ -87,10 +92,12 @@ export class PartitionService {
     return reports;
   }
 
+  /** `history`: for a rollup, the partitions its history still has. */
   private async maintainTable(
     table: PartitionedTable,
     session: PartitionSession,
     now: Date,
+    history: Partition[],
   ): Promise<MaintenanceReport> {
     const existing = await session.partitions();
     const created: string[] = [];
@@ -107,8 +114,6 @@ export class PartitionService {
     if (this.options.retention) {
       const cutoff = shift(now, this.options.retention, -1).getTime();
       // A rollup's rows go only once its history's have: the two then never disagree about a reading.
-      const source = ROLLUP_SOURCES[table];
-      const history = source ? await this.repository.partitions(source) : [];
       const overlapsHistory = (range: TimeRange) =>
         history.some((kept) => kept.from < range.to && range.from < kept.to);
       for (const partition of existing.filter((candidate) => candidate.to <= cutoff && !overlapsHistory(candidate))) {
