@@ -60,9 +60,9 @@ interface PlanNode {
 
 const flatten = (node: PlanNode): PlanNode[] => [node, ...(node.Plans ?? []).flatMap(flatten)];
 
-/** The statements `call` sent through the data source, with their parameters. */
+/** The statements `call` sent through the reads pool, where analytics runs, with their parameters. */
 async function statementsOf(call: () => Promise<unknown>): Promise<Array<[string, unknown[]]>> {
-  const spy = jest.spyOn(t.db.dataSource, 'query');
+  const spy = jest.spyOn(t.services.pools.reads, 'query');
   try {
     await call();
     return spy.mock.calls.map(([sql, params]) => [sql, (params ?? []) as unknown[]]);
