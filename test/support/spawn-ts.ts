@@ -6,12 +6,14 @@ export const ROOT = path.resolve(__dirname, '../..');
 /**
  * Runs a TypeScript entry point in a child Node process through tsx, as the npm scripts run theirs.
  * tsx emits no decorator metadata; the entities declare every column type, so TypeORM needs none.
+ * `detached` gives the child a process group of its own, which a test can signal as Ctrl-C does.
  */
-export function spawnTs(script: string, env: Record<string, string>): ChildProcess {
+export function spawnTs(script: string, env: Record<string, string>, { detached = false } = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, script)], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached,
   });
 }
 
