@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildDashboardIfChanged } from '../../tools/dashboard/build';
+import { DASHBOARD_DIR as SERVED_FROM } from '../../src/dashboard/dashboard.router';
+import { DASHBOARD_DIR, buildDashboardIfChanged } from '../../tools/dashboard/build';
 
 let outDir: string;
 beforeAll(async () => {
@@ -28,3 +29,7 @@ it('bundles the dashboard once, skips it while nothing it was built from changes
   expect(await buildDashboardIfChanged(outDir)).toBe(true);
   expect(await readFile(path.join(outDir, 'dashboard.css'), 'utf8')).not.toBe('');
 }, 60_000);
+
+it('bundles by default into the folder the dashboard router serves', () => {
+  expect(DASHBOARD_DIR).toBe(SERVED_FROM);
+});

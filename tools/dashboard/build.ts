@@ -1,12 +1,24 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { access, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { build, version } from 'esbuild';
-import { DASHBOARD_DIR } from '../../src/dashboard/dashboard.router';
 
-// From DASHBOARD_DIR (<root>/dist/dashboard), so that the same holds under tsx and once compiled to dist/.
-const ROOT = path.resolve(DASHBOARD_DIR, '../..');
+/** The nearest folder with package.json: from tools/dashboard under tsx, from dist/tools/dashboard once built. */
+function packageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) throw new Error(`no package.json above ${from}`);
+  }
+}
+
+const ROOT = packageRoot(__dirname);
 const SOURCE = path.join(ROOT, 'dashboard');
+/**
+ * Where the dashboard router serves the page from (its DASHBOARD_DIR). Not imported from there: that
+ * loads Express, which costs a build with nothing to do more than the check itself.
+ */
+export const DASHBOARD_DIR = path.join(ROOT, 'dist', 'dashboard');
 /** What the bundle in a folder was built from; a dotfile, which the dashboard router does not serve. */
 const STAMP = '.build-inputs.json';
 
