@@ -14,8 +14,8 @@ import type { Defer } from './teardown';
 const BENCH_DATABASE_PREFIX = 'fleet_bench_';
 
 /**
- * Ctrl-C reaches the embedded server as well, which then shuts down before the bench can drop its
- * database; the next run drops it. Only on the bench's own server, where no other run can be going on.
+ * A run killed before its teardown (SIGKILL, a crash of the machine) leaves its database behind; the
+ * next run drops it. Only on the bench's own server, where no other run can be going on.
  */
 async function dropInterruptedRuns(server: ConnectionTarget): Promise<void> {
   const runs = await adminQuery<{ datname: string }>(
