@@ -74,7 +74,7 @@ export function buildServices(
       new PartitionRepository(pools.maintenance, config.db.lockTimeoutMs),
       config.partitions,
     ),
-    chargingSessions: new ChargingSessionService(new ChargingSessionRepository(pools.ingest), {
+    chargingSessions: new ChargingSessionService(new ChargingSessionRepository(pools.ingest, pools.reads), {
       closed: (session) => stream.sessionClosed(session),
     }),
     analytics,

@@ -66,7 +66,12 @@ const driverField = (error: unknown, field: 'code' | 'constraint'): string | und
   (error as Record<string, string | undefined>)[field];
 
 export class ChargingSessionRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    /** Session writes, and the look-ups they start from, beside the readings they are counted from. */
+    private readonly dataSource: DataSource,
+    /** Session lists, which dashboards ask for and which may be long: a reader's pool. */
+    private readonly reads: DataSource,
+  ) {}
 
   async insert(session: NewSession): Promise<SessionWrite> {
     try {
@@ -104,7 +109,7 @@ export class ChargingSessionRepository {
 
   /** A null bound of the query leaves that side of the range open. */
   list({ vehicleId, from, to }: SessionQuery): Promise<ChargingSession[]> {
-    return this.dataSource.query(SQL.list, [vehicleId, from, to]);
+    return this.reads.query(SQL.list, [vehicleId, from, to]);
   }
 
   /**

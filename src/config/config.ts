@@ -154,7 +154,9 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) DB_STATEMENT_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000) DB_LOCK_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) READ_POOL_MAX?: number;
-  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) STREAM_POOL_MAX?: number;
+  // Two at least: readings are announced through it while the lease is renewed, and an announcement
+  // that finds no connection becomes a gap that resets every stream client.
+  @IsOptional() @Transform(toInt) @IsInt() @Min(2) @Max(100) STREAM_POOL_MAX?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) MAINTENANCE_POOL_MAX?: number;
   @IsOptional() @IsString() @MinLength(1) EMBEDDED_PG_DIR?: string;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535) EMBEDDED_PG_PORT?: number;

@@ -9,11 +9,11 @@ import type { AppConfig } from '../config/config';
  */
 export interface Pools {
   ingest: DataSource;
-  /** Analytics, series and live reads. */
+  /** Analytics, series, live and session-list reads, JSON reading pages. */
   reads: DataSource;
   /** CSV and JSON reading exports: EXPORT_MAX_CONCURRENT connections. */
   exports: DataSource;
-  /** The live stream's follow lease. */
+  /** The live stream's announcements of committed readings, and its follow lease. */
   stream: DataSource;
   /** The rollup seal and partition upkeep. */
   maintenance: DataSource;

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Window } from '../analytics/analytics.dto';
 import type { SeriesRepository } from '../analytics/series.repository';
-import { NotFoundError } from '../errors/problem';
+import { NotFoundError, ServiceUnavailableError } from '../errors/problem';
 import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
 import { encodeReadingsCursor, type ReadingsPageQuery } from './export.dto';
 import type { ExportRepository, ReadingDevice } from './export.repository';
@@ -32,6 +32,7 @@ export class ExportService {
   private readonly slots: ExportSlots;
   /** The responses CSV exports are streaming into, so that a stopping service can end them. */
   private readonly sinks = new Set<Writable>();
+  private ending = false;
 
   constructor(
     private readonly repository: ExportRepository,
@@ -57,6 +58,7 @@ export class ExportService {
    * must be called.
    */
   async csv(device: ReadingDevice, id: string, window: Window, caller: string): Promise<CsvWriter> {
+    if (this.ending) throw new ServiceUnavailableError('The service is stopping; retry on another replica or shortly.');
     const release = this.slots.take(caller);
     await this.known(device, id).catch((error: unknown) => {
       release();
@@ -64,6 +66,8 @@ export class ExportService {
     });
     const limits = { timeoutMs: this.options.statementTimeoutMs, idleMs: this.options.idleTimeoutMs };
     return (sink) => {
+      // A request that was still looking the device up when the service began to stop starts nothing.
+      if (this.ending) sink.destroy();
       this.sinks.add(sink);
       return this.repository.copyCsv(device, id, window, limits, sink).finally(() => {
         this.sinks.delete(sink);
@@ -78,6 +82,7 @@ export class ExportService {
    * each COPY is cancelled and its connection returned, so the pools can close after them.
    */
   endExports(): void {
+    this.ending = true;
     for (const sink of this.sinks) sink.destroy();
   }
 

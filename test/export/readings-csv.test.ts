@@ -176,4 +176,22 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
       await Promise.all(servers.map((server) => server.close()));
     }
   }, 120_000);
+
+  it('a service that has begun to stop refuses a new export with 503 and Retry-After, and runs no COPY', async () => {
+    const stopping = await openApp();
+    const reading = meterReading({ timestamp: at(1) });
+    await request(stopping.app).post('/v1/ingestion/meter').send(reading).expect(201);
+    stopping.services.readingExport.endExports();
+    const copy = jest.spyOn(ExportRepository.prototype, 'copyCsv');
+    try {
+      const res = await csv(stopping, `/v1/meters/${reading.meterId}/readings`, { from: at(0), to: at(60) }).expect(
+        503,
+      );
+      expect(res.headers['retry-after']).toMatch(/^\d+$/);
+      expect(res.body).toMatchObject({ status: 503, type: '/problems/service-unavailable' });
+      expect(copy).not.toHaveBeenCalled();
+    } finally {
+      copy.mockRestore();
+    }
+  });
 });

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import type { QueryRunner } from 'typeorm';
-import { meterReading } from '../support/factories';
+import { chargingSession, meterReading } from '../support/factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -10,7 +10,7 @@ beforeAll(async () => {
   t = await createTestApp({
     READ_POOL_MAX: '1',
     EXPORT_MAX_CONCURRENT: '1',
-    STREAM_POOL_MAX: '1',
+    STREAM_POOL_MAX: '2',
     MAINTENANCE_POOL_MAX: '1',
   });
 });
@@ -23,7 +23,7 @@ afterAll(async () => {
 /** Takes every connection of the reader pools, as stalled dashboards, exports and upkeep would. */
 async function exhaustReaderPools(): Promise<void> {
   const { reads, exports, stream, maintenance } = t.services.pools;
-  for (const pool of [reads, exports, stream, maintenance]) {
+  for (const pool of [reads, exports, stream, stream, maintenance]) {
     const runner = pool.createQueryRunner();
     await runner.connect();
     held.push(runner);
@@ -47,7 +47,7 @@ describe('pools per kind of work', () => {
     );
   });
 
-  it('with every reader pool taken, readings are still stored and readers are answered 503 with Retry-After', async () => {
+  it('with every reader pool taken, readings and sessions are still stored and readers are answered 503 with Retry-After', async () => {
     const reading = meterReading();
     await request(t.app).post('/v1/ingestion/meter').send(reading).expect(201);
     await request(t.app).post('/v1/ingestion/batch').send([meterReading(), meterReading()]).expect(201);
@@ -57,6 +57,9 @@ describe('pools per kind of work', () => {
     expect(refused.headers['retry-after']).toMatch(/^\d+$/);
     expect(refused.body).toMatchObject({ status: 503, type: '/problems/service-unavailable' });
     await request(t.app).get(`/v1/analytics/fleet/efficiency`).expect(503);
+    const session = chargingSession({ meterId: reading.meterId });
+    await request(t.app).post('/v1/charging-sessions').send(session).expect(201);
+    await request(t.app).get('/v1/charging-sessions').query({ vehicleId: session.vehicleId }).expect(503);
 
     const [{ stored }] = await t.db.dataSource.query(
       `SELECT count(*)::int AS stored FROM meter_history WHERE meter_id = $1`,
