@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export interface Side {
+interface Side {
   /** The charging_session column holding the side's energy over a closed session, in micro-kWh. */
   total: string;
   history: string;
@@ -11,7 +11,7 @@ export interface Side {
   fn: string;
 }
 
-export const SIDES: Side[] = [
+const SIDES: Side[] = [
   {
     total: 'kwh_ac_micro',
     history: 'meter_history',
@@ -62,8 +62,8 @@ const energyFunction = ({ history, rollup, device, energy, fn }: Side) => `
  * reading can take any, which the partial index on ended_at finds: for readings arriving as they are
  * taken, the sessions that closed in the last moments.
  */
-export const addFunction = ({ total, device, energy }: Side) => `
-  CREATE OR REPLACE FUNCTION charging_session_add_${device}() RETURNS trigger LANGUAGE plpgsql AS $$
+const addFunction = ({ total, device, energy }: Side) => `
+  CREATE FUNCTION charging_session_add_${device}() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     UPDATE charging_session c SET ${total} = c.${total} + a.kwh
     FROM (

@@ -69,3 +69,50 @@ it('a statement with one reading from 2001 among current ones probes only its ow
     { meter_id: 'LATE-M2', ac: '2500000', counted: '2500000' },
   ]);
 });
+
+it('a statement of readings later than every session end reads the session indexes once, and a reading at the last end is still added', async () => {
+  const [{ lastEnd }] = await db.dataSource.query(
+    `SELECT max(ended_at) AS "lastEnd" FROM charging_session WHERE ended_at IS NOT NULL`,
+  );
+  const [{ meterId }] = await db.dataSource.query(
+    `SELECT meter_id AS "meterId" FROM charging_session WHERE ended_at = $1`,
+    [lastEnd],
+  );
+  const runner = db.dataSource.createQueryRunner();
+  await runner.startTransaction();
+  try {
+    const indexScans = async () =>
+      (
+        await runner.query(
+          `SELECT idx_scan::int AS scans, n_tup_upd::int AS updated FROM pg_stat_xact_user_tables WHERE relname = 'charging_session'`,
+        )
+      )[0] as { scans: number; updated: number };
+    const before = await indexScans();
+    await runner.query(
+      `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage)
+       SELECT 'LATE-M' || i, now() - i * interval '1 second', 0.1, 230 FROM generate_series(1, $1::int) i`,
+      [METERS],
+    );
+    const current = await indexScans();
+    // The last end, read once; no reading is probed for its own session.
+    expect(current.scans - before.scans).toBe(1);
+    expect(current.updated - before.updated).toBe(0);
+
+    await runner.query(
+      `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage)
+       SELECT $1, $2::timestamptz, 0.5, 230 UNION ALL SELECT $1, now(), 0.5, 230`,
+      [meterId, lastEnd],
+    );
+    expect((await indexScans()).updated - current.updated).toBe(1);
+    await runner.commitTransaction();
+  } finally {
+    await runner.release();
+  }
+
+  const [{ ac, counted }] = await db.dataSource.query(
+    `SELECT kwh_ac_micro::bigint::text AS ac, meter_kwh_micro(meter_id, started_at, ended_at)::bigint::text AS counted
+     FROM charging_session WHERE meter_id = $1 AND ended_at = $2`,
+    [meterId, lastEnd],
+  );
+  expect({ ac, counted }).toEqual({ ac: '500000', counted: '500000' });
+});
