@@ -22,8 +22,8 @@ async function main(): Promise<void> {
     [
       {
         name: 'history partitions',
-        run: async () => {
-          const reports = await services.partitions.maintain();
+        run: async (signal) => {
+          const reports = await services.partitions.maintain(signal);
           const changed = reports.some((r) => !r.skipped && (r.created.length > 0 || r.dropped.length > 0));
           return { changed, details: reports };
         },
@@ -34,12 +34,15 @@ async function main(): Promise<void> {
   );
   // After the partitions, so that the hours it seals have theirs.
   const rollupSealing = new MaintenanceScheduler(
-    [{ name: 'rollup seal', run: async () => ({ changed: await services.rollups.seal() }) }],
+    [{ name: 'rollup seal', run: async (signal) => ({ changed: await services.rollups.seal(signal) }) }],
     logger,
     config.analytics.rollupSealIntervalMs,
   );
   logger.info({ retention: services.partitions.retentionInForce() }, 'history retention');
-  await partitionMaintenance.start();
+  // Only the partitions readings go to are awaited: drops and expiry, as long as their backlog, run on
+  // the timer, from its first run on, beside a service already answering devices.
+  await services.partitions.prepare();
+  void partitionMaintenance.start();
   // Not awaited: until it has run, analytics reads what is not sealed from history, exactly but slower.
   void rollupSealing.start();
   const auth = await services.auth.bootCheck();
@@ -80,8 +83,8 @@ async function main(): Promise<void> {
     await closed;
     await services.ingestion.drain();
     await services.stream.close();
-    await rollupSealing.stop();
-    await partitionMaintenance.stop();
+    // Both told to stop at once: each returns after the step it is in, whatever backlog is left.
+    await Promise.all([rollupSealing.stop(), partitionMaintenance.stop()]);
     await pools.close();
     await database.close();
     await redis?.close();

@@ -71,26 +71,37 @@ export class RollupRepository {
    * not sealed yet, a step at a time, `reached` hearing of the hour sealed up to after each; then
    * counts the energy of the closed sessions that have none. Whether it had anything to do; cheap when
    * it had not. A step that cannot have its locks after a few tries fails the seal, which the next
-   * run takes up from the last step committed.
+   * run takes up from the last step committed. Once `signal` is aborted (the service stopping) it
+   * returns after the step or batch in progress: each commits on its own, so the mark and the rollups
+   * agree wherever it stops.
    */
-  async seal(hours: Date, days: Date, reached: (hoursUntil: Date) => void = () => undefined): Promise<boolean> {
+  async seal(
+    hours: Date,
+    days: Date,
+    reached: (hoursUntil: Date) => void = () => undefined,
+    signal?: AbortSignal,
+  ): Promise<boolean> {
     const [state] = await this.dataSource.query<Array<{ hours_until: Date; due: boolean }>>(SEAL_STATEMENTS.sealDue, [
       hours,
       days,
     ]);
     reached(state.hours_until);
     if (!state.due) return false;
-    for (let mark = await this.sealStep(hours, days); mark; mark = await this.sealStep(hours, days)) reached(mark);
+    while (!signal?.aborted) {
+      const mark = await this.sealStep(hours, days);
+      if (!mark) break;
+      reached(mark);
+    }
     // After the hours they read are sealed; a backlog (sessions loaded in bulk) a batch at a time.
-    let counted: number;
-    do {
-      counted = await this.underSeal(async (manager) => {
+    while (!signal?.aborted) {
+      const counted = await this.underSeal(async (manager) => {
         const [row] = await manager.query<Array<{ sessions: number }>>(SEAL_STATEMENTS.countSessions, [
           SESSIONS_PER_COUNT,
         ]);
         return row.sessions;
       });
-    } while (counted === SESSIONS_PER_COUNT);
+      if (counted < SESSIONS_PER_COUNT) break;
+    }
     return true;
   }
 

@@ -4,7 +4,12 @@ import { isLockNotAvailable } from './lock-timeout';
 /** A piece of upkeep: what it did, for the log, and whether that changed anything. */
 export interface MaintenanceJob {
   name: string;
-  run(): Promise<{ changed: boolean; details?: unknown }>;
+  /**
+   * `signal` is aborted when the scheduler stops: a job working through steps that each commit (a
+   * backlog of expired readings, of hours to seal) returns after the step in progress, and the next
+   * start takes up from there.
+   */
+  run(signal: AbortSignal): Promise<{ changed: boolean; details?: unknown }>;
 }
 
 /**
@@ -16,6 +21,7 @@ export interface MaintenanceJob {
 export class MaintenanceScheduler {
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly jobs: MaintenanceJob[],
@@ -34,13 +40,18 @@ export class MaintenanceScheduler {
     return this.run();
   }
 
-  /** Stops the timer and waits for a run in progress, so the database can close after it. */
+  /**
+   * Stops the timer, tells a run in progress to stop after its current step, and waits for it, so the
+   * database can close after it without a backlog holding the shutdown.
+   */
   async stop(): Promise<void> {
     clearInterval(this.timer);
+    this.stopping.abort();
     await this.running;
   }
 
   private run(): Promise<void> {
+    if (this.stopping.signal.aborted) return Promise.resolve();
     // A run slower than the interval is not doubled up; a tick that finds one still going leaves it be.
     this.running ??= this.runJobs().finally(() => {
       this.running = undefined;
@@ -49,9 +60,11 @@ export class MaintenanceScheduler {
   }
 
   private async runJobs(): Promise<void> {
+    const { signal } = this.stopping;
     for (const job of this.jobs) {
+      if (signal.aborted) return;
       try {
-        const { changed, details } = await job.run();
+        const { changed, details } = await job.run(signal);
         this.logger[changed ? 'info' : 'debug']({ [job.name]: details ?? changed }, `${job.name} maintained`);
       } catch (error: unknown) {
         // A lock it gave up waiting for (a VACUUM on a partition, say) is the job standing aside as it

@@ -21,7 +21,7 @@ export interface Expiry {
   expired: number;
   /** Closed sessions counted again after a dropped partition took readings of theirs. */
   recounted: number;
-  /** False when a lock was not granted in time: the rest is left for the next run. */
+  /** False when a lock was not granted in time, or the run was stopped: the rest is left for the next run. */
   complete: boolean;
 }
 
@@ -62,7 +62,24 @@ export class PartitionService {
     return `${retention.count} ${retention.unit}${retention.count === 1 ? '' : 's'}: older readings are removed with their rollups`;
   }
 
-  async maintain(): Promise<MaintenanceReport[]> {
+  /**
+   * What must be in place before the service takes readings: the partitions ahead. Nothing is dropped
+   * or expired, work whose size is that of the backlog: that is left to maintain(), on the timer.
+   */
+  prepare(): Promise<MaintenanceReport[]> {
+    return this.run();
+  }
+
+  /**
+   * Everything: the partitions ahead, then with a retention the drops and the expiry. Once `signal` is
+   * aborted (the service stopping) it returns after the change or batch in progress, each committed on
+   * its own; the next run takes up from there.
+   */
+  maintain(signal?: AbortSignal): Promise<MaintenanceReport[]> {
+    return this.run(this.options.retention, signal);
+  }
+
+  private async run(retention?: CalendarInterval, signal?: AbortSignal): Promise<MaintenanceReport[]> {
     const now = this.now();
     const reports: MaintenanceReport[] = [];
     // One table at a time, one transaction per change: DDL never holds one table's locks while
@@ -71,9 +88,9 @@ export class PartitionService {
       try {
         // Read before the table's lock is taken, whose connection is then the only one this run holds.
         const source = ROLLUP_SOURCES[table];
-        const history = source && this.options.retention ? await this.repository.partitions(source) : [];
+        const history = source && retention ? await this.repository.partitions(source) : [];
         const done = await this.repository.underLock(table, (session) =>
-          this.maintainTable(table, session, now, history),
+          this.maintainTable(table, session, now, history, retention, signal),
         );
         reports.push(done ?? { table, skipped: true, reason: 'busy' });
       } catch (error) {
@@ -81,12 +98,12 @@ export class PartitionService {
         reports.push({ table, skipped: true, reason: 'lock timeout' });
       }
     }
-    if (this.options.retention) {
-      const before = await this.expiryBound(shift(now, this.options.retention, -1).getTime());
+    if (retention) {
+      const before = await this.expiryBound(shift(now, retention, -1).getTime());
       // By the process that maintained the side's history this run: with replicas, one of them.
       for (const side of RETENTION_SIDES) {
         const report = reports.find((candidate) => candidate.table === `${side}_history`);
-        if (report && !report.skipped) report.expiry = await this.expire(side, before);
+        if (report && !report.skipped) report.expiry = await this.expire(side, before, signal);
       }
     }
     return reports;
@@ -98,6 +115,8 @@ export class PartitionService {
     session: PartitionSession,
     now: Date,
     history: Partition[],
+    retention?: CalendarInterval,
+    signal?: AbortSignal,
   ): Promise<MaintenanceReport> {
     const existing = await session.partitions();
     const created: string[] = [];
@@ -111,12 +130,13 @@ export class PartitionService {
       }
     }
     const dropped: string[] = [];
-    if (this.options.retention) {
-      const cutoff = shift(now, this.options.retention, -1).getTime();
+    if (retention) {
+      const cutoff = shift(now, retention, -1).getTime();
       // A rollup's rows go only once its history's have: the two then never disagree about a reading.
       const overlapsHistory = (range: TimeRange) =>
         history.some((kept) => kept.from < range.to && range.from < kept.to);
       for (const partition of existing.filter((candidate) => candidate.to <= cutoff && !overlapsHistory(candidate))) {
+        if (signal?.aborted) break;
         await session.drop(partition);
         dropped.push(partition.name);
       }
@@ -137,17 +157,23 @@ export class PartitionService {
     return new Date(Math.floor(earliest / DAY_MS) * DAY_MS);
   }
 
-  /** The side's expired default-partition rows, then its sessions left counting dropped readings. */
-  private async expire(side: RetentionSide, before: Date): Promise<Expiry> {
+  /**
+   * The side's expired default-partition rows, then its sessions left counting dropped readings; not
+   * complete when `signal` stopped it between two batches.
+   */
+  private async expire(side: RetentionSide, before: Date, signal?: AbortSignal): Promise<Expiry> {
     const expiry: Expiry = { before: before.toISOString(), expired: 0, recounted: 0, complete: false };
     try {
-      let expired: number;
-      do {
-        expired = (await this.repository.retention.expire(side, before, EXPIRY_BATCH)).readings;
+      let left = true;
+      while (left) {
+        if (signal?.aborted) return expiry;
+        const expired = (await this.repository.retention.expire(side, before, EXPIRY_BATCH)).readings;
         expiry.expired += expired;
-      } while (expired > 0);
+        left = expired > 0;
+      }
       let cursor: RecountCursor | undefined = RECOUNT_START;
       while (cursor) {
+        if (signal?.aborted) return expiry;
         const batch = await this.repository.retention.recount(side, before, cursor, RECOUNT_BATCH);
         expiry.recounted += batch.recounted;
         cursor = batch.next;

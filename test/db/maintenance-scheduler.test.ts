@@ -50,3 +50,34 @@ describe('MaintenanceScheduler', () => {
     ]);
   });
 });
+
+describe('MaintenanceScheduler.stop', () => {
+  it('tells the job in progress to stop, waits for it, and runs none of the jobs after it', async () => {
+    const { logger } = captureLogs('info');
+    const ran: string[] = [];
+    let stopped: Promise<void> | undefined;
+    const scheduler: MaintenanceScheduler = new MaintenanceScheduler(
+      [
+        {
+          name: 'rollup seal',
+          run: async (signal) => {
+            ran.push('seal');
+            // A backlog that goes on until told to stop, as a shutdown does while it works.
+            const told = new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+            stopped = scheduler.stop();
+            await told;
+            return { changed: true };
+          },
+        },
+        { name: 'history partitions', run: () => Promise.resolve({ changed: Boolean(ran.push('partitions')) }) },
+      ],
+      logger,
+      60_000,
+    );
+
+    await scheduler.start();
+    await stopped;
+
+    expect(ran).toEqual(['seal']);
+  });
+});
