@@ -126,6 +126,17 @@ function statements({ history, rollup, daily, device, aggregates }: RollupTable)
     /** The day's daily rows, rebuilt from the hourly ones just refreshed if the day is sealed. */
     clearDay: sql`DELETE FROM ${daily} WHERE day = $1`,
     fillDay: daysFromHours('$1', `least($1::timestamptz + interval '1 day', (SELECT days_until FROM rollup_seal))`),
+    /**
+     * The daily rows of the device-days ($1 devices, $2 days, pairwise) rebuilt from the hourly rows
+     * left: retention removes a day's readings and hourly rows some hours at a time, and the day's row
+     * then holds the hours still there.
+     */
+    refillDays: sql`
+      INSERT INTO ${daily} (${[device, 'day', ...names].join(', ')})
+      SELECT d.device, d.day, ${names.map(fromHourly).join(', ')}
+      FROM unnest($1::text[], $2::timestamptz[]) AS d(device, day)
+      JOIN ${rollup} r ON r.${device} = d.device AND r.hour >= d.day AND r.hour < d.day + interval '1 day'
+      GROUP BY 1, 2 ORDER BY 1, 2`,
     /** A step of the seal: the hours from the seal up to $1, or the days from the seal up to $1. */
     sealHours: hoursFromHistory('(SELECT hours_until FROM rollup_seal)', '$1'),
     sealDays: daysFromHours('(SELECT days_until FROM rollup_seal)', '$1'),

@@ -38,7 +38,7 @@ export type MaintenanceReport =
   /** Another session held the table's maintenance lock and was doing this work, or a table lock was not granted in time. */
   | { table: PartitionedTable; skipped: true; reason: 'busy' | 'lock timeout' };
 
-/** Readings expired per transaction, and sessions recounted per transaction. */
+/** Readings expired per transaction (whole device-hours of them), and sessions recounted per transaction. */
 const EXPIRY_BATCH = 5_000;
 const RECOUNT_BATCH = 500;
 const DAY_MS = 86_400_000;

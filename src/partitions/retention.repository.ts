@@ -1,6 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { retryLockWaits, type LockBackoff } from '../db/lock-timeout';
 import { sql } from '../db/sql';
+import { TABLE_STATEMENTS } from '../analytics/rollup-tables.repository';
 
 export type RetentionSide = 'meter' | 'vehicle';
 export const RETENTION_SIDES: RetentionSide[] = ['meter', 'vehicle'];
@@ -27,29 +28,39 @@ function statements(side: RetentionSide) {
     /** Taken before any session row, in the order the seal's session counting takes them. */
     lockRollup: sql`LOCK TABLE ${rollup}_hourly IN ACCESS SHARE MODE`,
     /**
-     * Up to about $2 of the oldest readings before $1, whole device-days of them, removed with their
-     * hourly and daily rollup rows; the counted sessions holding them lose their energy. The sessions
-     * are found by one probe of (device, ended_at) per reading, as the insert trigger finds them, and
-     * their totals change by difference, so a reading the trigger adds meanwhile is kept.
+     * The first whole device-hours before $1 in (device, hour) order that hold $2 readings at most (the
+     * first one even if it holds more), removed with their hourly rollup rows, and the daily rows of
+     * their days, which refillDays then rebuilds from the hours left. Whole hours keep the hourly rows
+     * exact, and a batch's size follows $2 however dense a device's readings. The counted sessions
+     * holding them lose their energy. The sessions are found by one probe of (device, ended_at) per
+     * reading, as the insert trigger finds them, and their totals change by difference, so a reading
+     * the trigger adds meanwhile is kept.
      */
     expire: sql`
-      WITH days AS (
-        SELECT DISTINCT ${device} AS device, date_trunc('day', ts - interval '1 microsecond', 'UTC') AS day
-        FROM (SELECT ${device}, ts FROM ${history}_default WHERE ts <= $1 ORDER BY ts LIMIT $2) AS oldest
+      WITH head AS (
+        SELECT ${device} AS device, date_trunc('hour', ts - interval '1 microsecond', 'UTC') AS hour,
+               row_number() OVER (ORDER BY ${device}, ts) AS n
+        FROM (SELECT ${device}, ts FROM ${history}_default WHERE ts <= $1 ORDER BY ${device}, ts LIMIT $2::int + 1) AS oldest
+      ),
+      cut AS (SELECT device, hour FROM head WHERE n = $2::int + 1),
+      hours AS (
+        SELECT DISTINCT device, hour FROM head
+        WHERE n = 1 OR NOT EXISTS (SELECT 1 FROM cut) OR (device, hour) < (SELECT device, hour FROM cut)
       ),
       readings AS (
-        DELETE FROM ${history}_default h USING days d
-        WHERE h.${device} = d.device AND h.ts > d.day AND h.ts <= d.day + interval '1 day'
+        DELETE FROM ${history}_default h USING hours d
+        WHERE h.${device} = d.device AND h.ts > d.hour AND h.ts <= d.hour + interval '1 hour'
         RETURNING h.${device} AS device, h.ts, (h.${energy} * 1000000)::bigint AS kwh
       ),
-      hours AS (
-        DELETE FROM ${rollup}_hourly_default r USING days d
-        WHERE r.${device} = d.device AND r.hour >= d.day AND r.hour < d.day + interval '1 day'
+      hourly AS (
+        DELETE FROM ${rollup}_hourly_default r USING hours d WHERE r.${device} = d.device AND r.hour = d.hour
         RETURNING 1
       ),
-      whole_days AS (
-        DELETE FROM ${rollup}_daily_default r USING days d WHERE r.${device} = d.device AND r.day = d.day
-        RETURNING 1
+      daily AS (
+        DELETE FROM ${rollup}_daily_default r
+        USING (SELECT DISTINCT device, date_trunc('day', hour, 'UTC') AS day FROM hours) d
+        WHERE r.${device} = d.device AND r.day = d.day
+        RETURNING r.${device} AS device, r.day
       ),
       sessions AS (
         UPDATE charging_session c SET ${total} = c.${total} - a.kwh
@@ -67,8 +78,10 @@ function statements(side: RetentionSide) {
         WHERE c.id = a.id AND c.vehicle_id = a.vehicle_id
         RETURNING 1
       )
-      SELECT (SELECT count(*) FROM readings)::int AS readings, (SELECT count(*) FROM hours)::int AS hours,
-             (SELECT count(*) FROM whole_days)::int AS days, (SELECT count(*) FROM sessions)::int AS sessions`,
+      SELECT (SELECT count(*) FROM readings)::int AS readings, (SELECT count(*) FROM hourly)::int AS hours,
+             (SELECT count(*) FROM sessions)::int AS sessions,
+             (SELECT coalesce(array_agg(device::text ORDER BY device, day), '{}') FROM daily) AS "dayDevices",
+             (SELECT coalesce(array_agg(day ORDER BY device, day), '{}') FROM daily) AS days`,
     /**
      * Up to $4 closed sessions ended by $1 that still carry energy on this side, after ($2, $3) in
      * (ended_at, id) order, counted again from what is left. A dropped partition took their readings
@@ -108,7 +121,9 @@ const LOCK_ATTEMPTS = 3;
 
 export interface ExpiredBatch {
   readings: number;
+  /** Hourly rollup rows removed. */
   hours: number;
+  /** Daily rollup rows rebuilt or, with no hour left, removed. */
   days: number;
   sessions: number;
 }
@@ -137,11 +152,17 @@ export class RetentionRepository {
     this.backoff = { attempts: LOCK_ATTEMPTS, backoffMs: lockTimeoutMs };
   }
 
-  /** One batch of the oldest readings of the side's default partition up to `before`; none left when readings is 0. */
+  /**
+   * One batch of about `limit` expired readings of the side's default partition, up to `before`, whole
+   * device-hours of them; none left when readings is 0.
+   */
   expire(side: RetentionSide, before: Date, limit: number): Promise<ExpiredBatch> {
     return this.batch(side, async (manager) => {
-      const [row] = await manager.query<ExpiredBatch[]>(STATEMENTS[side].expire, [before, limit]);
-      return row;
+      const [{ dayDevices, days, ...row }] = await manager.query<
+        Array<Omit<ExpiredBatch, 'days'> & { dayDevices: string[]; days: Date[] }>
+      >(STATEMENTS[side].expire, [before, limit]);
+      if (days.length > 0) await manager.query(TABLE_STATEMENTS[side].refillDays, [dayDevices, days]);
+      return { ...row, days: days.length };
     });
   }
 

@@ -1,7 +1,10 @@
+import { PartitionRepository } from '../../src/partitions/partition.repository';
+import { RETENTION_SIDES } from '../../src/partitions/retention.repository';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { uniqueId } from '../support/factories';
 import { maintenanceAt, partitionNames } from '../support/partitions';
 import { expectRollupsExact } from '../support/rollups';
+import { testConfig } from '../support/test-database';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -13,15 +16,15 @@ const RETAIN_13_MONTHS = { retention: { count: 13, unit: 'month' } } as const;
 
 /** Readings of one meter and one vehicle every `minutes` from `from` up to `to`, through the parents as a backfill writes them. */
 async function backfill(meterId: string, vehicleId: string, from: string, to: string, minutes = 1) {
-  const series = `generate_series($2::timestamptz, $3::timestamptz, $4::int * interval '1 minute') AS ts`;
+  const series = `generate_series($2::timestamptz, $3::timestamptz, $4::int * interval '1 second') AS ts`;
   await t.db.dataSource.query(
     `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage) SELECT $1, ts, 0.01, 230 FROM ${series}`,
-    [meterId, from, to, minutes],
+    [meterId, from, to, Math.round(minutes * 60)],
   );
   await t.db.dataSource.query(
     `INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
      SELECT $1, ts, 50, 0.009, 20 FROM ${series}`,
-    [vehicleId, from, to, minutes],
+    [vehicleId, from, to, Math.round(minutes * 60)],
   );
 }
 
@@ -121,4 +124,33 @@ it('a late reading into a dropped partition’s span waits in the default partit
   expect(again).toMatchObject({ expiry: { expired: 1, complete: true } });
   expect(await sessionsOf(vehicleId)).toEqual([expect.objectContaining({ ac: '0', dc: '0', ac_now: '0' })]);
   await expectRollupsExact(db);
+});
+
+it('a device-day denser than a batch expires over several batches of whole hours, rollups and session energy exact after each', async () => {
+  const db = t.db.dataSource;
+  const [meterId, vehicleId] = [uniqueId('MTR'), uniqueId('VEH')];
+  // A reading every 10 s for a day: 8,640, more than the 5,000 a batch takes.
+  await backfill(meterId, vehicleId, '2022-03-10T00:00:10Z', '2022-03-11T00:00:00Z', 1 / 6);
+  await db.query(
+    `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
+     VALUES ($1, $2, '2022-03-10T06:00:00Z', '2022-03-10T18:00:00Z')`,
+    [vehicleId, meterId],
+  );
+  await t.services.rollups.seal();
+  const retention = new PartitionRepository(db, testConfig().db.lockTimeoutMs).retention;
+
+  for (const side of RETENTION_SIDES) {
+    const batches: number[] = [];
+    for (let readings = -1; readings !== 0;) {
+      ({ readings } = await retention.expire(side, new Date('2022-04-01T00:00:00Z'), 5_000));
+      batches.push(readings);
+      await expectRollupsExact(db);
+      const [session] = await sessionsOf(vehicleId);
+      expect([session.ac, session.dc]).toEqual([session.ac_now, session.dc_now]);
+    }
+    expect(batches.length).toBeGreaterThan(2);
+    expect(batches.every((readings) => readings <= 5_000 && readings % 360 === 0)).toBe(true);
+    expect(batches.reduce((sum, readings) => sum + readings, 0)).toBe(8_640);
+  }
+  expect(await sessionsOf(vehicleId)).toEqual([expect.objectContaining({ ac: '0', dc: '0' })]);
 });

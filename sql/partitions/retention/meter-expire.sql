@@ -1,21 +1,28 @@
 -- meterExpire in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
-WITH days AS (
-  SELECT DISTINCT meter_id AS device, date_trunc('day', ts - interval '1 microsecond', 'UTC') AS day
-  FROM (SELECT meter_id, ts FROM meter_history_default WHERE ts <= $1 ORDER BY ts LIMIT $2) AS oldest
+WITH head AS (
+  SELECT meter_id AS device, date_trunc('hour', ts - interval '1 microsecond', 'UTC') AS hour,
+         row_number() OVER (ORDER BY meter_id, ts) AS n
+  FROM (SELECT meter_id, ts FROM meter_history_default WHERE ts <= $1 ORDER BY meter_id, ts LIMIT $2::int + 1) AS oldest
+),
+cut AS (SELECT device, hour FROM head WHERE n = $2::int + 1),
+hours AS (
+  SELECT DISTINCT device, hour FROM head
+  WHERE n = 1 OR NOT EXISTS (SELECT 1 FROM cut) OR (device, hour) < (SELECT device, hour FROM cut)
 ),
 readings AS (
-  DELETE FROM meter_history_default h USING days d
-  WHERE h.meter_id = d.device AND h.ts > d.day AND h.ts <= d.day + interval '1 day'
+  DELETE FROM meter_history_default h USING hours d
+  WHERE h.meter_id = d.device AND h.ts > d.hour AND h.ts <= d.hour + interval '1 hour'
   RETURNING h.meter_id AS device, h.ts, (h.kwh_consumed_ac * 1000000)::bigint AS kwh
 ),
-hours AS (
-  DELETE FROM meter_rollup_hourly_default r USING days d
-  WHERE r.meter_id = d.device AND r.hour >= d.day AND r.hour < d.day + interval '1 day'
+hourly AS (
+  DELETE FROM meter_rollup_hourly_default r USING hours d WHERE r.meter_id = d.device AND r.hour = d.hour
   RETURNING 1
 ),
-whole_days AS (
-  DELETE FROM meter_rollup_daily_default r USING days d WHERE r.meter_id = d.device AND r.day = d.day
-  RETURNING 1
+daily AS (
+  DELETE FROM meter_rollup_daily_default r
+  USING (SELECT DISTINCT device, date_trunc('day', hour, 'UTC') AS day FROM hours) d
+  WHERE r.meter_id = d.device AND r.day = d.day
+  RETURNING r.meter_id AS device, r.day
 ),
 sessions AS (
   UPDATE charging_session c SET kwh_ac_micro = c.kwh_ac_micro - a.kwh
@@ -33,5 +40,7 @@ sessions AS (
   WHERE c.id = a.id AND c.vehicle_id = a.vehicle_id
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM readings)::int AS readings, (SELECT count(*) FROM hours)::int AS hours,
-       (SELECT count(*) FROM whole_days)::int AS days, (SELECT count(*) FROM sessions)::int AS sessions
+SELECT (SELECT count(*) FROM readings)::int AS readings, (SELECT count(*) FROM hourly)::int AS hours,
+       (SELECT count(*) FROM sessions)::int AS sessions,
+       (SELECT coalesce(array_agg(device::text ORDER BY device, day), '{}') FROM daily) AS "dayDevices",
+       (SELECT coalesce(array_agg(day ORDER BY device, day), '{}') FROM daily) AS days
