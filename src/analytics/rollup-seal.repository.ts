@@ -11,14 +11,11 @@ import { sql } from '../db/sql';
  * committed after it is added to them by the insert trigger, which then reads the new seal. A step
  * seals one day, from its sealed hours, while the days lag behind the hours, and otherwise one hour,
  * from history; the stretches with no reading in between are passed over in the same step. So however
- * far behind the seal is, ingestion is held back for one hour's or one day's rows at a time.
+ * far behind the seal is, ingestion is held back for one hour's or one day's rows at a time. Every
+ * transaction here runs under lockBoundedTransaction, whose lock_timeout (DB_LOCK_TIMEOUT_MS) bounds
+ * how long a reading can queue behind a lock it is still waiting for.
  */
 export const SEAL_STATEMENTS = {
-  /**
-   * First in every transaction here that locks a table: a lock it cannot have within DB_LOCK_TIMEOUT_MS
-   * is given up (and the transaction tried again later), so no reading queues behind it for longer.
-   */
-  lockTimeout: sql`SELECT set_config('lock_timeout', $1, true)`,
   sealDue: sql`
     SELECT hours_until,
            hours_until < $1 OR days_until < $2

@@ -107,7 +107,8 @@ function statements({ history, rollup, daily, device, aggregates }: RollupTable)
     /**
      * Waits for the transactions inserting readings to commit and holds back new ones until this
      * one commits, so the day's history cannot change between reading it and writing its rollups:
-     * no reading is then lost or counted twice. Reads and analytics carry on meanwhile.
+     * no reading is then lost or counted twice. Reads and analytics carry on meanwhile. Taken under
+     * lockBoundedTransaction's lock_timeout, so readings never queue behind it for long.
      */
     lock: sql`LOCK TABLE ${history} IN SHARE MODE`,
     /** The day's rollup rows, those with no reading behind them any more included. */

@@ -1,13 +1,10 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { retryLockWaits, type LockBackoff } from '../db/lock-timeout';
+import { lockBoundedTransaction } from '../db/lock-timeout';
 import { SEAL_STATEMENTS, SESSION_STATEMENTS } from './rollup-seal.repository';
 import { ROLLUP_KINDS, TABLE_STATEMENTS as STATEMENTS, type RollupKind } from './rollup-tables.repository';
 
 /** Sessions counted per transaction: each holds inserts back for about a tenth of a second. */
 const SESSIONS_PER_COUNT = 100;
-
-/** A transaction that gave its lock up runs this many times in all before the failure is reported. */
-const LOCK_ATTEMPTS = 3;
 
 const UNIT_MS = { hour: 3_600_000, day: 86_400_000 };
 
@@ -38,15 +35,11 @@ export interface RefreshedDay {
 }
 
 export class RollupRepository {
-  private readonly backoff: LockBackoff;
-
   constructor(
     private readonly dataSource: DataSource,
     /** DB_LOCK_TIMEOUT_MS: the longest any transaction here waits for a lock before it backs off. */
     private readonly lockTimeoutMs: number,
-  ) {
-    this.backoff = { attempts: LOCK_ATTEMPTS, backoffMs: lockTimeoutMs };
-  }
+  ) {}
 
   /**
    * Recomputes every rollup row from history, one transaction per day so that readings are held back
@@ -126,17 +119,9 @@ export class RollupRepository {
     });
   }
 
-  /**
-   * A transaction whose every lock wait ends at the lock timeout; when one did, it runs again after a
-   * pause in which the readings it held back go through.
-   */
+  /** A transaction whose lock waits (lock_timeout) end at DB_LOCK_TIMEOUT_MS, tried again after a pause. */
   private bounded<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    const attempt = () =>
-      this.dataSource.transaction(async (manager) => {
-        await manager.query(SEAL_STATEMENTS.lockTimeout, [`${this.lockTimeoutMs}ms`]);
-        return work(manager);
-      });
-    return retryLockWaits(attempt, this.backoff);
+    return lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, work);
   }
 
   /**

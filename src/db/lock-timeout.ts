@@ -1,3 +1,6 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { sql } from './sql';
+
 /** lock_not_available: a lock wait reached the transaction's lock_timeout and was given up. */
 const LOCK_NOT_AVAILABLE = '55P03';
 
@@ -8,25 +11,32 @@ export function isLockNotAvailable(error: unknown): boolean {
   return code === LOCK_NOT_AVAILABLE || driverError?.code === LOCK_NOT_AVAILABLE;
 }
 
-export interface LockBackoff {
-  /** Runs in all, the first included. */
-  attempts: number;
-  /** The wait after the first failed run; it doubles after each further one. */
-  backoffMs: number;
-}
+/** For this transaction only; a lock not granted by then fails the statement waiting for it. */
+export const LOCK_TIMEOUT = sql`SELECT set_config('lock_timeout', $1, true)`;
+
+/** Runs of a transaction that keeps finding its lock busy, the first included, before the caller hears of it. */
+const LOCK_ATTEMPTS = 3;
 
 /**
- * Runs `attempt`, a transaction that takes a table lock with a short lock_timeout, again after a pause
- * each time it gives its lock up: the writers it held back get the pause to go through. The last
- * failure goes to the caller.
+ * Runs `work` in a transaction of `connection` whose every lock wait ends after `lockTimeoutMs`: a
+ * table lock the service takes holds back the readings queued behind it for no longer. When one was
+ * given up, it runs again after a pause (the lock timeout, then twice it) in which those readings go
+ * through; the last failure goes to the caller, who leaves the work to a later run.
  */
-export async function retryLockWaits<T>(attempt: () => Promise<T>, { attempts, backoffMs }: LockBackoff): Promise<T> {
+export async function lockBoundedTransaction<T>(
+  connection: DataSource | EntityManager,
+  lockTimeoutMs: number,
+  work: (manager: EntityManager) => Promise<T>,
+): Promise<T> {
   for (let run = 1; ; run++) {
     try {
-      return await attempt();
+      return await connection.transaction(async (manager) => {
+        await manager.query(LOCK_TIMEOUT, [`${lockTimeoutMs}ms`]);
+        return work(manager);
+      });
     } catch (error) {
-      if (run >= attempts || !isLockNotAvailable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, backoffMs * 2 ** (run - 1)));
+      if (run >= LOCK_ATTEMPTS || !isLockNotAvailable(error)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, lockTimeoutMs * 2 ** (run - 1)));
     }
   }
 }

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { retryLockWaits, type LockBackoff } from '../db/lock-timeout';
+import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 import type { TimeRange } from './partition.calendar';
 import { BOUND_SHIFT, PARTITION_KEYS, ROLLUP_SOURCES, type PartitionedTable } from './partition.tables';
@@ -41,9 +41,6 @@ export interface PartitionSession {
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** A change that cannot have its locks runs this many times in all, then waits for the next run. */
-const LOCK_ATTEMPTS = 3;
-
 const MAINTENANCE_LOCK = `hashtext('fleet-platform:partitions:' || $1)`;
 
 /**
@@ -54,11 +51,6 @@ const MAINTENANCE_LOCK = `hashtext('fleet-platform:partitions:' || $1)`;
 export const PARTITION_STATEMENTS = {
   tryLock: sql`SELECT pg_try_advisory_lock(${MAINTENANCE_LOCK}) AS locked`,
   unlock: sql`SELECT pg_advisory_unlock(${MAINTENANCE_LOCK})`,
-  /**
-   * First in every change: a lock it cannot have within DB_LOCK_TIMEOUT_MS is given up, so no reading
-   * queues behind partition DDL for longer; the change is tried again after a pause, then next run.
-   */
-  lockTimeout: sql`SELECT set_config('lock_timeout', $1, true)`,
   isPartitioned: sql`SELECT 1 FROM pg_partitioned_table WHERE partrelid = $1::regclass`,
   /**
    * The spans, from the bounds less the table's shift ($2). The bounds are printed and read back in the
@@ -88,7 +80,6 @@ export const PARTITION_STATEMENTS = {
 const SQL = PARTITION_STATEMENTS;
 
 export class PartitionRepository {
-  private readonly backoff: LockBackoff;
   /** Retention of what no partition holds, over the same connections and lock timeout. */
   readonly retention: RetentionRepository;
 
@@ -97,7 +88,6 @@ export class PartitionRepository {
     /** DB_LOCK_TIMEOUT_MS: the longest partition upkeep waits for a table lock before it backs off. */
     private readonly lockTimeoutMs: number,
   ) {
-    this.backoff = { attempts: LOCK_ATTEMPTS, backoffMs: lockTimeoutMs };
     this.retention = new RetentionRepository(dataSource, lockTimeoutMs);
   }
 
@@ -118,7 +108,7 @@ export class PartitionRepository {
       const [{ locked }] = (await runner.query(SQL.tryLock, [table])) as Array<{ locked: boolean }>;
       if (!locked) return undefined;
       try {
-        return await work(new TableSession(runner.manager, table, `${this.lockTimeoutMs}ms`, this.backoff));
+        return await work(new TableSession(runner.manager, table, this.lockTimeoutMs));
       } finally {
         await runner.query(SQL.unlock, [table]);
       }
@@ -143,20 +133,13 @@ class TableSession implements PartitionSession {
     /** Bound to the connection holding the maintenance lock. */
     private readonly connection: EntityManager,
     private readonly table: PartitionedTable,
-    private readonly lockTimeout: string,
-    private readonly backoff: LockBackoff,
+    private readonly lockTimeoutMs: number,
   ) {}
 
   /** One change in a transaction of its own, which waits at most the lock timeout for any lock. */
   private change<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return retryLockWaits(
-      () =>
-        this.connection.transaction(async (manager) => {
-          await manager.query(SQL.lockTimeout, [this.lockTimeout]);
-          return work(manager);
-        }),
-      this.backoff,
-    );
+    // Its lock waits (lock_timeout) end at DB_LOCK_TIMEOUT_MS: no reading queues behind partition DDL for longer.
+    return lockBoundedTransaction(this.connection, this.lockTimeoutMs, work);
   }
 
   partitions(): Promise<Partition[]> {

@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import { retryLockWaits, type LockBackoff } from '../db/lock-timeout';
+import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 import { TABLE_STATEMENTS } from '../analytics/rollup-tables.repository';
 
@@ -115,10 +115,6 @@ export const RETENTION_STATEMENTS = Object.fromEntries(
   ),
 );
 
-const LOCK_TIMEOUT = sql`SELECT set_config('lock_timeout', $1, true)`;
-/** A batch that cannot have its locks runs this many times in all before the failure is reported. */
-const LOCK_ATTEMPTS = 3;
-
 export interface ExpiredBatch {
   readings: number;
   /** Hourly rollup rows removed. */
@@ -143,14 +139,10 @@ export const RECOUNT_START: RecountCursor = { endedAt: '-infinity', id: '0000000
  * it waits for that lock.
  */
 export class RetentionRepository {
-  private readonly backoff: LockBackoff;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly lockTimeoutMs: number,
-  ) {
-    this.backoff = { attempts: LOCK_ATTEMPTS, backoffMs: lockTimeoutMs };
-  }
+  ) {}
 
   /**
    * One batch of about `limit` expired readings of the side's default partition, up to `before`, whole
@@ -184,14 +176,10 @@ export class RetentionRepository {
   }
 
   private batch<T>(side: RetentionSide, work: (manager: EntityManager) => Promise<T>): Promise<T> {
-    return retryLockWaits(
-      () =>
-        this.dataSource.transaction(async (manager) => {
-          await manager.query(LOCK_TIMEOUT, [`${this.lockTimeoutMs}ms`]);
-          await manager.query(STATEMENTS[side].lock);
-          return work(manager);
-        }),
-      this.backoff,
-    );
+    // Its lock waits (lock_timeout) end at DB_LOCK_TIMEOUT_MS: no reading queues behind a batch for longer.
+    return lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, async (manager) => {
+      await manager.query(STATEMENTS[side].lock);
+      return work(manager);
+    });
   }
 }

@@ -1,6 +1,6 @@
 import { Client, type ClientConfig } from 'pg';
 import type { DataSource } from 'typeorm';
-import { retryLockWaits } from '../db/lock-timeout';
+import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 
 const CHANNEL = 'fleet_stream';
@@ -15,11 +15,6 @@ export const STREAM_STATEMENTS = {
     SELECT pg_notify('${CHANNEL}', payload)
     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit, unnest($1::text[]) AS payload`,
   listen: sql`LISTEN ${CHANNEL}`,
-  /**
-   * First in the follow transaction: a lock it cannot have within DB_LOCK_TIMEOUT_MS is given up, so
-   * no reading queues behind it for longer; the transaction is tried again after a pause.
-   */
-  lockTimeout: sql`SELECT set_config('lock_timeout', $1, true)`,
   /** Locked, so that processes starting to follow at once do so one after the other. */
   followState: sql`SELECT followed_until > clock_timestamp() AS following FROM stream_follow FOR UPDATE`,
   /**
@@ -40,9 +35,6 @@ export interface ListenerHandlers {
   lost(error: Error): void;
 }
 
-/** Tries of the follow transaction in all when it gives its lock up, before the caller hears of it. */
-const FOLLOW_ATTEMPTS = 3;
-
 export class StreamRepository {
   constructor(
     private readonly dataSource: DataSource,
@@ -62,18 +54,16 @@ export class StreamRepository {
    * lock_not_available (isLockNotAvailable) when a lock was still busy after a few short tries.
    */
   follow(leaseMs: number, gap: string): Promise<boolean> {
-    const attempt = () =>
-      this.dataSource.transaction(async (manager) => {
-        await manager.query(STREAM_STATEMENTS.lockTimeout, [`${this.lockTimeoutMs}ms`]);
-        const [{ following }] = await manager.query<Array<{ following: boolean }>>(STREAM_STATEMENTS.followState);
-        if (!following) {
-          await manager.query(STREAM_STATEMENTS.holdIngestion);
-          await manager.query(STREAM_STATEMENTS.notify, [[gap]]);
-        }
-        await manager.query(STREAM_STATEMENTS.followFor, [leaseMs]);
-        return !following;
-      });
-    return retryLockWaits(attempt, { attempts: FOLLOW_ATTEMPTS, backoffMs: this.lockTimeoutMs });
+    // Its lock waits (lock_timeout) end at DB_LOCK_TIMEOUT_MS, so no reading queues behind holdIngestion for longer.
+    return lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, async (manager) => {
+      const [{ following }] = await manager.query<Array<{ following: boolean }>>(STREAM_STATEMENTS.followState);
+      if (!following) {
+        await manager.query(STREAM_STATEMENTS.holdIngestion);
+        await manager.query(STREAM_STATEMENTS.notify, [[gap]]);
+      }
+      await manager.query(STREAM_STATEMENTS.followFor, [leaseMs]);
+      return !following;
+    });
   }
 
   /**
