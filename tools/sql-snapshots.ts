@@ -1,7 +1,7 @@
 /**
  * Keeps a readable copy of every statement the repositories send under sql/<area>/<name>.sql, so a
  * change to a query shows up in review as a diff of SQL. Run `npx tsx tools/sql-snapshots.ts`
- * (npm run sql:snapshots) after changing one; test/sql/snapshots.test.ts fails until then.
+ * (npm run sql:snapshots) after changing one; test/db/sql-snapshots.unit.test.ts fails until then.
  * The repositories stay the only home of their SQL (composed and laid out by src/db/sql.ts): this
  * file only names where each copy goes.
  */

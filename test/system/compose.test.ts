@@ -1,8 +1,8 @@
 import Ajv from 'ajv';
 import draft07MetaSchema from 'ajv/dist/refs/json-schema-draft-07.json';
 import { parse } from 'yaml';
-import { loadConfig } from '../src/config/config';
-import { configEnvironmentKeys, readRepoFile } from './support/config-keys';
+import { loadConfig } from '../../src/config/config';
+import { configEnvironmentKeys, readRepoFile } from '../support/config-keys';
 
 // There is no Docker engine where this suite runs, so the compose file is checked against the spec
 // and against what the service actually reads.
