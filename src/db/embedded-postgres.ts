@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { isRoot, loadEmbeddedPostgres, runsAs } from './embedded-postgres-binaries';
 import { usableDataDir } from './embedded-postgres-data-dir';
@@ -100,6 +101,43 @@ function failureLines(output: string[]): string {
   return oneLine((telling.length > 0 ? telling : lines.slice(-3)).join('\n')) || 'the server exited without saying why';
 }
 
+/**
+ * The data folder of the embedded server already listening on `port`, if that is what holds it.
+ * Usually it is: a running `npm start` (or `npm test`) keeps its own folder's server there, and a
+ * command started with another EMBEDDED_PG_DIR then finds the port taken by it.
+ */
+async function embeddedServerOn(port: number): Promise<string | undefined> {
+  const client = new Client({
+    host: EMBEDDED_HOST,
+    port,
+    user: USERNAME,
+    password: PASSWORD,
+    database: 'postgres',
+    connectionTimeoutMillis: 1_000,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    return rows[0]?.data_directory;
+  } catch {
+    return undefined;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** What to do when the port is taken: it depends on whether the embedded server of another folder holds it. */
+function portTakenFix(dataDir: string, port: number, otherDataDir: string | undefined): string {
+  if (otherDataDir === undefined) {
+    return `another program listens on 127.0.0.1:${port}; stop it, or set EMBEDDED_PG_PORT to a free port`;
+  }
+  return (
+    `port ${port} is held by the embedded PostgreSQL of ${otherDataDir} (a running npm start or npm test), ` +
+    `not of ${dataDir}; to use that server's data, run with EMBEDDED_PG_DIR=${otherDataDir}; to run ${dataDir} beside it, set EMBEDDED_PG_PORT to a free port`
+  );
+}
+
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
   logger: Logger,
@@ -147,15 +185,20 @@ export async function startEmbeddedPostgres(
     uid,
     gid,
     onLog,
-  }).catch((error: unknown) => {
+  }).catch(async (error: unknown) => {
     // The server's own words when it said any; else why it could not be run at all.
     const said = output.length > 0 ? failureLines(output) : error instanceof Error ? error.message : String(error);
     const portTaken = /already in use|could not create any TCP\/IP sockets/.test(said);
+    if (!portTaken) {
+      throw new EmbeddedPostgresError(
+        `the server on port ${options.port} stopped during startup: ${said}`,
+        `check the data folder ${dataDir}, or set EMBEDDED_PG_DIR to a fresh folder`,
+        { cause: error },
+      );
+    }
     throw new EmbeddedPostgresError(
       `the server on port ${options.port} stopped during startup: ${said}`,
-      portTaken
-        ? `stop whatever listens on 127.0.0.1:${options.port}, or set EMBEDDED_PG_PORT to a free port`
-        : `check the data folder ${dataDir}, or set EMBEDDED_PG_DIR to a fresh folder`,
+      portTakenFix(dataDir, options.port, await embeddedServerOn(options.port)),
       { cause: error },
     );
   });
