@@ -75,6 +75,12 @@ describe('a request the service cannot read is a 4xx problem, never a 500', () =
     expectProblem(await request(t.app).get(`/v1/vehicles/${'V'.repeat(65)}`), 400, '/problems/validation-error');
   });
 
+  it('an unknown route answers a 404 problem naming the path', async () => {
+    const res = await request(t.app).post('/v1/ingestion/thermostat').send({});
+    expectProblem(res, 404, '/problems/not-found');
+    expect(res.body.detail).toContain('/v1/ingestion/thermostat');
+  });
+
   it('a body sent with GET is ignored, however malformed', async () => {
     const res = await request(t.app)
       .get('/v1/meters/M-unknown')
