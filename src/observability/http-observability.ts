@@ -59,9 +59,7 @@ function requestObserver(logger: Logger, metrics: Metrics): RequestHandler {
   function finished(req: Request, res: Response, elapsedMs: number): void {
     const status = res.statusCode;
     if (res.writableFinished) {
-      // Express types the matched route as any; its path is the pattern the route was declared with.
-      const matched = req.route as { path: unknown } | undefined;
-      const route = matched ? `${req.baseUrl}${String(matched.path)}` : 'unmatched';
+      const route = routeLabel(req, status);
       metrics.httpDuration.observe({ method: req.method, route, status: String(status) }, elapsedMs / 1_000);
     }
     const level = levelOf(status);
@@ -77,4 +75,47 @@ function requestObserver(logger: Logger, metrics: Metrics): RequestHandler {
       status >= 500 ? 'request errored' : res.writableFinished ? 'request completed' : 'request aborted',
     );
   }
+}
+
+/**
+ * The pattern of the route a request was for, the same whether it succeeded or failed. A success is
+ * still inside its router, so its base URL and route give the full pattern. A failure has left its
+ * routers (Express puts req.baseUrl back on the way to the error handler, leaving only the route's own
+ * part, such as /meter), or never reached its route (a 401, a 429 or an unreadable body is answered by
+ * app-level middleware first): its pattern is found by matching the path against the app's routes the
+ * way the router does. A path no route takes is 'unmatched', which keeps label values bounded.
+ */
+function routeLabel(req: Request, status: number): string {
+  // Express types the matched route as any; its path is the pattern the route was declared with.
+  const matched = req.route as { path: unknown } | undefined;
+  if (matched && status < 400) return `${req.baseUrl}${String(matched.path)}`;
+  const path = req.originalUrl.split('?', 1)[0];
+  return routePattern((req.app.router as unknown as RouterStack).stack, req.method, path, '') ?? 'unmatched';
+}
+
+// The parts of the router's layers that routing itself reads (the router package, as Express 5 uses it).
+interface RouterStack {
+  stack: RouterLayer[];
+}
+interface RouterLayer {
+  match(path: string): { path: string; pattern: unknown } | false;
+  route?: { path: string; _handlesMethod(method: string): boolean };
+  handle: Partial<RouterStack>;
+}
+
+function routePattern(stack: RouterLayer[], method: string, path: string, prefix: string): string | undefined {
+  for (const layer of stack) {
+    const match = layer.match(path);
+    if (!match) continue;
+    if (layer.route) {
+      if (layer.route._handlesMethod(method)) return `${prefix}${layer.route.path}`;
+      continue;
+    }
+    // Middleware that is not a router (authentication, rate limits, body parsing) holds no routes.
+    if (!Array.isArray(layer.handle.stack)) continue;
+    const mount = match.pattern === '/' ? '' : String(match.pattern);
+    const found = routePattern(layer.handle.stack, method, path.slice(match.path.length) || '/', prefix + mount);
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -70,4 +70,35 @@ describe('GET /metrics', () => {
     }
     expect(text).toContain('process_cpu_user_seconds_total');
   });
+
+  it('times a failed request under the same route pattern as a successful one', async () => {
+    const keyed = await createTestApp();
+    try {
+      await keyed.services.auth.create('reader', 'read');
+      await request(keyed.app).post('/v1/ingestion/meter').send(meterReading()).expect(401);
+      await request(keyed.app).get('/v1/analytics/performance/V-1').expect(401);
+      await request(keyed.app).get('/v1/no-such-route').expect(401);
+      await request(t.app)
+        .post('/v1/ingestion/meter')
+        .send({ ...meterReading(), voltage: -1 })
+        .expect(400);
+      await request(t.app).get('/v1/analytics/performance/V-1?from=yesterday').expect(400);
+      await request(t.app).get('/v1/no-such-route').expect(404);
+
+      const series = (method: string, route: string, status: number) =>
+        `http_request_duration_seconds_count{method="${method}",route="${route}",status="${status}"}`;
+      const keyedText = (await request(keyed.app).get('/metrics').expect(200)).text;
+      expect(metricValue(keyedText, series('POST', '/v1/ingestion/meter', 401))).toBe(1);
+      expect(metricValue(keyedText, series('GET', '/v1/analytics/performance/:vehicleId', 401))).toBe(1);
+      // A path no route takes stays one label value, however many such paths are asked for.
+      expect(metricValue(keyedText, series('GET', 'unmatched', 401))).toBe(1);
+      const text = (await request(t.app).get('/metrics').expect(200)).text;
+      expect(metricValue(text, series('POST', '/v1/ingestion/meter', 400))).toBe(1);
+      expect(metricValue(text, series('GET', '/v1/analytics/performance/:vehicleId', 400))).toBe(1);
+      expect(metricValue(text, series('GET', 'unmatched', 404))).toBe(1);
+      expect(text).not.toMatch(/route="\/(meter|performance)/);
+    } finally {
+      await keyed.close();
+    }
+  });
 });
