@@ -1,27 +1,21 @@
-import express, { type Express, type Router } from 'express';
+import express, { type Express } from 'express';
 import helmet from 'helmet';
 import type { Logger } from 'pino';
+import { openApiDocument, ROUTE_TABLES } from './api';
 import type { AppConfig } from './config/config';
-import { analyticsRouter } from './analytics/analytics.router';
 import { authenticate, requireRole } from './auth/auth.middleware';
-import { authRouter } from './auth/auth.router';
-import { assertEveryRouteGuarded } from './auth/guarded-router';
-import { chargingSessionRouter } from './charging-sessions/charging-session.router';
 import { dashboardRouter } from './dashboard/dashboard.router';
 import { corsPolicy } from './http/cors';
-import { exportRouter } from './export/export.router';
 import { errorHandler, notFoundHandler } from './http/error-handler';
 import { JSON_TYPES } from './http/require-json';
+import { mountRouteTables } from './http/route-router';
 import { healthRouter } from './health/health.router';
-import { ingestionRouter } from './ingestion/ingestion.router';
-import { liveRouter } from './live/live.router';
 import { observeRequests } from './observability/http-observability';
 import { metricsRouter } from './observability/metrics.router';
 import { openApiRouter } from './openapi/openapi.router';
 import { rateLimiter } from './rate-limit/rate-limit.middleware';
 import type { RedisConnection } from './rate-limit/rate-limit.redis';
 import type { Services } from './services';
-import { streamRouter } from './stream/stream.router';
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
@@ -51,30 +45,31 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   const parseJson = express.json({ limit: config.ingestion.bodyLimit, strict: true, type: JSON_TYPES });
   app.use((req, res, next) => (BODY_METHODS.has(req.method) ? parseJson(req, res, next) : next()));
 
-  const v1: Array<[string, Router]> = [
-    [
-      '/v1/ingestion',
-      ingestionRouter(services.ingestion, {
-        maxClockSkewSeconds: config.ingestion.maxClockSkewSeconds,
-        maxReadingKwh: config.ingestion.maxReadingKwh,
-        retention: config.partitions.retention,
-        batchMaxItems: config.ingestion.batchMaxItems,
-      }),
-    ],
-    ['/v1', liveRouter(services.live)],
-    ['/v1', exportRouter(services.readingExport)],
-    ['/v1', streamRouter(services.stream, { keepAliveMs: config.stream.keepAliveMs })],
-    ['/v1/charging-sessions', chargingSessionRouter(services.chargingSessions)],
-    ['/v1/analytics', analyticsRouter(services.analytics, services.series)],
-    ['/v1/api-keys', authRouter(services.auth)],
-  ];
-  for (const [path, router] of v1) {
-    assertEveryRouteGuarded(router, path);
-    app.use(path, router);
-  }
+  mountRouteTables(
+    app,
+    ROUTE_TABLES,
+    {
+      ingestion: {
+        service: services.ingestion,
+        options: {
+          maxClockSkewSeconds: config.ingestion.maxClockSkewSeconds,
+          maxReadingKwh: config.ingestion.maxReadingKwh,
+          retention: config.partitions.retention,
+          batchMaxItems: config.ingestion.batchMaxItems,
+        },
+      },
+      live: services.live,
+      export: services.readingExport,
+      stream: { service: services.stream, keepAliveMs: config.stream.keepAliveMs },
+      chargingSessions: services.chargingSessions,
+      analytics: { analytics: services.analytics, series: services.series },
+      apiKeys: services.auth,
+    },
+    requireRole,
+  );
   // After /v1, which nearly every request is (readings); a request steps through every router mounted before its own.
   app.use(healthRouter(services.pools.ingest));
-  app.use(openApiRouter());
+  app.use(openApiRouter(openApiDocument));
   app.use(dashboardRouter());
   app.use(metricsRouter(services.metrics));
 

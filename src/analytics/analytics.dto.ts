@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
 import { cursorFields, encodeCursor } from '../validation/cursor';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';

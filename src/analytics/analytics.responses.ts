@@ -1,5 +1,5 @@
 import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
-import { ArrayOf, described, Nullable } from '../openapi/openapi.schemas';
+import { ArrayOf, described, Nullable } from '../validation/model-schema';
 import { ID_PATTERN, IsDeviceId } from '../validation/rules';
 
 // What the analytics endpoints answer. The services return these classes, and the OpenAPI document's

@@ -1,6 +1,6 @@
 import { IsIn, IsOptional, IsString, MaxLength, ValidateBy } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 import { IsTimestamp, toDate } from '../validation/timestamp';
 import { invalidQuery, validateQuery } from '../validation/validate-request';
 import type { Window } from './analytics.dto';

@@ -1,5 +1,5 @@
 import { IsIn, IsInt, IsISO8601, IsNumber, IsString, Min } from 'class-validator';
-import { ArrayOf, described, Nullable } from '../openapi/openapi.schemas';
+import { ArrayOf, described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 import { SERIES_BUCKETS, type SeriesBucket } from './series.dto';
 

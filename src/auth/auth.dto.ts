@@ -1,6 +1,6 @@
 import { IsDefined, IsIn, IsString, Length } from 'class-validator';
 import { ROLES, type Role } from '../entities/api-key.entity';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 
 /** What each role may do, for every role field in the OpenAPI document. */
 export const aboutRole = described(

@@ -78,15 +78,8 @@ export function authenticate(auth: AuthService): RequestHandler {
   };
 }
 
-const roleGuards = new WeakSet<RequestHandler>();
-
-/** Whether `handler` was made by requireRole(), so a router can prove each route names its role. */
-export function isRoleGuard(handler: unknown): boolean {
-  return typeof handler === 'function' && roleGuards.has(handler as RequestHandler);
-}
-
 export function requireRole(needed: Role): RequestHandler {
-  const guard: RequestHandler = (req, res, next) => {
+  return (req, res, next) => {
     const access = accessOf(res);
     // Fail closed: a route guarded without authenticate() in front is a wiring bug, not an open door.
     if (!access) throw new Error(`requireRole on ${req.originalUrl} runs without authenticate()`);
@@ -99,6 +92,4 @@ export function requireRole(needed: Role): RequestHandler {
     }
     next();
   };
-  roleGuards.add(guard);
-  return guard;
 }

@@ -1,6 +1,6 @@
 import { IsIn, IsISO8601, IsString, IsUUID } from 'class-validator';
 import { ROLES, type Role } from '../entities/api-key.entity';
-import { described, Nullable } from '../openapi/openapi.schemas';
+import { described, Nullable } from '../validation/model-schema';
 import { aboutRole } from './auth.dto';
 
 // What the key endpoints answer; the OpenAPI schema is generated from these decorators, which

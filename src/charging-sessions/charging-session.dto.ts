@@ -1,6 +1,6 @@
 import { isUUID, IsOptional } from 'class-validator';
 import { ValidationError } from '../errors/problem';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 import { IsTimestamp, toDate } from '../validation/timestamp';
 import { validateQuery, validateRequest } from '../validation/validate-request';

@@ -1,5 +1,5 @@
 import { IsISO8601, IsUUID } from 'class-validator';
-import { described, Nullable } from '../openapi/openapi.schemas';
+import { described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 
 // What the session endpoints answer; the OpenAPI schema is generated from these decorators, which

@@ -1,6 +1,6 @@
 import { IsISO8601, IsString } from 'class-validator';
 import { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
-import { ArrayOf, described, Nullable } from '../openapi/openapi.schemas';
+import { ArrayOf, described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 
 // An exported reading has the shape it was posted in, so the schema of a reading is the schema of the

@@ -1,7 +1,7 @@
 import { validateSync } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import type { FieldError } from '../errors/problem';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 import {
   flattenErrors,
   inheritedFieldErrors,
@@ -11,7 +11,7 @@ import {
   VALIDATION,
 } from '../validation/rules';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
-import { compileModel } from './ingestion.schema';
+import { compileModel } from '../validation/compiled-model';
 
 /**
  * The energy columns carry no upper bound of their own: the most one reading may carry is a setting
@@ -102,7 +102,7 @@ export function claimedType(body: unknown): ReadingType | 'unknown' {
 /**
  * The body's fields on an instance of the DTO class, as class-validator needs. Readings have no
  * transformations to apply, and on a batch class-transformer's generic plainToInstance cost more than
- * the validation itself (5 of 13 µs a reading). Fields are defined, not assigned, so no key can
+ * the validation itself (see docs/performance.md). Fields are defined, not assigned, so no key can
  * replace the prototype that carries the rules.
  */
 function asInstance<T extends object>(dto: new () => T, body: Record<string, unknown>): T {

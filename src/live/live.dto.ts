@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 import { decimalFromQuery, validateQuery } from '../validation/validate-request';
 

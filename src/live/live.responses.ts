@@ -1,7 +1,7 @@
 import { IsISO8601, IsObject, IsString, IsUUID } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
-import { ArrayOf, described, modelRef, Nullable } from '../openapi/openapi.schemas';
+import { ArrayOf, described, modelRef, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 
 // A live status is the device's newest accepted reading and when its row was written, so a field added

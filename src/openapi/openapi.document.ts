@@ -1,25 +1,9 @@
-import { commonSchemas, headers, securitySchemes } from './openapi.common';
-import { problemSchemas, problemTypesTable } from './openapi.problems';
-import type * as OpenApi from './openapi.types';
-import { analyticsSection } from './sections/analytics.section';
-import { apiKeysSection } from './sections/api-keys.section';
-import { chargingSessionsSection } from './sections/charging-sessions.section';
-import { exportSection } from './sections/export.section';
-import { ingestionSection } from './sections/ingestion.section';
-import { liveSection } from './sections/live.section';
-import { operationsSection } from './sections/operations.section';
-import { streamSection } from './sections/stream.section';
-
-const sections = [
-  ingestionSection,
-  liveSection,
-  exportSection,
-  streamSection,
-  chargingSessionsSection,
-  analyticsSection,
-  apiKeysSection,
-  operationsSection,
-];
+import type * as OpenApi from '../contract/openapi.types';
+import { problemSchemas, problemTypesTable } from '../contract/problems';
+import { pathsOf, type AnyRouteTable } from '../contract/route-table';
+import { commonSchemas } from '../validation/common-schemas';
+import { headers, securitySchemes } from './openapi.components';
+import { operationsSection } from './operations.section';
 
 /** The records' entries in one record; a later record's entry wins, as with Object.assign. */
 function merged<T>(records: Array<Record<string, T>>): Record<string, T> {
@@ -57,7 +41,8 @@ Every error is an RFC 9457 \`application/problem+json\` body with \`type\`, \`ti
 ${problemTypesTable()}
 `.trim();
 
-export const openApiDocument: OpenApi.Document = {
+/** The document for the features' route tables, in their order, followed by the operational routes. */
+export const assembleDocument = (tables: AnyRouteTable[]): OpenApi.Document => ({
   openapi: '3.1.0',
   info: {
     title: 'Fleet Platform API',
@@ -65,11 +50,11 @@ export const openApiDocument: OpenApi.Document = {
     summary: 'Meter and vehicle telemetry, charging sessions and efficiency analytics.',
     description,
   },
-  tags: sections.map((section) => section.tag),
-  paths: merged(sections.map((section) => section.paths)),
+  tags: [...tables.map((table) => table.tag), operationsSection.tag],
+  paths: { ...pathsOf(tables), ...operationsSection.paths },
   components: {
-    schemas: merged([commonSchemas, problemSchemas, ...sections.map((section) => section.schemas ?? {})]),
+    schemas: merged([commonSchemas, problemSchemas, ...tables.map((table) => table.schemas ?? {})]),
     headers,
     securitySchemes,
   },
-};
+});

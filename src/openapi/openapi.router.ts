@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import { openApiDocument } from './openapi.document';
+import type * as OpenApi from '../contract/openapi.types';
 
 const DOCS_OPTIONS: swaggerUi.SwaggerUiOptions = {
   customSiteTitle: 'Fleet Platform API',
@@ -12,7 +12,7 @@ const DOCS_OPTIONS: swaggerUi.SwaggerUiOptions = {
  * The document at /openapi.json and Swagger UI at /docs. serveFiles (not the shared `serve`) keeps the
  * page's init script bound to this document; it is a separate file, so a strict script-src works.
  */
-export function openApiRouter(): Router {
+export function openApiRouter(openApiDocument: OpenApi.Document): Router {
   const router = Router();
   router.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);

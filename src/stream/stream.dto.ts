@@ -1,5 +1,5 @@
 import { IsOptional } from 'class-validator';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 import { validateQuery } from '../validation/validate-request';
 

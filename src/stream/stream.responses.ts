@@ -1,5 +1,5 @@
 import { IsIn, IsISO8601, IsNumber, IsString, IsUUID, Max, Min } from 'class-validator';
-import { described } from '../openapi/openapi.schemas';
+import { described } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 
 // The `data` of the stream's events. The OpenAPI schemas are generated from these decorators, which

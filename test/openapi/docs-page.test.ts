@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { openApiDocument } from '../../src/openapi/openapi.document';
+import { openApiDocument } from '../../src/api';
 import { launchChromium } from '../../tools/dashboard/browser';
 import { createTestApp, type TestApp } from '../support/test-app';
 

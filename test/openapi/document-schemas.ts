@@ -1,6 +1,6 @@
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { openApiDocument } from '../../src/openapi/openapi.document';
+import { openApiDocument } from '../../src/api';
 
 // The whole document is registered as one schema so that its internal $refs resolve; OpenAPI 3.1
 // schemas are JSON Schema 2020-12. Strict mode stays on, so the top-level OpenAPI members are

@@ -1,6 +1,6 @@
 import { IsISO8601, IsOptional } from 'class-validator';
 import { MeterReadingDto } from '../../src/ingestion/ingestion.dto';
-import { described, modelSchemas, Nullable, queryParameters } from '../../src/openapi/openapi.schemas';
+import { described, modelSchemas, Nullable, queryParameters } from '../../src/validation/model-schema';
 import { IsDeviceId, IsMeasurement } from '../../src/validation/rules';
 import { IsTimestamp } from '../../src/validation/timestamp';
 

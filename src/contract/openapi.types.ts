@@ -96,7 +96,7 @@ export interface Tag {
   description?: string;
 }
 
-/** One feature's share of the document. */
+/** A share of the document written by hand: the routes outside the route tables. */
 export interface Section {
   tag: Tag;
   paths: Record<string, PathItem>;

@@ -1,10 +1,9 @@
 import { IS_ISO8601, IS_POSITIVE, IsArray, MATCHES, MAX, MIN, ValidationTypes } from 'class-validator';
 import { JSONSchema, targetConstructorToSchema } from 'class-validator-jsonschema';
 import type { ISchemaConverters } from 'class-validator-jsonschema/build/defaultConverters';
-import { ID_PATTERN, VALIDATION } from '../validation/rules';
-import { IS_TIMESTAMP } from '../validation/timestamp';
-import { ref } from './openapi.common';
-import type * as OpenApi from './openapi.types';
+import type * as OpenApi from '../contract/openapi.types';
+import { ID_PATTERN, VALIDATION } from './rules';
+import { IS_TIMESTAMP } from './timestamp';
 
 /**
  * Component schemas and query parameters generated from the decorated classes: the request DTOs, whose
@@ -12,7 +11,10 @@ import type * as OpenApi from './openapi.types';
  * examples (@JSONSchema) are written by hand, on the classes themselves.
  */
 
-type Model = abstract new (...args: never[]) => object;
+export type Model = abstract new (...args: never[]) => object;
+
+/** A reference to a schema in `components.schemas`. */
+export const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 
 /** How this project's own rules read as JSON Schema; the library's converters cover the rest. */
 const additionalConverters: ISchemaConverters = {

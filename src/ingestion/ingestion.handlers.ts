@@ -1,7 +1,5 @@
-import type { Request, Response, Router } from 'express';
-import { guardedRouter } from '../auth/guarded-router';
+import type { RouteHandler } from '../contract/route-table';
 import { ValidationError, type FieldError } from '../errors/problem';
-import { requireJson } from '../http/require-json';
 import {
   claimedType,
   parseReading,
@@ -14,7 +12,7 @@ import type { CalendarInterval } from '../config/config';
 import { shift } from '../partitions/partition.calendar';
 import type { IngestionService } from './ingestion.service';
 
-export interface IngestionRouterOptions {
+export interface IngestionOptions {
   maxClockSkewSeconds: number;
   maxReadingKwh: number;
   /** History older than this is dropped, so readings older than it are refused. */
@@ -27,8 +25,13 @@ interface ItemErrors {
   errors: FieldError[];
 }
 
-export function ingestionRouter(service: IngestionService, options: IngestionRouterOptions): Router {
-  const routes = guardedRouter();
+export interface IngestionDeps {
+  service: IngestionService;
+  options: IngestionOptions;
+}
+
+/** The ingestion handlers over one service and its limits: single readings of one type or either, and batches. */
+export function ingestionHandlers({ service, options }: IngestionDeps) {
   const rules = (): ReadingRules => {
     const now = new Date();
     return {
@@ -41,26 +44,24 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
   const countRejected = (body: unknown, expected: ReadingType | 'any') =>
     service.rejected(expected === 'any' ? claimedType(body) : expected);
 
-  const single = (expected: ReadingType | 'any') => async (req: Request, res: Response) => {
-    const parsed = parseReading(req.body, expected, rules());
-    if (!parsed.ok) {
-      countRejected(req.body, expected);
-      throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
-    }
-    const { duplicate } = await service.ingestOne(parsed.reading);
-    res.status(duplicate ? 200 : 201).json({
-      type: parsed.reading.type,
-      id: readingId(parsed.reading),
-      timestamp: parsed.reading.timestamp.toISOString(),
-      duplicate,
-    });
-  };
+  const single =
+    (expected: ReadingType | 'any'): RouteHandler =>
+    async (req, res) => {
+      const parsed = parseReading(req.body, expected, rules());
+      if (!parsed.ok) {
+        countRejected(req.body, expected);
+        throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
+      }
+      const { duplicate } = await service.ingestOne(parsed.reading);
+      res.status(duplicate ? 200 : 201).json({
+        type: parsed.reading.type,
+        id: readingId(parsed.reading),
+        timestamp: parsed.reading.timestamp.toISOString(),
+        duplicate,
+      });
+    };
 
-  routes.post('/meter', 'ingest', requireJson, single('meter'));
-  routes.post('/vehicle', 'ingest', requireJson, single('vehicle'));
-  routes.post('/telemetry', 'ingest', requireJson, single('any'));
-
-  routes.post('/batch', 'ingest', requireJson, async (req, res) => {
+  const batch: RouteHandler = async (req, res) => {
     const body: unknown = req.body;
     if (!Array.isArray(body) || body.length === 0) {
       throw new ValidationError('A batch is a non-empty JSON array of readings.', [
@@ -73,11 +74,11 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
         [{ path: '', message: `must contain at most ${options.batchMaxItems} items` }],
       );
     }
-    const now = rules();
+    const batchRules = rules();
     const valid: Reading[] = [];
     const rejected: ItemErrors[] = [];
     body.forEach((item, index) => {
-      const parsed = parseReading(item, 'any', now);
+      const parsed = parseReading(item, 'any', batchRules);
       if (parsed.ok) {
         valid.push(parsed.reading);
       } else {
@@ -100,7 +101,7 @@ export function ingestionRouter(service: IngestionService, options: IngestionRou
       rejected: rejected.length,
       errors: rejected,
     });
-  });
+  };
 
-  return routes.router;
+  return { single, batch };
 }

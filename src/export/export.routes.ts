@@ -1,10 +1,13 @@
-import { MAX_WINDOW_HOURS } from '../../analytics/analytics.dto';
-import { ReadingsQueryDto } from '../../export/export.dto';
-import { MeterReadingsPage, VehicleReadingsPage } from '../../export/export.responses';
-import { databaseFailures, guarded, pathParam, ref } from '../openapi.common';
-import { problemResponse } from '../openapi.problems';
-import { modelRef, modelSchemas, queryParameters } from '../openapi.schemas';
-import type * as OpenApi from '../openapi.types';
+import { MAX_WINDOW_HOURS } from '../analytics/analytics.dto';
+import type * as OpenApi from '../contract/openapi.types';
+import { databaseFailures, pathParam } from '../contract/operations';
+import { problemResponse } from '../contract/problems';
+import type { Route, RouteTable } from '../contract/route-table';
+import { modelRef, modelSchemas, ref } from '../validation/model-schema';
+import { ReadingsQueryDto } from './export.dto';
+import { readingsHandler } from './export.handlers';
+import { MeterReadingsPage, VehicleReadingsPage } from './export.responses';
+import type { ExportService } from './export.service';
 
 type Device = 'vehicle' | 'meter';
 
@@ -35,15 +38,23 @@ const CSV_LIMITS =
   'one more is refused before any work, and a client that reads nothing for `EXPORT_IDLE_TIMEOUT_MS` is ' +
   'disconnected. `HEAD` answers the headers a CSV export starts with (or its 404) without running it.';
 
-function readings(device: Device, param: string, page: OpenApi.Schema): OpenApi.Operation {
-  const operation = guarded('read', {
-    tags: ['export'],
+function readings(
+  device: Device,
+  param: 'vehicleId' | 'meterId',
+  path: Route<ExportService>['path'],
+  page: OpenApi.Schema,
+): Route<ExportService> {
+  return {
+    method: 'get',
+    path,
+    role: 'read',
     summary: `A ${device}'s stored readings, as JSON pages or one CSV file`,
     description:
       `The readings with \`from\` < timestamp <= \`to\`, the window analytics sums, so their totals are its totals. ` +
       `JSON by default, in pages of \`limit\` with a cursor; \`Accept: text/csv\` for the whole window at once.\n\n` +
       CSV_LIMITS,
-    parameters: [pathParam(param, `The ${device}.`, ref('DeviceId')), ...queryParameters(ReadingsQueryDto)],
+    params: [pathParam(param, `The ${device}.`, ref('DeviceId'))],
+    query: ReadingsQueryDto,
     responses: {
       200: {
         description: `JSON: one page, oldest first. CSV: ${CSV_DESCRIPTION}`,
@@ -57,6 +68,12 @@ function readings(device: Device, param: string, page: OpenApi.Schema): OpenApi.
       ),
       404: problemResponse(`The ${device} has never reported.`, 'not-found'),
       406: problemResponse('`Accept` allows neither `application/json` nor `text/csv`.', 'not-acceptable'),
+      // Besides the rate-limit budget the role guard names, a CSV export has a bound of its own per caller.
+      429: problemResponse(
+        'The caller spent its rate-limit budget, or (CSV) already runs `EXPORT_MAX_PER_KEY` exports; retry after ' +
+          '`Retry-After` seconds.',
+        'rate-limited',
+      ),
       ...databaseFailures,
       503: problemResponse(
         'The database is unavailable, or (CSV) this process already runs `EXPORT_MAX_CONCURRENT` exports; nothing ' +
@@ -64,26 +81,15 @@ function readings(device: Device, param: string, page: OpenApi.Schema): OpenApi.
         'service-unavailable',
       ),
     },
-  });
-  // guarded() names the rate-limit budget; a CSV export has a bound of its own per caller.
-  return {
-    ...operation,
-    responses: {
-      ...operation.responses,
-      429: problemResponse(
-        'The caller spent its rate-limit budget, or (CSV) already runs `EXPORT_MAX_PER_KEY` exports; retry after ' +
-          '`Retry-After` seconds.',
-        'rate-limited',
-      ),
-    },
+    handler: readingsHandler(device, param),
   };
 }
 
-export const exportSection: OpenApi.Section = {
+export const exportRoutes: RouteTable<ExportService> = {
   tag: { name: 'export', description: "A device's stored readings over a window, as JSON pages or CSV." },
   schemas: modelSchemas(VehicleReadingsPage, MeterReadingsPage),
-  paths: {
-    '/v1/vehicles/{vehicleId}/readings': { get: readings('vehicle', 'vehicleId', modelRef(VehicleReadingsPage)) },
-    '/v1/meters/{meterId}/readings': { get: readings('meter', 'meterId', modelRef(MeterReadingsPage)) },
-  },
+  routes: [
+    readings('vehicle', 'vehicleId', '/v1/vehicles/:vehicleId/readings', modelRef(VehicleReadingsPage)),
+    readings('meter', 'meterId', '/v1/meters/:meterId/readings', modelRef(MeterReadingsPage)),
+  ],
 };

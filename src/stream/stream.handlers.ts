@@ -1,9 +1,10 @@
-import type { Request, Router } from 'express';
-import { guardedRouter } from '../auth/guarded-router';
+import type { Request } from 'express';
+import type { RouteHandler } from '../contract/route-table';
 import { parseStreamQuery } from './stream.dto';
 import type { StreamService, StreamSink } from './stream.service';
 
-export interface StreamRouterOptions {
+export interface StreamDeps {
+  service: StreamService;
   keepAliveMs: number;
 }
 
@@ -13,9 +14,9 @@ function lastEventId(req: Request): string | undefined {
   return req.get('last-event-id')?.trim() || undefined;
 }
 
-export function streamRouter(service: StreamService, options: StreamRouterOptions): Router {
-  const routes = guardedRouter();
-  routes.get('/stream', 'read', async (req, res) => {
+/** Follows the stream for one client until it leaves or is dropped. */
+export function followHandler({ service, keepAliveMs }: StreamDeps): RouteHandler {
+  return async (req, res) => {
     const filter = parseStreamQuery(req.query);
     await service.ready();
     // The client may have gone while the listener was being set up.
@@ -45,12 +46,11 @@ export function streamRouter(service: StreamService, options: StreamRouterOption
       // it was cut off nor let the kernel free what is queued for it.
       drop: () => void (res.socket ? res.socket.resetAndDestroy() : res.destroy()),
     };
-    const keepAlive = setInterval(() => sink.send(KEEP_ALIVE), options.keepAliveMs);
+    const keepAlive = setInterval(() => sink.send(KEEP_ALIVE), keepAliveMs);
     const unsubscribe = service.follow(filter, lastEventId(req), sink);
     res.on('close', () => {
       clearInterval(keepAlive);
       unsubscribe();
     });
-  });
-  return routes.router;
+  };
 }

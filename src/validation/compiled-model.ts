@@ -1,8 +1,6 @@
 import { Ajv, type ValidateFunction } from 'ajv';
-import { commonSchemas } from '../openapi/openapi.common';
-import { modelRef, modelSchemas } from '../openapi/openapi.schemas';
-
-type Model = abstract new (...args: never[]) => object;
+import { commonSchemas } from './common-schemas';
+import { modelRef, modelSchemas, type Model } from './model-schema';
 
 /**
  * The JSON Schema that the OpenAPI document publishes for a DTO, generated from its decorators, compiled

@@ -1,6 +1,8 @@
-import { databaseFailures, jsonResponse, optionallyGuarded, unexpectedFailure } from '../openapi.common';
-import { problemResponse } from '../openapi.problems';
-import type * as OpenApi from '../openapi.types';
+import type * as OpenApi from '../contract/openapi.types';
+import { databaseFailures, jsonResponse, optionallyGuarded, unexpectedFailure } from '../contract/operations';
+import { problemResponse } from '../contract/problems';
+
+/** The routes outside /v1: open (or, for /metrics, optionally guarded), mounted by src/app.ts itself. */
 
 const status = (value: string): OpenApi.Schema => ({
   type: 'object',

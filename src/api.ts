@@ -1,0 +1,24 @@
+import { analyticsRoutes } from './analytics/analytics.routes';
+import { apiKeyRoutes } from './auth/auth.routes';
+import { chargingSessionRoutes } from './charging-sessions/charging-session.routes';
+import { exportRoutes } from './export/export.routes';
+import { ingestionRoutes } from './ingestion/ingestion.routes';
+import { liveRoutes } from './live/live.routes';
+import { assembleDocument } from './openapi/openapi.document';
+import { streamRoutes } from './stream/stream.routes';
+
+/**
+ * Every feature's /v1 route table, in the order the app tries them: readings first, since nearly every
+ * request is one. src/app.ts mounts them, each with what its handlers need; the document is generated from them.
+ */
+export const ROUTE_TABLES = {
+  ingestion: ingestionRoutes,
+  live: liveRoutes,
+  export: exportRoutes,
+  stream: streamRoutes,
+  chargingSessions: chargingSessionRoutes,
+  analytics: analyticsRoutes,
+  apiKeys: apiKeyRoutes,
+};
+
+export const openApiDocument = assembleDocument(Object.values(ROUTE_TABLES));

@@ -1,0 +1,62 @@
+import { bodyFailures, databaseFailures, jsonBody, jsonResponse, pathParam } from '../contract/operations';
+import { problemResponse } from '../contract/problems';
+import type { RouteTable } from '../contract/route-table';
+import { modelRef, modelSchemas, ref } from '../validation/model-schema';
+import { validateRequest } from '../validation/validate-request';
+import { CreateApiKeyDto } from './auth.dto';
+import { ApiKeyView, CreatedApiKey } from './auth.responses';
+import type { AuthService } from './auth.service';
+
+/** Key management over HTTP for admin keys; `npm run keys` does the same from a shell. */
+export const apiKeyRoutes: RouteTable<AuthService> = {
+  tag: { name: 'api keys', description: 'Key management; `npm run keys` does the same from a shell.' },
+  schemas: modelSchemas(CreateApiKeyDto, ApiKeyView, CreatedApiKey),
+  routes: [
+    {
+      method: 'get',
+      path: '/v1/api-keys',
+      role: 'admin',
+      summary: 'List API keys',
+      responses: {
+        200: jsonResponse('Every key, revoked ones included.', { type: 'array', items: modelRef(ApiKeyView) }),
+        ...databaseFailures,
+      },
+      handler: (auth) => async (_req, res) => {
+        res.json(await auth.list());
+      },
+    },
+    {
+      method: 'post',
+      path: '/v1/api-keys',
+      role: 'admin',
+      summary: 'Create an API key',
+      body: jsonBody('Its holder and role.', modelRef(CreateApiKeyDto)),
+      responses: {
+        201: jsonResponse('The new key, with the key itself.', modelRef(CreatedApiKey)),
+        ...bodyFailures,
+        ...databaseFailures,
+      },
+      handler: (auth) => async (req, res) => {
+        const { name, role } = validateRequest(CreateApiKeyDto, req.body, 'The key request is invalid.');
+        res.status(201).json(await auth.create(name, role));
+      },
+    },
+    {
+      method: 'delete',
+      path: '/v1/api-keys/:id',
+      role: 'admin',
+      summary: 'Revoke an API key',
+      description: 'The key stops working at once on this replica, and within the key cache lifetime on others.',
+      params: [pathParam('id', 'The key id.', ref('Uuid'))],
+      responses: {
+        200: jsonResponse('The revoked key.', modelRef(ApiKeyView)),
+        400: problemResponse('The id is not a UUID.', 'validation-error'),
+        404: problemResponse('No key with this id.', 'not-found'),
+        ...databaseFailures,
+      },
+      handler: (auth) => async (req, res) => {
+        res.json(await auth.revoke(req.params.id));
+      },
+    },
+  ],
+};

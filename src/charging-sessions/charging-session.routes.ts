@@ -1,0 +1,103 @@
+import type * as OpenApi from '../contract/openapi.types';
+import { bodyFailures, databaseFailures, jsonBody, jsonResponse, pathParam } from '../contract/operations';
+import { problemResponse } from '../contract/problems';
+import type { RouteTable } from '../contract/route-table';
+import { modelRef, modelSchemas, ref } from '../validation/model-schema';
+import {
+  NewSessionDto,
+  parseNewSession,
+  parseSessionEnd,
+  parseSessionQuery,
+  SessionEndDto,
+  SessionQueryDto,
+  sessionIdParam,
+} from './charging-session.dto';
+import { SessionView } from './charging-session.responses';
+import type { ChargingSessionService } from './charging-session.service';
+
+const overlap = problemResponse(
+  'The session would overlap another session of the same vehicle, or of another vehicle on the same meter; ' +
+    '`detail` says which was busy and `conflictingSessionIds` lists the sessions in the way.',
+  'conflict',
+);
+
+const schemas: Record<string, OpenApi.Schema> = {
+  ...modelSchemas(NewSessionDto, SessionEndDto, SessionView),
+  ChargingSessionList: {
+    type: 'object',
+    required: ['sessions'],
+    additionalProperties: false,
+    properties: { sessions: { type: 'array', items: modelRef(SessionView) } },
+  },
+};
+
+// Sessions decide whose energy a meter's readings are, so only operators open and close them.
+export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
+  tag: {
+    name: 'charging sessions',
+    description: 'Which meter fed which vehicle when: what analytics attribute AC energy by.',
+  },
+  schemas,
+  routes: [
+    {
+      method: 'post',
+      path: '/v1/charging-sessions',
+      role: 'admin',
+      summary: 'Record a charging session',
+      description:
+        'Sessions of one vehicle never overlap, and neither do those of one meter: a meter feeds one vehicle at a time.',
+      body: jsonBody('The session; without `endedAt` it is ongoing.', modelRef(NewSessionDto)),
+      responses: {
+        201: {
+          ...jsonResponse('Recorded.', modelRef(SessionView)),
+          headers: {
+            Location: { description: 'The session, `/v1/charging-sessions/{id}`.', schema: { type: 'string' } },
+          },
+        },
+        ...bodyFailures,
+        409: overlap,
+        ...databaseFailures,
+      },
+      handler: (service) => async (req, res) => {
+        const session = await service.start(parseNewSession(req.body));
+        res.status(201).location(`/v1/charging-sessions/${session.id}`).json(session);
+      },
+    },
+    {
+      method: 'patch',
+      path: '/v1/charging-sessions/:id',
+      role: 'admin',
+      summary: 'End a charging session',
+      description: 'Sets (or moves) the end of a session.',
+      params: [pathParam('id', 'The session id.', ref('Uuid'))],
+      body: jsonBody('The end.', modelRef(SessionEndDto)),
+      responses: {
+        200: jsonResponse('The updated session.', modelRef(SessionView)),
+        ...bodyFailures,
+        404: problemResponse('No session with this id.', 'not-found'),
+        409: overlap,
+        ...databaseFailures,
+      },
+      handler: (service) => async (req, res) => {
+        res.json(await service.end(sessionIdParam(req.params.id), parseSessionEnd(req.body)));
+      },
+    },
+    {
+      method: 'get',
+      path: '/v1/charging-sessions',
+      role: 'read',
+      summary: "List a vehicle's charging sessions",
+      description:
+        'The sessions of the vehicle overlapping [`from`, `to`]; a missing bound is open. Unknown parameters are refused.',
+      query: SessionQueryDto,
+      responses: {
+        200: jsonResponse('The sessions, oldest first.', ref('ChargingSessionList')),
+        400: problemResponse('A parameter is missing or invalid.', 'validation-error'),
+        ...databaseFailures,
+      },
+      handler: (service) => async (req, res) => {
+        res.json({ sessions: await service.list(parseSessionQuery(req.query)) });
+      },
+    },
+  ],
+};
