@@ -82,8 +82,8 @@ export const SEAL_STATEMENTS = {
  */
 export const SESSION_STATEMENTS = {
   /**
-   * Fresh statistics first: after a bulk load, before autovacuum gets to it, counting a session took
-   * 30 ms without them against 0.5 ms with them.
+   * Fresh statistics first: after a bulk load, before autovacuum gets to it, the planner misjudges
+   * the session counts without them, and each one runs many times slower (docs/performance.md).
    */
   sessionStatistics: sql`ANALYZE meter_history, vehicle_history, meter_rollup_hourly, vehicle_rollup_hourly, charging_session`,
   sessionDays: sql`

@@ -25,8 +25,8 @@ export function buildDataSource(target: ConnectionTarget, db: AppConfig['db']): 
     extra: {
       max: db.poolMax,
       statement_timeout: db.statementTimeoutMs || undefined,
-      // JIT compiles a statement whose estimated cost is high, which a month-long fleet answer's is:
-      // measured, compiling took 2-3 s for a statement that runs in 0.3 s. The service's statements
+      // JIT compiles a statement whose estimated cost is high, which a month-long fleet answer's is,
+      // and took several times longer than running it (docs/performance.md). The service's statements
       // are index range scans that never run long enough to repay it.
       options: '-c jit=off',
       connectionTimeoutMillis: 5_000,

@@ -165,8 +165,8 @@ export class IngestionRepository {
   private writeOnce(groups: Array<{ type: ReadingType; rows: Row[] }>): Promise<{ stored: Row[]; followed: boolean }> {
     return this.dataSource.transaction(async (manager) => {
       // The transaction's own connection, to name the statement: PostgreSQL then parses and plans it
-      // once per connection rather than per call, which halves its CPU for the small groups that
-      // single readings make (about 290 µs a reading in groups of 8, against 135).
+      // once per connection rather than per call, which roughly halves its CPU for the small groups
+      // that single readings make (figures in docs/performance.md).
       const client = (await manager.queryRunner?.connect()) as PoolClient;
       const stored: Row[] = [];
       let followed = false;
