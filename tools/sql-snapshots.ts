@@ -8,7 +8,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANALYTICS_STATEMENTS } from '../src/analytics/analytics.repository';
-import { ROLLUP_STATEMENTS } from '../src/analytics/rollup.repository';
+import { SEAL_STATEMENTS, SESSION_STATEMENTS } from '../src/analytics/rollup-seal.repository';
+import { ROLLUP_KINDS, TABLE_STATEMENTS } from '../src/analytics/rollup-tables.repository';
 import { SERIES_STATEMENTS } from '../src/analytics/series.repository';
 import { CHARGING_SESSION_STATEMENTS } from '../src/charging-sessions/charging-session.repository';
 import { EXPORT_STATEMENTS } from '../src/export/export.repository';
@@ -21,35 +22,87 @@ import { STREAM_STATEMENTS } from '../src/stream/stream.repository';
 export const SQL_DIR = path.resolve(__dirname, '..', 'sql');
 const REFRESH = 'npm run sql:snapshots';
 
-/** Per folder under sql/, the repository the statements come from and the statements by name. */
-const AREAS: Record<string, { source: string; statements: Record<string, string> }> = {
-  ingestion: {
-    source: 'src/ingestion/ingestion.repository.ts',
-    statements: { writeMeter: WRITE_STATEMENTS.meter, writeVehicle: WRITE_STATEMENTS.vehicle },
-  },
-  analytics: { source: 'src/analytics/analytics.repository.ts', statements: ANALYTICS_STATEMENTS },
-  rollups: { source: 'src/analytics/rollup.repository.ts', statements: ROLLUP_STATEMENTS },
-  'analytics/series': { source: 'src/analytics/series.repository.ts', statements: SERIES_STATEMENTS },
-  'charging-sessions': {
-    source: 'src/charging-sessions/charging-session.repository.ts',
-    statements: CHARGING_SESSION_STATEMENTS,
-  },
-  export: { source: 'src/export/export.repository.ts', statements: EXPORT_STATEMENTS },
-  partitions: { source: 'src/partitions/partition.repository.ts', statements: PARTITION_STATEMENTS },
-  'partitions/retention': { source: 'src/partitions/retention.repository.ts', statements: RETENTION_STATEMENTS },
-  health: { source: 'src/health/health.repository.ts', statements: HEALTH_STATEMENTS },
-  stream: { source: 'src/stream/stream.repository.ts', statements: STREAM_STATEMENTS },
+/**
+ * A set of statements as its repository exports it: the file, the exported name a reader can grep
+ * for, and the statements by key. Each is written to sql/<area>/<prefix><Key>.sql in kebab case.
+ */
+interface Exported {
+  source: string;
+  name: string;
+  statements: Record<string, string>;
+  prefix?: string;
+}
+
+const ROLLUP_TABLES = 'src/analytics/rollup-tables.repository.ts';
+const ROLLUP_SEAL = 'src/analytics/rollup-seal.repository.ts';
+
+/** Per folder under sql/, the exports its statements come from. */
+const AREAS: Record<string, Exported[]> = {
+  ingestion: [
+    {
+      source: 'src/ingestion/ingestion.repository.ts',
+      name: 'WRITE_STATEMENTS',
+      statements: WRITE_STATEMENTS,
+      prefix: 'write',
+    },
+  ],
+  analytics: [
+    { source: 'src/analytics/analytics.repository.ts', name: 'ANALYTICS_STATEMENTS', statements: ANALYTICS_STATEMENTS },
+  ],
+  rollups: [
+    ...ROLLUP_KINDS.map((kind) => ({
+      source: ROLLUP_TABLES,
+      name: `TABLE_STATEMENTS.${kind}`,
+      statements: TABLE_STATEMENTS[kind],
+      prefix: kind,
+    })),
+    { source: ROLLUP_SEAL, name: 'SEAL_STATEMENTS', statements: SEAL_STATEMENTS },
+    { source: ROLLUP_SEAL, name: 'SESSION_STATEMENTS', statements: SESSION_STATEMENTS },
+  ],
+  'analytics/series': [
+    { source: 'src/analytics/series.repository.ts', name: 'SERIES_STATEMENTS', statements: SERIES_STATEMENTS },
+  ],
+  'charging-sessions': [
+    {
+      source: 'src/charging-sessions/charging-session.repository.ts',
+      name: 'CHARGING_SESSION_STATEMENTS',
+      statements: CHARGING_SESSION_STATEMENTS,
+    },
+  ],
+  export: [{ source: 'src/export/export.repository.ts', name: 'EXPORT_STATEMENTS', statements: EXPORT_STATEMENTS }],
+  partitions: [
+    {
+      source: 'src/partitions/partition.repository.ts',
+      name: 'PARTITION_STATEMENTS',
+      statements: PARTITION_STATEMENTS,
+    },
+  ],
+  'partitions/retention': [
+    {
+      source: 'src/partitions/retention.repository.ts',
+      name: 'RETENTION_STATEMENTS',
+      statements: RETENTION_STATEMENTS,
+    },
+  ],
+  health: [{ source: 'src/health/health.repository.ts', name: 'HEALTH_STATEMENTS', statements: HEALTH_STATEMENTS }],
+  stream: [{ source: 'src/stream/stream.repository.ts', name: 'STREAM_STATEMENTS', statements: STREAM_STATEMENTS }],
 };
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+const fileName = (prefix: string, key: string) =>
+  kebab(prefix ? `${prefix}${key[0].toUpperCase()}${key.slice(1)}` : key);
 
 /** Every snapshot as it should be, by path relative to sql/. */
 export function renderSnapshots(): Map<string, string> {
   const files = new Map<string, string>();
-  for (const [area, { source, statements }] of Object.entries(AREAS)) {
-    for (const [name, sql] of Object.entries(statements)) {
-      const header = `-- ${name} in ${source}; written by tools/sql-snapshots.ts (${REFRESH}), not by hand.`;
-      files.set(`${area}/${kebab(name)}.sql`, `${header}\n${sql}\n`);
+  for (const [area, exports] of Object.entries(AREAS)) {
+    for (const { source, name, statements, prefix = '' } of exports) {
+      for (const [key, sql] of Object.entries(statements)) {
+        const header = `-- ${name}.${key} in ${source}; written by tools/sql-snapshots.ts (${REFRESH}), not by hand.`;
+        const file = `${area}/${fileName(prefix, key)}.sql`;
+        if (files.has(file)) throw new Error(`two statements would both be written to sql/${file}`);
+        files.set(file, `${header}\n${sql}\n`);
+      }
     }
   }
   return files;

@@ -1,4 +1,4 @@
--- fleet in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- ANALYTICS_STATEMENTS.fleet in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 SELECT * FROM (
   WITH
   sessions AS (

@@ -1,4 +1,4 @@
--- vehicleByMeter in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- ANALYTICS_STATEMENTS.vehicleByMeter in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH
 vehicles AS (SELECT $3::text AS vehicle_id),
 stored AS (SELECT NULL::text AS vehicle_id, 0::numeric AS ac, 0::numeric AS dc, '{}'::text[] AS meter_ids WHERE false),

@@ -1,4 +1,4 @@
--- vehicleBySessions in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- ANALYTICS_STATEMENTS.vehicleBySessions in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH
 sessions AS (
   SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro,

@@ -1,4 +1,4 @@
--- meterCopy in src/export/export.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- EXPORT_STATEMENTS.meterCopy in src/export/export.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 COPY (
   SELECT meter_id AS "meterId", to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp", kwh_consumed_ac AS "kwhConsumedAc", voltage AS "voltage"
   FROM meter_history

@@ -1,4 +1,4 @@
--- meterPage in src/export/export.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- EXPORT_STATEMENTS.meterPage in src/export/export.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 SELECT meter_id AS "meterId", to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp", kwh_consumed_ac AS "kwhConsumedAc", voltage AS "voltage"
 FROM meter_history
 WHERE meter_id = $1 AND ts > $2 AND ts <= $3

@@ -1,4 +1,4 @@
--- vehicleCopy in src/export/export.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- EXPORT_STATEMENTS.vehicleCopy in src/export/export.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 COPY (
   SELECT vehicle_id AS "vehicleId", to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS "timestamp", soc AS "soc", kwh_delivered_dc AS "kwhDeliveredDc", battery_temp AS "batteryTemp"
   FROM vehicle_history

@@ -1,4 +1,4 @@
--- writeMeter in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- WRITE_STATEMENTS.meter in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[]) WITH ORDINALITY AS input(meter_id, ts, kwh_consumed_ac, voltage, position)
 ), inserted AS (

@@ -1,4 +1,4 @@
--- writeVehicle in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- WRITE_STATEMENTS.vehicle in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH input AS (
   SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[]) WITH ORDINALITY AS input(vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, position)
 ), inserted AS (

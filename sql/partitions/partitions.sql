@@ -1,4 +1,4 @@
--- partitions in src/partitions/partition.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- PARTITION_STATEMENTS.partitions in src/partitions/partition.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 SELECT c.relname AS name,
        CASE b.m[1] WHEN 'MINVALUE' THEN '-infinity'::float8
          ELSE extract(epoch FROM btrim(b.m[1], '''')::timestamptz - $2::interval)::float8 * 1000 END AS "from",

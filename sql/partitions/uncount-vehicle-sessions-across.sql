@@ -1,3 +1,3 @@
--- uncountVehicleSessionsAcross in src/partitions/partition.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- PARTITION_STATEMENTS.uncountVehicleSessionsAcross in src/partitions/partition.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 UPDATE charging_session SET kwh_dc_micro = NULL
 WHERE tstzrange(started_at, ended_at) @> $1::timestamptz AND started_at < $1 AND kwh_dc_micro IS NOT NULL

@@ -1,4 +1,4 @@
--- countSessions in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- SEAL_STATEMENTS.countSessions in src/analytics/rollup-seal.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH counted AS (
   UPDATE charging_session
   SET kwh_ac_micro = meter_kwh_micro(meter_id, started_at, ended_at),

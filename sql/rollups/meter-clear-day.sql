@@ -1,2 +1,2 @@
--- meterClearDay in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- TABLE_STATEMENTS.meter.clearDay in src/analytics/rollup-tables.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 DELETE FROM meter_rollup_daily WHERE day = $1

@@ -1,2 +1,2 @@
--- sealDaysAdvance in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- SEAL_STATEMENTS.sealDaysAdvance in src/analytics/rollup-seal.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 UPDATE rollup_seal SET days_until = $1

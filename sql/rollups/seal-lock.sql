@@ -1,2 +1,2 @@
--- sealLock in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- SEAL_STATEMENTS.sealLock in src/analytics/rollup-seal.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 LOCK TABLE meter_history, vehicle_history IN SHARE MODE

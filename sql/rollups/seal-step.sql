@@ -1,4 +1,4 @@
--- sealStep in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- SEAL_STATEMENTS.sealStep in src/analytics/rollup-seal.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 SELECT unit, hours_until, upto,
        date_trunc(unit, least(
          (SELECT min(ts) FROM meter_history WHERE ts > after),

@@ -1,4 +1,4 @@
--- sessionRecount in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- SESSION_STATEMENTS.sessionRecount in src/analytics/rollup-seal.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH recounted AS (
   UPDATE charging_session
   SET kwh_ac_micro = meter_kwh_micro(meter_id, started_at, ended_at),

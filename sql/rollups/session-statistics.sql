@@ -1,2 +1,2 @@
--- sessionStatistics in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- SESSION_STATEMENTS.sessionStatistics in src/analytics/rollup-seal.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 ANALYZE meter_history, vehicle_history, meter_rollup_hourly, vehicle_rollup_hourly, charging_session

@@ -1,2 +1,2 @@
--- vehicleClearDay in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- TABLE_STATEMENTS.vehicle.clearDay in src/analytics/rollup-tables.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 DELETE FROM vehicle_rollup_daily WHERE day = $1

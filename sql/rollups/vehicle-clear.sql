@@ -1,4 +1,4 @@
--- vehicleClear in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- TABLE_STATEMENTS.vehicle.clear in src/analytics/rollup-tables.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH cleared AS (
   DELETE FROM vehicle_rollup_hourly WHERE hour >= $1 AND hour < $1::timestamptz + interval '1 day' RETURNING 1
 )

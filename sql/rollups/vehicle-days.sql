@@ -1,4 +1,4 @@
--- vehicleDays in src/analytics/rollup.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- TABLE_STATEMENTS.vehicle.days in src/analytics/rollup-tables.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH RECURSIVE history_days(day) AS (
   SELECT date_trunc('day', min(ts) - interval '1 microsecond', 'UTC') FROM vehicle_history
   UNION ALL

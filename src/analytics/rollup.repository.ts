@@ -15,17 +15,6 @@ interface SealStep {
   next_bucket: Date | null;
 }
 
-/** The statements by name (tools/sql-snapshots.ts keeps them readable under sql/). */
-export const ROLLUP_STATEMENTS = {
-  ...Object.fromEntries(
-    ROLLUP_KINDS.flatMap((kind) =>
-      Object.entries(STATEMENTS[kind]).map(([name, text]) => [`${kind}${name[0].toUpperCase()}${name.slice(1)}`, text]),
-    ),
-  ),
-  ...SESSION_STATEMENTS,
-  ...SEAL_STATEMENTS,
-};
-
 export interface RefreshedDay {
   kind: RollupKind;
   day: Date;

@@ -1,4 +1,4 @@
--- meterSeries in src/analytics/series.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- SERIES_STATEMENTS.meterSeries in src/analytics/series.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH
 buckets AS (
   SELECT local, local AT TIME ZONE $5::text AS start, (local + $4::interval) AT TIME ZONE $5::text AS "end"
