@@ -17,14 +17,14 @@ export function validateRequest<T extends object>(dto: ClassConstructor<T>, plai
   return value;
 }
 
-/**
- * A query string as a validated DTO. Every parameter is one value: a repeated one (`?from=a&from=b`)
- * has no single meaning, so it is refused rather than resolved by a guess.
- */
 /** A query refused by a rule its DTO cannot state (one field against another, or the clock), as a 400 problem. */
 export const invalidQuery = (path: string, message: string): ValidationError =>
   new ValidationError(`The query is invalid: ${message}.`, [{ path, message }]);
 
+/**
+ * A query string as a validated DTO. Every parameter is one value: a repeated one (`?from=a&from=b`)
+ * has no single meaning, so it is refused rather than resolved by a guess.
+ */
 export function validateQuery<T extends object>(dto: ClassConstructor<T>, query: unknown, detail: string): T {
   const repeated = Object.entries(isPlainObject(query) ? query : {}).filter(([, value]) => typeof value !== 'string');
   if (repeated.length > 0) {
