@@ -121,20 +121,30 @@ describe('the database refuses a reading outside the physical bounds', () => {
     });
   });
 
-  it('every table takes a reading exactly at each bound', async () => {
-    for (const [kwh, voltage] of [
+  it('every table stores a reading exactly at each bound', async () => {
+    const stored = async (table: string, kind: 'meter' | 'vehicle', values: number[]) => {
+      const id = uniqueId(kind === 'meter' ? 'MTR' : 'VEH');
+      await query(INSERTS[kind](table), [id, ...values]);
+      const columns = kind === 'meter' ? 'kwh_consumed_ac, voltage' : 'soc, kwh_delivered_dc, battery_temp';
+      const rows: Array<Record<string, string | number>> = await query(
+        `SELECT ${columns} FROM ${table} WHERE ${kind}_id = $1`,
+        [id],
+      );
+      return rows.map((row) => Object.values(row).map(Number));
+    };
+    for (const values of [
       [0, 0],
       [MAX_KWH, 2000],
     ]) {
       for (const table of ['meter_history', 'meter_live'])
-        await query(INSERTS.meter(table), [uniqueId('MTR'), kwh, voltage]);
+        expect(await stored(table, 'meter', values)).toEqual([values]);
     }
-    for (const [soc, kwh, temp] of [
+    for (const values of [
       [0, 0, -100],
       [100, MAX_KWH, 200],
     ]) {
       for (const table of ['vehicle_history', 'vehicle_live'])
-        await query(INSERTS.vehicle(table), [uniqueId('VEH'), soc, kwh, temp]);
+        expect(await stored(table, 'vehicle', values)).toEqual([values]);
     }
   });
 });

@@ -22,14 +22,17 @@ describe('when requests need a key', () => {
   it('production never runs open, even with no active key', async () => {
     const t = await app({ NODE_ENV: 'production' });
     await request(t.app).get('/v1/meters/M-1').expect(401);
-    await request(t.app).get('/healthz').expect(200);
+    // Health stays open for the orchestrator's probes, which hold no key.
+    const health = await request(t.app).get('/healthz').expect(200);
+    expect(health.body).toMatchObject({ status: 'ok' });
   });
 
   it('AUTH_DISABLED=true serves every route without a key, even in production with keys', async () => {
     const t = await app({ NODE_ENV: 'production', AUTH_DISABLED: 'true' });
-    await t.services.auth.create('unused', 'read');
+    const unused = await t.services.auth.create('unused', 'read');
     await request(t.app).get('/v1/meters/M-1').expect(404);
-    await request(t.app).get('/v1/api-keys').expect(200);
+    const keys = await request(t.app).get('/v1/api-keys').expect(200);
+    expect(keys.body).toContainEqual(expect.objectContaining({ id: unused.id, name: 'unused', role: 'read' }));
   });
 });
 
@@ -37,7 +40,9 @@ describe('/metrics', () => {
   it('is open by default', async () => {
     const t = await app();
     await t.services.auth.create('someone', 'read');
-    await request(t.app).get('/metrics').expect(200);
+    const res = await request(t.app).get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toMatch(/^# TYPE fleet_readings_total counter$/m);
   });
 
   it('with METRICS_AUTH=true needs a read (or admin) key', async () => {

@@ -23,6 +23,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   ports?: string[];
   depends_on?: Record<string, { condition?: string }>;
+  healthcheck?: { test: string[] };
 }
 
 describe('docker-compose.yml', () => {
@@ -33,11 +34,14 @@ describe('docker-compose.yml', () => {
 
   it('is a valid Compose Specification file', () => {
     expect(validate(compose) ? [] : validate.errors).toEqual([]);
-  });
-
-  it('is checked by a schema that rejects what Compose rejects', () => {
+    // A schema that failed to load strictly would pass anything; a misspelt key must still fail it.
     const misspelt = { ...compose, services: { ...services, api: { ...services.api, depend_on: [] } } };
     expect(validate(misspelt)).toBe(false);
+  });
+
+  it('reports postgres healthy only once it answers over TCP for the user and database the api uses', () => {
+    const [, command] = services.postgres.healthcheck?.test ?? [];
+    expect(command).toBe(`pg_isready -h 127.0.0.1 -U ${apiEnvironment.DB_USERNAME} -d ${apiEnvironment.DB_NAME}`);
   });
 
   it('starts the api only once postgres is healthy', () => {
