@@ -105,7 +105,7 @@ interface RouterLayer {
 
 function routePattern(stack: RouterLayer[], method: string, path: string, prefix: string): string | undefined {
   for (const layer of stack) {
-    const match = layer.match(path);
+    const match = matchOf(layer, path);
     if (!match) continue;
     if (layer.route) {
       if (layer.route._handlesMethod(method)) return `${prefix}${layer.route.path}`;
@@ -118,4 +118,13 @@ function routePattern(stack: RouterLayer[], method: string, path: string, prefix
     if (found) return found;
   }
   return undefined;
+}
+
+/** A layer's match, or none when the path's parameters do not decode (the router answered 400 for those). */
+function matchOf(layer: RouterLayer, path: string): ReturnType<RouterLayer['match']> {
+  try {
+    return layer.match(path);
+  } catch {
+    return false;
+  }
 }
