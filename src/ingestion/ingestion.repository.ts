@@ -13,6 +13,11 @@ interface TelemetryTable<R extends Reading> {
   id: (reading: R) => string;
 }
 
+/*
+ * The two reading types differ only in these tables and columns, so the write statement is composed
+ * from them (writeStatement below) rather than written out twice: grepping for a table finds it here,
+ * and the statement as sent is under sql/ingestion/ (write-meter.sql, write-vehicle.sql).
+ */
 const METER: TelemetryTable<MeterReading> = {
   history: 'meter_history',
   live: 'meter_live',
