@@ -1,7 +1,7 @@
 import { Transform } from 'class-transformer';
 import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { MAX_WINDOW_HOURS, spanAllowed, type Window } from '../analytics/analytics.dto';
+import { MAX_WINDOW_HOURS, spanAllowed, type Window } from '../analytics/analytics.public';
 import { described } from '../validation/model-schema';
 import { cursorFields, encodeCursor } from '../validation/cursor';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import type { RouteHandler } from '../contract/route-table';
 import { ipKeyGenerator } from 'express-rate-limit';
-import { accessOf } from '../auth/auth.middleware';
+import { accessOf } from '../auth/auth.public';
 import { NotAcceptableError } from '../errors/problem';
 import { deviceIdParam } from '../validation/validate-request';
 import { parseExportQuery, parsePageQuery } from './export.dto';

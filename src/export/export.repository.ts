@@ -3,7 +3,7 @@ import { escapeLiteral, type Pool } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
-import type { Window } from '../analytics/analytics.dto';
+import type { Window } from '../analytics/analytics.public';
 import { sql } from '../db/sql';
 import { cancelRunning, streamInto } from './copy-stream';
 

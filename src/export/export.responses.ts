@@ -1,5 +1,5 @@
 import { IsISO8601, IsString } from 'class-validator';
-import { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
+import { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.public';
 import { ArrayOf, described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 

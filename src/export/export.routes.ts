@@ -1,4 +1,4 @@
-import { MAX_WINDOW_HOURS } from '../analytics/analytics.dto';
+import { MAX_WINDOW_HOURS } from '../analytics/analytics.public';
 import type * as OpenApi from '../contract/openapi.types';
 import { databaseFailures, pathParam } from '../contract/operations';
 import { problemResponse } from '../contract/problems';

@@ -1,8 +1,7 @@
 import type { Writable } from 'node:stream';
-import type { Window } from '../analytics/analytics.dto';
-import type { SeriesRepository } from '../analytics/series.repository';
+import type { SeriesRepository, Window } from '../analytics/analytics.public';
 import { NotFoundError, ServiceUnavailableError } from '../errors/problem';
-import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
+import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.public';
 import { encodeReadingsCursor, type ReadingsPageQuery } from './export.dto';
 import type { ExportRepository, ReadingDevice } from './export.repository';
 import { ExportSlots, type ExportSlotLimits } from './export.slots';

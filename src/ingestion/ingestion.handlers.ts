@@ -9,7 +9,7 @@ import {
   type ReadingType,
 } from './ingestion.dto';
 import type { CalendarInterval } from '../config/config';
-import { shift } from '../partitions/partition.calendar';
+import { shift } from '../partitions/partitions.public';
 import type { IngestionService } from './ingestion.service';
 
 export interface IngestionOptions {

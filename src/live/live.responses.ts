@@ -1,6 +1,6 @@
 import { IsISO8601, IsObject, IsString, IsUUID } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
-import { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.dto';
+import { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.public';
 import { ArrayOf, described, modelRef, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 

@@ -1,7 +1,7 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
-import { TABLE_STATEMENTS } from '../analytics/rollup-tables.repository';
+import { TABLE_STATEMENTS } from '../analytics/analytics.public';
 
 export type RetentionSide = 'meter' | 'vehicle';
 export const RETENTION_SIDES: RetentionSide[] = ['meter', 'vehicle'];

@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { ipKeyGenerator, rateLimit, type RateLimitInfo } from 'express-rate-limit';
 import type { Logger } from 'pino';
 import { RedisStore } from 'rate-limit-redis';
-import { accessOf } from '../auth/auth.middleware';
+import { accessOf } from '../auth/auth.public';
 import type { AppConfig } from '../config/config';
 import { TooManyRequestsError } from '../errors/problem';
 import type { RedisConnection } from './rate-limit.redis';

@@ -1,4 +1,4 @@
-import type { Reading } from '../ingestion/ingestion.dto';
+import type { Reading } from '../ingestion/ingestion.public';
 import type { LowEfficiencyEvent, StreamMeterReading, StreamVehicleReading } from './stream.responses';
 
 /** Which devices an event concerns, for the filters; a low-efficiency event counts for its vehicle only. */

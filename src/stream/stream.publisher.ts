@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Reading } from '../ingestion/ingestion.dto';
+import type { Reading } from '../ingestion/ingestion.public';
 import { gapPayload, readingPayloads } from './stream.events';
 import type { StreamRepository } from './stream.repository';
 

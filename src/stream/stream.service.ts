@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { AnalyticsService } from '../analytics/analytics.service';
-import type { SessionView } from '../charging-sessions/charging-session.responses';
+import type { AnalyticsService } from '../analytics/analytics.public';
+import type { SessionView } from '../charging-sessions/charging-sessions.public';
 import { isLockNotAvailable } from '../db/lock-timeout';
 import { NotFoundError, ServiceUnavailableError } from '../errors/problem';
-import type { Reading } from '../ingestion/ingestion.dto';
+import type { Reading } from '../ingestion/ingestion.public';
 import type { StreamFilter } from './stream.dto';
 import { frameOf, gapPayload, lowEfficiencyPayload, notificationOf, type Notification } from './stream.events';
 import { StreamPublisher } from './stream.publisher';

@@ -1,0 +1,5 @@
+/** What other features may use of analytics: the window rules readings share, and the rollup tables' DDL. */
+export { MAX_WINDOW_HOURS, spanAllowed, type Window } from './analytics.dto';
+export type { AnalyticsService } from './analytics.service';
+export { TABLE_STATEMENTS } from './rollup-tables.repository';
+export type { SeriesRepository } from './series.repository';

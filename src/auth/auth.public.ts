@@ -1,0 +1,2 @@
+/** What other features may use of auth: who the caller is, once authenticate() has run. */
+export { accessOf } from './auth.middleware';

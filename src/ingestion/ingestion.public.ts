@@ -1,0 +1,2 @@
+/** What other features may use of ingestion: the readings themselves. */
+export { MeterReadingDto, VehicleReadingDto, type Reading } from './ingestion.dto';
