@@ -1,5 +1,6 @@
 // @ts-check
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
@@ -14,7 +15,7 @@ const restricted = (...groups) => ({
  * other folder is a feature, so a new folder is held to the feature rules without being listed here.
  */
 const SHARED = ['config', 'contract', 'db', 'entities', 'errors', 'http', 'observability', 'openapi', 'validation'];
-const FOLDERS = readdirSync(new URL('src', import.meta.url), { withFileTypes: true })
+const FOLDERS = readdirSync(join(import.meta.dirname, 'src'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
   .map((entry) => entry.name);
 const FEATURES = FOLDERS.filter((folder) => !SHARED.includes(folder));

@@ -10,6 +10,15 @@ describe('SQL snapshots under sql/', () => {
 
   it('cover every repository that sends SQL of its own', () => {
     const areas = new Set([...renderSnapshots().keys()].map((file) => file.split('/')[0]));
-    expect([...areas].sort()).toEqual(['analytics', 'charging-sessions', 'export', 'health', 'ingestion', 'partitions', 'rollups', 'stream']);
+    expect([...areas].sort()).toEqual([
+      'analytics',
+      'charging-sessions',
+      'export',
+      'health',
+      'ingestion',
+      'partitions',
+      'rollups',
+      'stream',
+    ]);
   });
 });
