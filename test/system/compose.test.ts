@@ -16,7 +16,7 @@ function composeValidator() {
   const ajv = new Ajv({ allErrors: true, strictTypes: false });
   // The schema names its draft-07 meta-schema by the https URL, which Ajv registers only under http.
   ajv.addMetaSchema({ ...draft07MetaSchema, $id: 'https://json-schema.org/draft-07/schema' });
-  return ajv.compile(JSON.parse(read('test/fixtures/compose-spec.json')));
+  return ajv.compile(JSON.parse(read('test/system/fixtures/compose-spec.json')));
 }
 
 interface ComposeService {
