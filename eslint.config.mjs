@@ -21,6 +21,11 @@ const FOLDERS = readdirSync(join(import.meta.dirname, 'src'), { withFileTypes: t
 const FEATURES = FOLDERS.filter((folder) => !SHARED.includes(folder));
 
 const NO_TOOLS = [['**/test/**', '**/tools/**'], 'The product never depends on tests or tools.'];
+/** src/*.ts compose the app from every folder, so a folder importing them would import every feature. */
+const NO_ROOT = [
+  ['../app', '../api', '../services', '../server', '../logger'],
+  'src/*.ts compose the folders; a folder never imports them (a command line entry point, *.cli.ts, may).',
+];
 const NO_FEATURES = [FEATURES.map((feature) => `**/${feature}/**`), 'Shared code must not depend on a feature folder.'];
 /** Another feature only through its public module, `<feature>/<feature>.public.ts`. */
 const othersExceptPublic = (own) => [
@@ -51,8 +56,13 @@ const BY_KIND = [
 const layering = FOLDERS.flatMap((folder) => {
   const own = SHARED.includes(folder) ? [NO_TOOLS, NO_FEATURES] : [NO_TOOLS, othersExceptPublic(folder)];
   return [
-    { files: [`src/${folder}/**/*.ts`], rules: restricted(...own) },
-    ...BY_KIND.map(([kind, rule]) => ({ files: [`src/${folder}/**/*.${kind}.ts`], rules: restricted(...own, rule) })),
+    { files: [`src/${folder}/**/*.ts`], rules: restricted(...own, NO_ROOT) },
+    ...BY_KIND.map(([kind, rule]) => ({
+      files: [`src/${folder}/**/*.${kind}.ts`],
+      rules: restricted(...own, NO_ROOT, rule),
+    })),
+    // A command is an entry point of its own, composed from the same parts as the server.
+    { files: [`src/${folder}/**/*.cli.ts`], rules: restricted(...own) },
   ];
 });
 

@@ -1,6 +1,6 @@
 import { analyticsRoutes } from './analytics/analytics.routes';
 import { apiKeyRoutes } from './auth/auth.routes';
-import { chargingSessionRoutes } from './charging-sessions/charging-session.routes';
+import { chargingSessionRoutes } from './charging-sessions/charging-sessions.routes';
 import { exportRoutes } from './export/export.routes';
 import { ingestionRoutes } from './ingestion/ingestion.routes';
 import { liveRoutes } from './live/live.routes';

@@ -37,7 +37,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   const cors = corsPolicy(config.cors.origins);
   if (cors) app.use(cors);
   // The caller is identified and counted once per /v1 request, before any body is read; each route
-  // then names the role it needs beside its path (guardedRouter).
+  // then names the role it needs beside its path, in its feature's route table.
   const identify = authenticate(services.auth);
   app.use('/v1', identify, rateLimiter(config.rateLimit, redis, logger));
   if (config.auth.metricsAuth) app.use('/metrics', identify, requireRole('read'));

@@ -11,12 +11,12 @@ import { ANALYTICS_STATEMENTS } from '../src/analytics/analytics.repository';
 import { SEAL_STATEMENTS, SESSION_STATEMENTS } from '../src/analytics/rollup-seal.repository';
 import { ROLLUP_KINDS, TABLE_STATEMENTS } from '../src/analytics/rollup-tables.repository';
 import { SERIES_STATEMENTS } from '../src/analytics/series.repository';
-import { CHARGING_SESSION_STATEMENTS } from '../src/charging-sessions/charging-session.repository';
+import { CHARGING_SESSION_STATEMENTS } from '../src/charging-sessions/charging-sessions.repository';
 import { EXPORT_STATEMENTS } from '../src/export/export.repository';
 import { HEALTH_STATEMENTS } from '../src/health/health.repository';
 import { WRITE_STATEMENTS } from '../src/ingestion/ingestion.repository';
 import { PARTITION_STATEMENTS } from '../src/partitions/partition.repository';
-import { RETENTION_STATEMENTS } from '../src/partitions/retention.repository';
+import { RETENTION_SIDES, RETENTION_STATEMENTS } from '../src/partitions/retention.repository';
 import { STREAM_STATEMENTS } from '../src/stream/stream.repository';
 
 export const SQL_DIR = path.resolve(__dirname, '..', 'sql');
@@ -64,7 +64,7 @@ const AREAS: Record<string, Exported[]> = {
   ],
   'charging-sessions': [
     {
-      source: 'src/charging-sessions/charging-session.repository.ts',
+      source: 'src/charging-sessions/charging-sessions.repository.ts',
       name: 'CHARGING_SESSION_STATEMENTS',
       statements: CHARGING_SESSION_STATEMENTS,
     },
@@ -78,11 +78,12 @@ const AREAS: Record<string, Exported[]> = {
     },
   ],
   'partitions/retention': [
-    {
+    ...RETENTION_SIDES.map((side) => ({
       source: 'src/partitions/retention.repository.ts',
-      name: 'RETENTION_STATEMENTS',
-      statements: RETENTION_STATEMENTS,
-    },
+      name: `RETENTION_STATEMENTS.${side}`,
+      statements: RETENTION_STATEMENTS[side],
+      prefix: side,
+    })),
   ],
   health: [{ source: 'src/health/health.repository.ts', name: 'HEALTH_STATEMENTS', statements: HEALTH_STATEMENTS }],
   stream: [{ source: 'src/stream/stream.repository.ts', name: 'STREAM_STATEMENTS', statements: STREAM_STATEMENTS }],

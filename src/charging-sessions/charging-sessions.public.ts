@@ -1,2 +1,2 @@
 /** What other features may use of charging sessions: a session as the API shows it. */
-export type { SessionView } from './charging-session.responses';
+export type { SessionView } from './charging-sessions.responses';

@@ -319,7 +319,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       rollupSealIntervalMs: env.ROLLUP_SEAL_INTERVAL_MS ?? 300_000,
     },
     readingExport: {
-      // 10 M readings reach a client that keeps up in well under a minute; a slow one gets ten.
+      // Long enough for a client that keeps up to take a whole meter's history; a stalled one is cut by the idle timeout.
       statementTimeoutMs: env.EXPORT_STATEMENT_TIMEOUT_MS ?? 600_000,
       maxConcurrent: env.EXPORT_MAX_CONCURRENT ?? 4,
       maxPerKey: env.EXPORT_MAX_PER_KEY ?? 2,

@@ -50,7 +50,7 @@ export function clientConfig(target: ConnectionTarget): ClientConfig {
   return { host, port, user: username, password, database };
 }
 
-export function databaseName(target: ConnectionTarget): string {
+function databaseName(target: ConnectionTarget): string {
   return 'url' in target ? decodeURIComponent(new URL(target.url).pathname.slice(1)) : target.database;
 }
 

@@ -12,7 +12,7 @@ export function isLockNotAvailable(error: unknown): boolean {
 }
 
 /** For this transaction only; a lock not granted by then fails the statement waiting for it. */
-export const LOCK_TIMEOUT = sql`SELECT set_config('lock_timeout', $1, true)`;
+const LOCK_TIMEOUT = sql`SELECT set_config('lock_timeout', $1, true)`;
 
 /** Runs of a transaction that keeps finding its lock busy, the first included, before the caller hears of it. */
 const LOCK_ATTEMPTS = 3;

@@ -8,7 +8,7 @@ import { parseExportQuery, parsePageQuery } from './export.dto';
 import type { ReadingDevice } from './export.repository';
 import type { ExportService } from './export.service';
 
-export const EXPORT_MEDIA_TYPES = ['application/json', 'text/csv'] as const;
+const EXPORT_MEDIA_TYPES = ['application/json', 'text/csv'] as const;
 
 /** JSON unless the client prefers CSV; a client that takes neither is told so before any work is done. */
 function wantsCsv(req: Request, res: Response): boolean {

@@ -1,5 +1,5 @@
 import type { RouteHandler } from '../contract/route-table';
-import { ValidationError, type FieldError } from '../errors/problem';
+import { ValidationError } from '../errors/problem';
 import {
   claimedType,
   parseReading,
@@ -10,9 +10,11 @@ import {
 } from './ingestion.dto';
 import type { CalendarInterval } from '../config/config';
 import { shift } from '../partitions/partitions.public';
+import type { BatchItemErrors, BatchResult, IngestionResult } from './ingestion.responses';
 import type { IngestionService } from './ingestion.service';
 
-export interface IngestionOptions {
+/** The limits a reading is checked against at the edge, from the configuration. */
+interface ReadingLimits {
   maxClockSkewSeconds: number;
   maxReadingKwh: number;
   /** History older than this is dropped, so readings older than it are refused. */
@@ -20,14 +22,9 @@ export interface IngestionOptions {
   batchMaxItems: number;
 }
 
-interface ItemErrors {
-  index: number;
-  errors: FieldError[];
-}
-
 export interface IngestionDeps {
   service: IngestionService;
-  options: IngestionOptions;
+  options: ReadingLimits;
 }
 
 /** The ingestion handlers over one service and its limits: single readings of one type or either, and batches. */
@@ -53,12 +50,13 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
         throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
       }
       const { duplicate } = await service.ingestOne(parsed.reading);
-      res.status(duplicate ? 200 : 201).json({
+      const answer: IngestionResult = {
         type: parsed.reading.type,
         id: readingId(parsed.reading),
         timestamp: parsed.reading.timestamp.toISOString(),
         duplicate,
-      });
+      };
+      res.status(duplicate ? 200 : 201).json(answer);
     };
 
   const batch: RouteHandler = async (req, res) => {
@@ -76,7 +74,7 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
     }
     const batchRules = rules();
     const valid: Reading[] = [];
-    const rejected: ItemErrors[] = [];
+    const rejected: BatchItemErrors[] = [];
     body.forEach((item, index) => {
       const parsed = parseReading(item, 'any', batchRules);
       if (parsed.ok) {
@@ -95,12 +93,8 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
       );
     }
     const summary = await service.ingestBatch(valid);
-    res.status(rejected.length > 0 ? 207 : 201).json({
-      received: body.length,
-      ...summary,
-      rejected: rejected.length,
-      errors: rejected,
-    });
+    const answer: BatchResult = { received: body.length, ...summary, rejected: rejected.length, errors: rejected };
+    res.status(rejected.length > 0 ? 207 : 201).json(answer);
   };
 
   return { single, batch };

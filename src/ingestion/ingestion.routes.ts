@@ -5,8 +5,7 @@ import type { Route, RouteTable } from '../contract/route-table';
 import { modelRef, modelSchemas, ref } from '../validation/model-schema';
 import { MeterReadingDto, VehicleReadingDto } from './ingestion.dto';
 import { ingestionHandlers, type IngestionDeps } from './ingestion.handlers';
-
-const count = (description: string): OpenApi.Schema => ({ type: 'integer', minimum: 0, description });
+import { BatchItemErrors, BatchResult, IngestionResult } from './ingestion.responses';
 
 const schemas: Record<string, OpenApi.Schema> = {
   ...modelSchemas(MeterReadingDto, VehicleReadingDto),
@@ -14,38 +13,7 @@ const schemas: Record<string, OpenApi.Schema> = {
     description: 'Either reading; the id key (`meterId` or `vehicleId`, never both) decides which.',
     oneOf: [modelRef(MeterReadingDto), modelRef(VehicleReadingDto)],
   },
-  IngestionResult: {
-    type: 'object',
-    required: ['type', 'id', 'timestamp', 'duplicate'],
-    additionalProperties: false,
-    properties: {
-      type: { type: 'string', enum: ['meter', 'vehicle'] },
-      id: ref('DeviceId'),
-      timestamp: ref('Instant'),
-      duplicate: { type: 'boolean', description: 'true when this device already had a reading at this timestamp.' },
-    },
-  },
-  BatchItemErrors: {
-    type: 'object',
-    required: ['index', 'errors'],
-    additionalProperties: false,
-    properties: {
-      index: { type: 'integer', minimum: 0, description: 'Position of the rejected item in the request array.' },
-      errors: { type: 'array', minItems: 1, items: ref('FieldError') },
-    },
-  },
-  BatchResult: {
-    type: 'object',
-    required: ['received', 'stored', 'duplicates', 'rejected', 'errors'],
-    additionalProperties: false,
-    properties: {
-      received: { type: 'integer', minimum: 1, description: 'Items in the request.' },
-      stored: count('Readings newly stored.'),
-      duplicates: count('Valid readings already stored, including repeats inside this batch.'),
-      rejected: count('Invalid items; none of them was stored.'),
-      errors: { type: 'array', items: ref('BatchItemErrors'), description: 'One entry per rejected item.' },
-    },
-  },
+  ...modelSchemas(IngestionResult, BatchItemErrors, BatchResult),
 };
 
 /** The three single-reading routes differ only in the reading they take. */
@@ -67,8 +35,8 @@ function singleReading(
       '`duplicate: true`; a reading older than the live status lands in history only.',
     body: jsonBody('One reading.', reading),
     responses: {
-      201: jsonResponse('Stored (`duplicate: false`).', ref('IngestionResult')),
-      200: jsonResponse('Already stored (`duplicate: true`); nothing changed.', ref('IngestionResult')),
+      201: jsonResponse('Stored (`duplicate: false`).', modelRef(IngestionResult)),
+      200: jsonResponse('Already stored (`duplicate: true`); nothing changed.', modelRef(IngestionResult)),
       ...bodyFailures,
       ...databaseFailures,
     },
@@ -114,11 +82,11 @@ export const ingestionRoutes: RouteTable<IngestionDeps> = {
       responses: {
         201: jsonResponse(
           'Every item valid, and stored or duplicate (`rejected: 0`, `errors: []`).',
-          ref('BatchResult'),
+          modelRef(BatchResult),
         ),
         207: jsonResponse(
           'Some items invalid: the valid ones are stored, `errors` lists the others.',
-          ref('BatchResult'),
+          modelRef(BatchResult),
         ),
         ...bodyFailures,
         400: problemResponse(

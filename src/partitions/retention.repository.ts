@@ -106,14 +106,8 @@ function statements(side: RetentionSide) {
   };
 }
 
-const STATEMENTS = { meter: statements('meter'), vehicle: statements('vehicle') };
-
-/** The statements by name (tools/sql-snapshots.ts keeps them readable under sql/). */
-export const RETENTION_STATEMENTS = Object.fromEntries(
-  RETENTION_SIDES.flatMap((side) =>
-    Object.entries(STATEMENTS[side]).map(([name, text]) => [`${side}${name[0].toUpperCase()}${name.slice(1)}`, text]),
-  ),
-);
+/** The statements by side and name (tools/sql-snapshots.ts keeps them readable under sql/). */
+export const RETENTION_STATEMENTS = { meter: statements('meter'), vehicle: statements('vehicle') };
 
 export interface ExpiredBatch {
   readings: number;
@@ -152,7 +146,7 @@ export class RetentionRepository {
     return this.batch(side, async (manager) => {
       const [{ dayDevices, days, ...row }] = await manager.query<
         Array<Omit<ExpiredBatch, 'days'> & { dayDevices: string[]; days: Date[] }>
-      >(STATEMENTS[side].expire, [before, limit]);
+      >(RETENTION_STATEMENTS[side].expire, [before, limit]);
       if (days.length > 0) await manager.query(TABLE_STATEMENTS[side].refillDays, [dayDevices, days]);
       return { ...row, days: days.length };
     });
@@ -166,10 +160,10 @@ export class RetentionRepository {
     limit: number,
   ): Promise<{ recounted: number; next?: RecountCursor }> {
     return this.batch(side, async (manager) => {
-      await manager.query(STATEMENTS[side].lockRollup);
+      await manager.query(RETENTION_STATEMENTS[side].lockRollup);
       const [row] = await manager.query<
         Array<{ selected: number; recounted: number; endedAt: string | null; id: string | null }>
-      >(STATEMENTS[side].recount, [before, after.endedAt, after.id, limit]);
+      >(RETENTION_STATEMENTS[side].recount, [before, after.endedAt, after.id, limit]);
       const next = row.selected === limit && row.endedAt && row.id ? { endedAt: row.endedAt, id: row.id } : undefined;
       return { recounted: row.recounted, next };
     });
@@ -178,7 +172,7 @@ export class RetentionRepository {
   private batch<T>(side: RetentionSide, work: (manager: EntityManager) => Promise<T>): Promise<T> {
     // Its lock waits (lock_timeout) end at DB_LOCK_TIMEOUT_MS: no reading queues behind a batch for longer.
     return lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, async (manager) => {
-      await manager.query(STATEMENTS[side].lock);
+      await manager.query(RETENTION_STATEMENTS[side].lock);
       return work(manager);
     });
   }

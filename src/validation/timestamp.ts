@@ -12,8 +12,8 @@ export const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /** Nothing the fleet measures predates this; an earlier time is a device with an unset clock. */
-export const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
-export const EARLIEST_TIMESTAMP_TEXT = '2000-01-01T00:00:00Z';
+const EARLIEST_TIMESTAMP = Date.UTC(2000, 0, 1);
+const EARLIEST_TIMESTAMP_TEXT = '2000-01-01T00:00:00Z';
 /** A far offset can carry year 9999 into 10000, which neither ISO strings nor PostgreSQL's input spell alike. */
 const LATEST_TIMESTAMP = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 

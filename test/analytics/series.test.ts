@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { chargingSession, meterReading, uniqueId, vehicleReading } from '../support/factories';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { validatorAt } from '../openapi/document-schemas';
+import { validatorAt } from '../support/document-schemas';
 
 let t: TestApp;
 beforeAll(async () => {

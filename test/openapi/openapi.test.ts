@@ -11,7 +11,7 @@ import type { Method } from '../../src/contract/openapi.types';
 import { meterReading, minutesAgo, uniqueId, vehicleReading } from '../support/factories';
 import { ROOT } from '../support/spawn-ts';
 import { createTestApp, type TestApp } from '../support/test-app';
-import { validatorAt } from './document-schemas';
+import { validatorAt } from '../support/document-schemas';
 
 let t: TestApp;
 beforeAll(async () => {

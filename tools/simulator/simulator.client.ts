@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FleetEfficiencyPage, VehiclePerformance } from '../../src/analytics/analytics.service';
-import type { SessionView } from '../../src/charging-sessions/charging-session.service';
+import type { SessionView } from '../../src/charging-sessions/charging-sessions.service';
 import type { BatchSummary } from '../../src/ingestion/ingestion.service';
 import type { WireReading } from './fleet-model';
 

@@ -1,4 +1,4 @@
--- RETENTION_STATEMENTS.meterExpire in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- RETENTION_STATEMENTS.meter.expire in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH head AS (
   SELECT meter_id AS device, date_trunc('hour', ts - interval '1 microsecond', 'UTC') AS hour,
          row_number() OVER (ORDER BY meter_id, ts) AS n

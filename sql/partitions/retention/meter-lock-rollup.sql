@@ -1,2 +1,2 @@
--- RETENTION_STATEMENTS.meterLockRollup in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- RETENTION_STATEMENTS.meter.lockRollup in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 LOCK TABLE meter_rollup_hourly IN ACCESS SHARE MODE

@@ -1,4 +1,4 @@
--- RETENTION_STATEMENTS.meterRecount in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- RETENTION_STATEMENTS.meter.recount in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH batch AS (
   SELECT id, vehicle_id, ended_at FROM charging_session
   WHERE ended_at <= $1 AND kwh_ac_micro <> 0 AND (ended_at, id) > ($2::timestamptz, $3::uuid)

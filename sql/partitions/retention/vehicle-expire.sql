@@ -1,4 +1,4 @@
--- RETENTION_STATEMENTS.vehicleExpire in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+-- RETENTION_STATEMENTS.vehicle.expire in src/partitions/retention.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH head AS (
   SELECT vehicle_id AS device, date_trunc('hour', ts - interval '1 microsecond', 'UTC') AS hour,
          row_number() OVER (ORDER BY vehicle_id, ts) AS n

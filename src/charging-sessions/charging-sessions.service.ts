@@ -1,10 +1,10 @@
 import type { ChargingSession } from '../entities';
 import { ConflictError, NotFoundError } from '../errors/problem';
-import { requireAfter, type NewSession, type SessionQuery } from './charging-session.dto';
-import type { Busy, ChargingSessionRepository, SessionWrite } from './charging-session.repository';
-import type { SessionView } from './charging-session.responses';
+import { requireAfter, type NewSession, type SessionQuery } from './charging-sessions.dto';
+import type { Busy, ChargingSessionRepository, SessionWrite } from './charging-sessions.repository';
+import type { SessionView } from './charging-sessions.responses';
 
-export type { SessionView } from './charging-session.responses';
+export type { SessionView } from './charging-sessions.responses';
 
 function view({ id, vehicleId, meterId, startedAt, endedAt, createdAt }: ChargingSession): SessionView {
   return {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
 import type { ChargingSession } from '../entities';
-import type { NewSession, SessionQuery } from './charging-session.dto';
+import type { NewSession, SessionQuery } from './charging-sessions.dto';
 
 const EXCLUSION_VIOLATION = '23P01';
 

@@ -1,4 +1,3 @@
-import type * as OpenApi from '../contract/openapi.types';
 import { bodyFailures, databaseFailures, jsonBody, jsonResponse, pathParam } from '../contract/operations';
 import { problemResponse } from '../contract/problems';
 import type { RouteTable } from '../contract/route-table';
@@ -11,9 +10,9 @@ import {
   SessionEndDto,
   SessionQueryDto,
   sessionIdParam,
-} from './charging-session.dto';
-import { SessionView } from './charging-session.responses';
-import type { ChargingSessionService } from './charging-session.service';
+} from './charging-sessions.dto';
+import { ChargingSessionList, SessionView } from './charging-sessions.responses';
+import type { ChargingSessionService } from './charging-sessions.service';
 
 const overlap = problemResponse(
   'The session would overlap another session of the same vehicle, or of another vehicle on the same meter; ' +
@@ -21,15 +20,7 @@ const overlap = problemResponse(
   'conflict',
 );
 
-const schemas: Record<string, OpenApi.Schema> = {
-  ...modelSchemas(NewSessionDto, SessionEndDto, SessionView),
-  ChargingSessionList: {
-    type: 'object',
-    required: ['sessions'],
-    additionalProperties: false,
-    properties: { sessions: { type: 'array', items: modelRef(SessionView) } },
-  },
-};
+const schemas = modelSchemas(NewSessionDto, SessionEndDto, SessionView, ChargingSessionList);
 
 // Sessions decide whose energy a meter's readings are, so only operators open and close them.
 export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
@@ -91,12 +82,13 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
         'The sessions of the vehicle overlapping [`from`, `to`]; a missing bound is open. Unknown parameters are refused.',
       query: SessionQueryDto,
       responses: {
-        200: jsonResponse('The sessions, oldest first.', ref('ChargingSessionList')),
+        200: jsonResponse('The sessions, oldest first.', modelRef(ChargingSessionList)),
         400: problemResponse('A parameter is missing or invalid.', 'validation-error'),
         ...databaseFailures,
       },
       handler: (service) => async (req, res) => {
-        res.json({ sessions: await service.list(parseSessionQuery(req.query)) });
+        const answer: ChargingSessionList = { sessions: await service.list(parseSessionQuery(req.query)) };
+        res.json(answer);
       },
     },
   ],

@@ -1,5 +1,5 @@
 import { IsISO8601, IsUUID } from 'class-validator';
-import { described, Nullable } from '../validation/model-schema';
+import { ArrayOf, described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 
 // What the session endpoints answer; the OpenAPI schema is generated from these decorators, which
@@ -13,4 +13,8 @@ export class SessionView {
   @IsISO8601() startedAt: string;
   @IsISO8601() @Nullable('null while the session is ongoing.') endedAt: string | null;
   @IsISO8601() createdAt: string;
+}
+
+export class ChargingSessionList {
+  @ArrayOf(SessionView, 'Oldest start first.') sessions: SessionView[];
 }
