@@ -1,33 +1,26 @@
 import { PARTITIONED_TABLES } from '../../src/partitions/partition.tables';
-import type { ChildProcess } from 'node:child_process';
-import { withDatabase } from '../../src/db/data-source';
-import { databaseEnv } from '../../tools/shared/database-env';
-import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
-import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-database';
+import { exitOf, waitForOutput } from '../support/spawn-ts';
+import { startService, type ServiceProcess } from '../support/service-process';
 import { partitionsOf } from '../support/partitions';
 
 const PORT = 39_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
-let server: ChildProcess;
-let output = '';
+let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
-  server = spawnTs('src/server.ts', {
+  service = await startService(db, {
     PORT: String(PORT),
     LOG_LEVEL: 'debug',
-    NODE_ENV: 'test',
     HISTORY_PARTITION_INTERVAL: '1 week',
     HISTORY_PARTITIONS_AHEAD: '2',
     PARTITION_MAINTENANCE_INTERVAL_MS: '1000',
-    ...databaseEnv(withDatabase(testServer().target, db.name)),
   });
-  server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitForOutput(server, /fleet platform listening/);
 }, 120_000);
 
 afterAll(async () => {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  service?.kill();
   await db.drop();
 });
 
@@ -52,14 +45,16 @@ it('before listening, the server has created this week’s partition and the nex
 });
 
 it('says at start which retention is in force', () => {
-  expect(output).toMatch(/"retention":"none: history is kept \(HISTORY_RETENTION unset\)".*"msg":"history retention"/);
+  expect(service.output()).toMatch(
+    /"retention":"none: history is kept \(HISTORY_RETENTION unset\)".*"msg":"history retention"/,
+  );
 });
 
 it('repeats maintenance on its timer without error and stops it on SIGTERM', async () => {
   // Two more runs after the one at boot, one a second.
-  await waitForOutput(server, /history partitions maintained[\s\S]*history partitions maintained/, 10_000);
-  expect(output).not.toMatch(/maintenance failed/);
+  await waitForOutput(service.child, /history partitions maintained[\s\S]*history partitions maintained/, 10_000);
+  expect(service.output()).not.toMatch(/maintenance failed/);
 
-  server.kill('SIGTERM');
-  expect(await exitOf(server)).toBe(0);
+  service.child.kill('SIGTERM');
+  expect(await exitOf(service.child)).toBe(0);
 }, 30_000);

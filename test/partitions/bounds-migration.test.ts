@@ -1,32 +1,21 @@
-import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations';
+import type { DataSource } from 'typeorm';
 import { HistoryBoundsFollowBuckets1764460000000 } from '../../migrations/1764460000000-HistoryBoundsFollowBuckets';
-import { buildDataSource, withDatabase } from '../../src/db/data-source';
-import { adminQuery } from '../../tools/shared/admin-database';
-import { testConfig, testServer } from '../support/test-database';
+import { databaseBefore, type MigrationDatabase } from '../support/migration-database';
 
 /**
  * The migration that moves history's partition bounds a microsecond later, on a database whose
  * partitions were laid out the old way, [from, to) for history and rollups alike, and hold readings at
  * exactly their bounds.
  */
-const name = `${testServer().template}_bounds_migration`;
-const position = migrations.indexOf(HistoryBoundsFollowBuckets1764460000000);
-const [BEFORE, UP_TO] = [migrations.slice(0, position), migrations.slice(0, position + 1)];
+let database: MigrationDatabase;
 let dataSource: DataSource;
 
 const MONTHS = ['2025-11-01', '2025-12-01', '2026-01-01', '2026-02-01'];
 const TABLES = ['meter_history', 'vehicle_history', 'meter_rollup_hourly', 'vehicle_rollup_hourly'];
 
 beforeAll(async () => {
-  const { target } = testServer();
-  await adminQuery(target, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await adminQuery(target, `CREATE DATABASE "${name}"`);
-  const options = buildDataSource(withDatabase(target, name), testConfig().db).options;
-  dataSource = await new DataSource({ ...options, migrations: BEFORE }).initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  await dataSource.destroy();
-  dataSource = await new DataSource({ ...options, migrations: UP_TO }).initialize();
+  database = await databaseBefore('bounds_migration', HistoryBoundsFollowBuckets1764460000000);
+  dataSource = database.dataSource;
   // As partition maintenance made them before: the same [from, to) bounds for history and its rollups.
   for (const table of TABLES) {
     for (const [index, from] of MONTHS.slice(0, -1).entries()) {
@@ -38,10 +27,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await dataSource.destroy();
-  await adminQuery(testServer().target, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-});
+afterAll(() => database.drop());
 
 /** At the first partition's lower bound, inside, at a bound between two, at the last one's upper bound, after. */
 const READINGS = [

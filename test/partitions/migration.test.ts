@@ -1,36 +1,21 @@
-import { DataSource } from 'typeorm';
-import { migrations } from '../../migrations';
+import type { DataSource } from 'typeorm';
 import { PartitionHistoryByTime1764400000000 } from '../../migrations/1764400000000-PartitionHistoryByTime';
-import { buildDataSource, withDatabase } from '../../src/db/data-source';
-import { adminQuery } from '../../tools/shared/admin-database';
-import { testConfig, testServer } from '../support/test-database';
+import { databaseBefore, type MigrationDatabase } from '../support/migration-database';
 import { partitionNames } from '../support/partitions';
 
 /**
  * The partitioning migration on a database that already holds history: migrated up to the migration
  * before it, filled, then migrated the rest of the way, and back.
  */
-const name = `${testServer().template}_partition_migration`;
-// Later migrations stay out, so that applying and undoing concern this one only.
-const position = migrations.indexOf(PartitionHistoryByTime1764400000000);
-const [BEFORE, UP_TO] = [migrations.slice(0, position), migrations.slice(0, position + 1)];
+let database: MigrationDatabase;
 let dataSource: DataSource;
 
 beforeAll(async () => {
-  const { target } = testServer();
-  await adminQuery(target, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await adminQuery(target, `CREATE DATABASE "${name}"`);
-  const options = buildDataSource(withDatabase(target, name), testConfig().db).options;
-  dataSource = await new DataSource({ ...options, migrations: BEFORE }).initialize();
-  await dataSource.runMigrations({ transaction: 'each' });
-  await dataSource.destroy();
-  dataSource = await new DataSource({ ...options, migrations: UP_TO }).initialize();
+  database = await databaseBefore('partition_migration', PartitionHistoryByTime1764400000000);
+  dataSource = database.dataSource;
 });
 
-afterAll(async () => {
-  await dataSource.destroy();
-  await adminQuery(testServer().target, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-});
+afterAll(() => database.drop());
 
 /** Every row of both history tables, digested, with the tables' keys and indexes. */
 async function snapshot() {

@@ -1,29 +1,23 @@
-import type { ChildProcess } from 'node:child_process';
-import { withDatabase } from '../../src/db/data-source';
-import { databaseEnv } from '../../tools/shared/database-env';
 import { meterReading, uniqueId } from '../support/factories';
-import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
-import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
+import { exitOf } from '../support/spawn-ts';
+import { startService, type ServiceProcess } from '../support/service-process';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-database';
 import { SseClient } from './sse-client';
 
 const PORT = 39_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
-let server: ChildProcess;
+let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
-  server = spawnTs('src/server.ts', {
+  service = await startService(db, {
     PORT: String(PORT),
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '30000',
-    ...databaseEnv(withDatabase(testServer().target, db.name)),
   });
-  await waitForOutput(server, /fleet platform listening/);
 }, 120_000);
 
 afterAll(async () => {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  service?.kill();
   await db.drop();
 });
 
@@ -39,8 +33,8 @@ it('on SIGTERM, open streams end and the server exits at once rather than at the
   expect((await streams[1].nextEvent()).data.meterId).toBe(meterId);
 
   const signalled = Date.now();
-  server.kill('SIGTERM');
+  service.child.kill('SIGTERM');
   await Promise.all(streams.map((stream) => stream.untilEnded(10_000)));
-  expect(await exitOf(server)).toBe(0);
+  expect(await exitOf(service.child)).toBe(0);
   expect(Date.now() - signalled).toBeLessThan(10_000);
 }, 60_000);

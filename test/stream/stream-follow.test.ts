@@ -37,6 +37,22 @@ async function until<T>(value: () => T | undefined, timeoutMs = 5_000): Promise<
 const postMeter = (t: TestApp, meterId: string, timestamp: string) =>
   request(t.app).post('/v1/ingestion/meter').send(meterReading({ meterId, timestamp })).expect(201);
 
+/** A client that reads nothing and only notes whether the service ended it. */
+function silentClient(): { sink: StreamSink; ended: boolean } {
+  const client = {
+    ended: false,
+    sink: {
+      send: () => undefined,
+      end: () => {
+        client.ended = true;
+      },
+      queuedBytes: () => 0,
+      drop: () => undefined,
+    } satisfies StreamSink,
+  };
+  return client;
+}
+
 describe('announcing only while the stream is followed', () => {
   it('with no client anywhere, a stored reading is not announced; once one follows, the next is', async () => {
     const t = await testApp();
@@ -87,18 +103,12 @@ describe('announcing only while the stream is followed', () => {
     );
     cleanups.push(() => service.close());
     await service.ready();
-    let ended = false;
-    const sink: StreamSink = {
-      send: () => undefined,
-      end: () => (ended = true),
-      queuedBytes: () => 0,
-      drop: () => undefined,
-    };
-    cleanups.push(service.follow({}, undefined, sink));
+    const client = silentClient();
+    cleanups.push(service.follow({}, undefined, client.sink));
 
     // As if the renewals had stalled for longer than the lease: readings stored meanwhile went unannounced.
     await t.db.dataSource.query(`UPDATE stream_follow SET followed_until = '-infinity'`);
-    await until(() => (ended ? true : undefined));
+    await until(() => (client.ended ? true : undefined));
     expect(service.clientCount).toBe(0);
   });
 
@@ -118,14 +128,8 @@ describe('announcing only while the stream is followed', () => {
     // Followed just before the first regular renewal: the lease runs out between the fourth and the fifth.
     await at(leaseMs / 4 - 300);
     await service.ready();
-    let ended = false;
-    const sink: StreamSink = {
-      send: () => undefined,
-      end: () => (ended = true),
-      queuedBytes: () => 0,
-      drop: () => undefined,
-    };
-    cleanups.push(service.follow({}, undefined, sink));
+    const client = silentClient();
+    cleanups.push(service.follow({}, undefined, client.sink));
 
     // Another transaction holds the mark's row through the fourth regular renewal: each one gives up.
     const holder = t.db.dataSource.createQueryRunner();
@@ -137,7 +141,7 @@ describe('announcing only while the stream is followed', () => {
 
     // Past the fifth regular renewal, which comes after the lease would have lapsed.
     await at((leaseMs * 5) / 4 + 500);
-    expect(ended).toBe(false);
+    expect(client.ended).toBe(false);
     expect(heard.filter((notification) => notification.kind === 'g')).toHaveLength(1);
     const [{ following }] = await t.db.dataSource.query<Array<{ following: boolean }>>(
       `SELECT followed_until > clock_timestamp() AS following FROM stream_follow`,

@@ -1,14 +1,11 @@
-import type { ChildProcess } from 'node:child_process';
-import { withDatabase } from '../../src/db/data-source';
 import { stalledGet } from '../../tools/bench/isolation-clients';
-import { databaseEnv } from '../../tools/shared/database-env';
-import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
-import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
+import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-database';
+import { exitOf } from '../support/spawn-ts';
+import { startService, type ServiceProcess } from '../support/service-process';
 
 const PORT = 39_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
-let server: ChildProcess;
-let output = '';
+let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
@@ -18,21 +15,16 @@ beforeAll(async () => {
      SELECT 'MTR-HELD', timestamptz '2026-01-01T00:00:00Z' + g * interval '1 second', 0.125, 230
      FROM generate_series(1, 300000) g`,
   );
-  server = spawnTs('src/server.ts', {
+  service = await startService(db, {
     PORT: String(PORT),
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '20000',
     // Longer than the drain may take: only the stop itself can end these exports.
     EXPORT_IDLE_TIMEOUT_MS: '600000',
-    ...databaseEnv(withDatabase(testServer().target, db.name)),
   });
-  server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  await waitForOutput(server, /fleet platform listening/);
 }, 120_000);
 
 afterAll(async () => {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  service?.kill();
   await db.drop();
 });
 
@@ -51,11 +43,11 @@ it('on SIGTERM it cuts exports whose clients stopped reading short, cancels thei
   expect(await Promise.all(clients.map((client) => client.status))).toEqual([200, 200]);
   expect(await runningCopies()).toBe(2);
 
-  server.kill('SIGTERM');
-  const code = await exitOf(server);
+  service.child.kill('SIGTERM');
+  const code = await exitOf(service.child);
 
   expect(code).toBe(0);
-  expect(output).toMatch(/"msg":"stopped"/);
+  expect(service.output()).toMatch(/"msg":"stopped"/);
   expect(await runningCopies()).toBe(0);
   for (const client of clients) client.socket.destroy();
 }, 120_000);

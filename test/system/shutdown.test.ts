@@ -1,30 +1,24 @@
 import { Client } from 'pg';
-import type { ChildProcess } from 'node:child_process';
 import { clientConfig, withDatabase } from '../../src/db/data-source';
-import { databaseEnv } from '../../tools/shared/database-env';
 import { createIsolatedDatabase, testServer, type IsolatedDatabase } from '../support/test-database';
-import { exitOf, spawnTs, waitForOutput } from '../support/spawn-ts';
+import { exitOf } from '../support/spawn-ts';
+import { startService, type ServiceProcess } from '../support/service-process';
 import { meterReading } from '../support/factories';
 
 const PORT = 38_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
-let server: ChildProcess;
+let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
-  const target = withDatabase(testServer().target, db.name);
-  server = spawnTs('src/server.ts', {
+  service = await startService(db, {
     PORT: String(PORT),
-    LOG_LEVEL: 'info',
-    NODE_ENV: 'test',
     SHUTDOWN_TIMEOUT_MS: '20000',
-    ...databaseEnv(target),
   });
-  await waitForOutput(server, /fleet platform listening/);
 }, 120_000);
 
 afterAll(async () => {
-  if (server.exitCode === null) server.kill('SIGKILL');
+  service?.kill();
   await db.drop();
 });
 
@@ -56,8 +50,8 @@ it('on SIGTERM under load it answers what it accepted, stores every acknowledged
   const workers = Array.from({ length: 16 }, worker);
   while (acknowledged.length < 200) await new Promise((resolve) => setTimeout(resolve, 20));
 
-  server.kill('SIGTERM');
-  const code = await exitOf(server);
+  service.child.kill('SIGTERM');
+  const code = await exitOf(service.child);
   stop = true;
   await Promise.all(workers);
 
