@@ -11,6 +11,7 @@ import { SessionTotals1764440000000 } from './1764440000000-SessionTotals';
 import { StreamFollow1764450000000 } from './1764450000000-StreamFollow';
 import { HistoryBoundsFollowBuckets1764460000000 } from './1764460000000-HistoryBoundsFollowBuckets';
 import { SessionsByDeviceAndEnd1764461000000 } from './1764461000000-SessionsByDeviceAndEnd';
+import { DeviceRegistry1764470000000 } from './1764470000000-DeviceRegistry';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -30,4 +31,5 @@ export const migrations = [
   StreamFollow1764450000000,
   HistoryBoundsFollowBuckets1764460000000,
   SessionsByDeviceAndEnd1764461000000,
+  DeviceRegistry1764470000000,
 ];

@@ -1,6 +1,7 @@
 import { analyticsRoutes } from './analytics/analytics.routes';
 import { apiKeyRoutes } from './auth/auth.routes';
 import { chargingSessionRoutes } from './charging-sessions/charging-sessions.routes';
+import { deviceRoutes } from './devices/devices.routes';
 import { exportRoutes } from './export/export.routes';
 import { ingestionRoutes } from './ingestion/ingestion.routes';
 import { liveRoutes } from './live/live.routes';
@@ -18,6 +19,7 @@ export const ROUTE_TABLES = {
   stream: streamRoutes,
   chargingSessions: chargingSessionRoutes,
   analytics: analyticsRoutes,
+  devices: deviceRoutes,
   apiKeys: apiKeyRoutes,
 };
 

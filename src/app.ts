@@ -63,6 +63,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
       stream: { service: services.stream, keepAliveMs: config.stream.keepAliveMs },
       chargingSessions: services.chargingSessions,
       analytics: { analytics: services.analytics, series: services.series },
+      devices: services.devices,
       apiKeys: services.auth,
     },
     requireRole,

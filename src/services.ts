@@ -12,6 +12,8 @@ import { SeriesRepository } from './analytics/series.repository';
 import { SeriesService } from './analytics/series.service';
 import { AuthRepository } from './auth/auth.repository';
 import { AuthService } from './auth/auth.service';
+import { DeviceRepository } from './devices/devices.repository';
+import { DeviceService } from './devices/devices.service';
 import { ChargingSessionRepository } from './charging-sessions/charging-sessions.repository';
 import { ChargingSessionService } from './charging-sessions/charging-sessions.service';
 import { ExportRepository } from './export/export.repository';
@@ -70,6 +72,7 @@ export function buildServices(
       metrics,
     }),
     live: new LiveService(new LiveRepository(pools.reads)),
+    devices: new DeviceService(new DeviceRepository(pools.ingest, pools.reads)),
     partitions: new PartitionService(
       new PartitionRepository(pools.maintenance, config.db.lockTimeoutMs),
       config.partitions,

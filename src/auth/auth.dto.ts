@@ -4,7 +4,7 @@ import { described } from '../validation/model-schema';
 
 /** What each role may do, for every role field in the OpenAPI document. */
 export const aboutRole = described(
-  '`ingest` posts readings, `read` reads live status, analytics and sessions, `admin` does all that and manages sessions and keys.',
+  '`ingest` posts readings, `read` reads live status, analytics and sessions, `admin` does all that and manages sessions, devices and keys.',
 );
 
 export class CreateApiKeyDto {

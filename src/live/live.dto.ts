@@ -6,7 +6,7 @@ import { IsDeviceId } from '../validation/rules';
 import { decimalFromQuery, validateQuery } from '../validation/validate-request';
 
 const MAX_PAGE_SIZE = 1_000;
-const DEFAULT_PAGE_SIZE = 100;
+export const DEFAULT_PAGE_SIZE = 100;
 
 export class DeviceListQueryDto {
   @IsOptional()

@@ -11,7 +11,7 @@ function status<Row extends { ts: Date; updatedAt: Date }>({ ts, updatedAt, ...m
 }
 
 /** The page the repository's one-row-longer list holds, and the id to go on after, if more follow. */
-function paged<Row>(
+export function paged<Row>(
   rows: Row[],
   limit: number,
   idOf: (row: Row) => string,

@@ -22,7 +22,7 @@ All bodies are JSON. A 2xx answer to a write means the data is committed. Every 
 
 Every \`/v1\` route needs an API key, sent as \`Authorization: Bearer <key>\` or \`X-API-Key: <key>\`.
 A key has one role: \`ingest\` (post readings), \`read\` (live status, analytics, listing sessions) or
-\`admin\` (everything, plus writing sessions and managing keys). Health, readiness, this document and
+\`admin\` (everything, plus writing sessions and managing devices and keys). Health, readiness, this document and
 \`/docs\` are open; \`/metrics\` is open unless \`METRICS_AUTH=true\`. A development service with no key
 yet runs open, and so does one started with \`AUTH_DISABLED=true\`.
 

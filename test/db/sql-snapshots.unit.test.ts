@@ -13,6 +13,7 @@ describe('SQL snapshots under sql/', () => {
     expect([...areas].sort()).toEqual([
       'analytics',
       'charging-sessions',
+      'devices',
       'export',
       'health',
       'ingestion',

@@ -26,6 +26,8 @@ const PLAN: Record<string, Placement> = {
   // Its two overlap rules (per vehicle, per meter) share no distribution column; one copy per node keeps both.
   charging_session: 'reference',
   api_key: 'reference',
+  // The registry: a few thousand rows, looked up by id from every node.
+  device: 'reference',
   // Readings moved aside for being outside the physical bounds; only operators read them.
   reading_quarantine: 'coordinator',
   // TypeORM's record of applied migrations; only the process running migrations reads it.

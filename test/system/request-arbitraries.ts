@@ -68,6 +68,16 @@ const session = fc.record(
   { vehicleId: field(id), meterId: field(id), startedAt: field(timestamp), endedAt: field(timestamp) },
   { requiredKeys: [] },
 );
+const label = fc.oneof(fc.string({ maxLength: 120 }), fc.constantFrom('', 'bay\u00001', 'x'.repeat(101), 'Depot 3'));
+const device = fc.record(
+  {
+    id: field(id),
+    kind: field(fc.constantFrom('meter', 'vehicle', 'charger')),
+    label: field(fc.oneof(label, fc.constant(null))),
+    state: field(fc.constantFrom('active', 'decommissioned', 'sold')),
+  },
+  { requiredKeys: [] },
+);
 const reading = fc.oneof(
   meter,
   vehicle,
@@ -82,6 +92,7 @@ const jsonBody = fc.oneof(
     { requiredKeys: [] },
   ),
   fc.record({ endedAt: field(timestamp) }, { requiredKeys: [] }),
+  device,
   anything,
 );
 const body = fc.oneof(
@@ -111,7 +122,20 @@ const queryValue = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9._~%+-]{0,40}$/),
 );
 const queryKey = fc.oneof(
-  fc.constantFrom('hours', 'from', 'to', 'meterId', 'vehicleId', 'threshold', 'limit', 'cursor', 'from[]', 'to[x]'),
+  fc.constantFrom(
+    'hours',
+    'from',
+    'to',
+    'meterId',
+    'vehicleId',
+    'threshold',
+    'limit',
+    'cursor',
+    'kind',
+    'state',
+    'from[]',
+    'to[x]',
+  ),
   fc.stringMatching(/^[a-z%]{1,10}$/),
 );
 const query = fc
@@ -145,6 +169,11 @@ const route = fc.oneof(
   fc.tuple(
     fc.constant<Method>('patch'),
     segment.map((s) => `/v1/charging-sessions/${s}`),
+  ),
+  fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/devices')),
+  fc.tuple(
+    fc.constantFrom<Method>('get', 'patch', 'delete'),
+    segment.map((s) => `/v1/devices/${s}`),
   ),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/api-keys')),
   fc.tuple(

@@ -1,0 +1,16 @@
+-- DEVICE_STATEMENTS.change in src/devices/devices.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+WITH changed AS (
+  UPDATE device SET
+    label = CASE WHEN $2 THEN $3 ELSE label END,
+    decommissioned_at = CASE $4::text
+      WHEN 'decommissioned' THEN coalesce(decommissioned_at, now())
+      WHEN 'active' THEN NULL
+      ELSE decommissioned_at END
+  WHERE id = $1
+  RETURNING *
+)
+SELECT d.id, d.kind, d.label, d.created_at AS "createdAt",
+       d.decommissioned_at AS "decommissionedAt", coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
+FROM changed d
+LEFT JOIN meter_live m ON d.kind = 'meter' AND m.meter_id = d.id
+LEFT JOIN vehicle_live v ON d.kind = 'vehicle' AND v.vehicle_id = d.id

@@ -1,0 +1,83 @@
+import { IsDefined, IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
+import { DEFAULT_PAGE_SIZE, DeviceListQueryDto } from '../live/live.public';
+import { described, Nullable } from '../validation/model-schema';
+import { IsDeviceId } from '../validation/rules';
+import { validateQuery, validateRequest } from '../validation/validate-request';
+
+export const DEVICE_KINDS = ['meter', 'vehicle'] as const;
+export type DeviceKind = (typeof DEVICE_KINDS)[number];
+export const DEVICE_STATES = ['active', 'decommissioned'] as const;
+export type DeviceState = (typeof DEVICE_STATES)[number];
+
+/** Labels are shown to operators as typed; control characters have no place in them (and NUL none in PostgreSQL). */
+const LABEL_PATTERN = /^\P{Cc}*$/u;
+const LABEL_RULE = '1-100 characters, no control characters';
+const aboutKind = described('`meter` (AC drawn from the grid) or `vehicle` (DC into the battery).');
+const aboutState = described(
+  '`decommissioned` devices are retired: their record and history stay. `active` reinstates one.',
+);
+
+const KindRule = () => IsIn(DEVICE_KINDS, { message: 'kind must be meter or vehicle' });
+const StateRule = () => IsIn(DEVICE_STATES, { message: 'state must be active or decommissioned' });
+
+const Label = (): PropertyDecorator => (target, key) => {
+  IsString()(target, key);
+  Length(1, 100)(target, key);
+  Matches(LABEL_PATTERN, { message: `${String(key)} must not contain control characters` })(target, key);
+};
+
+export class NewDeviceDto {
+  @IsDeviceId() id: string;
+  @IsDefined() @KindRule() @aboutKind kind: DeviceKind;
+  @IsOptional() @Label() @described(`What operators call it: ${LABEL_RULE}.`) label?: string;
+}
+
+export class DeviceChangeDto {
+  // null removes the label, so only a label that is there and not null is held to the label rule.
+  @ValidateIf((change: DeviceChangeDto) => change.label !== null)
+  @IsOptional()
+  @Label()
+  @Nullable(`The new label (${LABEL_RULE}); null removes it, absent keeps it.`)
+  label?: string | null;
+
+  @IsOptional() @StateRule() @aboutState state?: DeviceState;
+}
+
+export class DeviceRegistryQueryDto extends DeviceListQueryDto {
+  @IsOptional() @KindRule() @aboutKind kind?: DeviceKind;
+  @IsOptional() @StateRule() @aboutState state?: DeviceState;
+}
+
+export interface NewDevice {
+  id: string;
+  kind: DeviceKind;
+  label: string | null;
+}
+
+/** What a PATCH changes: a field left undefined stays as it is. */
+export interface DeviceChange {
+  label?: string | null;
+  state?: DeviceState;
+}
+
+export interface DeviceRegistryQuery {
+  limit: number;
+  after?: string;
+  kind?: DeviceKind;
+  state?: DeviceState;
+}
+
+export function parseNewDevice(body: unknown): NewDevice {
+  const dto = validateRequest(NewDeviceDto, body, 'The device is invalid; nothing was registered.');
+  return { id: dto.id, kind: dto.kind, label: dto.label ?? null };
+}
+
+export function parseDeviceChange(body: unknown): DeviceChange {
+  const dto = validateRequest(DeviceChangeDto, body, 'The change is invalid; nothing was changed.');
+  return { label: dto.label, state: dto.state };
+}
+
+export function parseDeviceRegistryQuery(query: unknown): DeviceRegistryQuery {
+  const dto = validateQuery(DeviceRegistryQueryDto, query, 'The query is invalid.');
+  return { limit: dto.limit ?? DEFAULT_PAGE_SIZE, after: dto.cursor, kind: dto.kind, state: dto.state };
+}

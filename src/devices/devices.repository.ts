@@ -1,0 +1,86 @@
+import type { DataSource } from 'typeorm';
+import { sql } from '../db/sql';
+import type { DeviceChange, DeviceRegistryQuery, NewDevice } from './devices.dto';
+
+export interface DeviceRow {
+  id: string;
+  kind: 'meter' | 'vehicle';
+  label: string | null;
+  createdAt: Date;
+  decommissionedAt: Date | null;
+  lastSeenAt: Date | null;
+}
+
+/** A registered device with when it last reported: its live row's write time, so reporting costs no registry write. */
+const view = (source: string) => sql`SELECT d.id, d.kind, d.label, d.created_at AS "createdAt",
+       d.decommissioned_at AS "decommissionedAt", coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
+FROM ${source} d
+LEFT JOIN meter_live m ON d.kind = 'meter' AND m.meter_id = d.id
+LEFT JOIN vehicle_live v ON d.kind = 'vehicle' AND v.vehicle_id = d.id`;
+
+/** The statements this repository sends, by name (tools/sql-snapshots.ts keeps them readable under sql/). */
+export const DEVICE_STATEMENTS = {
+  /** $2 kind and $3 state filter when not null; $4 is the cursor (the last id of the previous page). */
+  list: sql`
+    ${view('device')}
+    WHERE ($2::text IS NULL OR d.kind = $2) AND ($3::text IS NULL OR (d.decommissioned_at IS NULL) = ($3 = 'active'))
+      AND ($4::text IS NULL OR d.id > $4)
+    ORDER BY d.id
+    LIMIT $1`,
+  find: sql`
+    ${view('device')}
+    WHERE d.id = $1`,
+  /** No row when the id is taken, by a device of either kind. */
+  insert: sql`WITH inserted AS (
+      INSERT INTO device (id, kind, label) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING *
+    )
+    ${view('inserted')}`,
+  /**
+   * $2 says whether the label changes (to $3, null clearing it); $4 is the state asked for, or null.
+   * Decommissioning again keeps the first moment.
+   */
+  change: sql`WITH changed AS (
+      UPDATE device SET
+        label = CASE WHEN $2 THEN $3 ELSE label END,
+        decommissioned_at = CASE $4::text
+          WHEN 'decommissioned' THEN coalesce(decommissioned_at, now())
+          WHEN 'active' THEN NULL
+          ELSE decommissioned_at END
+      WHERE id = $1
+      RETURNING *
+    )
+    ${view('changed')}`,
+};
+
+export class DeviceRepository {
+  constructor(
+    private readonly writes: DataSource,
+    private readonly reads: DataSource,
+  ) {}
+
+  /** One row more than the page, which tells whether another page follows. */
+  list({ limit, kind, state, after }: DeviceRegistryQuery): Promise<DeviceRow[]> {
+    return this.reads.query<DeviceRow[]>(DEVICE_STATEMENTS.list, [
+      limit + 1,
+      kind ?? null,
+      state ?? null,
+      after ?? null,
+    ]);
+  }
+
+  async find(id: string): Promise<DeviceRow | undefined> {
+    const [row] = await this.reads.query<DeviceRow[]>(DEVICE_STATEMENTS.find, [id]);
+    return row;
+  }
+
+  async insert({ id, kind, label }: NewDevice): Promise<DeviceRow | undefined> {
+    const [row] = await this.writes.query<DeviceRow[]>(DEVICE_STATEMENTS.insert, [id, kind, label]);
+    return row;
+  }
+
+  async change(id: string, { label, state }: DeviceChange): Promise<DeviceRow | undefined> {
+    const params = [id, label !== undefined, label ?? null, state ?? null];
+    const [row] = await this.writes.query<DeviceRow[]>(DEVICE_STATEMENTS.change, params);
+    return row;
+  }
+}

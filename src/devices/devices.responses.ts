@@ -1,0 +1,23 @@
+import { IsIn, IsISO8601, IsString } from 'class-validator';
+import { ArrayOf, described, Nullable } from '../validation/model-schema';
+import { IsDeviceId } from '../validation/rules';
+import { DEVICE_KINDS, DEVICE_STATES, type DeviceKind, type DeviceState } from './devices.dto';
+
+// What the registry answers; the OpenAPI schema is generated from these decorators, which validate
+// nothing here: they only describe.
+
+@described('A meter or vehicle as registered.')
+export class DeviceView {
+  @IsDeviceId() id: string;
+  @IsIn(DEVICE_KINDS) kind: DeviceKind;
+  @IsString() @Nullable('What operators call it; null when unnamed.') label: string | null;
+  @IsIn(DEVICE_STATES) state: DeviceState;
+  @IsISO8601() @described('When it was registered.') createdAt: string;
+  @IsISO8601() @Nullable('null while active.') decommissionedAt: string | null;
+  @IsISO8601() @Nullable('When its newest reading was stored; null if it never reported.') lastSeenAt: string | null;
+}
+
+export class DevicePage {
+  @ArrayOf(DeviceView, 'In id order.') devices: DeviceView[];
+  @IsString() @Nullable('Pass as `cursor` for the next page; null on the last one.') nextCursor: string | null;
+}
