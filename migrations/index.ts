@@ -12,6 +12,7 @@ import { StreamFollow1764450000000 } from './1764450000000-StreamFollow';
 import { HistoryBoundsFollowBuckets1764460000000 } from './1764460000000-HistoryBoundsFollowBuckets';
 import { SessionsByDeviceAndEnd1764461000000 } from './1764461000000-SessionsByDeviceAndEnd';
 import { DeviceRegistry1764470000000 } from './1764470000000-DeviceRegistry';
+import { AccessVersion1764471000000 } from './1764471000000-AccessVersion';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -32,4 +33,5 @@ export const migrations = [
   HistoryBoundsFollowBuckets1764460000000,
   SessionsByDeviceAndEnd1764461000000,
   DeviceRegistry1764470000000,
+  AccessVersion1764471000000,
 ];

@@ -13,56 +13,69 @@ export interface ActiveKey extends Principal {
 export interface KeySnapshot {
   /** Active keys by the hex SHA-256 of the key. */
   byHash: ReadonlyMap<string, ActiveKey>;
-  loadedAt: number;
+  /** The access version the keys were read at. */
+  version: string;
+  /** When the version was last found unchanged (or the keys read). */
+  checkedAt: number;
+}
+
+/** What the cache reads: the access version alone, cheaply, and the keys with the version read first. */
+export interface KeySource {
+  version(): Promise<string>;
+  load(): Promise<{ version: string; keys: ActiveKey[] }>;
 }
 
 /**
  * The active keys held in memory, so the ingest path checks a key without a database round trip. A
- * copy is trusted for `ttlMs`: a key revoked elsewhere (the CLI, another replica) stops working here
- * within that time; this process's own create/revoke take effect at once through invalidate(). When
- * the copy is stale, the next request waits for one reload, shared by everything arriving meanwhile;
- * if the database cannot answer, that request fails like any other database-bound request would.
+ * copy is trusted for `ttlMs`; after that, the next request asks the database whether access changed
+ * (one single-row read, shared by everything arriving meanwhile) and reloads the keys only if it did.
+ * Every change to keys, by any process or the CLI, moves that version, so a key revoked elsewhere stops
+ * working here within `ttlMs` and one check. This process's own create/revoke take effect at once
+ * through invalidate(). If the database cannot answer, the request fails like any other database-bound
+ * request would.
  */
 export class ActiveKeyCache {
   private snapshot?: KeySnapshot;
-  private loading?: Promise<KeySnapshot>;
+  private refreshing?: Promise<KeySnapshot>;
   private generation = 0;
 
   constructor(
-    private readonly load: () => Promise<ActiveKey[]>,
+    private readonly source: KeySource,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
   ) {}
 
   current(): Promise<KeySnapshot> {
     const snapshot = this.snapshot;
-    if (snapshot && this.now() - snapshot.loadedAt < this.ttlMs) return Promise.resolve(snapshot);
-    return this.reload();
+    if (snapshot && this.now() - snapshot.checkedAt < this.ttlMs) return Promise.resolve(snapshot);
+    return this.refresh(snapshot);
   }
 
   invalidate(): void {
     this.generation += 1;
     this.snapshot = undefined;
-    this.loading = undefined;
+    this.refreshing = undefined;
   }
 
-  private reload(): Promise<KeySnapshot> {
-    if (this.loading) return this.loading;
+  private refresh(stale: KeySnapshot | undefined): Promise<KeySnapshot> {
+    if (this.refreshing) return this.refreshing;
     const generation = this.generation;
-    const loading = this.load()
-      .then((keys) => {
-        const snapshot = {
-          byHash: new Map(keys.map((key) => [key.keyHash.toString('hex'), key])),
-          loadedAt: this.now(),
-        };
-        // A load that began before a create/revoke here must not reinstate what it read.
+    const refreshing = this.read(stale)
+      .then((snapshot) => {
+        // A read that began before a create/revoke here must not reinstate what it read.
         if (generation === this.generation) this.snapshot = snapshot;
         return snapshot;
       })
       .finally(() => {
-        if (this.loading === loading) this.loading = undefined;
+        if (this.refreshing === refreshing) this.refreshing = undefined;
       });
-    this.loading = loading;
-    return loading;
+    this.refreshing = refreshing;
+    return refreshing;
+  }
+
+  private async read(stale: KeySnapshot | undefined): Promise<KeySnapshot> {
+    if (stale && (await this.source.version()) === stale.version) return { ...stale, checkedAt: this.now() };
+    const { version, keys } = await this.source.load();
+    return { byHash: new Map(keys.map((key) => [key.keyHash.toString('hex'), key])), version, checkedAt: this.now() };
   }
 }

@@ -46,7 +46,8 @@ export const apiKeyRoutes: RouteTable<AuthService> = {
       path: '/v1/api-keys/:id',
       role: 'admin',
       summary: 'Revoke an API key',
-      description: 'The key stops working at once on this replica, and within the key cache lifetime on others.',
+      description:
+        'The key stops working at once on this replica, and on others within `AUTH_KEY_CACHE_MS` (500 ms) and one check.',
       params: [pathParam('id', 'The key id.', ref('Uuid'))],
       responses: {
         200: jsonResponse('The revoked key.', modelRef(ApiKeyView)),

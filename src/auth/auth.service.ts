@@ -34,7 +34,10 @@ export class AuthService {
     private readonly repository: AuthRepository,
     private readonly options: AuthServiceOptions,
   ) {
-    this.cache = new ActiveKeyCache(() => repository.active(), options.keyCacheMs);
+    this.cache = new ActiveKeyCache(
+      { version: () => repository.accessVersion(), load: () => repository.active() },
+      options.keyCacheMs,
+    );
   }
 
   async create(name: string, role: Role): Promise<CreatedApiKey> {

@@ -305,7 +305,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
     auth: {
       disabled: env.AUTH_DISABLED ?? false,
       metricsAuth: env.METRICS_AUTH ?? false,
-      keyCacheMs: env.AUTH_KEY_CACHE_MS ?? 5_000,
+      keyCacheMs: env.AUTH_KEY_CACHE_MS ?? 500,
     },
     rateLimit: {
       windowMs: env.RATE_LIMIT_WINDOW_MS ?? 60_000,

@@ -2,37 +2,67 @@ import { ActiveKeyCache, type ActiveKey } from '../../src/auth/auth.cache';
 
 const key = (id: string): ActiveKey => ({ id, name: id, role: 'read', keyHash: Buffer.alloc(32, id) });
 
-/** A cache over a mutable list of keys, counting loads, on a clock the test moves. */
+/**
+ * A cache over a mutable list of keys and its access version, counting version checks and loads, on a
+ * clock the test moves. `change` stands for any process changing the keys: the version moves with them.
+ */
 function fixture(ttlMs: number) {
-  const state = { keys: [key('a')], loads: 0, clock: 0 };
+  const state = { keys: [key('a')], version: 1, checks: 0, loads: 0, clock: 0 };
   const cache = new ActiveKeyCache(
-    () => {
-      state.loads += 1;
-      return Promise.resolve([...state.keys]);
+    {
+      version: () => {
+        state.checks += 1;
+        return Promise.resolve(String(state.version));
+      },
+      load: () => {
+        state.loads += 1;
+        return Promise.resolve({ version: String(state.version), keys: [...state.keys] });
+      },
     },
     ttlMs,
     () => state.clock,
   );
-  return { state, cache, ids: async () => [...(await cache.current()).byHash.values()].map((k) => k.id) };
+  const change = (keys: ActiveKey[]) => {
+    state.keys = keys;
+    state.version += 1;
+  };
+  return { state, cache, change, ids: async () => [...(await cache.current()).byHash.values()].map((k) => k.id) };
 }
 
 describe('ActiveKeyCache', () => {
-  it('serves requests from memory until the copy is ttl old', async () => {
-    const { state, ids } = fixture(5_000);
+  it('serves requests from memory until the copy is ttl old, then sees a change made elsewhere', async () => {
+    const { state, change, ids } = fixture(500);
     expect(await ids()).toEqual(['a']);
-    state.keys = []; // revoked by another process
-    state.clock = 4_999;
+    change([]); // revoked by another process
+    state.clock = 499;
     expect(await ids()).toEqual(['a']);
-    expect(state.loads).toBe(1);
-    state.clock = 5_000;
+    expect([state.checks, state.loads]).toEqual([0, 1]);
+    state.clock = 500;
     expect(await ids()).toEqual([]);
-    expect(state.loads).toBe(2);
+    expect([state.checks, state.loads]).toEqual([1, 2]);
   });
 
-  it('concurrent requests on a stale copy share one load', async () => {
-    const { state, cache } = fixture(1_000);
+  it('a stale copy whose version has not moved is kept after one version check, for another ttl', async () => {
+    const { state, ids } = fixture(500);
+    await ids();
+    state.clock = 600;
+    expect(await ids()).toEqual(['a']);
+    expect([state.checks, state.loads]).toEqual([1, 1]);
+    state.clock = 1_099;
+    await ids();
+    expect(state.checks).toBe(1);
+    state.clock = 1_100;
+    await ids();
+    expect([state.checks, state.loads]).toEqual([2, 1]);
+  });
+
+  it('concurrent requests on a stale copy share one check and one load', async () => {
+    const { state, cache, change } = fixture(1_000);
+    await cache.current();
+    change([key('b')]);
+    state.clock = 1_000;
     await Promise.all(Array.from({ length: 20 }, () => cache.current()));
-    expect(state.loads).toBe(1);
+    expect([state.checks, state.loads]).toEqual([1, 2]);
   });
 
   it('invalidate() makes the next request reload, and a load begun before it cannot reinstate old keys', async () => {
@@ -44,10 +74,13 @@ describe('ActiveKeyCache', () => {
     expect(await ids()).toEqual(['a', 'b']);
   });
 
-  it('with a ttl of 0 every request reads the keys afresh', async () => {
-    const { state, ids } = fixture(0);
+  it('with a ttl of 0 every request asks whether the keys changed', async () => {
+    const { state, change, ids } = fixture(0);
     await ids();
     await ids();
-    expect(state.loads).toBe(2);
+    expect([state.checks, state.loads]).toEqual([1, 1]);
+    change([]);
+    expect(await ids()).toEqual([]);
+    expect([state.checks, state.loads]).toEqual([2, 2]);
   });
 });

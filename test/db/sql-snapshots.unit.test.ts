@@ -12,6 +12,7 @@ describe('SQL snapshots under sql/', () => {
     const areas = new Set([...renderSnapshots().keys()].map((file) => file.split('/')[0]));
     expect([...areas].sort()).toEqual([
       'analytics',
+      'auth',
       'charging-sessions',
       'devices',
       'export',

@@ -1,0 +1,51 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import request from 'supertest';
+import { startService, type ServiceProcess } from '../support/service-process';
+import { createTestApp, type TestApp } from '../support/test-app';
+
+/**
+ * Two replicas on one database: this one in the test process, another as its own service process.
+ * A key revoked through one must stop working on the other within a second, the default
+ * AUTH_KEY_CACHE_MS (500 ms) and one check of the access version.
+ */
+const PORT = 40_000 + (process.pid % 1000);
+let t: TestApp;
+let other: ServiceProcess;
+beforeAll(async () => {
+  t = await createTestApp();
+  other = await startService(t.db, { PORT: String(PORT) });
+}, 120_000);
+afterAll(async () => {
+  other?.kill();
+  await t.close();
+});
+
+const onOther = (key: string) =>
+  fetch(`http://127.0.0.1:${PORT}/v1/meters`, { headers: { authorization: `Bearer ${key}` } }).then(
+    (res) => res.status,
+  );
+const accessVersion = async () =>
+  Number((await t.db.dataSource.query(`SELECT version FROM access_version`))[0].version);
+
+it('a key revoked on one replica is refused by the other a second later; the keys left keep working', async () => {
+  const admin = await t.services.auth.create('ops', 'admin');
+  const dashboard = await t.services.auth.create('wall screen', 'read');
+  await sleep(1_000);
+  expect(await onOther(dashboard.key)).toBe(200);
+
+  await request(t.app).delete(`/v1/api-keys/${dashboard.id}`).set('X-API-Key', admin.key).expect(200);
+  await request(t.app).get('/v1/meters').set('X-API-Key', dashboard.key).expect(401);
+  await sleep(1_000);
+  expect(await onOther(dashboard.key)).toBe(401);
+  expect(await onOther(admin.key)).toBe(200);
+});
+
+it('every change to keys or devices moves the access version once per statement', async () => {
+  const before = await accessVersion();
+  await t.services.auth.create('depot gateway', 'ingest');
+  expect(await accessVersion()).toBe(before + 1);
+  await t.services.devices.register({ id: 'MTR-VERSION-1', kind: 'meter', label: null });
+  expect(await accessVersion()).toBe(before + 2);
+  await t.db.dataSource.query(`UPDATE device SET label = 'renamed' WHERE id LIKE 'MTR-VERSION-%'`);
+  expect(await accessVersion()).toBe(before + 3);
+});
