@@ -29,7 +29,7 @@ import { StreamService } from './stream/stream.service';
 
 /** API keys over the ingestion pool: every request's caller is looked up there. */
 export function buildAuth(dataSource: DataSource, config: AppConfig): AuthService {
-  return new AuthService(new AuthRepository(dataSource), {
+  return new AuthService(new AuthRepository(dataSource, config.db.lockTimeoutMs), {
     nodeEnv: config.nodeEnv,
     disabled: config.auth.disabled,
     keyCacheMs: config.auth.keyCacheMs,
@@ -72,7 +72,7 @@ export function buildServices(
       metrics,
     }),
     live: new LiveService(new LiveRepository(pools.reads)),
-    devices: new DeviceService(new DeviceRepository(pools.ingest, pools.reads)),
+    devices: new DeviceService(new DeviceRepository(pools.reads, config.db.lockTimeoutMs)),
     partitions: new PartitionService(
       new PartitionRepository(pools.maintenance, config.db.lockTimeoutMs),
       config.partitions,

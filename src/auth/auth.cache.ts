@@ -13,16 +13,16 @@ export interface ActiveKey extends Principal {
 export interface KeySnapshot {
   /** Active keys by the hex SHA-256 of the key. */
   byHash: ReadonlyMap<string, ActiveKey>;
-  /** The access version the keys were read at. */
-  version: string;
+  /** The access version the keys were read at; null (no version to compare) makes every check reload. */
+  version: string | null;
   /** When the version was last found unchanged (or the keys read). */
   checkedAt: number;
 }
 
 /** What the cache reads: the access version alone, cheaply, and the keys with the version read first. */
 export interface KeySource {
-  version(): Promise<string>;
-  load(): Promise<{ version: string; keys: ActiveKey[] }>;
+  version(): Promise<string | null>;
+  load(): Promise<{ version: string | null; keys: ActiveKey[] }>;
 }
 
 /**
@@ -74,7 +74,9 @@ export class ActiveKeyCache {
   }
 
   private async read(stale: KeySnapshot | undefined): Promise<KeySnapshot> {
-    if (stale && (await this.source.version()) === stale.version) return { ...stale, checkedAt: this.now() };
+    if (stale?.version != null && (await this.source.version()) === stale.version) {
+      return { ...stale, checkedAt: this.now() };
+    }
     const { version, keys } = await this.source.load();
     return { byHash: new Map(keys.map((key) => [key.keyHash.toString('hex'), key])), version, checkedAt: this.now() };
   }

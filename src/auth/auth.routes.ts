@@ -47,7 +47,7 @@ export const apiKeyRoutes: RouteTable<AuthService> = {
       role: 'admin',
       summary: 'Revoke an API key',
       description:
-        'The key stops working at once on this replica, and on others within `AUTH_KEY_CACHE_MS` (500 ms) and one check.',
+        'The key stops working at once on this replica, and on others within `AUTH_KEY_CACHE_MS` and one check.',
       params: [pathParam('id', 'The key id.', ref('Uuid'))],
       responses: {
         200: jsonResponse('The revoked key.', modelRef(ApiKeyView)),

@@ -12,7 +12,7 @@ import type { ApiKeyView, AuthService } from './auth.service';
 const USAGE = `usage: npm run keys -- <command> [--json]
   create --role ingest|read|admin --name <name>   create a key; the key is printed once, on stdout
   list                                            every key, revoked ones included
-  revoke <id>                                     revoke a key; every process notices within AUTH_KEY_CACHE_MS`;
+  revoke <id>                                     revoke a key; every process notices within AUTH_KEY_CACHE_MS and one check`;
 
 export class UsageError extends Error {}
 

@@ -9,7 +9,7 @@ import type { AppConfig } from '../config/config';
  */
 export interface Pools {
   ingest: DataSource;
-  /** Analytics, series, live and session-list reads, JSON reading pages. */
+  /** Analytics, series, live and session-list reads, JSON reading pages, and the device registry. */
   reads: DataSource;
   /** CSV and JSON reading exports: EXPORT_MAX_CONCURRENT connections. */
   exports: DataSource;

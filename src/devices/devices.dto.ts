@@ -1,5 +1,5 @@
-import { IsDefined, IsIn, IsOptional, IsString, Length, Matches, ValidateIf } from 'class-validator';
-import { DEFAULT_PAGE_SIZE, DeviceListQueryDto } from '../live/live.public';
+import { IsDefined, IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { DeviceListQueryDto, pageOf, type DeviceListQuery } from '../live/live.public';
 import { described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 import { validateQuery, validateRequest } from '../validation/validate-request';
@@ -9,8 +9,12 @@ export type DeviceKind = (typeof DEVICE_KINDS)[number];
 export const DEVICE_STATES = ['active', 'decommissioned'] as const;
 export type DeviceState = (typeof DEVICE_STATES)[number];
 
-/** Labels are shown to operators as typed; control characters have no place in them (and NUL none in PostgreSQL). */
-const LABEL_PATTERN = /^\P{Cc}*$/u;
+/**
+ * Labels are shown to operators as typed. Counted in characters (code points), as PostgreSQL's length()
+ * counts them; no control characters (NUL has no place in PostgreSQL text) and no lone surrogate halves,
+ * which would be stored as something else than was sent.
+ */
+const LABEL_PATTERN = /^[^\p{Cc}\p{Cs}]{1,100}$/u;
 const LABEL_RULE = '1-100 characters, no control characters';
 const aboutKind = described('`meter` (AC drawn from the grid) or `vehicle` (DC into the battery).');
 const aboutState = described(
@@ -22,8 +26,7 @@ const StateRule = () => IsIn(DEVICE_STATES, { message: 'state must be active or 
 
 const Label = (): PropertyDecorator => (target, key) => {
   IsString()(target, key);
-  Length(1, 100)(target, key);
-  Matches(LABEL_PATTERN, { message: `${String(key)} must not contain control characters` })(target, key);
+  Matches(LABEL_PATTERN, { message: `${String(key)} must be ${LABEL_RULE}` })(target, key);
 };
 
 export class NewDeviceDto {
@@ -60,9 +63,7 @@ export interface DeviceChange {
   state?: DeviceState;
 }
 
-export interface DeviceRegistryQuery {
-  limit: number;
-  after?: string;
+export interface DeviceRegistryQuery extends DeviceListQuery {
   kind?: DeviceKind;
   state?: DeviceState;
 }
@@ -79,5 +80,5 @@ export function parseDeviceChange(body: unknown): DeviceChange {
 
 export function parseDeviceRegistryQuery(query: unknown): DeviceRegistryQuery {
   const dto = validateQuery(DeviceRegistryQueryDto, query, 'The query is invalid.');
-  return { limit: dto.limit ?? DEFAULT_PAGE_SIZE, after: dto.cursor, kind: dto.kind, state: dto.state };
+  return { ...pageOf(dto), kind: dto.kind, state: dto.state };
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 import type { DeviceChange, DeviceRegistryQuery, NewDevice } from './devices.dto';
 
@@ -52,11 +53,22 @@ export const DEVICE_STATEMENTS = {
     ${view('changed')}`,
 };
 
+/**
+ * On the pool of readers, not of readings: registering and retiring devices is operators' work. A change
+ * also moves the access version, one row every key and device change waits its turn on, so each write
+ * waits for locks no longer than `lockTimeoutMs` (DB_LOCK_TIMEOUT_MS).
+ */
 export class DeviceRepository {
   constructor(
-    private readonly writes: DataSource,
     private readonly reads: DataSource,
+    private readonly lockTimeoutMs: number,
   ) {}
+
+  private write(statement: string, params: unknown[]): Promise<DeviceRow[]> {
+    return lockBoundedTransaction(this.reads, this.lockTimeoutMs, (manager) =>
+      manager.query<DeviceRow[]>(statement, params),
+    );
+  }
 
   /** One row more than the page, which tells whether another page follows. */
   list({ limit, kind, state, after }: DeviceRegistryQuery): Promise<DeviceRow[]> {
@@ -74,13 +86,13 @@ export class DeviceRepository {
   }
 
   async insert({ id, kind, label }: NewDevice): Promise<DeviceRow | undefined> {
-    const [row] = await this.writes.query<DeviceRow[]>(DEVICE_STATEMENTS.insert, [id, kind, label]);
+    const [row] = await this.write(DEVICE_STATEMENTS.insert, [id, kind, label]);
     return row;
   }
 
   async change(id: string, { label, state }: DeviceChange): Promise<DeviceRow | undefined> {
     const params = [id, label !== undefined, label ?? null, state ?? null];
-    const [row] = await this.writes.query<DeviceRow[]>(DEVICE_STATEMENTS.change, params);
+    const [row] = await this.write(DEVICE_STATEMENTS.change, params);
     return row;
   }
 }

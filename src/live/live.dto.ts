@@ -6,7 +6,7 @@ import { IsDeviceId } from '../validation/rules';
 import { decimalFromQuery, validateQuery } from '../validation/validate-request';
 
 const MAX_PAGE_SIZE = 1_000;
-export const DEFAULT_PAGE_SIZE = 100;
+const DEFAULT_PAGE_SIZE = 100;
 
 export class DeviceListQueryDto {
   @IsOptional()
@@ -29,7 +29,12 @@ export interface DeviceListQuery {
   after?: string;
 }
 
+/** The page a validated list query asks for. */
+export const pageOf = (dto: DeviceListQueryDto): DeviceListQuery => ({
+  limit: dto.limit ?? DEFAULT_PAGE_SIZE,
+  after: dto.cursor,
+});
+
 export function parseDeviceListQuery(query: unknown): DeviceListQuery {
-  const dto = validateQuery(DeviceListQueryDto, query, 'The query is invalid.');
-  return { limit: dto.limit ?? DEFAULT_PAGE_SIZE, after: dto.cursor };
+  return pageOf(validateQuery(DeviceListQueryDto, query, 'The query is invalid.'));
 }

@@ -7,16 +7,20 @@ const key = (id: string): ActiveKey => ({ id, name: id, role: 'read', keyHash: B
  * clock the test moves. `change` stands for any process changing the keys: the version moves with them.
  */
 function fixture(ttlMs: number) {
-  const state = { keys: [key('a')], version: 1, checks: 0, loads: 0, clock: 0 };
+  const state = { keys: [key('a')], version: 1 as number | null, checks: 0, loads: 0, clock: 0, down: false };
   const cache = new ActiveKeyCache(
     {
       version: () => {
         state.checks += 1;
-        return Promise.resolve(String(state.version));
+        if (state.down) return Promise.reject(new Error('database unreachable'));
+        return Promise.resolve(state.version === null ? null : String(state.version));
       },
       load: () => {
         state.loads += 1;
-        return Promise.resolve({ version: String(state.version), keys: [...state.keys] });
+        return Promise.resolve({
+          version: state.version === null ? null : String(state.version),
+          keys: [...state.keys],
+        });
       },
     },
     ttlMs,
@@ -24,7 +28,7 @@ function fixture(ttlMs: number) {
   );
   const change = (keys: ActiveKey[]) => {
     state.keys = keys;
-    state.version += 1;
+    state.version = (state.version ?? 0) + 1;
   };
   return { state, cache, change, ids: async () => [...(await cache.current()).byHash.values()].map((k) => k.id) };
 }
@@ -82,5 +86,26 @@ describe('ActiveKeyCache', () => {
     change([]);
     expect(await ids()).toEqual([]);
     expect([state.checks, state.loads]).toEqual([2, 2]);
+  });
+
+  it('a check the database cannot answer fails that request; the next one checks again', async () => {
+    const { state, change, cache, ids } = fixture(500);
+    await ids();
+    change([]);
+    state.down = true;
+    state.clock = 500;
+    await expect(cache.current()).rejects.toThrow('database unreachable');
+    state.down = false;
+    expect(await ids()).toEqual([]);
+  });
+
+  it('without a version to compare (its row gone), every check reads the keys again', async () => {
+    const { state, ids } = fixture(500);
+    state.version = null;
+    await ids();
+    state.keys = [];
+    state.clock = 500;
+    expect(await ids()).toEqual([]);
+    expect(state.loads).toBe(2);
   });
 });

@@ -11,8 +11,10 @@ import { createTestApp, type TestApp } from '../support/test-app';
 const PORT = 40_000 + (process.pid % 1000);
 let t: TestApp;
 let other: ServiceProcess;
+let admin: { id: string; key: string };
 beforeAll(async () => {
   t = await createTestApp();
+  admin = await t.services.auth.create('ops', 'admin');
   other = await startService(t.db, { PORT: String(PORT) });
 }, 120_000);
 afterAll(async () => {
@@ -28,7 +30,6 @@ const accessVersion = async () =>
   Number((await t.db.dataSource.query(`SELECT version FROM access_version`))[0].version);
 
 it('a key revoked on one replica is refused by the other a second later; the keys left keep working', async () => {
-  const admin = await t.services.auth.create('ops', 'admin');
   const dashboard = await t.services.auth.create('wall screen', 'read');
   await sleep(1_000);
   expect(await onOther(dashboard.key)).toBe(200);
@@ -40,12 +41,27 @@ it('a key revoked on one replica is refused by the other a second later; the key
   expect(await onOther(admin.key)).toBe(200);
 });
 
-it('every change to keys or devices moves the access version once per statement', async () => {
+it('every statement that changes keys or devices moves the access version once; one that changes nothing does not', async () => {
   const before = await accessVersion();
-  await t.services.auth.create('depot gateway', 'ingest');
+  const gateway = await t.services.auth.create('depot gateway', 'ingest');
   expect(await accessVersion()).toBe(before + 1);
   await t.services.devices.register({ id: 'MTR-VERSION-1', kind: 'meter', label: null });
-  expect(await accessVersion()).toBe(before + 2);
-  await t.db.dataSource.query(`UPDATE device SET label = 'renamed' WHERE id LIKE 'MTR-VERSION-%'`);
+  await t.services.devices.register({ id: 'MTR-VERSION-2', kind: 'meter', label: null });
   expect(await accessVersion()).toBe(before + 3);
+  await t.db.dataSource.query(`UPDATE device SET label = 'renamed' WHERE id LIKE 'MTR-VERSION-%'`);
+  expect(await accessVersion()).toBe(before + 4);
+
+  // Refused requests: a duplicate device, an unknown device, an unknown key, a key revoked twice.
+  await request(t.app)
+    .post('/v1/devices')
+    .set('X-API-Key', admin.key)
+    .send({ id: 'MTR-VERSION-1', kind: 'meter' })
+    .expect(409);
+  await request(t.app).patch('/v1/devices/NOBODY-9').set('X-API-Key', admin.key).send({ label: 'x' }).expect(404);
+  await t.services.auth.revoke(gateway.id);
+  const revoked = await accessVersion();
+  await t.services.auth.revoke(gateway.id);
+  await expect(t.services.auth.revoke('00000000-0000-4000-8000-000000000000')).rejects.toThrow(/No API key/);
+  await t.db.dataSource.query(`DELETE FROM device WHERE id = 'NOBODY-9'`);
+  expect(await accessVersion()).toBe(revoked);
 });

@@ -1,5 +1,5 @@
 import request, { type Response } from 'supertest';
-import { meterReading, uniqueId } from '../support/factories';
+import { meterReading, uniqueId, vehicleReading } from '../support/factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -32,18 +32,36 @@ describe('registering a device', () => {
     expect((await get(id).expect(200)).body).toEqual(res.body);
   });
 
-  it('shows when the device last reported, from its newest stored reading', async () => {
-    const id = uniqueId('MTR');
-    await register({ id, kind: 'meter' }).expect(201);
-    await request(t.app)
-      .post('/v1/ingestion/meter')
-      .send(meterReading({ meterId: id }))
-      .expect(201);
+  it.each([
+    [
+      'meter',
+      'meter_live',
+      'meter_id',
+      (id: string): [string, object] => ['/v1/ingestion/meter', meterReading({ meterId: id })],
+    ],
+    [
+      'vehicle',
+      'vehicle_live',
+      'vehicle_id',
+      (id: string): [string, object] => ['/v1/ingestion/vehicle', vehicleReading({ vehicleId: id })],
+    ],
+  ] as const)('shows when a %s last reported, from its newest stored reading', async (kind, table, column, reading) => {
+    const id = uniqueId('DEV');
+    await register({ id, kind }).expect(201);
+    const [path, body] = reading(id);
+    await request(t.app).post(path).send(body).expect(201);
     const [{ updated_at: storedAt }] = await t.db.dataSource.query(
-      `SELECT updated_at FROM meter_live WHERE meter_id = $1`,
+      `SELECT updated_at FROM ${table} WHERE ${column} = $1`,
       [id],
     );
-    expect((await get(id).expect(200)).body).toMatchObject({ label: null, lastSeenAt: storedAt.toISOString() });
+    expect((await get(id).expect(200)).body).toMatchObject({ kind, label: null, lastSeenAt: storedAt.toISOString() });
+  });
+
+  it('keeps a label of 100 characters as sent, counted as PostgreSQL counts them, and no label when given null', async () => {
+    const hearts = '\u2764\uFE0F'.repeat(50);
+    const id = uniqueId('MTR');
+    expect((await register({ id, kind: 'meter', label: hearts }).expect(201)).body.label).toBe(hearts);
+    expect((await register({ id: uniqueId('MTR'), kind: 'meter', label: null }).expect(201)).body.label).toBeNull();
   });
 
   it('refuses an id already registered, of either kind, with 409, and changes nothing', async () => {
@@ -73,8 +91,14 @@ describe('changing a device', () => {
     await register({ id, kind: 'vehicle' }).expect(201);
     const retired = (await request(t.app).delete(`/v1/devices/${id}`).expect(200)).body;
     expect(retired).toMatchObject({ state: 'decommissioned', decommissionedAt: expect.stringMatching(INSTANT) });
-    const again = (await patch(id, { state: 'decommissioned' }).expect(200)).body;
-    expect(again.decommissionedAt).toBe(retired.decommissionedAt);
+    // Moved back a day, so that a second retirement stamping the time anew could not pass unnoticed.
+    await t.db.dataSource.query(
+      `UPDATE device SET decommissioned_at = decommissioned_at - interval '1 day' WHERE id = $1`,
+      [id],
+    );
+    const firstMoment = new Date(Date.parse(retired.decommissionedAt) - 86_400_000).toISOString();
+    expect((await patch(id, { state: 'decommissioned' }).expect(200)).body.decommissionedAt).toBe(firstMoment);
+    expect((await request(t.app).delete(`/v1/devices/${id}`).expect(200)).body.decommissionedAt).toBe(firstMoment);
     expect((await patch(id, { state: 'active' }).expect(200)).body).toMatchObject({
       state: 'active',
       decommissionedAt: null,
@@ -130,6 +154,8 @@ describe('bad input is a 400 problem that writes nothing', () => {
     ['an id breaking the id rule', { id: 'has space', kind: 'meter' }, 'id'],
     ['an empty label', { id, kind: 'meter', label: '' }, 'label'],
     ['a label of 101 characters', { id, kind: 'meter', label: 'x'.repeat(101) }, 'label'],
+    ['a label of 102 characters that looks like 51', { id, kind: 'meter', label: '\u2764\uFE0F'.repeat(51) }, 'label'],
+    ['a label with a lone surrogate half', { id, kind: 'meter', label: 'bay \uD800' }, 'label'],
     ['a label with a NUL', { id, kind: 'meter', label: 'bay\u00001' }, 'label'],
     ['a label with a line break', { id, kind: 'meter', label: 'bay\n1' }, 'label'],
     ['a label that is a number', { id, kind: 'meter', label: 12 }, 'label'],
@@ -167,5 +193,28 @@ describe('bad input is a 400 problem that writes nothing', () => {
   it('a path id breaking the id rule', async () => {
     const res = await get('a%20b').expect(400);
     expect(res.body.type).toBe('/problems/validation-error');
+  });
+});
+
+describe('held up behind a lock on the access version', () => {
+  it('a change gives way with a 503 and writes nothing, while readings go on', async () => {
+    const id = uniqueId('VEH');
+    await register({ id, kind: 'vehicle', label: 'Van' }).expect(201);
+    const holder = t.db.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`UPDATE access_version SET version = version`);
+      const [change, reading] = await Promise.all([
+        patch(id, { label: 'Renamed' }),
+        request(t.app).post('/v1/ingestion/meter').send(meterReading()),
+      ]);
+      expect([change.status, change.body.type]).toEqual([503, expect.stringMatching(/^\/problems\//)]);
+      expect(reading.status).toBe(201);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+    expect((await get(id).expect(200)).body.label).toBe('Van');
   });
 });
