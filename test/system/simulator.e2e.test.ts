@@ -24,11 +24,11 @@ afterAll(async () => {
 });
 
 /** The CLI as a shell would run it, with what it prints captured. */
-async function simulate(args: string[]) {
+async function simulate(args: string[], env: NodeJS.ProcessEnv = {}) {
   const out = new PassThrough();
   let printed = '';
   out.on('data', (chunk) => (printed += chunk));
-  const outcome = await main(['--url', url, '--as-fast-as-possible', ...args], out);
+  const outcome = await main(['--url', url, '--as-fast-as-possible', ...args], out, env);
   return { ...outcome, printed };
 }
 
@@ -82,6 +82,10 @@ describe('npm run simulate against the real app', () => {
     const keyed = await simulate([...tiny, '--prefix', 'KEYED', '--api-key', key]);
     expect(keyed.exitCode).toBe(0);
     expect(keyed.result!.readings).toMatchObject({ generated: 40, failed: 0 });
+
+    const fromEnvironment = await simulate([...tiny, '--prefix', 'KEYENV'], { FLEET_API_KEY: key });
+    expect(fromEnvironment.exitCode).toBe(0);
+    expect(fromEnvironment.result!.readings).toMatchObject({ generated: 40, stored: 40, failed: 0 });
 
     const keyless = await simulate([...tiny, '--prefix', 'KEYLESS']);
     expect(keyless.exitCode).toBe(1);

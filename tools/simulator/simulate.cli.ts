@@ -19,7 +19,8 @@ const USAGE = `Plays a fleet of meters and vehicles against a running Fleet Plat
 npm run simulate -- [options]
   --url <url>              service to target (default http://localhost:3000)
   --api-key <key>          sent as Authorization: Bearer <key>; once the service has keys this must
-                           be an admin key (readings need ingest, sessions admin, --report read)
+                           be an admin key (readings need ingest, sessions admin, --report read).
+                           FLEET_API_KEY in the environment does the same and stays out of ps
   --meters <n>             meters, one charger each (default 20)
   --vehicles <n>           vehicles; vehicle i charges at meter i mod meters (default 20)
   --faulty <share>         share of vehicles losing energy, e.g. 5% or 0.05 (default 5%)
@@ -120,7 +121,7 @@ function pace(values: { speed?: string; rate?: string; 'as-fast-as-possible': bo
   return { kind: 'speed', factor: number('speed', values.speed ?? '60', 0.001, Infinity, false) };
 }
 
-function plan(argv: string[]): CliPlan | 'help' {
+function plan(argv: string[], env: NodeJS.ProcessEnv): CliPlan | 'help' {
   const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
   if (values.help) return 'help';
   const url = new URL(values.url);
@@ -140,7 +141,8 @@ function plan(argv: string[]): CliPlan | 'help' {
   }
   return {
     url: values.url,
-    apiKey: values['api-key'],
+    // The flag wins; the environment keeps the key out of the process list.
+    apiKey: values['api-key'] ?? (env.FLEET_API_KEY || undefined),
     simulation: {
       fleet: {
         meters: number('meters', values.meters, 1),
@@ -196,10 +198,14 @@ function progressView(out: Output, start: Date): { update(progress: Progress): v
 }
 
 /** The whole CLI, callable in-process; the exit code is non-zero when anything went unacknowledged or mismatched. */
-export async function main(argv: string[], out: Output = process.stdout): Promise<CliOutcome> {
+export async function main(
+  argv: string[],
+  out: Output = process.stdout,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CliOutcome> {
   let cli: CliPlan | 'help';
   try {
-    cli = plan(argv);
+    cli = plan(argv, env);
   } catch (error) {
     out.write(`${(error as Error).message}\n\n${USAGE}\n`);
     return { exitCode: 2 };
