@@ -3,7 +3,7 @@ import helmet from 'helmet';
 import type { Logger } from 'pino';
 import { openApiDocument, ROUTE_TABLES } from './api';
 import type { AppConfig } from './config/config';
-import { authenticate, requireRole } from './auth/auth.middleware';
+import { authenticate, roleGuard } from './auth/auth.middleware';
 import { dashboardRouter } from './dashboard/dashboard.router';
 import { corsPolicy } from './http/cors';
 import { errorHandler, notFoundHandler } from './http/error-handler';
@@ -38,7 +38,8 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
   if (cors) app.use(cors);
   // The caller is identified and counted once per /v1 request, before any body is read; each route
   // then names the role it needs beside its path, in its feature's route table.
-  const identify = authenticate(services.auth);
+  const identify = authenticate(services.auth, services.metrics);
+  const requireRole = roleGuard(services.metrics);
   app.use('/v1', identify, rateLimiter(config.rateLimit, redis, logger));
   if (config.auth.metricsAuth) app.use('/metrics', identify, requireRole('read'));
   // Only methods that carry a body get one parsed; a body sent with GET or DELETE is ignored, whatever it holds.

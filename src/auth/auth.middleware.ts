@@ -2,6 +2,7 @@ import { BlockList, isIPv4, type Socket } from 'node:net';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Role } from '../entities/api-key.entity';
 import { ForbiddenError, UnauthorizedError } from '../errors/problem';
+import type { Metrics } from '../observability/metrics';
 import type { Principal } from './auth.cache';
 import { grants } from './auth.policy';
 import type { AuthService } from './auth.service';
@@ -40,11 +41,19 @@ export function accessOf(res: Response): Access | undefined {
   return res.locals.access as Access | undefined;
 }
 
-function presentedKey(req: Request): string | undefined {
+/** Why a request was refused before its route, as counted in fleet_auth_refused_total. */
+type Refusal = 'no-key' | 'malformed-header' | 'unknown-key' | 'role' | 'not-local';
+
+type Refused = (reason: Refusal) => void;
+
+function presentedKey(req: Request, refused: Refused): string | undefined {
   const authorization = req.get('authorization');
   if (authorization !== undefined) {
     const bearer = BEARER.exec(authorization);
-    if (!bearer) throw new UnauthorizedError('The Authorization header must read "Bearer <key>".', true);
+    if (!bearer) {
+      refused('malformed-header');
+      throw new UnauthorizedError('The Authorization header must read "Bearer <key>".', true);
+    }
     return bearer[1];
   }
   return req.get('x-api-key') || undefined;
@@ -56,36 +65,49 @@ function presentedKey(req: Request): string | undefined {
  * reachable from elsewhere before anyone set up keys is an accident, not a choice. The socket's own
  * address decides, never a header a client could write.
  */
-export function authenticate(auth: AuthService): RequestHandler {
+export function authenticate(auth: AuthService, metrics: Metrics): RequestHandler {
+  const refused: Refused = (reason) => metrics.authRefused.inc({ reason });
   return async (req, res, next) => {
     const mode = await auth.accessMode();
-    if (mode === 'open' && !fromLoopback(req.socket)) throw new ForbiddenError(LOOPBACK_ONLY);
+    if (mode === 'open' && !fromLoopback(req.socket)) {
+      refused('not-local');
+      throw new ForbiddenError(LOOPBACK_ONLY);
+    }
     if (mode !== 'keys') {
       res.locals.access = { open: true } satisfies Access;
       return next();
     }
-    const key = presentedKey(req);
+    const key = presentedKey(req, refused);
     if (!key) {
+      refused('no-key');
       throw new UnauthorizedError(
         'An API key is required: send Authorization: Bearer <key> or X-API-Key: <key>.',
         false,
       );
     }
     const principal = await auth.authenticate(key);
-    if (!principal) throw new UnauthorizedError('The API key is not valid or has been revoked.', true);
+    if (!principal) {
+      // Neither the key nor any part of it is logged: it may be a real key of another service, mistyped.
+      refused('unknown-key');
+      throw new UnauthorizedError('The API key is not valid or has been revoked.', true);
+    }
     res.locals.access = { open: false, principal } satisfies Access;
     next();
   };
 }
 
-export function requireRole(needed: Role): RequestHandler {
-  return (req, res, next) => {
+/** The guard each route is mounted behind, stating the role it needs; refusals are counted and logged. */
+export function roleGuard(metrics: Metrics): (needed: Role) => RequestHandler {
+  return (needed) => (req, res, next) => {
     const access = accessOf(res);
     // Fail closed: a route guarded without authenticate() in front is a wiring bug, not an open door.
-    if (!access) throw new Error(`requireRole on ${req.originalUrl} runs without authenticate()`);
+    if (!access) throw new Error(`guard on ${req.originalUrl} runs without authenticate()`);
     if (access.open) return next();
-    const { role, name } = access.principal;
+    const { id, role, name } = access.principal;
     if (!grants(role, needed)) {
+      metrics.authRefused.inc({ reason: 'role' });
+      // The key's id says whose integration is misconfigured (or probing); the key itself is never logged.
+      req.log.warn({ keyId: id, keyName: name, role, needed }, 'request refused: role');
       throw new ForbiddenError(
         `The key "${name}" has role ${role}; ${req.method} ${req.baseUrl}${req.path} needs ${needed}.`,
       );

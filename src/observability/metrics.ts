@@ -43,6 +43,14 @@ export function createMetrics() {
         'analytics reads history after it, so time() minus this is how much it reads reading by reading',
       registers,
     }),
+    authRefused: new Counter({
+      name: 'fleet_auth_refused_total',
+      help:
+        'Requests refused before their route: no-key, malformed-header, unknown-key (invalid or revoked), ' +
+        'role (a valid key whose role does not cover the route), not-local (no keys yet and not from this machine)',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
     ingestQueueRefused: new Counter({
       name: 'fleet_ingest_queue_refused_total',
       help: 'Single readings answered 503 at once because INGEST_QUEUE_MAX readings were already waiting for a group',
