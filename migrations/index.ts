@@ -13,6 +13,7 @@ import { HistoryBoundsFollowBuckets1764460000000 } from './1764460000000-History
 import { SessionsByDeviceAndEnd1764461000000 } from './1764461000000-SessionsByDeviceAndEnd';
 import { DeviceRegistry1764470000000 } from './1764470000000-DeviceRegistry';
 import { AccessVersion1764471000000 } from './1764471000000-AccessVersion';
+import { DeviceCredentials1764472000000 } from './1764472000000-DeviceCredentials';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -34,4 +35,5 @@ export const migrations = [
   SessionsByDeviceAndEnd1764461000000,
   DeviceRegistry1764470000000,
   AccessVersion1764471000000,
+  DeviceCredentials1764472000000,
 ];

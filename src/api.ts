@@ -1,5 +1,6 @@
 import { analyticsRoutes } from './analytics/analytics.routes';
 import { apiKeyRoutes } from './auth/auth.routes';
+import { deviceCredentialRoutes } from './auth/device-credentials.routes';
 import { chargingSessionRoutes } from './charging-sessions/charging-sessions.routes';
 import { deviceRoutes } from './devices/devices.routes';
 import { exportRoutes } from './export/export.routes';
@@ -20,6 +21,7 @@ export const ROUTE_TABLES = {
   chargingSessions: chargingSessionRoutes,
   analytics: analyticsRoutes,
   devices: deviceRoutes,
+  deviceCredentials: deviceCredentialRoutes,
   apiKeys: apiKeyRoutes,
 };
 

@@ -10,6 +10,7 @@ import { RollupRepository } from './analytics/rollup.repository';
 import { RollupService } from './analytics/rollup.service';
 import { SeriesRepository } from './analytics/series.repository';
 import { SeriesService } from './analytics/series.service';
+import { DeviceCredentialRepository } from './auth/device-credentials.repository';
 import { AuthRepository } from './auth/auth.repository';
 import { AuthService } from './auth/auth.service';
 import { DeviceRepository } from './devices/devices.repository';
@@ -29,11 +30,16 @@ import { StreamService } from './stream/stream.service';
 
 /** API keys over the ingestion pool: every request's caller is looked up there. */
 export function buildAuth(dataSource: DataSource, config: AppConfig): AuthService {
-  return new AuthService(new AuthRepository(dataSource, config.db.lockTimeoutMs), {
-    nodeEnv: config.nodeEnv,
-    disabled: config.auth.disabled,
-    keyCacheMs: config.auth.keyCacheMs,
-  });
+  const { lockTimeoutMs } = config.db;
+  return new AuthService(
+    new AuthRepository(dataSource, lockTimeoutMs),
+    new DeviceCredentialRepository(dataSource, lockTimeoutMs),
+    {
+      nodeEnv: config.nodeEnv,
+      disabled: config.auth.disabled,
+      keyCacheMs: config.auth.keyCacheMs,
+    },
+  );
 }
 
 /**
@@ -49,6 +55,7 @@ export function buildServices(
   const { ingest, reads, exports, stream: streamPool, maintenance } = pools;
   observePools(metrics, { ingest, reads, exports, stream: streamPool, maintenance });
   const analytics = new AnalyticsService(new AnalyticsRepository(pools.reads), config.analytics);
+  const auth = buildAuth(pools.ingest, config);
   const stream = new StreamService(
     new StreamRepository(pools.stream, config.db.lockTimeoutMs),
     analytics,
@@ -72,7 +79,7 @@ export function buildServices(
       metrics,
     }),
     live: new LiveService(new LiveRepository(pools.reads)),
-    devices: new DeviceService(new DeviceRepository(pools.reads, config.db.lockTimeoutMs)),
+    devices: new DeviceService(new DeviceRepository(pools.reads, config.db.lockTimeoutMs), () => auth.accessChanged()),
     partitions: new PartitionService(
       new PartitionRepository(pools.maintenance, config.db.lockTimeoutMs),
       config.partitions,
@@ -89,7 +96,7 @@ export function buildServices(
       new SeriesRepository(pools.reads),
       config.readingExport,
     ),
-    auth: buildAuth(pools.ingest, config),
+    auth,
   };
 }
 

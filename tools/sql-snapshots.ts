@@ -13,6 +13,7 @@ import { ROLLUP_KINDS, TABLE_STATEMENTS } from '../src/analytics/rollup-tables.r
 import { SERIES_STATEMENTS } from '../src/analytics/series.repository';
 import { CHARGING_SESSION_STATEMENTS } from '../src/charging-sessions/charging-sessions.repository';
 import { AUTH_STATEMENTS } from '../src/auth/auth.repository';
+import { CREDENTIAL_STATEMENTS } from '../src/auth/device-credentials.repository';
 import { DEVICE_STATEMENTS } from '../src/devices/devices.repository';
 import { EXPORT_STATEMENTS } from '../src/export/export.repository';
 import { HEALTH_STATEMENTS } from '../src/health/health.repository';
@@ -71,7 +72,15 @@ const AREAS: Record<string, Exported[]> = {
       statements: CHARGING_SESSION_STATEMENTS,
     },
   ],
-  auth: [{ source: 'src/auth/auth.repository.ts', name: 'AUTH_STATEMENTS', statements: AUTH_STATEMENTS }],
+  auth: [
+    { source: 'src/auth/auth.repository.ts', name: 'AUTH_STATEMENTS', statements: AUTH_STATEMENTS },
+    {
+      source: 'src/auth/device-credentials.repository.ts',
+      name: 'CREDENTIAL_STATEMENTS',
+      statements: CREDENTIAL_STATEMENTS,
+      prefix: 'credential',
+    },
+  ],
   devices: [{ source: 'src/devices/devices.repository.ts', name: 'DEVICE_STATEMENTS', statements: DEVICE_STATEMENTS }],
   export: [{ source: 'src/export/export.repository.ts', name: 'EXPORT_STATEMENTS', statements: EXPORT_STATEMENTS }],
   partitions: [

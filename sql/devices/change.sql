@@ -1,5 +1,9 @@
 -- DEVICE_STATEMENTS.change in src/devices/devices.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
-WITH changed AS (
+WITH credentials_revoked AS (
+  UPDATE device_credential SET revoked_at = now()
+  WHERE device_id = $1 AND $4::text = 'decommissioned' AND revoked_at IS NULL
+),
+changed AS (
   UPDATE device SET
     label = CASE WHEN $2 THEN $3 ELSE label END,
     decommissioned_at = CASE $4::text

@@ -4,15 +4,21 @@ export interface Principal {
   id: string;
   name: string;
   role: Role;
+  /** Set for a device credential: the one device whose readings it may write, and nothing else. */
+  device?: { id: string; kind: 'meter' | 'vehicle' };
 }
 
 export interface ActiveKey extends Principal {
   keyHash: Buffer;
+  /** A device credential's end, checked at each use; null or absent for none. */
+  expiresAt?: Date | null;
 }
 
 export interface KeySnapshot {
-  /** Active keys by the hex SHA-256 of the key. */
+  /** Active API keys and device credentials by the hex SHA-256 of the key. */
   byHash: ReadonlyMap<string, ActiveKey>;
+  /** How many of them are API keys: device credentials alone do not close a service that has none. */
+  apiKeys: number;
   /** The access version the keys were read at; null (no version to compare) makes every check reload. */
   version: string | null;
   /** When the version was last found unchanged (or the keys read). */
@@ -78,6 +84,8 @@ export class ActiveKeyCache {
       return { ...stale, checkedAt: this.now() };
     }
     const { version, keys } = await this.source.load();
-    return { byHash: new Map(keys.map((key) => [key.keyHash.toString('hex'), key])), version, checkedAt: this.now() };
+    const byHash = new Map(keys.map((key) => [key.keyHash.toString('hex'), key]));
+    const apiKeys = keys.filter((key) => !key.device).length;
+    return { byHash, apiKeys, version, checkedAt: this.now() };
   }
 }

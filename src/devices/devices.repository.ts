@@ -38,9 +38,14 @@ export const DEVICE_STATEMENTS = {
     ${view('inserted')}`,
   /**
    * $2 says whether the label changes (to $3, null clearing it); $4 is the state asked for, or null.
-   * Decommissioning again keeps the first moment.
+   * Decommissioning again keeps the first moment, and revokes the device's credentials in the same
+   * statement: a retired device speaks for nobody, and reinstating it gives none of them back.
    */
-  change: sql`WITH changed AS (
+  change: sql`WITH credentials_revoked AS (
+      UPDATE device_credential SET revoked_at = now()
+      WHERE device_id = $1 AND $4::text = 'decommissioned' AND revoked_at IS NULL
+    ),
+    changed AS (
       UPDATE device SET
         label = CASE WHEN $2 THEN $3 ELSE label END,
         decommissioned_at = CASE $4::text

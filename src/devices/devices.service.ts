@@ -20,7 +20,11 @@ const notRegistered = (id: string) => new NotFoundError(`No device ${id} is regi
 
 /** The device registry: which meters and vehicles the fleet has, what they are called, which are retired. */
 export class DeviceService {
-  constructor(private readonly repository: DeviceRepository) {}
+  /** `accessChanged` tells this process's key cache at once: retiring a device revokes its credentials. */
+  constructor(
+    private readonly repository: DeviceRepository,
+    private readonly accessChanged: () => void,
+  ) {}
 
   async list(query: DeviceRegistryQuery): Promise<DevicePage> {
     const { page, nextCursor } = paged(await this.repository.list(query), query.limit, (row) => row.id);
@@ -42,6 +46,7 @@ export class DeviceService {
 
   async change(id: string, change: DeviceChange): Promise<DeviceView> {
     const row = await this.repository.change(id, change);
+    this.accessChanged();
     if (!row) throw notRegistered(id);
     return view(row);
   }

@@ -1,5 +1,7 @@
+import type { Response } from 'express';
 import type { RouteHandler } from '../contract/route-table';
-import { ValidationError } from '../errors/problem';
+import { ForbiddenError, ValidationError, type FieldError } from '../errors/problem';
+import { accessOf } from '../auth/auth.public';
 import {
   claimedType,
   parseReading,
@@ -41,6 +43,21 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
   const countRejected = (body: unknown, expected: ReadingType | 'any') =>
     service.rejected(expected === 'any' ? claimedType(body) : expected);
 
+  /**
+   * What a device credential may not write: a reading of any device but its own. An API key (or an
+   * open service) writes for every device. Checked after the reading's own rules, so a reading that is
+   * both invalid and someone else's is told what is wrong with it first.
+   */
+  const outOfScope = (res: Response, reading: Reading): FieldError | undefined => {
+    const access = accessOf(res);
+    const device = access && !access.open ? access.principal.device : undefined;
+    if (!device || (device.kind === reading.type && device.id === readingId(reading))) return undefined;
+    return {
+      path: reading.type === 'meter' ? 'meterId' : 'vehicleId',
+      message: `this credential writes readings of ${device.kind} ${device.id} only`,
+    };
+  };
+
   const single =
     (expected: ReadingType | 'any'): RouteHandler =>
     async (req, res) => {
@@ -48,6 +65,13 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
       if (!parsed.ok) {
         countRejected(req.body, expected);
         throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
+      }
+      const foreign = outOfScope(res, parsed.reading);
+      if (foreign) {
+        service.refusedForScope(parsed.reading.type);
+        throw new ForbiddenError(
+          `The reading is for ${parsed.reading.type} ${readingId(parsed.reading)}, but ${foreign.message}; nothing was stored.`,
+        );
       }
       const { duplicate } = await service.ingestOne(parsed.reading);
       const answer: IngestionResult = {
@@ -75,15 +99,26 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
     const batchRules = rules();
     const valid: Reading[] = [];
     const rejected: BatchItemErrors[] = [];
+    let foreignItems = 0;
     body.forEach((item, index) => {
       const parsed = parseReading(item, 'any', batchRules);
-      if (parsed.ok) {
+      const foreign = parsed.ok ? outOfScope(res, parsed.reading) : undefined;
+      if (parsed.ok && !foreign) {
         valid.push(parsed.reading);
-      } else {
+      } else if (parsed.ok && foreign) {
+        rejected.push({ index, errors: [foreign] });
+        foreignItems += 1;
+        service.refusedForScope(parsed.reading.type);
+      } else if (!parsed.ok) {
         rejected.push({ index, errors: parsed.errors });
         countRejected(item, 'any');
       }
     });
+    if (valid.length === 0 && foreignItems === body.length) {
+      throw new ForbiddenError(
+        `Every reading in the batch is for another device than this credential's; nothing was stored.`,
+      );
+    }
     if (valid.length === 0) {
       throw new ValidationError(
         'No reading in the batch is valid; nothing was stored.',

@@ -15,7 +15,7 @@ export interface IngestionOptions {
   groupCommitConcurrency: number;
   /** Single readings that may wait for a group; past it a reading is refused with 503 at once. */
   queueMax: number;
-  metrics: Pick<Metrics, 'readings' | 'groupCommitSize' | 'ingestQueueRefused'>;
+  metrics: Pick<Metrics, 'readings' | 'groupCommitSize' | 'ingestQueueRefused' | 'authRefused'>;
 }
 
 export class IngestionService {
@@ -75,6 +75,12 @@ export class IngestionService {
    */
   rejected(type: ReadingType | 'unknown'): void {
     this.count(type, 'rejected');
+  }
+
+  /** A valid reading a device credential may not write: refused, and counted as a scope refusal. */
+  refusedForScope(type: ReadingType): void {
+    this.count(type, 'rejected');
+    this.options.metrics.authRefused.inc({ reason: 'scope' });
   }
 
   /** Answers every reading still waiting for its group; called on shutdown. */

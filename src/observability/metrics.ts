@@ -47,7 +47,8 @@ export function createMetrics() {
       name: 'fleet_auth_refused_total',
       help:
         'Requests refused before their route: no-key, malformed-header, unknown-key (invalid or revoked), ' +
-        'role (a valid key whose role does not cover the route), not-local (no keys yet and not from this machine)',
+        'role (a valid key whose role does not cover the route), not-local (no keys yet and not from this machine), ' +
+        "scope (a reading for another device than its credential's)",
       labelNames: ['reason'] as const,
       registers,
     }),

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
+import { meterReading } from '../support/factories';
 import { startService, type ServiceProcess } from '../support/service-process';
 import { createTestApp, type TestApp } from '../support/test-app';
 
@@ -64,4 +65,29 @@ it('every statement that changes keys or devices moves the access version once; 
   await expect(t.services.auth.revoke('00000000-0000-4000-8000-000000000000')).rejects.toThrow(/No API key/);
   await t.db.dataSource.query(`DELETE FROM device WHERE id = 'NOBODY-9'`);
   expect(await accessVersion()).toBe(revoked);
+});
+
+it('a device credential revoked on one replica is refused by the other a second later', async () => {
+  const meterId = `MTR-REPLICA-${process.pid}`;
+  await request(t.app).post('/v1/devices').set('X-API-Key', admin.key).send({ id: meterId, kind: 'meter' }).expect(201);
+  const issued = await request(t.app)
+    .post(`/v1/devices/${meterId}/credentials`)
+    .set('X-API-Key', admin.key)
+    .send({})
+    .expect(201);
+  const write = () =>
+    fetch(`http://127.0.0.1:${PORT}/v1/ingestion/meter`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${issued.body.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(meterReading({ meterId })),
+    }).then((res) => res.status);
+  await sleep(1_000);
+  expect(await write()).toBe(201);
+
+  await request(t.app)
+    .delete(`/v1/devices/${meterId}/credentials/${issued.body.id}`)
+    .set('X-API-Key', admin.key)
+    .expect(200);
+  await sleep(1_000);
+  expect(await write()).toBe(401);
 });

@@ -28,6 +28,8 @@ const PLAN: Record<string, Placement> = {
   api_key: 'reference',
   // The registry: a few thousand rows, looked up by id from every node.
   device: 'reference',
+  // Read with the keys by every process, written when operators issue or revoke one.
+  device_credential: 'reference',
   // One row every process reads often: whether keys or devices changed.
   access_version: 'reference',
   // Readings moved aside for being outside the physical bounds; only operators read them.

@@ -75,6 +75,7 @@ const device = fc.record(
     kind: field(fc.constantFrom('meter', 'vehicle', 'charger')),
     label: field(fc.oneof(label, fc.constant(null))),
     state: field(fc.constantFrom('active', 'decommissioned', 'sold')),
+    expiresAt: field(timestamp),
   },
   { requiredKeys: [] },
 );
@@ -174,6 +175,14 @@ const route = fc.oneof(
   fc.tuple(
     fc.constantFrom<Method>('get', 'patch', 'delete'),
     segment.map((s) => `/v1/devices/${s}`),
+  ),
+  fc.tuple(
+    fc.constantFrom<Method>('get', 'post'),
+    segment.map((s) => `/v1/devices/${s}/credentials`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('delete'),
+    fc.tuple(segment, segment).map(([device, credential]) => `/v1/devices/${device}/credentials/${credential}`),
   ),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/api-keys')),
   fc.tuple(
