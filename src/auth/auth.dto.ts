@@ -19,14 +19,15 @@ export class NewCredentialDto {
   @IsOptional()
   @IsTimestamp()
   @described('When it stops working, in the future; omit for a credential that lasts until revoked.')
-  expiresAt?: string;
+  expiresAt?: string | null;
 }
 
 /** When a new credential expires (null: never); a moment already past is refused. */
 export function parseNewCredential(body: unknown, now: Date): Date | null {
   const detail = 'The credential request is invalid; nothing was issued.';
   const dto = validateRequest(NewCredentialDto, body, detail);
-  if (dto.expiresAt === undefined) return null;
+  // null, as the credential views show "never", means the same as leaving it out.
+  if (dto.expiresAt === undefined || dto.expiresAt === null) return null;
   const expiresAt = toDate(dto.expiresAt);
   if (expiresAt <= now) {
     throw new ValidationError(detail, [{ path: 'expiresAt', message: 'expiresAt must be in the future' }]);

@@ -38,6 +38,8 @@ export const apiKeyRoutes: RouteTable<AuthService> = {
       },
       handler: (auth) => async (req, res) => {
         const { name, role } = validateRequest(CreateApiKeyDto, req.body, 'The key request is invalid.');
+        // The key is in this answer only: no cache along the way may keep a copy.
+        res.set('Cache-Control', 'no-store');
         res.status(201).json(await auth.create(name, role));
       },
     },

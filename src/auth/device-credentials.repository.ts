@@ -52,8 +52,8 @@ export type IssueOutcome = { issued: CredentialRow } | { refused: 'not-registere
 export const LIVE_CREDENTIALS_MAX = 2;
 
 /**
- * On the readers' pool with the device registry, and lock-bounded like it: issuing locks the device's
- * row, and every change moves the access version.
+ * On the pool the keys are read from, as the credentials are read with them; writes are lock-bounded
+ * like the registry's: issuing locks the device's row, and every change moves the access version.
  */
 export class DeviceCredentialRepository {
   constructor(

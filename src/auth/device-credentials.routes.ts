@@ -37,6 +37,8 @@ export const deviceCredentialRoutes: RouteTable<AuthService> = {
       },
       handler: (auth) => async (req, res) => {
         const deviceId = deviceIdParam('id', req.params.id);
+        // The token is in this answer only: no cache along the way may keep a copy.
+        res.set('Cache-Control', 'no-store');
         res.status(201).json(await auth.issueCredential(deviceId, parseNewCredential(req.body, new Date())));
       },
     },

@@ -37,6 +37,11 @@ export const DEVICE_STATEMENTS = {
     )
     ${view('inserted')}`,
   /**
+   * Taken before a change, as issuing a credential takes it: a credential issued meanwhile is then
+   * committed and seen by the change, which revokes it with the others when retiring the device.
+   */
+  lock: sql`SELECT FROM device WHERE id = $1 FOR UPDATE`,
+  /**
    * $2 says whether the label changes (to $3, null clearing it); $4 is the state asked for, or null.
    * Decommissioning again keeps the first moment, and revokes the device's credentials in the same
    * statement: a retired device speaks for nobody, and reinstating it gives none of them back.
@@ -97,7 +102,10 @@ export class DeviceRepository {
 
   async change(id: string, { label, state }: DeviceChange): Promise<DeviceRow | undefined> {
     const params = [id, label !== undefined, label ?? null, state ?? null];
-    const [row] = await this.write(DEVICE_STATEMENTS.change, params);
+    const [row] = await lockBoundedTransaction(this.reads, this.lockTimeoutMs, async (manager) => {
+      await manager.query(DEVICE_STATEMENTS.lock, [id]);
+      return manager.query<DeviceRow[]>(DEVICE_STATEMENTS.change, params);
+    });
     return row;
   }
 }

@@ -20,7 +20,7 @@ const notRegistered = (id: string) => new NotFoundError(`No device ${id} is regi
 
 /** The device registry: which meters and vehicles the fleet has, what they are called, which are retired. */
 export class DeviceService {
-  /** `accessChanged` tells this process's key cache at once: retiring a device revokes its credentials. */
+  /** `accessChanged` tells this process's key cache at once when a device is retired, which revokes its credentials. */
   constructor(
     private readonly repository: DeviceRepository,
     private readonly accessChanged: () => void,
@@ -46,7 +46,7 @@ export class DeviceService {
 
   async change(id: string, change: DeviceChange): Promise<DeviceView> {
     const row = await this.repository.change(id, change);
-    this.accessChanged();
+    if (change.state === 'decommissioned') this.accessChanged();
     if (!row) throw notRegistered(id);
     return view(row);
   }

@@ -32,8 +32,10 @@ const postMeter = (token: string, meterId: string) =>
 
 it('a device token writes its own readings; another device’s is a 403 naming both, and nothing is stored', async () => {
   const [mine, theirs, vehicle] = [await device('meter'), await device('meter'), await device('vehicle')];
-  const { token } = (await issue(mine).expect(201)).body;
+  const issued = await issue(mine).expect(201);
+  const { token } = issued.body;
   expect(token).toMatch(/^fpd_/);
+  expect(issued.headers['cache-control']).toBe('no-store');
 
   await postMeter(token, mine).expect(201);
   const refused = await postMeter(token, theirs).expect(403);
@@ -85,6 +87,11 @@ it('rotates without a gap: two live credentials both write, a third waits for a 
   await postMeter(old.token, id).expect(401);
   await postMeter(fresh.token, id).expect(201);
   await issue(id).expect(201);
+});
+
+it('an expiry of null, as the views show "never", issues a credential that does not expire', async () => {
+  const id = await device('meter');
+  expect((await issue(id, { expiresAt: null }).expect(201)).body.expiresAt).toBeNull();
 });
 
 it('an expired credential is refused', async () => {
@@ -142,4 +149,16 @@ describe('bad requests are problems that issue nothing', () => {
     await asAdmin.delete(`/v1/devices/${id}/credentials/not-a-uuid`).expect(400);
     await asAdmin.delete(`/v1/devices/${id}/credentials/00000000-0000-4000-8000-000000000000`).expect(404);
   });
+});
+
+it('a device retired while a credential is being issued leaves no live credential behind', async () => {
+  for (let round = 0; round < 10; round++) {
+    const id = await device('meter');
+    const [issued] = await Promise.all([issue(id), asAdmin.delete(`/v1/devices/${id}`)]);
+    const live = await t.db.dataSource.query(
+      `SELECT count(*)::int AS n FROM device_credential WHERE device_id = $1 AND revoked_at IS NULL`,
+      [id],
+    );
+    expect([issued.status, live[0].n]).toEqual([issued.status === 201 ? 201 : 409, 0]);
+  }
 });
