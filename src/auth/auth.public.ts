@@ -1,2 +1,3 @@
 /** What other features may use of auth: who the caller is, once authenticate() has run. */
 export { accessOf } from './auth.middleware';
+export type { Principal } from './auth.cache';

@@ -74,12 +74,6 @@ export class DeviceRepository {
     private readonly lockTimeoutMs: number,
   ) {}
 
-  private write(statement: string, params: unknown[]): Promise<DeviceRow[]> {
-    return lockBoundedTransaction(this.reads, this.lockTimeoutMs, (manager) =>
-      manager.query<DeviceRow[]>(statement, params),
-    );
-  }
-
   /** One row more than the page, which tells whether another page follows. */
   list({ limit, kind, state, after }: DeviceRegistryQuery): Promise<DeviceRow[]> {
     return this.reads.query<DeviceRow[]>(DEVICE_STATEMENTS.list, [
@@ -96,7 +90,9 @@ export class DeviceRepository {
   }
 
   async insert({ id, kind, label }: NewDevice): Promise<DeviceRow | undefined> {
-    const [row] = await this.write(DEVICE_STATEMENTS.insert, [id, kind, label]);
+    const [row] = await lockBoundedTransaction(this.reads, this.lockTimeoutMs, (manager) =>
+      manager.query<DeviceRow[]>(DEVICE_STATEMENTS.insert, [id, kind, label]),
+    );
     return row;
   }
 

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { RouteHandler } from '../contract/route-table';
 import { ForbiddenError, ValidationError, type FieldError } from '../errors/problem';
-import { accessOf } from '../auth/auth.public';
+import { accessOf, type Principal } from '../auth/auth.public';
 import {
   claimedType,
   parseReading,
@@ -14,6 +14,9 @@ import type { CalendarInterval } from '../config/config';
 import { shift } from '../partitions/partitions.public';
 import type { BatchItemErrors, BatchResult, IngestionResult } from './ingestion.responses';
 import type { IngestionService } from './ingestion.service';
+
+/** The device a device credential is bound to. */
+type Device = NonNullable<Principal['device']>;
 
 /** The limits a reading is checked against at the edge, from the configuration. */
 interface ReadingLimits {
@@ -43,14 +46,18 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
   const countRejected = (body: unknown, expected: ReadingType | 'any') =>
     service.rejected(expected === 'any' ? claimedType(body) : expected);
 
-  /**
-   * What a device credential may not write: a reading of any device but its own. An API key (or an
-   * open service) writes for every device. Checked after the reading's own rules, so a reading that is
-   * both invalid and someone else's is told what is wrong with it first.
-   */
-  const outOfScope = (res: Response, reading: Reading): FieldError | undefined => {
+  /** The one device a device credential writes for; undefined for an API key or an open service. */
+  const boundDevice = (res: Response): Device | undefined => {
     const access = accessOf(res);
-    const device = access && !access.open ? access.principal.device : undefined;
+    return access && !access.open ? access.principal.device : undefined;
+  };
+
+  /**
+   * What a device credential may not write: a reading of any device but its own. Checked after the
+   * reading's own rules, so a reading that is both invalid and someone else's is told what is wrong
+   * with it first.
+   */
+  const outOfScope = (device: Device | undefined, reading: Reading): FieldError | undefined => {
     if (!device || (device.kind === reading.type && device.id === readingId(reading))) return undefined;
     return {
       path: reading.type === 'meter' ? 'meterId' : 'vehicleId',
@@ -66,7 +73,7 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
         countRejected(req.body, expected);
         throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
       }
-      const foreign = outOfScope(res, parsed.reading);
+      const foreign = outOfScope(boundDevice(res), parsed.reading);
       if (foreign) {
         service.refusedForScope(parsed.reading.type);
         throw new ForbiddenError(
@@ -97,12 +104,13 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
       );
     }
     const batchRules = rules();
+    const device = boundDevice(res);
     const valid: Reading[] = [];
     const rejected: BatchItemErrors[] = [];
     let foreignItems = 0;
     body.forEach((item, index) => {
       const parsed = parseReading(item, 'any', batchRules);
-      const foreign = parsed.ok ? outOfScope(res, parsed.reading) : undefined;
+      const foreign = parsed.ok ? outOfScope(device, parsed.reading) : undefined;
       if (parsed.ok && !foreign) {
         valid.push(parsed.reading);
       } else if (parsed.ok && foreign) {
