@@ -14,6 +14,7 @@ import { SessionsByDeviceAndEnd1764461000000 } from './1764461000000-SessionsByD
 import { DeviceRegistry1764470000000 } from './1764470000000-DeviceRegistry';
 import { AccessVersion1764471000000 } from './1764471000000-AccessVersion';
 import { DeviceCredentials1764472000000 } from './1764472000000-DeviceCredentials';
+import { GatewayKeys1764473000000 } from './1764473000000-GatewayKeys';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -36,4 +37,5 @@ export const migrations = [
   DeviceRegistry1764470000000,
   AccessVersion1764471000000,
   DeviceCredentials1764472000000,
+  GatewayKeys1764473000000,
 ];

@@ -65,7 +65,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
       chargingSessions: services.chargingSessions,
       analytics: { analytics: services.analytics, series: services.series },
       devices: services.devices,
-      deviceCredentials: services.auth,
+      deviceCredentials: { auth: services.auth, imports: services.deviceImport },
       apiKeys: services.auth,
     },
     requireRole,

@@ -11,6 +11,9 @@ import { createLogger } from './logger';
 import { openRedis } from './rate-limit/rate-limit.redis';
 import { buildServices } from './services';
 
+/** How often key and credential uses are written: how far `lastUsedAt` may lag behind. */
+const KEY_USE_INTERVAL_MS = 60_000;
+
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const config = loadConfig();
@@ -45,6 +48,13 @@ async function main(): Promise<void> {
   void partitionMaintenance.start();
   // Not awaited: until it has run, analytics reads what is not sealed from history, exactly but slower.
   void rollupSealing.start();
+  // Keys' and credentials' last use, noted in memory by every request, is written once a minute.
+  const keyUse = new MaintenanceScheduler(
+    [{ name: 'key use', run: async () => ({ changed: await services.auth.recordUse() }) }],
+    logger,
+    KEY_USE_INTERVAL_MS,
+  );
+  void keyUse.start();
   const auth = await services.auth.bootCheck();
   if (!auth.start) throw new ConfigError([auth.reason]);
   if (auth.warning) logger.warn(auth.warning);
@@ -84,7 +94,9 @@ async function main(): Promise<void> {
     await services.ingestion.drain();
     await services.stream.close();
     // Both told to stop at once: each returns after the step it is in, whatever backlog is left.
-    await Promise.all([rollupSealing.stop(), partitionMaintenance.stop()]);
+    await Promise.all([rollupSealing.stop(), partitionMaintenance.stop(), keyUse.stop()]);
+    // The uses of the last minute, which the timer has not written yet.
+    await services.auth.recordUse().catch((error: unknown) => logger.warn({ err: error }, 'key use not recorded'));
     await pools.close();
     await database.close();
     await redis?.close();

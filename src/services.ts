@@ -11,6 +11,9 @@ import { RollupService } from './analytics/rollup.service';
 import { SeriesRepository } from './analytics/series.repository';
 import { SeriesService } from './analytics/series.service';
 import { DeviceCredentialRepository } from './auth/device-credentials.repository';
+import { CredentialUseRepository } from './auth/credential-use.repository';
+import { DeviceImportRepository } from './auth/device-import.repository';
+import { DeviceImportService } from './auth/device-import.service';
 import { AuthRepository } from './auth/auth.repository';
 import { AuthService } from './auth/auth.service';
 import { DeviceRepository } from './devices/devices.repository';
@@ -29,16 +32,26 @@ import { StreamRepository } from './stream/stream.repository';
 import { StreamService } from './stream/stream.service';
 
 /** API keys over the ingestion pool: every request's caller is looked up there. */
-export function buildAuth(dataSource: DataSource, config: AppConfig): AuthService {
+/** `maintenance`: where key uses are recorded, away from the pool the keys are read from. */
+export function buildAuth(dataSource: DataSource, config: AppConfig, maintenance = dataSource): AuthService {
   const { lockTimeoutMs } = config.db;
   return new AuthService(
     new AuthRepository(dataSource, lockTimeoutMs),
     new DeviceCredentialRepository(dataSource, lockTimeoutMs),
+    new CredentialUseRepository(maintenance, lockTimeoutMs),
     {
       nodeEnv: config.nodeEnv,
       disabled: config.auth.disabled,
       keyCacheMs: config.auth.keyCacheMs,
+      deviceRegistry: config.auth.deviceRegistry,
     },
+  );
+}
+
+/** On the pool of readers, as the registry's other writes: onboarding is operators' work. */
+export function buildDeviceImport(dataSource: DataSource, config: AppConfig, auth: AuthService): DeviceImportService {
+  return new DeviceImportService(new DeviceImportRepository(dataSource, config.db.lockTimeoutMs), () =>
+    auth.accessChanged(),
   );
 }
 
@@ -55,7 +68,7 @@ export function buildServices(
   const { ingest, reads, exports, stream: streamPool, maintenance } = pools;
   observePools(metrics, { ingest, reads, exports, stream: streamPool, maintenance });
   const analytics = new AnalyticsService(new AnalyticsRepository(pools.reads), config.analytics);
-  const auth = buildAuth(pools.ingest, config);
+  const auth = buildAuth(pools.ingest, config, pools.maintenance);
   const stream = new StreamService(
     new StreamRepository(pools.stream, config.db.lockTimeoutMs),
     analytics,
@@ -80,6 +93,7 @@ export function buildServices(
     }),
     live: new LiveService(new LiveRepository(pools.reads)),
     devices: new DeviceService(new DeviceRepository(pools.reads, config.db.lockTimeoutMs), () => auth.accessChanged()),
+    deviceImport: buildDeviceImport(pools.reads, config, auth),
     partitions: new PartitionService(
       new PartitionRepository(pools.maintenance, config.db.lockTimeoutMs),
       config.partitions,

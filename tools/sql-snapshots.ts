@@ -13,7 +13,9 @@ import { ROLLUP_KINDS, TABLE_STATEMENTS } from '../src/analytics/rollup-tables.r
 import { SERIES_STATEMENTS } from '../src/analytics/series.repository';
 import { CHARGING_SESSION_STATEMENTS } from '../src/charging-sessions/charging-sessions.repository';
 import { AUTH_STATEMENTS } from '../src/auth/auth.repository';
+import { CREDENTIAL_USE_STATEMENTS } from '../src/auth/credential-use.repository';
 import { CREDENTIAL_STATEMENTS } from '../src/auth/device-credentials.repository';
+import { IMPORT_STATEMENTS } from '../src/auth/device-import.repository';
 import { DEVICE_STATEMENTS } from '../src/devices/devices.repository';
 import { EXPORT_STATEMENTS } from '../src/export/export.repository';
 import { HEALTH_STATEMENTS } from '../src/health/health.repository';
@@ -79,6 +81,18 @@ const AREAS: Record<string, Exported[]> = {
       name: 'CREDENTIAL_STATEMENTS',
       statements: CREDENTIAL_STATEMENTS,
       prefix: 'credential',
+    },
+    {
+      source: 'src/auth/credential-use.repository.ts',
+      name: 'CREDENTIAL_USE_STATEMENTS',
+      statements: CREDENTIAL_USE_STATEMENTS,
+      prefix: 'credential-use',
+    },
+    {
+      source: 'src/auth/device-import.repository.ts',
+      name: 'IMPORT_STATEMENTS',
+      statements: IMPORT_STATEMENTS,
+      prefix: 'import',
     },
   ],
   devices: [{ source: 'src/devices/devices.repository.ts', name: 'DEVICE_STATEMENTS', statements: DEVICE_STATEMENTS }],

@@ -1,11 +1,24 @@
 import type { Role } from '../entities/api-key.entity';
 
+export type DeviceKind = 'meter' | 'vehicle';
+
 export interface Principal {
   id: string;
   name: string;
   role: Role;
-  /** Set for a device credential: the one device whose readings it may write, and nothing else. */
-  device?: { id: string; kind: 'meter' | 'vehicle' };
+  /** An API key, or a device's own credential. */
+  credential: 'api-key' | 'device';
+  /**
+   * The active devices it writes for, by id, with their kind: a device credential's one device, or a
+   * gateway key's list. Absent for a fleet-wide key.
+   */
+  scope?: ReadonlyMap<string, DeviceKind>;
+}
+
+/** A registered device as the write checks need it. */
+export interface RegisteredDevice {
+  kind: DeviceKind;
+  retired: boolean;
 }
 
 export interface ActiveKey extends Principal {
@@ -19,6 +32,8 @@ export interface KeySnapshot {
   byHash: ReadonlyMap<string, ActiveKey>;
   /** How many of them are API keys: device credentials alone do not close a service that has none. */
   apiKeys: number;
+  /** The device registry, by id: what readings may be written for, with DEVICE_REGISTRY. */
+  devices: ReadonlyMap<string, RegisteredDevice>;
   /** The access version the keys were read at; null (no version to compare) makes every check reload. */
   version: string | null;
   /** When the version was last found unchanged (or the keys read). */
@@ -28,11 +43,12 @@ export interface KeySnapshot {
 /** What the cache reads: the access version alone, cheaply, and the keys with the version read first. */
 export interface KeySource {
   version(): Promise<string | null>;
-  load(): Promise<{ version: string | null; keys: ActiveKey[] }>;
+  load(): Promise<{ version: string | null; keys: ActiveKey[]; devices: ReadonlyMap<string, RegisteredDevice> }>;
 }
 
 /**
- * The active keys held in memory, so the ingest path checks a key without a database round trip. A
+ * The active keys and the device registry held in memory, so the ingest path checks a key and a device
+ * without a database round trip. A
  * copy is trusted for `ttlMs`; after that, the next request asks the database whether access changed
  * (one single-row read, shared by everything arriving meanwhile) and reloads the keys only if it did.
  * Every change to keys, by any process or the CLI, moves that version, so a key revoked elsewhere stops
@@ -83,9 +99,9 @@ export class ActiveKeyCache {
     if (stale?.version != null && (await this.source.version()) === stale.version) {
       return { ...stale, checkedAt: this.now() };
     }
-    const { version, keys } = await this.source.load();
+    const { version, keys, devices } = await this.source.load();
     const byHash = new Map(keys.map((key) => [key.keyHash.toString('hex'), key]));
-    const apiKeys = keys.filter((key) => !key.device).length;
-    return { byHash, apiKeys, version, checkedAt: this.now() };
+    const apiKeys = keys.filter((key) => key.credential === 'api-key').length;
+    return { byHash, apiKeys, devices, version, checkedAt: this.now() };
   }
 }

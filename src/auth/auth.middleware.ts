@@ -6,9 +6,13 @@ import type { Metrics } from '../observability/metrics';
 import type { Principal } from './auth.cache';
 import { grants } from './auth.policy';
 import type { AuthService } from './auth.service';
+import type { DeviceGate, WriteRefusal } from './device-scope';
 
-/** What authenticate() decided, for requireRole() and the rate limiter. */
-export type Access = { open: true } | { open: false; principal: Principal };
+/**
+ * What authenticate() decided, for the role guard and the rate limiter, with what the caller may write
+ * for (its scope, and the registry) for the routes that write for devices.
+ */
+export type Access = ({ open: true } | { open: false; principal: Principal }) & { gate: DeviceGate };
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -67,6 +71,10 @@ function presentedKey(req: Request, refused: Refused): string | undefined {
  */
 export function authenticate(auth: AuthService, metrics: Metrics): RequestHandler {
   const refused: Refused = (reason) => metrics.authRefused.inc({ reason });
+  const counted = (refusal: WriteRefusal) => {
+    metrics.authRefused.inc({ reason: refusal.reason });
+    return refusal;
+  };
   return async (req, res, next) => {
     const mode = await auth.accessMode();
     if (mode === 'open' && !fromLoopback(req.socket)) {
@@ -74,7 +82,7 @@ export function authenticate(auth: AuthService, metrics: Metrics): RequestHandle
       throw new ForbiddenError(LOOPBACK_ONLY);
     }
     if (mode !== 'keys') {
-      res.locals.access = { open: true } satisfies Access;
+      res.locals.access = { open: true, gate: await auth.gate(undefined, counted) } satisfies Access;
       return next();
     }
     const key = presentedKey(req, refused);
@@ -91,27 +99,31 @@ export function authenticate(auth: AuthService, metrics: Metrics): RequestHandle
       refused('unknown-key');
       throw new UnauthorizedError('The API key is not valid or has been revoked.', true);
     }
-    res.locals.access = { open: false, principal } satisfies Access;
+    res.locals.access = { open: false, principal, gate: await auth.gate(principal, counted) } satisfies Access;
     next();
   };
 }
 
-/** The guard each route is mounted behind, stating the role it needs; refusals are counted and logged. */
-export function roleGuard(metrics: Metrics): (needed: Role) => RequestHandler {
-  return (needed) => (req, res, next) => {
-    const access = accessOf(res);
-    // Fail closed: a route guarded without authenticate() in front is a wiring bug, not an open door.
-    if (!access) throw new Error(`guard on ${req.originalUrl} runs without authenticate()`);
-    if (access.open) return next();
-    const { id, role, name } = access.principal;
-    if (!grants(role, needed)) {
-      metrics.authRefused.inc({ reason: 'role' });
-      // The key's id says whose integration is misconfigured (or probing); the key itself is never logged.
-      req.log.warn({ keyId: id, keyName: name, role, needed }, 'request refused: role');
-      throw new ForbiddenError(
-        `The key "${name}" has role ${role}; ${req.method} ${req.baseUrl}${req.path} needs ${needed}.`,
-      );
-    }
-    next();
-  };
+/**
+ * The guard each route is mounted behind, stating the role it needs, and whether callers scoped to
+ * devices may come in too (their route checks the devices); refusals are counted and logged.
+ */
+export function roleGuard(metrics: Metrics): (needed: Role, scopedCallers?: boolean) => RequestHandler {
+  return (needed, scopedCallers = false) =>
+    (req, res, next) => {
+      const access = accessOf(res);
+      // Fail closed: a route guarded without authenticate() in front is a wiring bug, not an open door.
+      if (!access) throw new Error(`guard on ${req.originalUrl} runs without authenticate()`);
+      if (access.open) return next();
+      const { id, role, name, scope } = access.principal;
+      if (!grants(role, needed) && !(scopedCallers && scope)) {
+        metrics.authRefused.inc({ reason: 'role' });
+        // The key's id says whose integration is misconfigured (or probing); the key itself is never logged.
+        req.log.warn({ keyId: id, keyName: name, role, needed }, 'request refused: role');
+        throw new ForbiddenError(
+          `The key "${name}" has role ${role}; ${req.method} ${req.baseUrl}${req.path} needs ${needed}.`,
+        );
+      }
+      next();
+    };
 }

@@ -2,8 +2,7 @@ import { bodyFailures, databaseFailures, jsonBody, jsonResponse, pathParam } fro
 import { problemResponse } from '../contract/problems';
 import type { RouteTable } from '../contract/route-table';
 import { modelRef, modelSchemas, ref } from '../validation/model-schema';
-import { validateRequest } from '../validation/validate-request';
-import { CreateApiKeyDto } from './auth.dto';
+import { CreateApiKeyDto, parseNewKey } from './auth.dto';
 import { ApiKeyView, CreatedApiKey } from './auth.responses';
 import type { AuthService } from './auth.service';
 
@@ -30,17 +29,19 @@ export const apiKeyRoutes: RouteTable<AuthService> = {
       path: '/v1/api-keys',
       role: 'admin',
       summary: 'Create an API key',
-      body: jsonBody('Its holder and role.', modelRef(CreateApiKeyDto)),
+      description:
+        'An `ingest` key states its scope: `fleet` (any device) or `devices` (a gateway: the registered devices listed).',
+      body: jsonBody('Its holder, role and scope.', modelRef(CreateApiKeyDto)),
       responses: {
         201: jsonResponse('The new key, with the key itself.', modelRef(CreatedApiKey)),
         ...bodyFailures,
         ...databaseFailures,
       },
       handler: (auth) => async (req, res) => {
-        const { name, role } = validateRequest(CreateApiKeyDto, req.body, 'The key request is invalid.');
+        const { name, role, devices } = parseNewKey(req.body, 'The key request is invalid; no key was created.');
         // The key is in this answer only: no cache along the way may keep a copy.
         res.set('Cache-Control', 'no-store');
-        res.status(201).json(await auth.create(name, role));
+        res.status(201).json(await auth.create(name, role, devices));
       },
     },
     {

@@ -1,82 +1,121 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import { isUUID } from 'class-validator';
 import type { ApiKey, Role } from '../entities/api-key.entity';
 import { ConflictError, NotFoundError, ValidationError } from '../errors/problem';
-import { ActiveKeyCache, type ActiveKey, type Principal } from './auth.cache';
+import { ActiveKeyCache, type ActiveKey, type DeviceKind, type Principal } from './auth.cache';
 import { bootDecision, type AuthSettings, type BootDecision } from './auth.policy';
-import type { AuthRepository } from './auth.repository';
+import type { AuthRepository, ListedKey, ScopedDevice } from './auth.repository';
+import type { RegistryMode } from '../config/config';
+import { deviceGate, type DeviceGate, type WriteRefusal } from './device-scope';
 import type { ApiKeyView, CreatedApiKey, CredentialView, IssuedCredential } from './auth.responses';
+import { KEY_PREFIX, newSecret, sha256, TOKEN_PREFIX } from './secrets';
+import type { CredentialUseRepository } from './credential-use.repository';
 import type { CredentialRow, DeviceCredentialRepository, LiveCredential } from './device-credentials.repository';
 
 export type { ApiKeyView } from './auth.responses';
 
 export interface AuthServiceOptions extends AuthSettings {
   keyCacheMs: number;
+  deviceRegistry: RegistryMode;
 }
 
-const KEY_PREFIX = 'fp_';
-/** Device tokens read differently from API keys, so a leaked one is known for what it is. */
-const TOKEN_PREFIX = 'fpd_';
-
-const newSecret = (prefix: string) => prefix + randomBytes(32).toString('base64url');
-
-/** A device credential as the key cache holds it: an ingest key for one device. */
-const asKey = (credential: LiveCredential): ActiveKey => ({
+/** A device credential as the key cache holds it: an ingest key scoped to its one device. */
+const credentialKey = (credential: LiveCredential): ActiveKey => ({
   id: credential.id,
   name: `device ${credential.deviceId}`,
   role: 'ingest',
+  credential: 'device',
   keyHash: credential.tokenHash,
   expiresAt: credential.expiresAt,
-  device: { id: credential.deviceId, kind: credential.kind },
+  scope: new Map([[credential.deviceId, credential.kind]]),
 });
 
-const credentialView = (row: CredentialRow): CredentialView => ({
+/** The API keys as the key cache holds them, a gateway key with the active devices of its scope. */
+function apiKeys(keys: ApiKey[], scoped: ScopedDevice[]): ActiveKey[] {
+  const scopes = new Map<string, Map<string, DeviceKind>>();
+  for (const { keyId, deviceId, kind } of scoped) {
+    let scope = scopes.get(keyId);
+    if (!scope) scopes.set(keyId, (scope = new Map<string, DeviceKind>()));
+    scope.set(deviceId, kind);
+  }
+  return keys.map(({ id, name, role, keyHash, scope }): ActiveKey => ({
+    id,
+    name,
+    role,
+    credential: 'api-key',
+    keyHash,
+    // A gateway whose devices are all retired writes for none: an empty scope, not the fleet.
+    ...(scope === 'devices' && { scope: scopes.get(id) ?? new Map() }),
+  }));
+}
+
+/** When a key or credential was last used, as recorded so far; null if never (or not recorded yet). */
+type LastUse = ReadonlyMap<string, Date>;
+
+export const credentialView = (row: CredentialRow, lastUse: LastUse): CredentialView => ({
   id: row.id,
   deviceId: row.deviceId,
   createdAt: row.createdAt.toISOString(),
   expiresAt: row.expiresAt?.toISOString() ?? null,
   revokedAt: row.revokedAt?.toISOString() ?? null,
+  lastUsedAt: lastUse.get(row.id)?.toISOString() ?? null,
 });
 
-const sha256 = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
-
-function view(key: ApiKey): ApiKeyView {
+function view(key: ListedKey, lastUse: LastUse): ApiKeyView {
   return {
     id: key.id,
     name: key.name,
     role: key.role,
+    scope: key.scope,
+    devices: key.devices,
     createdAt: key.createdAt.toISOString(),
     revokedAt: key.revokedAt?.toISOString() ?? null,
+    lastUsedAt: lastUse.get(key.id)?.toISOString() ?? null,
   };
 }
 
+export const NEVER: LastUse = new Map();
+
 export class AuthService {
   private readonly cache: ActiveKeyCache;
+  /** Uses since they were last recorded: the latest moment per key or credential id. */
+  private uses = new Map<string, Date>();
 
   constructor(
     private readonly repository: AuthRepository,
     private readonly credentials: DeviceCredentialRepository,
+    private readonly lastUses: CredentialUseRepository,
     private readonly options: AuthServiceOptions,
   ) {
     this.cache = new ActiveKeyCache(
       {
         version: () => repository.accessVersion(),
         load: async () => {
-          const { version, keys } = await repository.active();
-          return { version, keys: [...keys, ...(await credentials.live()).map(asKey)] };
+          const { version, keys, scopes, devices } = await repository.active();
+          const live = await credentials.live();
+          return { version, keys: [...apiKeys(keys, scopes), ...live.map(credentialKey)], devices };
         },
       },
       options.keyCacheMs,
     );
   }
 
-  async create(name: string, role: Role): Promise<CreatedApiKey> {
-    // 256 random bits cannot be guessed or looked up in a table, so an unsalted fast hash stores them
-    // safely; a password hash would only slow every request down. The prefix makes leaked keys greppable.
+  /** `devices`: the registered devices a gateway's ingest key writes for; null for a fleet-wide key. */
+  async create(name: string, role: Role, devices: string[] | null = null): Promise<CreatedApiKey> {
+    if (devices !== null && role !== 'ingest') {
+      throw new ValidationError('Only an ingest key can be scoped to devices.', [
+        { path: 'scope', message: 'scope must be fleet for a read or admin key' },
+      ]);
+    }
     const key = newSecret(KEY_PREFIX);
-    const row = await this.repository.insert(name, role, sha256(key));
+    const outcome = await this.repository.insert(name, role, sha256(key), devices);
+    if ('unknownDevices' in outcome) {
+      throw new ValidationError('A key can be scoped to registered, active devices only; no key was created.', [
+        { path: 'devices', message: `not registered or decommissioned: ${outcome.unknownDevices.join(', ')}` },
+      ]);
+    }
     this.cache.invalidate();
-    return { ...view(row), key };
+    return { ...view(outcome.created, NEVER), key };
   }
 
   /** Another part of this process changed who may do what (a device retired): read it afresh. */
@@ -85,7 +124,9 @@ export class AuthService {
   }
 
   async list(): Promise<ApiKeyView[]> {
-    return (await this.repository.list()).map(view);
+    const keys = await this.repository.list();
+    const lastUse = await this.lastUses.lastUse(keys.map(({ id }) => id));
+    return keys.map((key) => view(key, lastUse));
   }
 
   async revoke(id: string): Promise<ApiKeyView> {
@@ -93,7 +134,7 @@ export class AuthService {
     const row = await this.repository.revoke(id);
     this.cache.invalidate();
     if (!row) throw new NotFoundError(`No API key with id ${id}.`);
-    return view(row);
+    return view(row, await this.lastUses.lastUse([id]));
   }
 
   /**
@@ -121,7 +162,38 @@ export class AuthService {
     const match = (await this.cache.current()).byHash.get(digest.toString('hex'));
     if (!match || !timingSafeEqual(match.keyHash, digest)) return null;
     if (match.expiresAt && match.expiresAt.getTime() <= Date.now()) return null;
-    return { id: match.id, name: match.name, role: match.role, ...(match.device && { device: match.device }) };
+    const { id, name, role, credential, scope } = match;
+    this.uses.set(id, new Date());
+    return { id, name, role, credential, ...(scope && { scope }) };
+  }
+
+  /**
+   * Writes the uses noted since the last call, in one statement: keys' and credentials' last use is
+   * kept without a database write per request. Uses that fail to be written are kept for the next call.
+   * Called on the maintenance timer and once more at shutdown; says whether there was anything to write.
+   */
+  async recordUse(): Promise<boolean> {
+    if (this.uses.size === 0) return false;
+    const pending = this.uses;
+    this.uses = new Map();
+    try {
+      await this.lastUses.record(pending);
+    } catch (error) {
+      for (const [id, at] of pending) {
+        const since = this.uses.get(id);
+        if (!since || since < at) this.uses.set(id, at);
+      }
+      throw error;
+    }
+    return true;
+  }
+
+  /**
+   * What the caller (undefined: an open service) may write for, from the registry held in memory;
+   * `counted` sees each refusal as it is made.
+   */
+  async gate(principal: Principal | undefined, counted: (refusal: WriteRefusal) => WriteRefusal): Promise<DeviceGate> {
+    return deviceGate(principal, (await this.cache.current()).devices, this.options.deviceRegistry, counted);
   }
 
   async bootCheck(): Promise<BootDecision> {
@@ -141,11 +213,13 @@ export class AuthService {
       );
     }
     this.cache.invalidate();
-    return { ...credentialView(outcome.issued), token };
+    return { ...credentialView(outcome.issued, NEVER), token };
   }
 
   async listCredentials(deviceId: string): Promise<CredentialView[]> {
-    return (await this.credentials.list(deviceId)).map(credentialView);
+    const rows = await this.credentials.list(deviceId);
+    const lastUse = await this.lastUses.lastUse(rows.map(({ id }) => id));
+    return rows.map((row) => credentialView(row, lastUse));
   }
 
   async revokeCredential(deviceId: string, id: string): Promise<CredentialView> {
@@ -153,6 +227,6 @@ export class AuthService {
     const row = await this.credentials.revoke(deviceId, id);
     this.cache.invalidate();
     if (!row) throw new NotFoundError(`Device ${deviceId} has no credential ${id}.`);
-    return credentialView(row);
+    return credentialView(row, await this.lastUses.lastUse([id]));
   }
 }

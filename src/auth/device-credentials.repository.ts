@@ -18,28 +18,28 @@ export interface LiveCredential {
   expiresAt: Date | null;
 }
 
-const COLUMNS = sql`id, device_id AS "deviceId", created_at AS "createdAt", expires_at AS "expiresAt",
+export const CREDENTIAL_COLUMNS = sql`id, device_id AS "deviceId", created_at AS "createdAt", expires_at AS "expiresAt",
   revoked_at AS "revokedAt"`;
 
 /** Live: not revoked and not expired. */
-const LIVE = sql`revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`;
+export const LIVE_CREDENTIAL = sql`revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`;
 
 /** The statements this repository sends, by name (tools/sql-snapshots.ts keeps them readable under sql/). */
 export const CREDENTIAL_STATEMENTS = {
   /** Taken first when issuing, so that two issues for one device count each other's credential. */
   lockDevice: sql`SELECT decommissioned_at IS NOT NULL AS retired FROM device WHERE id = $1 FOR UPDATE`,
-  liveCount: sql`SELECT count(*)::int AS live FROM device_credential WHERE device_id = $1 AND ${LIVE}`,
+  liveCount: sql`SELECT count(*)::int AS live FROM device_credential WHERE device_id = $1 AND ${LIVE_CREDENTIAL}`,
   insert: sql`INSERT INTO device_credential (device_id, token_hash, expires_at) VALUES ($1, $2, $3)
-    RETURNING ${COLUMNS}`,
-  list: sql`SELECT ${COLUMNS} FROM device_credential WHERE device_id = $1 ORDER BY created_at, id`,
+    RETURNING ${CREDENTIAL_COLUMNS}`,
+  list: sql`SELECT ${CREDENTIAL_COLUMNS} FROM device_credential WHERE device_id = $1 ORDER BY created_at, id`,
   /** Only the first revocation stamps the time. */
   revoke: sql`WITH revoked AS (
       UPDATE device_credential SET revoked_at = now() WHERE id = $1 AND device_id = $2 AND revoked_at IS NULL
-      RETURNING ${COLUMNS}
+      RETURNING ${CREDENTIAL_COLUMNS}
     )
     SELECT * FROM revoked
     UNION ALL
-    SELECT ${COLUMNS} FROM device_credential WHERE id = $1 AND device_id = $2 AND NOT EXISTS (SELECT FROM revoked)`,
+    SELECT ${CREDENTIAL_COLUMNS} FROM device_credential WHERE id = $1 AND device_id = $2 AND NOT EXISTS (SELECT FROM revoked)`,
   /** What authenticates: live credentials of active devices, with the kind their readings must be. */
   live: sql`SELECT c.id, c.device_id AS "deviceId", d.kind, c.token_hash AS "tokenHash", c.expires_at AS "expiresAt"
     FROM device_credential c JOIN device d ON d.id = c.device_id

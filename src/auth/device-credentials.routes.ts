@@ -4,20 +4,59 @@ import type { RouteTable } from '../contract/route-table';
 import { modelRef, modelSchemas, ref } from '../validation/model-schema';
 import { deviceIdParam } from '../validation/validate-request';
 import { NewCredentialDto, parseNewCredential } from './auth.dto';
-import { CredentialView, IssuedCredential } from './auth.responses';
+import { CredentialView, DeviceImportResult, ImportedDevice, IssuedCredential } from './auth.responses';
 import type { AuthService } from './auth.service';
+import { DeviceImportDto, parseDeviceImport } from './device-import.dto';
+import type { DeviceImportService } from './device-import.service';
+
+export interface DeviceCredentialDeps {
+  auth: AuthService;
+  imports: DeviceImportService;
+}
 
 const deviceParam = pathParam('id', 'The device id.', ref('DeviceId'));
 const badId = problemResponse('An id breaks its rule.', 'validation-error');
 
 // Credentials are secrets that write a device's readings; only operators hand them out.
-export const deviceCredentialRoutes: RouteTable<AuthService> = {
+export const deviceCredentialRoutes: RouteTable<DeviceCredentialDeps> = {
   tag: {
     name: 'device credentials',
     description: 'Tokens that write one device’s readings and nothing else; two live at most, for rotation.',
   },
-  schemas: modelSchemas(NewCredentialDto, CredentialView, IssuedCredential),
+  schemas: modelSchemas(
+    NewCredentialDto,
+    CredentialView,
+    IssuedCredential,
+    DeviceImportDto,
+    ImportedDevice,
+    DeviceImportResult,
+  ),
   routes: [
+    {
+      method: 'post',
+      path: '/v1/devices/import',
+      role: 'admin',
+      summary: 'Register devices and issue their credentials',
+      description:
+        'Registers the devices that are new and issues each one a credential; the tokens are in this answer only. ' +
+        'Devices registered before are left as they are and get no new credential unless `reissue` is true, so a ' +
+        'run repeated after a failure hands out no token twice. All or nothing: one transaction. ' +
+        '`npm run keys -- devices import <file.csv>` sends a file of any length in parts.',
+      body: jsonBody('The devices.', modelRef(DeviceImportDto)),
+      responses: {
+        200: jsonResponse('What became of each device, in the order sent.', modelRef(DeviceImportResult)),
+        ...bodyFailures,
+        ...databaseFailures,
+      },
+      handler:
+        ({ imports }) =>
+        async (req, res) => {
+          const request = parseDeviceImport(req.body);
+          // The tokens are in this answer only: no cache along the way may keep a copy.
+          res.set('Cache-Control', 'no-store');
+          res.json(await imports.run(request));
+        },
+    },
     {
       method: 'post',
       path: '/v1/devices/:id/credentials',
@@ -35,12 +74,14 @@ export const deviceCredentialRoutes: RouteTable<AuthService> = {
         409: problemResponse('The device is decommissioned, or already has two live credentials.', 'conflict'),
         ...databaseFailures,
       },
-      handler: (auth) => async (req, res) => {
-        const deviceId = deviceIdParam('id', req.params.id);
-        // The token is in this answer only: no cache along the way may keep a copy.
-        res.set('Cache-Control', 'no-store');
-        res.status(201).json(await auth.issueCredential(deviceId, parseNewCredential(req.body, new Date())));
-      },
+      handler:
+        ({ auth }) =>
+        async (req, res) => {
+          const deviceId = deviceIdParam('id', req.params.id);
+          // The token is in this answer only: no cache along the way may keep a copy.
+          res.set('Cache-Control', 'no-store');
+          res.status(201).json(await auth.issueCredential(deviceId, parseNewCredential(req.body, new Date())));
+        },
     },
     {
       method: 'get',
@@ -54,9 +95,11 @@ export const deviceCredentialRoutes: RouteTable<AuthService> = {
         400: badId,
         ...databaseFailures,
       },
-      handler: (auth) => async (req, res) => {
-        res.json(await auth.listCredentials(deviceIdParam('id', req.params.id)));
-      },
+      handler:
+        ({ auth }) =>
+        async (req, res) => {
+          res.json(await auth.listCredentials(deviceIdParam('id', req.params.id)));
+        },
     },
     {
       method: 'delete',
@@ -71,9 +114,11 @@ export const deviceCredentialRoutes: RouteTable<AuthService> = {
         404: problemResponse('The device has no credential with this id.', 'not-found'),
         ...databaseFailures,
       },
-      handler: (auth) => async (req, res) => {
-        res.json(await auth.revokeCredential(deviceIdParam('id', req.params.id), req.params.credentialId));
-      },
+      handler:
+        ({ auth }) =>
+        async (req, res) => {
+          res.json(await auth.revokeCredential(deviceIdParam('id', req.params.id), req.params.credentialId));
+        },
     },
   ],
 };

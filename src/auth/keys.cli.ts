@@ -1,17 +1,30 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/config';
 import { withCommandDatabase } from '../db/command-database';
 import { ProblemError, ValidationError } from '../errors/problem';
-import { validateRequest } from '../validation/validate-request';
-import { CreateApiKeyDto } from './auth.dto';
-import { buildAuth } from '../services';
+import { parseNewKey } from './auth.dto';
+import { buildAuth, buildDeviceImport } from '../services';
 import type { ApiKeyView, AuthService } from './auth.service';
+import { importDevices, readDevicesCsv, tokensCsv } from './device-import.csv';
+import type { DeviceImportService } from './device-import.service';
+
+/** What the commands act on: the keys, and the registry's bulk import. */
+export interface KeysServices {
+  auth: AuthService;
+  imports: DeviceImportService;
+}
 
 const USAGE = `usage: npm run keys -- <command> [--json]
-  create --role ingest|read|admin --name <name>   create a key; the key is printed once, on stdout
-  list                                            every key, revoked ones included
+  create --role ingest|read|admin --name <name> [--scope fleet|devices --devices <id,id,...>]
+                                                  create a key; the key is printed once, on stdout. An ingest key
+                                                  states its scope: fleet (any device) or devices (those listed)
+  list                                            every key, revoked ones included, with its scope
+  devices import <file.csv> [--reissue]           register the devices of a CSV file (columns id,kind[,label]) and
+                                                  issue each new one a credential; the tokens are printed once,
+                                                  as CSV on stdout. Re-running issues nothing new unless --reissue
   revoke <id>                                     revoke a key; every process notices within AUTH_KEY_CACHE_MS and one check`;
 
 export class UsageError extends Error {}
@@ -25,8 +38,15 @@ export interface CommandOutput {
 
 function table(keys: ApiKeyView[]): string {
   const rows = [
-    ['ID', 'ROLE', 'NAME', 'CREATED', 'REVOKED'],
-    ...keys.map((key) => [key.id, key.role, key.name, key.createdAt, key.revokedAt ?? '-']),
+    ['ID', 'ROLE', 'SCOPE', 'NAME', 'CREATED', 'REVOKED'],
+    ...keys.map((key) => [
+      key.id,
+      key.role,
+      key.devices ? `devices: ${key.devices.join(',')}` : key.scope,
+      key.name,
+      key.createdAt,
+      key.revokedAt ?? '-',
+    ]),
   ];
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   return rows
@@ -40,13 +60,20 @@ function table(keys: ApiKeyView[]): string {
 }
 
 /** One CLI invocation against a service, without touching the process: the tests call it directly. */
-export async function runKeysCommand(auth: AuthService, argv: string[]): Promise<CommandOutput> {
+export async function runKeysCommand({ auth, imports }: KeysServices, argv: string[]): Promise<CommandOutput> {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { role: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean', default: false } },
+      options: {
+        role: { type: 'string' },
+        name: { type: 'string' },
+        scope: { type: 'string' },
+        devices: { type: 'string' },
+        reissue: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
@@ -58,16 +85,15 @@ export async function runKeysCommand(auth: AuthService, argv: string[]): Promise
   switch (command) {
     case 'create': {
       if (rest.length > 0) throw new UsageError(`create takes no positional arguments, got ${rest.join(' ')}`);
-      const { name, role } = validateRequest(
-        CreateApiKeyDto,
-        { name: values.name, role: values.role },
+      const { name, role, devices } = parseNewKey(
+        { name: values.name, role: values.role, scope: values.scope, devices: values.devices?.split(',') },
         'Cannot create the key.',
       );
-      const created = await auth.create(name, role);
+      const created = await auth.create(name, role, devices);
       if (values.json) return { stdout: json(created) };
       return {
         stdout: created.key,
-        stderr: `Created ${created.role} key "${created.name}" (id ${created.id}). Store it now: it is not kept and cannot be shown again.`,
+        stderr: `Created ${created.role} key "${created.name}" (id ${created.id}, scope ${created.scope}). Store it now: it is not kept and cannot be shown again.`,
       };
     }
     case 'list': {
@@ -81,6 +107,23 @@ export async function runKeysCommand(auth: AuthService, argv: string[]): Promise
         stdout: values.json
           ? json(revoked)
           : `Revoked ${revoked.role} key "${revoked.name}" (id ${revoked.id}) at ${revoked.revokedAt}.`,
+      };
+    }
+    case 'devices': {
+      const [action, file, ...extra] = rest;
+      if (action !== 'import' || !file || extra.length > 0) throw new UsageError('devices import takes one CSV file');
+      const result = await importDevices(imports, readDevicesCsv(await readFile(file, 'utf8')), values.reissue);
+      if (values.json) return { stdout: json(result) };
+      const refused = result.devices.filter((device) => device.error).map((device) => `  - ${device.error}`);
+      return {
+        stdout: tokensCsv(result),
+        stderr: [
+          `Registered ${result.registered} devices (${result.existing} were already registered); issued ${result.issued} credentials.`,
+          ...refused,
+          result.issued > 0 ? 'Store the tokens now: they are not kept and cannot be shown again.' : '',
+        ]
+          .filter(Boolean)
+          .join('\n'),
       };
     }
     default:
@@ -104,7 +147,11 @@ async function main(): Promise<number> {
     return argv.length === 0 ? 2 : 0;
   }
   return withCommandDatabase('keys', async (dataSource, config) => {
-    const { stdout, stderr } = await runKeysCommand(buildAuth(dataSource, config), argv);
+    const auth = buildAuth(dataSource, config);
+    const { stdout, stderr } = await runKeysCommand(
+      { auth, imports: buildDeviceImport(dataSource, config, auth) },
+      argv,
+    );
     if (stderr) console.error(stderr);
     console.log(stdout);
     return 0;

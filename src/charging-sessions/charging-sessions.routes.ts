@@ -1,3 +1,6 @@
+import type { Response } from 'express';
+import { accessOf } from '../auth/auth.public';
+import { ForbiddenError } from '../errors/problem';
 import { bodyFailures, databaseFailures, jsonBody, jsonResponse, pathParam } from '../contract/operations';
 import { problemResponse } from '../contract/problems';
 import type { RouteTable } from '../contract/route-table';
@@ -22,7 +25,20 @@ const overlap = problemResponse(
 
 const schemas = modelSchemas(NewSessionDto, SessionEndDto, SessionView, ChargingSessionList);
 
-// Sessions decide whose energy a meter's readings are, so only operators open and close them.
+/**
+ * Sessions decide whose energy a meter's readings are, so only operators open and close them, and the
+ * charging systems of those meters: a gateway key or device credential whose scope holds the meter.
+ */
+function meterCheck(res: Response): (meterId: string) => void {
+  const access = accessOf(res);
+  if (!access) throw new Error('charging sessions run without authenticate()');
+  return (meterId) => {
+    const refused = access.gate.session(meterId);
+    if (refused)
+      throw new ForbiddenError(`The session is on meter ${meterId}, but ${refused.message}; nothing was changed.`);
+  };
+}
+
 export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
   tag: {
     name: 'charging sessions',
@@ -34,6 +50,7 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
       method: 'post',
       path: '/v1/charging-sessions',
       role: 'admin',
+      scopedCallers: true,
       summary: 'Record a charging session',
       description:
         'Sessions of one vehicle never overlap, and neither do those of one meter: a meter feeds one vehicle at a time.',
@@ -50,7 +67,9 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
         ...databaseFailures,
       },
       handler: (service) => async (req, res) => {
-        const session = await service.start(parseNewSession(req.body));
+        const requested = parseNewSession(req.body);
+        meterCheck(res)(requested.meterId);
+        const session = await service.start(requested);
         res.status(201).location(`/v1/charging-sessions/${session.id}`).json(session);
       },
     },
@@ -58,6 +77,7 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
       method: 'patch',
       path: '/v1/charging-sessions/:id',
       role: 'admin',
+      scopedCallers: true,
       summary: 'End a charging session',
       description: 'Sets (or moves) the end of a session.',
       params: [pathParam('id', 'The session id.', ref('Uuid'))],
@@ -70,7 +90,7 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
         ...databaseFailures,
       },
       handler: (service) => async (req, res) => {
-        res.json(await service.end(sessionIdParam(req.params.id), parseSessionEnd(req.body)));
+        res.json(await service.end(sessionIdParam(req.params.id), parseSessionEnd(req.body), meterCheck(res)));
       },
     },
     {

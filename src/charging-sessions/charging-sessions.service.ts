@@ -72,9 +72,11 @@ export class ChargingSessionService {
     return started;
   }
 
-  async end(id: string, endedAt: Date): Promise<SessionView> {
+  /** `mayChange` throws when the caller may not change sessions on the session's meter. */
+  async end(id: string, endedAt: Date, mayChange: (meterId: string) => void): Promise<SessionView> {
     const session = await this.repository.findById(id);
     if (!session) throw missing(id);
+    mayChange(session.meterId);
     // The start never changes once stored, so checking against it here cannot race another writer.
     requireAfter(session.startedAt, endedAt, 'endedAt', 'endedAt must be after the session start');
     const write = await this.repository.setEnd(session, endedAt);

@@ -17,6 +17,13 @@ import {
 
 export type NodeEnv = 'development' | 'production' | 'test';
 
+/**
+ * DEVICE_REGISTRY: `open` takes readings of devices the registry does not hold (a fresh install, the
+ * curl examples); `required` takes only registered, active devices' readings.
+ */
+export const REGISTRY_MODES = ['open', 'required'] as const;
+export type RegistryMode = (typeof REGISTRY_MODES)[number];
+
 export type DatabaseTarget =
   | { kind: 'url'; url: string }
   | { kind: 'params'; host: string; port: number; username: string; password: string; database: string }
@@ -65,6 +72,8 @@ export interface AppConfig {
     metricsAuth: boolean;
     /** How long a replica trusts its copy of the active keys: the bound on revocation latency. */
     keyCacheMs: number;
+    /** Whether a fleet-wide key may write readings of devices the registry does not hold. */
+    deviceRegistry: RegistryMode;
   };
   rateLimit: {
     windowMs: number;
@@ -175,6 +184,7 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toBool) @IsBoolean() AUTH_DISABLED?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() METRICS_AUTH?: boolean;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(300_000) AUTH_KEY_CACHE_MS?: number;
+  @IsOptional() @IsIn(REGISTRY_MODES) DEVICE_REGISTRY?: RegistryMode;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1_000) @Max(86_400_000) RATE_LIMIT_WINDOW_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) RATE_LIMIT_MAX?: number;
   @IsOptional()
@@ -306,6 +316,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       disabled: env.AUTH_DISABLED ?? false,
       metricsAuth: env.METRICS_AUTH ?? false,
       keyCacheMs: env.AUTH_KEY_CACHE_MS ?? 500,
+      // Open by default, so a fresh install takes the first readings of any device without a registration step.
+      deviceRegistry: env.DEVICE_REGISTRY ?? 'open',
     },
     rateLimit: {
       windowMs: env.RATE_LIMIT_WINDOW_MS ?? 60_000,

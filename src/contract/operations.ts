@@ -53,15 +53,22 @@ const refused = {
  * Every /v1 operation: a key with `role` (an admin key may do anything), counted against the key's rate-limit
  * budget. An operation that can be refused with 429 for a reason of its own describes its 429 itself.
  */
-export function guarded(role: Role, operation: OpenApi.Operation): OpenApi.Operation {
+export function guarded(role: Role, scopedCallers: boolean, operation: OpenApi.Operation): OpenApi.Operation {
+  const needs = `Needs an API key with role \`${role}\`${role === 'admin' ? '' : ' (or `admin`)'}`;
+  const orScoped = scopedCallers ? ', or a gateway key or device credential whose scope holds the meter' : '';
   return {
     ...operation,
-    description:
-      `${operation.description ?? ''}\n\nNeeds an API key with role \`${role}\`${role === 'admin' ? '' : ' (or `admin`)'}.`.trim(),
+    description: `${operation.description ?? ''}\n\n${needs}${orScoped}.`.trim(),
     security: [{ bearerAuth: [role] }, { apiKeyHeader: [role] }],
     responses: {
       ...operation.responses,
       ...refused,
+      ...(scopedCallers && {
+        403: problemResponse(
+          "The key's role may not do this, or it is scoped to devices and the meter is not one of them.",
+          'forbidden',
+        ),
+      }),
       429: operation.responses[429] ?? problemResponse('The caller spent its rate-limit budget.', 'rate-limited'),
     },
   };

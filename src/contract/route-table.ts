@@ -13,6 +13,11 @@ export interface Route<Deps> {
   /** The full path in Express syntax (`/v1/meters/:meterId`); the document shows `:meterId` as `{meterId}`. */
   path: `/v1/${string}`;
   role: Role;
+  /**
+   * Also open to a caller scoped to devices (a gateway key, a device credential) whatever its role: the
+   * handler then checks the devices the request names against that scope.
+   */
+  scopedCallers?: true;
   summary: string;
   description?: string;
   /** Path and header parameters, as documented. */
@@ -52,7 +57,7 @@ function operationOf(tag: string, route: Route<never>): OpenApi.Operation {
     ...(route.query ? queryParameters(route.query) : []),
     ...own.filter((param) => param.in !== 'path'),
   ];
-  return guarded(route.role, {
+  return guarded(route.role, route.scopedCallers ?? false, {
     tags: [tag],
     summary: route.summary,
     ...(route.description !== undefined && { description: route.description }),

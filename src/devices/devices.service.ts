@@ -20,7 +20,10 @@ const notRegistered = (id: string) => new NotFoundError(`No device ${id} is regi
 
 /** The device registry: which meters and vehicles the fleet has, what they are called, which are retired. */
 export class DeviceService {
-  /** `accessChanged` tells this process's key cache at once when a device is retired, which revokes its credentials. */
+  /**
+   * `accessChanged` tells this process's key cache at once of every change: the cache holds the registry
+   * readings are checked against, and retiring a device revokes its credentials.
+   */
   constructor(
     private readonly repository: DeviceRepository,
     private readonly accessChanged: () => void,
@@ -39,14 +42,17 @@ export class DeviceService {
 
   async register(device: NewDevice): Promise<DeviceView> {
     const row = await this.repository.insert(device);
-    if (row) return view(row);
+    if (row) {
+      this.accessChanged();
+      return view(row);
+    }
     const existing = await this.repository.find(device.id);
     throw new ConflictError(`Device ${device.id} is already registered, as a ${existing?.kind ?? device.kind}.`);
   }
 
   async change(id: string, change: DeviceChange): Promise<DeviceView> {
     const row = await this.repository.change(id, change);
-    if (change.state === 'decommissioned') this.accessChanged();
+    this.accessChanged();
     if (!row) throw notRegistered(id);
     return view(row);
   }

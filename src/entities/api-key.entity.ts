@@ -2,6 +2,9 @@ import { Check, Column, Entity, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 export const ROLES = ['ingest', 'read', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+export const KEY_SCOPES = ['fleet', 'devices'] as const;
+/** `fleet`: any device; `devices`: the ingest key writes for the devices listed in api_key_device only. */
+export type KeyScope = (typeof KEY_SCOPES)[number];
 
 /** A credential for one integration; only the SHA-256 of the key is kept. */
 @Entity({ name: 'api_key' })
@@ -21,6 +24,9 @@ export class ApiKey {
 
   @Column({ name: 'key_hash', type: 'bytea' })
   keyHash: Buffer;
+
+  @Column({ type: 'text', default: 'fleet' })
+  scope: KeyScope;
 
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;

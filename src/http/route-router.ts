@@ -19,12 +19,16 @@ function mountPoint(routes: Array<Route<never>>): string {
   return `/${shared.join('/')}`;
 }
 
-function routerOf<Deps>(routes: Array<Route<Deps>>, deps: Deps, prefix: string, guard: (role: Role) => RequestHandler) {
+/** The handler that lets a request through to a route needing `role` (or, with `scopedCallers`, from a scoped caller). */
+export type Guard = (role: Role, scopedCallers: boolean) => RequestHandler;
+
+function routerOf<Deps>(routes: Array<Route<Deps>>, deps: Deps, prefix: string, guard: Guard) {
   const router = Router();
   for (const route of routes) {
     const own = route.path.slice(prefix === '/' ? 0 : prefix.length);
     // The role check comes first, before the body's media type is even looked at.
-    const chain = route.body ? [guard(route.role), requireJson] : [guard(route.role)];
+    const guardOf = guard(route.role, route.scopedCallers ?? false);
+    const chain = route.body ? [guardOf, requireJson] : [guardOf];
     router[route.method](own, ...chain, route.handler(deps) as RequestHandler);
   }
   return router;
@@ -38,7 +42,7 @@ export function mountRouteTables<Tables extends Record<string, AnyRouteTable>>(
   app: Express,
   tables: Tables,
   deps: { [Name in keyof Tables]: DepsOf<Tables[Name]> },
-  guard: (role: Role) => RequestHandler,
+  guard: Guard,
 ): void {
   for (const name of Object.keys(tables) as Array<keyof Tables>) {
     const routes = tables[name].routes as Array<Route<DepsOf<Tables[typeof name]>>>;

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import type { RouteHandler } from '../contract/route-table';
 import { ForbiddenError, ValidationError, type FieldError } from '../errors/problem';
-import { accessOf, type Principal } from '../auth/auth.public';
+import { accessOf, type DeviceGate } from '../auth/auth.public';
 import {
   claimedType,
   parseReading,
@@ -14,9 +14,6 @@ import type { CalendarInterval } from '../config/config';
 import { shift } from '../partitions/partitions.public';
 import type { BatchItemErrors, BatchResult, IngestionResult } from './ingestion.responses';
 import type { IngestionService } from './ingestion.service';
-
-/** The device a device credential is bound to. */
-type Device = NonNullable<Principal['device']>;
 
 /** The limits a reading is checked against at the edge, from the configuration. */
 interface ReadingLimits {
@@ -46,23 +43,24 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
   const countRejected = (body: unknown, expected: ReadingType | 'any') =>
     service.rejected(expected === 'any' ? claimedType(body) : expected);
 
-  /** The one device a device credential writes for; undefined for an API key or an open service. */
-  const boundDevice = (res: Response): Device | undefined => {
+  /** What this caller may write for; authenticate() set it before any /v1 route. */
+  const gateOf = (res: Response): DeviceGate => {
     const access = accessOf(res);
-    return access && !access.open ? access.principal.device : undefined;
+    if (!access) throw new Error('ingestion runs without authenticate()');
+    return access.gate;
   };
 
   /**
-   * What a device credential may not write: a reading of any device but its own. Checked after the
-   * reading's own rules, so a reading that is both invalid and someone else's is told what is wrong
-   * with it first.
+   * A valid reading this caller may not write: another device than its scope holds, or one the
+   * registry refuses. Checked after the reading's own rules, so a reading that is both invalid and
+   * someone else's is told what is wrong with it first. The gate counts it as an auth refusal, and the
+   * service as a rejected reading.
    */
-  const outOfScope = (device: Device | undefined, reading: Reading): FieldError | undefined => {
-    if (!device || (device.kind === reading.type && device.id === readingId(reading))) return undefined;
-    return {
-      path: reading.type === 'meter' ? 'meterId' : 'vehicleId',
-      message: `this credential writes readings of ${device.kind} ${device.id} only`,
-    };
+  const refusal = (gate: DeviceGate, reading: Reading): FieldError | undefined => {
+    const refused = gate.reading(reading.type, readingId(reading));
+    if (!refused) return undefined;
+    service.refusedFor(reading.type);
+    return { path: reading.type === 'meter' ? 'meterId' : 'vehicleId', message: refused.message };
   };
 
   const single =
@@ -73,11 +71,10 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
         countRejected(req.body, expected);
         throw new ValidationError('The reading is invalid; nothing was stored.', parsed.errors);
       }
-      const foreign = outOfScope(boundDevice(res), parsed.reading);
-      if (foreign) {
-        service.refusedForScope(parsed.reading.type);
+      const refused = refusal(gateOf(res), parsed.reading);
+      if (refused) {
         throw new ForbiddenError(
-          `The reading is for ${parsed.reading.type} ${readingId(parsed.reading)}, but ${foreign.message}; nothing was stored.`,
+          `The reading is for ${parsed.reading.type} ${readingId(parsed.reading)}, but ${refused.message}; nothing was stored.`,
         );
       }
       const { duplicate } = await service.ingestOne(parsed.reading);
@@ -104,27 +101,26 @@ export function ingestionHandlers({ service, options }: IngestionDeps) {
       );
     }
     const batchRules = rules();
-    const device = boundDevice(res);
+    const gate = gateOf(res);
     const valid: Reading[] = [];
     const rejected: BatchItemErrors[] = [];
-    let foreignItems = 0;
+    let refusedItems = 0;
     body.forEach((item, index) => {
       const parsed = parseReading(item, 'any', batchRules);
-      const foreign = parsed.ok ? outOfScope(device, parsed.reading) : undefined;
-      if (parsed.ok && !foreign) {
+      const refused = parsed.ok ? refusal(gate, parsed.reading) : undefined;
+      if (parsed.ok && !refused) {
         valid.push(parsed.reading);
-      } else if (parsed.ok && foreign) {
-        rejected.push({ index, errors: [foreign] });
-        foreignItems += 1;
-        service.refusedForScope(parsed.reading.type);
+      } else if (parsed.ok && refused) {
+        rejected.push({ index, errors: [refused] });
+        refusedItems += 1;
       } else if (!parsed.ok) {
         rejected.push({ index, errors: parsed.errors });
         countRejected(item, 'any');
       }
     });
-    if (valid.length === 0 && foreignItems === body.length) {
+    if (refusedItems === body.length) {
       throw new ForbiddenError(
-        `Every reading in the batch is for another device than this credential's; nothing was stored.`,
+        `No reading in the batch may be written by this caller (${rejected[0].errors[0].message}); nothing was stored.`,
       );
     }
     if (valid.length === 0) {

@@ -15,7 +15,7 @@ export interface IngestionOptions {
   groupCommitConcurrency: number;
   /** Single readings that may wait for a group; past it a reading is refused with 503 at once. */
   queueMax: number;
-  metrics: Pick<Metrics, 'readings' | 'groupCommitSize' | 'ingestQueueRefused' | 'authRefused'>;
+  metrics: Pick<Metrics, 'readings' | 'groupCommitSize' | 'ingestQueueRefused'>;
 }
 
 export class IngestionService {
@@ -77,10 +77,9 @@ export class IngestionService {
     this.count(type, 'rejected');
   }
 
-  /** A valid reading a device credential may not write: refused, and counted as a scope refusal. */
-  refusedForScope(type: ReadingType): void {
+  /** A valid reading its caller may not write (a device outside its scope, or one the registry refuses). */
+  refusedFor(type: ReadingType): void {
     this.count(type, 'rejected');
-    this.options.metrics.authRefused.inc({ reason: 'scope' });
   }
 
   /** Answers every reading still waiting for its group; called on shutdown. */

@@ -48,7 +48,8 @@ export function createMetrics() {
       help:
         'Requests refused before their route: no-key, malformed-header, unknown-key (invalid or revoked), ' +
         'role (a valid key whose role does not cover the route), not-local (no keys yet and not from this machine), ' +
-        "scope (a reading for another device than its credential's)",
+        "scope (a reading or session for a device outside its key's scope), unregistered (with DEVICE_REGISTRY=required), " +
+        'decommissioned (a retired device)',
       labelNames: ['reason'] as const,
       registers,
     }),

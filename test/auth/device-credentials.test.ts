@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
-import { meterReading, uniqueId, vehicleReading } from '../support/factories';
+import { meterReading, minutesAgo, uniqueId, vehicleReading } from '../support/factories';
 import { createTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
@@ -123,8 +123,43 @@ it('shows the token once: the table keeps its SHA-256 and the list never holds i
   expect(JSON.stringify(rows)).not.toContain(issued.token.slice(4, 20));
   const list = (await asAdmin.get(`/v1/devices/${id}/credentials`).expect(200)).body;
   expect(list).toEqual([
-    { id: issued.id, deviceId: id, createdAt: issued.createdAt, expiresAt: null, revokedAt: null },
+    { id: issued.id, deviceId: id, createdAt: issued.createdAt, expiresAt: null, revokedAt: null, lastUsedAt: null },
   ]);
+});
+
+it('keeps when a credential was last used without a write per reading: recorded in one statement when asked', async () => {
+  const id = await device('meter');
+  const { token, id: credentialId } = (await issue(id).expect(201)).body;
+  const before = Date.now();
+  for (let minute = 3; minute > 0; minute--) {
+    await request(t.app)
+      .post('/v1/ingestion/meter')
+      .set(bearer(token))
+      .send(meterReading({ meterId: id, timestamp: minutesAgo(minute) }))
+      .expect(201);
+  }
+  const recorded = async () =>
+    Number(
+      (await t.db.dataSource.query(`SELECT count(*) AS n FROM credential_use WHERE id = $1`, [credentialId]))[0].n,
+    );
+  // Three readings, and nothing written about their credential yet.
+  expect(await recorded()).toBe(0);
+  expect((await asAdmin.get(`/v1/devices/${id}/credentials`).expect(200)).body[0].lastUsedAt).toBeNull();
+
+  expect(await t.services.auth.recordUse()).toBe(true);
+  const [listed] = (await asAdmin.get(`/v1/devices/${id}/credentials`).expect(200)).body;
+  expect(Date.parse(listed.lastUsedAt)).toBeGreaterThanOrEqual(before - 1);
+  expect(Date.parse(listed.lastUsedAt)).toBeLessThanOrEqual(Date.now());
+  // The admin's key was used too (by the list above, among others), and is listed with its use once recorded.
+  await t.services.auth.recordUse();
+  const keys = (await asAdmin.get('/v1/api-keys').expect(200)).body as Array<{ name: string; lastUsedAt: string }>;
+  expect(keys.find((key) => key.name === 'ops')?.lastUsedAt).toEqual(expect.any(String));
+  // Recording a use moves no access version: no process reloads its keys for it.
+  const version = async () => (await t.db.dataSource.query(`SELECT version FROM access_version`))[0].version;
+  const at = await version();
+  await postMeter(token, id);
+  await t.services.auth.recordUse();
+  expect(await version()).toBe(at);
 });
 
 describe('bad requests are problems that issue nothing', () => {

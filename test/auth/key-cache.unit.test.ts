@@ -1,6 +1,12 @@
 import { ActiveKeyCache, type ActiveKey } from '../../src/auth/auth.cache';
 
-const key = (id: string): ActiveKey => ({ id, name: id, role: 'read', keyHash: Buffer.alloc(32, id) });
+const key = (id: string): ActiveKey => ({
+  id,
+  name: id,
+  role: 'read',
+  credential: 'api-key',
+  keyHash: Buffer.alloc(32, id),
+});
 
 /**
  * A cache over a mutable list of keys and its access version, counting version checks and loads, on a
@@ -20,6 +26,7 @@ function fixture(ttlMs: number) {
         return Promise.resolve({
           version: state.version === null ? null : String(state.version),
           keys: [...state.keys],
+          devices: new Map(),
         });
       },
     },

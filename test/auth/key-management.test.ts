@@ -16,21 +16,24 @@ const asAdmin = (req: request.Test) => req.set('Authorization', `Bearer ${admin}
 describe('/v1/api-keys (admin)', () => {
   it('creates a key, shown once, that works at once for its role', async () => {
     const res = await asAdmin(request(t.app).post('/v1/api-keys'))
-      .send({ name: 'depot-9', role: 'ingest' })
+      .send({ name: 'depot-9', role: 'ingest', scope: 'fleet' })
       .expect(201);
     expect(res.body).toEqual({
       id: expect.any(String),
       name: 'depot-9',
       role: 'ingest',
+      scope: 'fleet',
+      devices: null,
       key: expect.stringMatching(/^fp_[A-Za-z0-9_-]{43}$/),
       createdAt: expect.any(String),
       revokedAt: null,
+      lastUsedAt: null,
     });
     await request(t.app).post('/v1/ingestion/meter').set('X-API-Key', res.body.key).send(meterReading()).expect(201);
 
     const listed = await asAdmin(request(t.app).get('/v1/api-keys')).expect(200);
     const entry = listed.body.find((key: { id: string }) => key.id === res.body.id);
-    expect(entry).toMatchObject({ name: 'depot-9', role: 'ingest', revokedAt: null });
+    expect(entry).toMatchObject({ name: 'depot-9', role: 'ingest', scope: 'fleet', revokedAt: null });
     expect(entry).not.toHaveProperty('key');
   });
 

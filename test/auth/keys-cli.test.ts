@@ -13,29 +13,51 @@ beforeAll(async () => {
   t = await createTestApp({ AUTH_KEY_CACHE_MS: '0' });
 });
 afterAll(() => t.close());
+const keys = () => ({ auth: t.services.auth, imports: t.services.deviceImport });
 
 describe('keys commands', () => {
   it('create prints the key alone on stdout and stores only its hash', async () => {
-    const out = await runKeysCommand(t.services.auth, ['create', '--role', 'ingest', '--name', 'depot-7']);
+    const argv = ['create', '--role', 'ingest', '--name', 'depot-7', '--scope', 'fleet'];
+    const out = await runKeysCommand(keys(), argv);
     expect(out.stdout).toMatch(/^fp_[A-Za-z0-9_-]{43}$/);
     expect(out.stderr).toMatch(/ingest key "depot-7".*cannot be shown again/);
     expect(await t.services.auth.authenticate(out.stdout)).toMatchObject({ name: 'depot-7', role: 'ingest' });
   });
 
+  it('create --scope devices makes a gateway key for the devices listed, and list shows them', async () => {
+    const meters = ['gw-m-1', 'gw-m-2'];
+    for (const id of meters) await t.services.devices.register({ id, kind: 'meter', label: null });
+    const argv = [
+      'create',
+      '--role',
+      'ingest',
+      '--name',
+      'depot-8',
+      '--scope',
+      'devices',
+      '--devices',
+      meters.join(','),
+    ];
+    const created = await runKeysCommand(keys(), [...argv, '--json']);
+    expect(JSON.parse(created.stdout)).toMatchObject({ scope: 'devices', devices: meters });
+    const text = (await runKeysCommand(keys(), ['list'])).stdout;
+    expect(text).toMatch(/\singest\s+devices: gw-m-1,gw-m-2\s+depot-8\s/);
+  });
+
   it('list shows every key as a table, and as JSON with --json', async () => {
-    await runKeysCommand(t.services.auth, ['create', '--role', 'read', '--name', 'grafana']);
-    const text = (await runKeysCommand(t.services.auth, ['list'])).stdout.split('\n');
-    expect(text[0]).toMatch(/^ID\s+ROLE\s+NAME\s+CREATED\s+REVOKED$/);
-    expect(text.some((line) => /\sread\s+grafana\s/.test(line))).toBe(true);
-    const listed = JSON.parse((await runKeysCommand(t.services.auth, ['list', '--json'])).stdout);
+    await runKeysCommand(keys(), ['create', '--role', 'read', '--name', 'grafana']);
+    const text = (await runKeysCommand(keys(), ['list'])).stdout.split('\n');
+    expect(text[0]).toMatch(/^ID\s+ROLE\s+SCOPE\s+NAME\s+CREATED\s+REVOKED$/);
+    expect(text.some((line) => /\sread\s+fleet\s+grafana\s/.test(line))).toBe(true);
+    const listed = JSON.parse((await runKeysCommand(keys(), ['list', '--json'])).stdout);
     expect(listed).toContainEqual(expect.objectContaining({ name: 'grafana', role: 'read', revokedAt: null }));
   });
 
   it('revoke takes an id and the key stops working', async () => {
     const created = JSON.parse(
-      (await runKeysCommand(t.services.auth, ['create', '--role', 'read', '--name', 'tmp', '--json'])).stdout,
+      (await runKeysCommand(keys(), ['create', '--role', 'read', '--name', 'tmp', '--json'])).stdout,
     );
-    const out = await runKeysCommand(t.services.auth, ['revoke', created.id]);
+    const out = await runKeysCommand(keys(), ['revoke', created.id]);
     expect(out.stdout).toMatch(new RegExp(`Revoked read key "tmp" \\(id ${created.id}\\) at \\d{4}-`));
     expect(await t.services.auth.authenticate(created.key)).toBeNull();
   });
@@ -47,8 +69,16 @@ describe('keys commands', () => {
     [['revoke'], UsageError],
     [['create', '--role', 'root', '--name', 'x'], ValidationError],
     [['create', '--role', 'read'], ValidationError],
+    [['create', '--role', 'ingest', '--name', 'x'], ValidationError],
+    [['create', '--role', 'ingest', '--name', 'x', '--scope', 'devices'], ValidationError],
+    [['create', '--role', 'read', '--name', 'x', '--scope', 'devices', '--devices', 'm-1'], ValidationError],
+    [['create', '--role', 'ingest', '--name', 'x', '--scope', 'fleet', '--devices', 'm-1'], ValidationError],
+    [
+      ['create', '--role', 'ingest', '--name', 'x', '--scope', 'devices', '--devices', 'never-registered'],
+      ValidationError,
+    ],
   ])('refuses %j', async (argv, kind) => {
-    await expect(runKeysCommand(t.services.auth, argv)).rejects.toBeInstanceOf(kind);
+    await expect(runKeysCommand(keys(), argv)).rejects.toBeInstanceOf(kind);
   });
 });
 

@@ -30,6 +30,10 @@ const PLAN: Record<string, Placement> = {
   device: 'reference',
   // Read with the keys by every process, written when operators issue or revoke one.
   device_credential: 'reference',
+  // A gateway key's devices, read with the keys; its foreign keys stay between reference tables.
+  api_key_device: 'reference',
+  // When keys and credentials were last used: written now and then by each process, read by key lists.
+  credential_use: 'reference',
   // One row every process reads often: whether keys or devices changed.
   access_version: 'reference',
   // Readings moved aside for being outside the physical bounds; only operators read them.

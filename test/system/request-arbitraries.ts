@@ -89,7 +89,16 @@ const jsonBody = fc.oneof(
   fc.array(reading, { maxLength: 20 }),
   session,
   fc.record(
-    { name: field(fc.string()), role: field(fc.constantFrom('ingest', 'read', 'admin')) },
+    {
+      name: field(fc.string()),
+      role: field(fc.constantFrom('ingest', 'read', 'admin')),
+      scope: field(fc.constantFrom('fleet', 'devices', 'depot')),
+      devices: field(fc.array(field(id), { maxLength: 5 })),
+    },
+    { requiredKeys: [] },
+  ),
+  fc.record(
+    { devices: field(fc.array(field(device), { maxLength: 5 })), reissue: field(fc.boolean()) },
     { requiredKeys: [] },
   ),
   fc.record({ endedAt: field(timestamp) }, { requiredKeys: [] }),
@@ -172,6 +181,7 @@ const route = fc.oneof(
     segment.map((s) => `/v1/charging-sessions/${s}`),
   ),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/devices')),
+  fc.tuple(fc.constant<Method>('post'), fc.constant('/v1/devices/import')),
   fc.tuple(
     fc.constantFrom<Method>('get', 'patch', 'delete'),
     segment.map((s) => `/v1/devices/${s}`),
