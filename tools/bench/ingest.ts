@@ -13,6 +13,7 @@ import { BATCH_CLIENTS, batch, floor, healthz, single, singleAcross, type PhaseR
 import { ReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
 import { isolationRun } from './isolation';
+import { startKeyedService } from './keyed-service';
 import { peakRssDuring } from './rss';
 import { compareStream, renderStreamComparison } from './stream-comparison';
 import { runBench, Teardown } from './teardown';
@@ -27,6 +28,11 @@ type Mode = keyof typeof PLANS;
 const WARM_UP_SECONDS = 1;
 /** Service settings worth knowing when reading a result; unset means the service default. */
 const SETTINGS = ['DB_POOL_MAX', 'INGEST_GROUP_COMMIT_MS', 'INGEST_GROUP_COMMIT_MAX'];
+/**
+ * The two phases on the keyed service are compared with each other: they swap places every other
+ * round, so that neither always runs second, after its twin has warmed the service and filled pages.
+ */
+const PAIRED = ['single-fleet-key', 'single-device-token'] as const;
 /** A difference of a few percent needs more rounds than the main run to stand out from the noise. */
 const STREAM_ROUNDS = { full: 5, quick: 1 };
 
@@ -75,12 +81,17 @@ async function main(teardown: Teardown): Promise<number> {
   teardown.defer('close the floor pool', () => pool.end());
 
   const source = new ReadingSource();
+  const keyed = await startKeyedService(server, source, teardown.defer);
   const onService = async (run: () => Promise<PhaseResult>, pids = [service.pid]): Promise<PhaseResult> => {
     const { result, peakMb } = await peakRssDuring(pids, run);
     return { ...result, serviceRssMb: peakMb };
   };
   const runners: Record<PhaseName, (seconds: number) => Promise<PhaseResult>> = {
     single: (seconds) => onService(() => single({ url: service.url, source, seconds })),
+    'single-fleet-key': (seconds) =>
+      onService(() => single({ url: keyed.url, source, seconds, authorization: keyed.fleetKey }), [keyed.pid]),
+    'single-device-token': (seconds) =>
+      onService(() => single({ url: keyed.url, source, seconds, authorization: keyed.deviceToken }), [keyed.pid]),
     'single-x2': (seconds) =>
       onService(() => singleAcross([service.url, second.url], { source, seconds }), [service.pid, second.pid]),
     batch: (seconds) => onService(() => batch({ url: service.url, source, seconds })),
@@ -96,7 +107,10 @@ async function main(teardown: Teardown): Promise<number> {
   for (let index = 0; index < plan.rounds; index++) {
     const first = (index * stride) % PHASES.length;
     const round = {} as Round;
-    for (const name of [...PHASES.slice(first), ...PHASES.slice(0, first)]) {
+    const order = [...PHASES.slice(first), ...PHASES.slice(0, first)];
+    const [a, b] = PAIRED.map((name) => order.indexOf(name));
+    if (index % 2 === 1) [order[a], order[b]] = [order[b], order[a]];
+    for (const name of order) {
       round[name] = await runners[name](plan.seconds);
       console.error(`bench: round ${index + 1}/${plan.rounds} ${name}: ${Math.round(round[name].readingsPerSecond)}/s`);
     }

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { Pool } from 'pg';
 import type { ReadingType } from '../../src/ingestion/ingestion.dto';
 import { WRITE_STATEMENTS, writeParams } from '../../src/ingestion/ingestion.repository';
-import { ingestionPath, type ReadingSource } from './readings';
+import { ingestionPath, type ReadingBody, type ReadingSource } from './readings';
 import { percentile } from './stats';
 
 export const SINGLE_CONNECTIONS = 64;
@@ -30,6 +30,8 @@ export interface HttpPhaseContext extends PhaseContext {
   url: string;
   /** SINGLE_CONNECTIONS unless given. */
   connections?: number;
+  /** For a service with keys on: the Authorization header of each single reading, chosen by the reading. */
+  authorization?: (body: ReadingBody) => string;
 }
 
 export interface FloorContext extends PhaseContext {
@@ -41,7 +43,7 @@ const POST_JSON = { method: 'POST', headers: { 'content-type': 'application/json
 
 /**
  * Single readings over HTTP, to the service or to a baseline server, counted by their 201 answers;
- * setupRequest runs before every request, so each one carries a new reading.
+ * setupRequest runs before every request, so each one carries a new reading (and its own credential).
  */
 export async function single(ctx: HttpPhaseContext): Promise<PhaseResult> {
   const result = await autocannon({
@@ -53,7 +55,10 @@ export async function single(ctx: HttpPhaseContext): Promise<PhaseResult> {
       {
         setupRequest: (request) => {
           const body = ctx.source.body();
-          return { ...request, path: ingestionPath(body), body: JSON.stringify(body) };
+          const headers = ctx.authorization
+            ? { ...request.headers, authorization: ctx.authorization(body) }
+            : request.headers;
+          return { ...request, headers, path: ingestionPath(body), body: JSON.stringify(body) };
         },
       },
     ],

@@ -1,10 +1,13 @@
-import type { Reading } from '../../src/ingestion/ingestion.dto';
+import type { Reading, ReadingType } from '../../src/ingestion/ingestion.dto';
 import type { MeterReadingBody, VehicleReadingBody } from '../shared/reading-bodies';
 
 export type ReadingBody = MeterReadingBody | VehicleReadingBody;
 
 /** Devices per type: enough that concurrent writers rarely meet on one live row, few enough that live rows get updated. */
-const FLEET = 10_000;
+export const FLEET = 10_000;
+
+const meterId = (device: number) => `M-${device}`;
+const vehicleId = (device: number) => `V-${device}`;
 
 /**
  * Every reading of a run is new: the fleet reports round after round, one simulated second apart,
@@ -20,10 +23,10 @@ export class ReadingSource {
     const device = Math.floor(k / 2) % FLEET;
     const timestamp = new Date(this.start + Math.floor(k / (2 * FLEET)) * 1_000).toISOString();
     if (k % 2 === 0) {
-      return { meterId: `M-${device}`, kwhConsumedAc: (k % 500) / 100, voltage: 228 + (k % 5), timestamp };
+      return { meterId: meterId(device), kwhConsumedAc: (k % 500) / 100, voltage: 228 + (k % 5), timestamp };
     }
     return {
-      vehicleId: `V-${device}`,
+      vehicleId: vehicleId(device),
       soc: k % 100,
       kwhDeliveredDc: (k % 700) / 100,
       batteryTemp: 20 + (k % 15),
@@ -47,3 +50,12 @@ export class ReadingSource {
 
 export const ingestionPath = (body: ReadingBody): string =>
   'meterId' in body ? '/v1/ingestion/meter' : '/v1/ingestion/vehicle';
+
+/** Every device a ReadingSource reports for, with its kind: what a bench registers when the service must know them. */
+export const fleetDevices = (): Array<{ id: string; kind: ReadingType }> =>
+  Array.from({ length: FLEET }, (_, device) => [
+    { id: meterId(device), kind: 'meter' as const },
+    { id: vehicleId(device), kind: 'vehicle' as const },
+  ]).flat();
+
+export const deviceOf = (body: ReadingBody): string => ('meterId' in body ? body.meterId : body.vehicleId);
