@@ -48,3 +48,27 @@ it('counts each refusal by its reason, and logs a role refusal with the key id, 
   });
   for (const key of [read.key, revoked.key, 'fp_guess']) expect(lines.join('\n')).not.toContain(key);
 });
+
+it('logs no device token or gateway key, when issued, when writing, or when refused for its scope', async () => {
+  const admin = await t.services.auth.create('ops', 'admin');
+  const asAdmin = (req: request.Test) => req.set('Authorization', `Bearer ${admin.key}`);
+  await asAdmin(request(app).post('/v1/devices')).send({ id: 'MTR-LOG-1', kind: 'meter' }).expect(201);
+  const issued = await asAdmin(request(app).post('/v1/devices/MTR-LOG-1/credentials')).send({}).expect(201);
+  const imported = await asAdmin(request(app).post('/v1/devices/import'))
+    .send({ devices: [{ id: 'MTR-LOG-2', kind: 'meter' }] })
+    .expect(200);
+  const gateway = await asAdmin(request(app).post('/v1/api-keys'))
+    .send({ name: 'depot 5', role: 'ingest', scope: 'devices', devices: ['MTR-LOG-1', 'MTR-LOG-2'] })
+    .expect(201);
+  const secrets: string[] = [issued.body.token, imported.body.devices[0].credential.token, gateway.body.key, admin.key];
+
+  for (const secret of secrets.slice(0, 3)) {
+    const writes = (meterId: string) =>
+      request(app).post('/v1/ingestion/meter').set('Authorization', `Bearer ${secret}`).send(meterReading({ meterId }));
+    await writes(secret === secrets[1] ? 'MTR-LOG-2' : 'MTR-LOG-1').expect(201);
+    await writes('MTR-LOG-3').expect(403);
+  }
+  // The requests were logged, with their paths: what must not be there is the secrets.
+  expect(lines.some((line) => line.includes('/v1/devices/import'))).toBe(true);
+  for (const secret of secrets) expect(lines.join('\n')).not.toContain(secret.slice(4));
+});

@@ -91,3 +91,51 @@ it('a device credential revoked on one replica is refused by the other a second 
   await sleep(1_000);
   expect(await write()).toBe(401);
 });
+
+const writeOnOther = (credential: string, body: object, path = '/v1/ingestion/meter') =>
+  fetch(`http://127.0.0.1:${PORT}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  }).then((res) => res.status);
+const register = (id: string) =>
+  request(t.app).post('/v1/devices').set('X-API-Key', admin.key).send({ id, kind: 'meter' }).expect(201);
+
+it('on the other replica, a gateway key writes its devices and not others, and stops writing for one retired here', async () => {
+  const [mine, retiring, theirs] = ['GW-A', 'GW-B', 'GW-C'].map((name) => `MTR-${name}-${process.pid}`);
+  for (const id of [mine, retiring, theirs]) await register(id);
+  const { key } = await t.services.auth.create('depot 4', 'ingest', [mine, retiring]);
+  await sleep(1_000);
+  expect(await writeOnOther(key, meterReading({ meterId: mine }))).toBe(201);
+  expect(await writeOnOther(key, meterReading({ meterId: retiring }))).toBe(201);
+  expect(await writeOnOther(key, meterReading({ meterId: theirs }))).toBe(403);
+
+  await request(t.app)
+    .patch(`/v1/devices/${retiring}`)
+    .set('X-API-Key', admin.key)
+    .send({ state: 'decommissioned' })
+    .expect(200);
+  await sleep(1_000);
+  expect(await writeOnOther(key, meterReading({ meterId: retiring }))).toBe(403);
+  expect(await writeOnOther(key, meterReading({ meterId: mine }))).toBe(201);
+  const stored = await t.db.dataSource.query(`SELECT meter_id FROM meter_history WHERE meter_id = ANY($1)`, [
+    [mine, retiring, theirs],
+  ]);
+  expect(stored.map((row: { meter_id: string }) => row.meter_id).sort()).toEqual([mine, mine, retiring].sort());
+});
+
+it('a credential past its expiresAt is refused by both replicas, with no revocation needed', async () => {
+  const meterId = `MTR-EXPIRY-${process.pid}`;
+  await register(meterId);
+  const expiresAt = new Date(Date.now() + 2_000);
+  const { token } = await t.services.auth.issueCredential(meterId, expiresAt);
+  await sleep(1_000);
+  expect(await writeOnOther(token, meterReading({ meterId }))).toBe(201);
+  await sleep(Math.max(0, expiresAt.getTime() - Date.now()) + 50);
+  expect(await writeOnOther(token, meterReading({ meterId }))).toBe(401);
+  await request(t.app)
+    .post('/v1/ingestion/meter')
+    .set('Authorization', `Bearer ${token}`)
+    .send(meterReading({ meterId }))
+    .expect(401);
+});
