@@ -1,5 +1,7 @@
 import { Delivery, type Outgoing } from '../../tools/simulator/delivery';
 import {
+  deviceOf,
+  fleetDevices,
   FleetModel,
   INTERVAL_MS,
   type FleetSpec,
@@ -171,11 +173,19 @@ describe('fleet model', () => {
     const wrong = run.ticks.filter(
       (tick, index) =>
         tick.at.getTime() !== START.getTime() + index * INTERVAL_MS ||
-        new Set(tick.readings.map((r) => ('meterId' in r ? r.meterId : r.vehicleId))).size !== 24 ||
+        new Set(tick.readings.map(deviceOf)).size !== 24 ||
         tick.readings.length !== 24 ||
         tick.readings.some((r) => r.timestamp !== new Date(tick.at.getTime() + INTERVAL_MS).toISOString()),
     );
     expect(wrong).toEqual([]);
+  });
+
+  it('lists up front exactly the devices it plays, each of the kind its readings claim', () => {
+    const devices = fleetDevices(spec({ vehicles: 7 }));
+    const [tick] = play(spec({ vehicles: 7, minutes: 1 })).ticks;
+    const played = tick.readings.map((r) => ({ id: deviceOf(r), kind: 'meterId' in r ? 'meter' : 'vehicle' }));
+    expect(devices).toEqual(played);
+    expect(devices).toHaveLength(12 + 7);
   });
 });
 
@@ -186,7 +196,7 @@ describe('delivery', () => {
     ...ticks.flatMap((tick) => delivery.schedule(tick.index, tick.readings)),
     ...delivery.drain(),
   ];
-  const id = (item: Outgoing) => ('meterId' in item.reading ? item.reading.meterId : item.reading.vehicleId);
+  const id = (item: Outgoing) => deviceOf(item.reading);
   const key = (item: Outgoing) => `${id(item)}@${item.reading.timestamp}`;
 
   it('sends every reading once, plus retries of readings it also sends', () => {

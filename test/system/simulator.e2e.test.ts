@@ -23,13 +23,18 @@ afterAll(async () => {
   await t.close();
 });
 
-/** The CLI as a shell would run it, with what it prints captured. */
+function captured() {
+  const stream = new PassThrough();
+  const text = { value: '' };
+  stream.on('data', (chunk) => (text.value += chunk));
+  return { stream, text };
+}
+
+/** The CLI as a shell would run it, with what it prints to stdout and stderr captured. */
 async function simulate(args: string[], env: NodeJS.ProcessEnv = {}) {
-  const out = new PassThrough();
-  let printed = '';
-  out.on('data', (chunk) => (printed += chunk));
-  const outcome = await main(['--url', url, '--as-fast-as-possible', ...args], out, env);
-  return { ...outcome, printed };
+  const [out, err] = [captured(), captured()];
+  const outcome = await main(['--url', url, '--as-fast-as-possible', ...args], out.stream, env, err.stream);
+  return { ...outcome, printed: out.text.value, warned: err.text.value };
 }
 
 const count = async (sql: string) => Number((await t.db.dataSource.query(sql))[0].n);
@@ -92,5 +97,74 @@ describe('npm run simulate against the real app', () => {
     expect(keyless.result!.readings.stored).toBe(0);
     expect(keyless.result!.stoppedEarly).toMatch(/^the service refused the simulator: 401 An API key is required/);
     expect(keyless.printed).toMatch(/Errors +401 ×\d+ \(An API key is required/);
+  });
+
+  describe('with device tokens', () => {
+    const small = ['--meters', '3', '--vehicles', '3', '--duration', '30m', '--seed', '8'];
+    const disorderly = ['--mode', 'mixed', '--batch-size', '50', '--late', '5%', '--retries', '5%'];
+    const fleetOf = (prefix: string) =>
+      count(`SELECT count(*) AS n FROM device WHERE id LIKE '${prefix}-%' AND decommissioned_at IS NULL`);
+    const liveTokens = (prefix: string) =>
+      count(`SELECT count(*) AS n FROM device_credential WHERE device_id LIKE '${prefix}-%' AND revoked_at IS NULL`);
+    const history = (prefix: string) =>
+      count(`SELECT (SELECT count(*) FROM meter_history WHERE meter_id LIKE '${prefix}-%')
+                  + (SELECT count(*) FROM vehicle_history WHERE vehicle_id LIKE '${prefix}-%') AS n`);
+
+    it('imports the fleet with an admin key and writes each reading with its own device token, printing none', async () => {
+      const { key } = await t.services.auth.create('simulator tokens', 'admin');
+      // Two hours back, so that the re-run below, up to now, comes after it: an open session overlaps any later one.
+      const start = new Date(Math.floor(Date.now() / 60_000 - 120) * 60_000).toISOString();
+      const first = await simulate([...small, ...disorderly, '--prefix', 'TOK', '--start', start], {
+        FLEET_API_KEY: key,
+      });
+      expect(first.exitCode).toBe(0);
+      const { readings, sessions } = first.result!;
+      expect(readings.generated).toBe(6 * 30);
+      expect(readings.retries).toBeGreaterThan(0);
+      expect(readings).toMatchObject({ stored: readings.generated, duplicates: readings.retries, failed: 0 });
+      expect(sessions.opened).toBeGreaterThan(0);
+      expect(sessions).toMatchObject({ closed: sessions.opened, failed: 0 });
+      expect(await history('TOK')).toBe(readings.generated);
+      expect(await fleetOf('TOK')).toBe(6);
+      expect(await liveTokens('TOK')).toBe(6);
+
+      // Every device wrote with a credential of its own: uses are noted per credential, not per key.
+      await t.services.auth.recordUse();
+      const used = await count(`SELECT count(DISTINCT c.device_id) AS n FROM credential_use u
+        JOIN device_credential c ON c.id = u.id WHERE c.device_id LIKE 'TOK-%'`);
+      expect(used).toBe(6);
+      expect(first.printed).toContain('6 devices post with their own token');
+      expect(first.warned).toBe('');
+      expect(first.printed + first.warned).not.toContain('fpd_');
+
+      // A re-run cannot know the last run's tokens: it gets fresh ones, the service keeping two live a device.
+      const second = await simulate([...small, '--prefix', 'TOK'], { FLEET_API_KEY: key });
+      expect(second.exitCode).toBe(0);
+      expect(second.result!.readings).toMatchObject({ stored: 6 * 30, failed: 0 });
+      expect(await liveTokens('TOK')).toBe(12);
+      expect(second.printed + second.warned).not.toContain('fpd_');
+    });
+
+    it('posts with the key when it is not admin, saying so once, or when told to', async () => {
+      const meters = ['--meters', '3', '--vehicles', '0', '--duration', '20m', '--seed', '9'];
+      const { key: ingest } = await t.services.auth.create('simulator ingest', 'ingest');
+      const weak = await simulate([...meters, '--prefix', 'WEAK', '--mode', 'batch'], { FLEET_API_KEY: ingest });
+      expect(weak.exitCode).toBe(0);
+      expect(weak.result!.readings).toMatchObject({ stored: 60, failed: 0 });
+      expect(weak.result!.failures.size).toBe(0);
+      expect(weak.warned).toMatch(
+        /^Device tokens: the key is not an admin key \(POST \/v1\/devices\/import answered 403/,
+      );
+      expect(weak.warned.trim().split('\n')).toHaveLength(1);
+
+      const { key: admin } = await t.services.auth.create('simulator opted out', 'admin');
+      const optedOut = await simulate([...meters, '--prefix', 'OPTOUT', '--no-device-tokens'], {
+        FLEET_API_KEY: admin,
+      });
+      expect(optedOut.exitCode).toBe(0);
+      expect(optedOut.result!.readings).toMatchObject({ stored: 60, failed: 0 });
+      expect(optedOut.warned).toBe('');
+      expect(await liveTokens('OPTOUT')).toBe(0);
+    });
   });
 });

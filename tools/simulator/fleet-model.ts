@@ -6,6 +6,13 @@ export const INTERVAL_MS = 60_000;
 
 export type WireReading = MeterReadingDto | VehicleReadingDto;
 
+export type DeviceKind = 'meter' | 'vehicle';
+
+export interface FleetDevice {
+  id: string;
+  kind: DeviceKind;
+}
+
 export interface FleetSpec {
   meters: number;
   vehicles: number;
@@ -85,6 +92,24 @@ interface Charger {
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const deviceId = (prefix: string, kind: string, index: number, count: number) =>
   `${prefix}-${kind}${String(index + 1).padStart(Math.max(3, String(count).length), '0')}`;
+
+/** The device a reading speaks for: meter and vehicle ids never clash, as deviceId() spells the kind. */
+export const deviceOf = (reading: WireReading): string => ('meterId' in reading ? reading.meterId : reading.vehicleId);
+
+/** Every device a fleet of this spec has, with the ids its readings carry: what the registry must hold. */
+export function fleetDevices({
+  meters,
+  vehicles,
+  prefix,
+}: Pick<FleetSpec, 'meters' | 'vehicles' | 'prefix'>): FleetDevice[] {
+  return [
+    ...Array.from({ length: meters }, (_, i) => ({ id: deviceId(prefix, 'M', i, meters), kind: 'meter' as const })),
+    ...Array.from({ length: vehicles }, (_, i) => ({
+      id: deviceId(prefix, 'V', i, vehicles),
+      kind: 'vehicle' as const,
+    })),
+  ];
+}
 
 /** Which vehicle indices are faulty: round(share × fleet) of them, drawn without repeats. */
 function faultyIndices(vehicles: number, share: number, random: Random): Set<number> {

@@ -18,7 +18,7 @@ export interface EfficiencyCheck {
 const count = (value: number) => value.toLocaleString('en-US');
 // A thousand-vehicle fleet has fifty faulty vehicles; the summary should still fit on a screen.
 const LISTED = 20;
-function list(items: string[], separator = ', '): string {
+export function list(items: string[], separator = ', '): string {
   if (items.length === 0) return 'none';
   const more = items.length > LISTED ? `${separator}… ${items.length - LISTED} more` : '';
   return items.slice(0, LISTED).join(separator) + more;

@@ -2,7 +2,8 @@ import { SingleBar } from 'cli-progress';
 import { parseArgs } from 'node:util';
 import { ID_PATTERN } from '../../src/validation/rules';
 import { timestampProblem, toDate } from '../../src/validation/timestamp';
-import { INTERVAL_MS } from './fleet-model';
+import { issueDeviceTokens } from './device-tokens';
+import { fleetDevices, INTERVAL_MS } from './fleet-model';
 import { checkEfficiency, formatCheck, formatSummary, type EfficiencyCheck } from './report';
 import {
   runSimulation,
@@ -20,7 +21,10 @@ npm run simulate -- [options]
   --url <url>              service to target (default http://localhost:3000)
   --api-key <key>          sent as Authorization: Bearer <key>; once the service has keys this must
                            be an admin key (readings need ingest, sessions admin, --report read).
-                           FLEET_API_KEY in the environment does the same and stays out of ps
+                           FLEET_API_KEY in the environment does the same and stays out of ps.
+                           With an admin key the fleet is imported first and each device posts its
+                           readings with a token of its own (kept in memory, never printed)
+  --no-device-tokens       post every reading with the key instead
   --meters <n>             meters, one charger each (default 20)
   --vehicles <n>           vehicles; vehicle i charges at meter i mod meters (default 20)
   --faulty <share>         share of vehicles losing energy, e.g. 5% or 0.05 (default 5%)
@@ -42,6 +46,7 @@ npm run simulate -- [options]
 const FLAGS = {
   url: { type: 'string', default: 'http://localhost:3000' },
   'api-key': { type: 'string' },
+  'no-device-tokens': { type: 'boolean', default: false },
   meters: { type: 'string', default: '20' },
   vehicles: { type: 'string', default: '20' },
   faulty: { type: 'string', default: '5%' },
@@ -65,6 +70,8 @@ const FLAGS = {
 interface CliPlan {
   url: string;
   apiKey?: string;
+  /** Whether to import the fleet and post each device's readings with its own token. */
+  deviceTokens: boolean;
   simulation: SimulationOptions;
   report?: { threshold: number };
 }
@@ -139,10 +146,13 @@ function plan(argv: string[], env: NodeJS.ProcessEnv): CliPlan | 'help' {
   if (!DEVICE_PREFIX.test(values.prefix)) {
     throw new UsageError('--prefix must be 1–40 of the characters device ids allow: letters, digits and . _ : -');
   }
+  // The flag wins; the environment keeps the key out of the process list.
+  const apiKey = values['api-key'] ?? (env.FLEET_API_KEY || undefined);
   return {
     url: values.url,
-    // The flag wins; the environment keeps the key out of the process list.
-    apiKey: values['api-key'] ?? (env.FLEET_API_KEY || undefined),
+    apiKey,
+    // Only a key can import the fleet; an open service takes readings as they come.
+    deviceTokens: apiKey !== undefined && !values['no-device-tokens'],
     simulation: {
       fleet: {
         meters: number('meters', values.meters, 1),
@@ -202,6 +212,7 @@ export async function main(
   argv: string[],
   out: Output = process.stdout,
   env: NodeJS.ProcessEnv = process.env,
+  err: Output = process.stderr,
 ): Promise<CliOutcome> {
   let cli: CliPlan | 'help';
   try {
@@ -224,6 +235,16 @@ export async function main(
   if (!(await client.reachable())) {
     out.write(`Nothing answers GET /healthz at ${cli.url}; start the service (npm start) or pass --url.\n`);
     return { exitCode: 1 };
+  }
+  if (cli.deviceTokens) {
+    const issued = await issueDeviceTokens(client, fleetDevices(fleet));
+    client.useDeviceTokens(issued.tokens);
+    if (issued.notice) err.write(`${issued.notice}\n`);
+    if (issued.tokens.size > 0) {
+      out.write(
+        `Imported the fleet (${issued.registered} newly registered); ${issued.tokens.size} devices post with their own token\n`,
+      );
+    }
   }
   const progress = progressView(out, fleet.start);
   const result = await runSimulation(client, simulation, (p) => progress.update(p)).finally(() => progress.stop());

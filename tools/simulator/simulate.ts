@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Delivery, type DisorderSpec, type Outgoing } from './delivery';
 import {
+  deviceOf,
   FleetModel,
   INTERVAL_MS,
   type FleetSpec,
@@ -72,6 +73,17 @@ class Slots {
   }
 }
 
+function byDevice(readings: WireReading[]): WireReading[][] {
+  const groups = new Map<string, WireReading[]>();
+  for (const reading of readings) {
+    const id = deviceOf(reading);
+    const group = groups.get(id);
+    if (group) group.push(reading);
+    else groups.set(id, [reading]);
+  }
+  return [...groups.values()];
+}
+
 /** Plays the fleet against the service until simulated time runs out, then waits for every answer. */
 export async function runSimulation(
   client: SimulatorClient,
@@ -91,7 +103,7 @@ export async function runSimulation(
   const started = performance.now();
   let buffer: WireReading[] = [];
 
-  const sendBatch = (batch: WireReading[]) =>
+  const postBatch = (batch: WireReading[]) =>
     slots.submit(async () => {
       const answer = await client.postBatch(batch);
       if (answer.ok) {
@@ -102,6 +114,14 @@ export async function runSimulation(
         readings[answer.status === '400' ? 'rejected' : 'failed'] += batch.length;
       }
     });
+
+  // A device token writes for its own device only, so a batch is split by device as it goes out rather
+  // than buffered per device: the buffer keeps its size, cadence and memory bound (not devices ×
+  // --batch-size readings held back), and every reading still goes through /batch, whose answers count
+  // stored, duplicates and rejected as before. Singles would have turned batch mode into single mode.
+  const sendBatch = async (batch: WireReading[]) => {
+    for (const group of client.perDevice ? byDevice(batch) : [batch]) await postBatch(group);
+  };
 
   const sendOne = (reading: WireReading) =>
     slots.submit(async () => {

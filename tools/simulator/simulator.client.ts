@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { FleetEfficiencyPage, VehiclePerformance } from '../../src/analytics/analytics.service';
 import type { SessionView } from '../../src/charging-sessions/charging-sessions.service';
 import type { BatchSummary } from '../../src/ingestion/ingestion.service';
-import type { WireReading } from './fleet-model';
+import { deviceOf, type FleetDevice, type WireReading } from './fleet-model';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -15,10 +15,23 @@ export interface ClientOptions {
 
 /** A request's final outcome; `status` is the HTTP status, or 'network' when no answer came. */
 export type Answer<T> = { ok: true; status: number; body: T } | { ok: false; status: string };
+/** The same, with what went wrong said, for a caller that reports it itself. */
+type Explained<T> = Extract<Answer<T>, { ok: true }> | { ok: false; status: string; detail: string };
 
 export type BatchAnswer = BatchSummary & { received: number; rejected: number };
 export interface SingleAnswer {
   duplicate: boolean;
+}
+
+/** What POST /v1/devices/import answers, as far as the simulator reads it. */
+export interface ImportAnswer {
+  registered: number;
+  devices: Array<{
+    id: string;
+    state: 'active' | 'decommissioned';
+    credential: { token: string } | null;
+    error?: string;
+  }>;
 }
 
 export interface Failure {
@@ -48,6 +61,8 @@ export class SimulatorClient {
   requests = 0;
   transientRetries = 0;
   private readonly base: string;
+  // Device id → its own token; held here only, never printed, and gone with the process.
+  private deviceTokens: ReadonlyMap<string, string> = new Map();
 
   constructor(private readonly options: ClientOptions) {
     this.base = options.baseUrl.replace(/\/+$/, '');
@@ -62,12 +77,33 @@ export class SimulatorClient {
     }
   }
 
+  /**
+   * Registers what is new and issues every device a fresh token: `reissue`, as the last run's tokens went
+   * with its process (the service revokes a device's oldest when a third would be live). A refusal is the
+   * caller's to judge, a key that is not admin among them, so it neither stops the run nor counts as a failure.
+   */
+  importDevices(devices: FleetDevice[]): Promise<Explained<ImportAnswer>> {
+    return this.exchange('POST', '/v1/devices/import', { devices, reissue: true }, this.options.apiKey);
+  }
+
+  /** From now on a reading goes with its device's token; devices without one keep using the key. */
+  useDeviceTokens(tokens: ReadonlyMap<string, string>): void {
+    this.deviceTokens = tokens;
+  }
+
+  /** Whether readings go with device tokens, which write for their own device only: one device a batch. */
+  get perDevice(): boolean {
+    return this.deviceTokens.size > 0;
+  }
+
+  /** With device tokens, every reading must be of the same device; the first one's token goes. */
   postBatch(readings: WireReading[]): Promise<Answer<BatchAnswer>> {
-    return this.send('POST', '/v1/ingestion/batch', readings);
+    return this.send('POST', '/v1/ingestion/batch', readings, this.bearerFor(readings[0]));
   }
 
   postReading(reading: WireReading): Promise<Answer<SingleAnswer>> {
-    return this.send('POST', 'meterId' in reading ? '/v1/ingestion/meter' : '/v1/ingestion/vehicle', reading);
+    const path = 'meterId' in reading ? '/v1/ingestion/meter' : '/v1/ingestion/vehicle';
+    return this.send('POST', path, reading, this.bearerFor(reading));
   }
 
   openSession(vehicleId: string, meterId: string, startedAt: Date): Promise<Answer<SessionView>> {
@@ -101,10 +137,31 @@ export class SimulatorClient {
     return { ok: true, status: 200, body: vehicles };
   }
 
-  private async send<T>(method: string, path: string, body?: unknown): Promise<Answer<T>> {
+  private bearerFor(reading: WireReading): string | undefined {
+    return this.deviceTokens.get(deviceOf(reading)) ?? this.options.apiKey;
+  }
+
+  /** Counts what still fails by status, and stops the run at a refusal. */
+  private async send<T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    bearer = this.options.apiKey,
+  ): Promise<Answer<T>> {
+    const answer = await this.exchange<T>(method, path, body, bearer);
+    if (answer.ok) return answer;
+    if (REFUSED.has(Number(answer.status))) this.refused ??= `${answer.status} ${answer.detail}`;
+    const known = this.failures.get(answer.status);
+    if (known) known.count += 1;
+    else this.failures.set(answer.status, { count: 1, detail: answer.detail });
+    return { ok: false, status: answer.status };
+  }
+
+  /** One request, retried while its failure is transient. */
+  private async exchange<T>(method: string, path: string, body: unknown, bearer?: string): Promise<Explained<T>> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (this.options.apiKey !== undefined) headers.authorization = `Bearer ${this.options.apiKey}`;
+    if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
     for (let attempt = 1; ; attempt++) {
       this.requests += 1;
       let status = 'network';
@@ -123,22 +180,14 @@ export class SimulatorClient {
         detail = problemDetail(text);
         const retryAfter = Number(response.headers.get('retry-after'));
         if (retryAfter > 0) waitMs = retryAfter * 1_000;
-        if (REFUSED.has(response.status)) this.refused ??= `${status} ${detail}`;
-        if (!TRANSIENT.has(response.status)) return this.fail(status, detail);
+        if (!TRANSIENT.has(response.status)) return { ok: false, status, detail };
       } catch (error) {
         detail = (error as Error).message;
       }
-      if (attempt >= ATTEMPTS) return this.fail(status, detail);
+      if (attempt >= ATTEMPTS) return { ok: false, status, detail };
       this.transientRetries += 1;
       await sleep(Math.min(waitMs, MAX_WAIT_MS));
     }
-  }
-
-  private fail(status: string, detail: string): { ok: false; status: string } {
-    const known = this.failures.get(status);
-    if (known) known.count += 1;
-    else this.failures.set(status, { count: 1, detail });
-    return { ok: false, status };
   }
 }
 
