@@ -78,8 +78,8 @@ export const NEVER: LastUse = new Map();
 
 export class AuthService {
   private readonly cache: ActiveKeyCache;
-  /** Uses since they were last recorded: the latest moment per key or credential id. */
-  private uses = new Map<string, Date>();
+  /** Uses since they were last recorded: the latest moment (epoch ms) per key or credential id. */
+  private uses = new Map<string, number>();
 
   constructor(
     private readonly repository: AuthRepository,
@@ -163,7 +163,7 @@ export class AuthService {
     if (!match || !timingSafeEqual(match.keyHash, digest)) return null;
     if (match.expiresAt && match.expiresAt.getTime() <= Date.now()) return null;
     const { id, name, role, credential, scope } = match;
-    this.uses.set(id, new Date());
+    this.uses.set(id, Date.now());
     return { id, name, role, credential, ...(scope && { scope }) };
   }
 

@@ -25,10 +25,12 @@ export class CredentialUseRepository {
     private readonly lockTimeoutMs: number,
   ) {}
 
-  async record(uses: ReadonlyMap<string, Date>): Promise<void> {
+  /** `uses`: the latest use of each id, in epoch milliseconds. */
+  async record(uses: ReadonlyMap<string, number>): Promise<void> {
     const ids = [...uses.keys()];
+    const moments = ids.map((id) => new Date(uses.get(id)!));
     await lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, (manager) =>
-      manager.query(CREDENTIAL_USE_STATEMENTS.record, [ids, ids.map((id) => uses.get(id))]),
+      manager.query(CREDENTIAL_USE_STATEMENTS.record, [ids, moments]),
     );
   }
 
