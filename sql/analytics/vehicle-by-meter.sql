@@ -1,9 +1,20 @@
 -- ANALYTICS_STATEMENTS.vehicleByMeter in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH
 vehicles AS (SELECT $3::text AS vehicle_id),
+meter_shared AS (
+  SELECT EXISTS (
+    SELECT FROM charging_session
+    WHERE meter_id = $4 AND vehicle_id <> $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
+  ) AS shared
+),
 stored AS (SELECT NULL::text AS vehicle_id, 0::numeric AS ac, 0::numeric AS dc, '{}'::text[] AS meter_ids WHERE false),
 attribution AS (
   SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
+  FROM meter_shared WHERE NOT shared
+  UNION ALL
+  SELECT vehicle_id, meter_id, greatest(started_at, $1), least(coalesce(ended_at, 'infinity'), $2)
+  FROM charging_session, meter_shared
+  WHERE shared AND meter_id = $4 AND vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
 ),
 spans AS (
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
@@ -118,5 +129,6 @@ totals AS (
 )
 SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
        (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
-       round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds"
+       round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds",
+       (SELECT shared FROM meter_shared) AS "sharedMeter"
 FROM totals

@@ -7,6 +7,7 @@ sessions AS (
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()') AND vehicle_id = $3
 ),
 vehicles AS (SELECT $3::text AS vehicle_id),
+meter_shared AS (SELECT false AS shared),
 stored AS (
   SELECT vehicle_id, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc, array_agg(DISTINCT meter_id) AS meter_ids
   FROM sessions WHERE inside GROUP BY vehicle_id
@@ -128,5 +129,6 @@ totals AS (
 )
 SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
        (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
-       round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds"
+       round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds",
+       (SELECT shared FROM meter_shared) AS "sharedMeter"
 FROM totals

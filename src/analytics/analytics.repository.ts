@@ -23,6 +23,11 @@ export interface VehicleFigures {
   /** The vehicle's readings in the window, inside the periods or not. */
   recordCount: number;
   meterIds: string[];
+  /**
+   * With a meter given: other vehicles had sessions on it in the window, so only this vehicle's own
+   * sessions on it were counted. False otherwise.
+   */
+  sharedMeter: boolean;
 }
 
 interface FiguresRow {
@@ -36,6 +41,7 @@ interface FiguresRow {
   /** A bigint, as text. */
   recordCount: string;
   meterIds: string[];
+  sharedMeter: boolean;
 }
 
 /*
@@ -58,6 +64,7 @@ interface FiguresRow {
  * per meter into multiranges, take one rollup scan per vehicle for their DC and one per meter for their
  * AC; each period's edges are read on their own.
  * The average temperature is the exact numeric sum over the count, which is what avg(numeric) computes.
+ * `sources` also says, as `meter_shared`, whether a given meter fed other vehicles in the window.
  */
 function figures(sources: string): string {
   return sql`
@@ -116,7 +123,8 @@ function figures(sources: string): string {
     )
     SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
            (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
-           round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds"
+           round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds",
+           (SELECT shared FROM meter_shared) AS "sharedMeter"
     FROM totals`;
 }
 
@@ -135,6 +143,7 @@ const SESSIONS_IN_WINDOW = sql`
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')`;
 
 const SESSION_ATTRIBUTION = sql`
+  meter_shared AS (SELECT false AS shared),
   stored AS (
     SELECT vehicle_id, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc, array_agg(DISTINCT meter_id) AS meter_ids
     FROM sessions WHERE inside GROUP BY vehicle_id
@@ -151,12 +160,27 @@ const VEHICLE_BY_SESSIONS = figures(sql`
   vehicles AS (SELECT $3::text AS vehicle_id),
   ${SESSION_ATTRIBUTION}`);
 
-/** The meter given stands for the vehicle's charger over the whole window: one period, the window. */
+/**
+ * The meter given stands for the vehicle's charger over the whole window (one period, the window),
+ * unless it fed other vehicles in the window: then all of its AC is not this vehicle's, and only this
+ * vehicle's own sessions on it count, clipped to the window.
+ */
 const VEHICLE_BY_METER = figures(sql`
   vehicles AS (SELECT $3::text AS vehicle_id),
+  meter_shared AS (
+    SELECT EXISTS (
+      SELECT FROM charging_session
+      WHERE meter_id = $4 AND vehicle_id <> $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
+    ) AS shared
+  ),
   stored AS (SELECT NULL::text AS vehicle_id, 0::numeric AS ac, 0::numeric AS dc, '{}'::text[] AS meter_ids WHERE false),
   attribution AS (
     SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
+    FROM meter_shared WHERE NOT shared
+    UNION ALL
+    SELECT vehicle_id, meter_id, greatest(started_at, $1), least(coalesce(ended_at, 'infinity'), $2)
+    FROM charging_session, meter_shared
+    WHERE shared AND meter_id = $4 AND vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
   )`);
 
 /** Lowest ratio first, vehicles without AC last; $3-$5 is the position to continue after, if any. */
@@ -196,6 +220,7 @@ function toFigures(row: FiguresRow): VehicleFigures {
     averageBatteryTemp: row.temp === null ? null : Number(row.temp),
     recordCount: Number(row.recordCount),
     meterIds: row.meterIds,
+    sharedMeter: row.sharedMeter,
   };
 }
 

@@ -6,7 +6,7 @@ import { ID_PATTERN, IsDeviceId } from '../validation/rules';
 // schemas are generated from their decorators, which validate nothing here: they only describe.
 
 /** Reasons not to trust a vehicle's ratio, for someone to look at the readings behind it. */
-const DATA_QUALITY_FLAGS = ['dc-exceeds-ac'] as const;
+const DATA_QUALITY_FLAGS = ['dc-exceeds-ac', 'shared-meter'] as const;
 export type DataQualityFlag = (typeof DATA_QUALITY_FLAGS)[number];
 
 @described(
@@ -58,7 +58,8 @@ export class VehiclePerformance {
   @described(
     'Reasons not to trust the ratio; empty when the figures are plausible. `dc-exceeds-ac`: more DC was delivered ' +
       'than AC drawn over the same periods (a ratio above 1, or DC without any AC), which no charger can do: ' +
-      'readings are missing or wrong.',
+      'readings are missing or wrong. `shared-meter`: the `meterId` asked about fed other vehicles in the window and ' +
+      'this one by none of its sessions, so none of its AC is counted as this vehicle’s.',
   )
   dataQuality: DataQualityFlag[];
 }

@@ -11,10 +11,14 @@ export interface AnalyticsOptions {
 }
 
 function performanceOf(figures: VehicleFigures, window: Window, threshold: number): VehiclePerformance {
-  const { vehicleId, dcExceedsAc, ...rest } = figures;
+  const { vehicleId, dcExceedsAc, sharedMeter, ...rest } = figures;
+  const dataQuality: DataQualityFlag[] = [];
   // A battery cannot take in more than its charger drew: such a ratio is a sign of missing or wrong
   // readings, not of an excellent vehicle, and says nothing about its efficiency either way.
-  const dataQuality: DataQualityFlag[] = dcExceedsAc ? ['dc-exceeds-ac'] : [];
+  if (dcExceedsAc) dataQuality.push('dc-exceeds-ac');
+  // The meter asked about fed other vehicles and never this one by its sessions: which of its AC was
+  // this vehicle's cannot be told, so no ratio of it is one to act on.
+  if (sharedMeter && rest.meterIds.length === 0) dataQuality.push('shared-meter');
   return {
     vehicleId,
     periodStart: window.from.toISOString(),

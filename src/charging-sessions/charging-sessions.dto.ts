@@ -17,7 +17,9 @@ export class SessionEndDto {
 }
 
 export class SessionQueryDto {
-  @IsDeviceId() @described('The vehicle.') vehicleId: string;
+  // A charger's view ("who charged here?") needs the meter alone; at least one of the two is given.
+  @IsOptional() @IsDeviceId() @described('The vehicle; `vehicleId`, `meterId` or both.') vehicleId?: string;
+  @IsOptional() @IsDeviceId() @described('The meter; `vehicleId`, `meterId` or both.') meterId?: string;
   @IsOptional() @IsTimestamp() @described('Only sessions ending after this instant, or ongoing.') from?: string;
   @IsOptional()
   @IsTimestamp()
@@ -32,9 +34,10 @@ export interface NewSession {
   endedAt: Date | null;
 }
 
-/** Sessions of a vehicle overlapping [from, to]; a missing bound is open. */
+/** Sessions of a vehicle, of a meter, or of both together, overlapping [from, to]; a missing bound is open. */
 export interface SessionQuery {
-  vehicleId: string;
+  vehicleId: string | null;
+  meterId: string | null;
   from: Date | null;
   to: Date | null;
 }
@@ -60,7 +63,17 @@ export function parseSessionEnd(body: unknown): Date {
 
 export function parseSessionQuery(query: unknown): SessionQuery {
   const dto = validateQuery(SessionQueryDto, query, 'The session query is invalid.');
-  const parsed = { vehicleId: dto.vehicleId, from: orNull(dto.from), to: orNull(dto.to) };
+  if (dto.vehicleId === undefined && dto.meterId === undefined) {
+    throw new ValidationError('The session query is invalid: name a vehicle, a meter or both.', [
+      { path: 'vehicleId', message: 'vehicleId or meterId is required' },
+    ]);
+  }
+  const parsed = {
+    vehicleId: dto.vehicleId ?? null,
+    meterId: dto.meterId ?? null,
+    from: orNull(dto.from),
+    to: orNull(dto.to),
+  };
   requireAfter(parsed.from, parsed.to, 'to', 'to must be after from');
   return parsed;
 }

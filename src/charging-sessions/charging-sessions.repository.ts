@@ -32,9 +32,11 @@ export const CHARGING_SESSION_STATEMENTS = {
   setEnd: sql`UPDATE charging_session SET ended_at = $3 WHERE id = $1 AND vehicle_id = $2 RETURNING ${COLUMNS}`,
   findById: sql`SELECT ${COLUMNS} FROM charging_session WHERE id = $1`,
   /** A null bound ($2 or $3) leaves that side of the range open. */
+  /** $1 vehicle and $4 meter narrow the list when not null (one of them always is given). */
   list: sql`SELECT ${COLUMNS} FROM charging_session
-    WHERE vehicle_id = $1 AND tstzrange(started_at, ended_at) && tstzrange($2, $3, '[]')
-    ORDER BY started_at`,
+    WHERE ($1::text IS NULL OR vehicle_id = $1) AND ($4::text IS NULL OR meter_id = $4)
+      AND tstzrange(started_at, ended_at) && tstzrange($2, $3, '[]')
+    ORDER BY started_at, id`,
   /** The sessions in the way of a write of ($1 vehicle, $2 meter, $3-$4 period), other than session $5. */
   conflicts: sql`SELECT id, vehicle_id = $1 AS "sameVehicle", meter_id = $2 AS "sameMeter" FROM charging_session
     WHERE (vehicle_id = $1 OR meter_id = $2) AND tstzrange(started_at, ended_at) && tstzrange($3, $4)
@@ -108,8 +110,8 @@ export class ChargingSessionRepository {
   }
 
   /** A null bound of the query leaves that side of the range open. */
-  list({ vehicleId, from, to }: SessionQuery): Promise<ChargingSession[]> {
-    return this.reads.query(SQL.list, [vehicleId, from, to]);
+  list({ vehicleId, meterId, from, to }: SessionQuery): Promise<ChargingSession[]> {
+    return this.reads.query(SQL.list, [vehicleId, from, to, meterId]);
   }
 
   /**

@@ -97,9 +97,10 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
       method: 'get',
       path: '/v1/charging-sessions',
       role: 'read',
-      summary: "List a vehicle's charging sessions",
+      summary: "List a vehicle's or a meter's charging sessions",
       description:
-        'The sessions of the vehicle overlapping [`from`, `to`]; a missing bound is open. Unknown parameters are refused.',
+        'The sessions of the vehicle, of the meter, or of the vehicle on the meter, overlapping [`from`, `to`]; a ' +
+        'missing bound is open. Unknown parameters are refused.',
       query: SessionQueryDto,
       responses: {
         200: jsonResponse('The sessions, oldest first.', modelRef(ChargingSessionList)),

@@ -178,3 +178,52 @@ describe('figures that cannot be physical', () => {
     expect(res.body).toMatchObject({ efficiencyRatio: 1, lowEfficiency: false, dataQuality: [] });
   });
 });
+
+describe('meterId on a charger that fed other vehicles in the window', () => {
+  const meterId = uniqueId('MTR');
+  const [first, second, stranger] = [uniqueId('VEH'), uniqueId('VEH'), uniqueId('VEH')];
+  const window = { from: at(-120), to: at(0) };
+
+  beforeAll(async () => {
+    await ingest([
+      ac(meterId, -90, 10), // the first van's session
+      ac(meterId, -60, 10), // at its end: still its own
+      ac(meterId, -30, 10), // the second van's
+      ac(meterId, 0, 10),
+      dc(first, -90, 9),
+      dc(first, -60, 9),
+      dc(second, -30, 7),
+      dc(second, 0, 7),
+      dc(stranger, -30, 5),
+    ]);
+    await openSession(chargingSession({ vehicleId: first, meterId, startedAt: at(-120), endedAt: at(-60) }));
+    await openSession(chargingSession({ vehicleId: second, meterId, startedAt: at(-60), endedAt: at(0) }));
+  });
+
+  it("counts only the vehicle's own sessions on it, not the other vehicle's AC", async () => {
+    const res = await performance(first, { ...window, meterId }).expect(200);
+    expect(res.body).toMatchObject({
+      totalKwhConsumedAc: 20, // not 40: half of it fed the second van
+      totalKwhDeliveredDc: 18,
+      efficiencyRatio: 0.9,
+      meterIds: [meterId],
+      lowEfficiency: false,
+      dataQuality: [],
+    });
+    expect((await performance(second, { ...window, meterId }).expect(200)).body).toMatchObject({
+      efficiencyRatio: 0.7,
+      lowEfficiency: true,
+    });
+  });
+
+  it('says shared-meter and raises no flag for a vehicle with no session on it', async () => {
+    const res = await performance(stranger, { ...window, meterId }).expect(200);
+    expect(res.body).toMatchObject({
+      totalKwhConsumedAc: 0,
+      efficiencyRatio: null,
+      meterIds: [],
+      lowEfficiency: false,
+      dataQuality: ['shared-meter'],
+    });
+  });
+});

@@ -216,8 +216,51 @@ describe('GET /v1/charging-sessions', () => {
     expect(before.body.sessions).toEqual([]);
   });
 
+  it('lists a meter’s sessions, of every vehicle it fed, and a vehicle’s sessions on one meter', async () => {
+    const meterId = uniqueId('MTR');
+    const [first, second] = [uniqueId('VEH'), uniqueId('VEH')];
+    const onMeter = [
+      await started(
+        chargingSession({
+          vehicleId: first,
+          meterId,
+          startedAt: '2026-04-05T08:00:00Z',
+          endedAt: '2026-04-05T09:00:00Z',
+        }),
+      ),
+      await started(
+        chargingSession({
+          vehicleId: second,
+          meterId,
+          startedAt: '2026-04-05T09:00:00Z',
+          endedAt: '2026-04-05T10:00:00Z',
+        }),
+      ),
+      await started(
+        chargingSession({
+          vehicleId: first,
+          meterId,
+          startedAt: '2026-04-06T08:00:00Z',
+          endedAt: '2026-04-06T09:00:00Z',
+        }),
+      ),
+    ];
+    // The same vehicle elsewhere, which neither meter list holds.
+    await started(
+      chargingSession({ vehicleId: first, startedAt: '2026-04-07T08:00:00Z', endedAt: '2026-04-07T09:00:00Z' }),
+    );
+    const ids = async (query: Record<string, string>) =>
+      (await request(app()).get('/v1/charging-sessions').query(query).expect(200)).body.sessions.map(
+        (s: { id: string }) => s.id,
+      );
+    expect(await ids({ meterId })).toEqual(onMeter.map((s) => s.id));
+    expect(await ids({ meterId, vehicleId: first })).toEqual([onMeter[0].id, onMeter[2].id]);
+    expect(await ids({ meterId, from: '2026-04-05T09:30:00Z', to: '2026-04-05T23:00:00Z' })).toEqual([onMeter[1].id]);
+  });
+
   it.each([
-    ['a missing vehicleId', { vehicleId: undefined }, 'vehicleId'],
+    ['neither a vehicleId nor a meterId', { vehicleId: undefined }, 'vehicleId'],
+    ['a malformed meterId', { meterId: 'M 1' }, 'meterId'],
     ['a from without a zone', { from: '2026-04-01T00:00:00' }, 'from'],
     ['a to before from', { from: '2026-04-02T00:00:00Z', to: '2026-04-01T00:00:00Z' }, 'to'],
     ['an unknown parameter', { limit: '10' }, 'limit'],
