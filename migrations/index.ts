@@ -15,6 +15,7 @@ import { DeviceRegistry1764470000000 } from './1764470000000-DeviceRegistry';
 import { AccessVersion1764471000000 } from './1764471000000-AccessVersion';
 import { DeviceCredentials1764472000000 } from './1764472000000-DeviceCredentials';
 import { GatewayKeys1764473000000 } from './1764473000000-GatewayKeys';
+import { QuietRegistryEdits1764474000000 } from './1764474000000-QuietRegistryEdits';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -38,4 +39,5 @@ export const migrations = [
   AccessVersion1764471000000,
   DeviceCredentials1764472000000,
   GatewayKeys1764473000000,
+  QuietRegistryEdits1764474000000,
 ];

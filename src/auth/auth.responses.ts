@@ -1,4 +1,4 @@
-import { IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID } from 'class-validator';
+import { Allow, IsArray, IsBoolean, IsIn, IsInt, IsISO8601, IsOptional, IsString, IsUUID } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { KEY_SCOPES, ROLES, type KeyScope, type Role } from '../entities/api-key.entity';
 import { ArrayOf, described, modelRef, Nullable } from '../validation/model-schema';
@@ -59,6 +59,8 @@ export class ImportedDevice {
   @described('true: registered by this import; false: registered before, left as it was.')
   registered: boolean;
   @IsIn(['active', 'decommissioned']) state: 'active' | 'decommissioned';
+  // Allow() only lists the field: the schema generator knows fields by their class-validator decorators.
+  @Allow()
   @JSONSchema({
     anyOf: [modelRef(IssuedCredential), { type: 'null' }],
     description: 'The credential issued by this import, with its token (shown this once); null when none was.',

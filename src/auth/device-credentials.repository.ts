@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { lockAccess } from '../db/access-lock';
 import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 
@@ -63,6 +64,7 @@ export class DeviceCredentialRepository {
 
   issue(deviceId: string, tokenHash: Buffer, expiresAt: Date | null): Promise<IssueOutcome> {
     return lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, async (manager) => {
+      await lockAccess(manager);
       const [device] = await manager.query<Array<{ retired: boolean }>>(CREDENTIAL_STATEMENTS.lockDevice, [deviceId]);
       if (!device) return { refused: 'not-registered' };
       if (device.retired) return { refused: 'decommissioned' };

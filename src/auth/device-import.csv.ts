@@ -7,6 +7,23 @@ import type { DeviceImportService } from './device-import.service';
 
 const COLUMNS = ['id', 'kind', 'label'];
 
+/** A column named twice would have one of the two silently win. */
+function uniqueColumns(header: string[]): string[] {
+  const repeated = header.filter((column, index) => header.indexOf(column) !== index);
+  if (repeated.length > 0) throw new Error(`the header names ${repeated.join(', ')} more than once`);
+  return header;
+}
+
+/** A later part failed: the parts before it are committed, and their tokens must still reach the operator. */
+export class PartialImportError extends Error {
+  constructor(
+    readonly done: DeviceImportResult,
+    readonly failure: unknown,
+  ) {
+    super(`the import stopped after ${done.devices.length} devices: ${String(failure)}`);
+  }
+}
+
 /**
  * A devices file as an operator exports it from a spreadsheet: a header naming `id`, `kind` and
  * optionally `label`, one device per line. The whole file is checked before anything is sent, so a
@@ -16,7 +33,7 @@ export function readDevicesCsv(text: string): NewDevice[] {
   const detail = 'The devices file is invalid; nothing was registered or issued.';
   let records: Array<Record<string, string>>;
   try {
-    records = parse(text, { columns: true, skip_empty_lines: true, trim: true, bom: true });
+    records = parse(text, { columns: uniqueColumns, skip_empty_lines: true, trim: true, bom: true });
   } catch (error) {
     throw new ValidationError(detail, [{ path: '', message: (error as Error).message }]);
   }
@@ -49,7 +66,10 @@ export function readDevicesCsv(text: string): NewDevice[] {
   return devices;
 }
 
-/** The file in parts of at most IMPORT_MAX_DEVICES, each one transaction; the answers joined. */
+/**
+ * The file in parts of at most IMPORT_MAX_DEVICES, each one transaction; the answers joined. Should a
+ * part fail after others committed, PartialImportError carries what they issued.
+ */
 export async function importDevices(
   imports: DeviceImportService,
   devices: NewDevice[],
@@ -57,7 +77,13 @@ export async function importDevices(
 ): Promise<DeviceImportResult> {
   const total: DeviceImportResult = { registered: 0, existing: 0, issued: 0, devices: [] };
   for (let start = 0; start < devices.length; start += IMPORT_MAX_DEVICES) {
-    const part = await imports.run({ devices: devices.slice(start, start + IMPORT_MAX_DEVICES), reissue });
+    let part: DeviceImportResult;
+    try {
+      part = await imports.run({ devices: devices.slice(start, start + IMPORT_MAX_DEVICES), reissue });
+    } catch (error) {
+      if (start === 0) throw error;
+      throw new PartialImportError(total, error);
+    }
     total.registered += part.registered;
     total.existing += part.existing;
     total.issued += part.issued;

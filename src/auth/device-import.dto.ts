@@ -3,6 +3,7 @@ import { JSONSchema } from 'class-validator-jsonschema';
 import { parseNewDevice, type NewDevice } from '../devices/devices.public';
 import { ValidationError, type FieldError } from '../errors/problem';
 import { described } from '../validation/model-schema';
+import { isPlainObject } from '../validation/rules';
 import { validateRequest } from '../validation/validate-request';
 
 /** Per request: a file of any length is sent in parts of this many devices (the CLI does it). */
@@ -34,13 +35,17 @@ export interface DeviceImport {
 /** The import, each device held to the registry's own rules; errors name the item by index. */
 export function parseDeviceImport(body: unknown): DeviceImport {
   const detail = 'The import is invalid; nothing was registered or issued.';
-  const dto = validateRequest(DeviceImportDto, body, detail);
+  // The list's own rules are checked over placeholders: class-transformer, copying the items themselves,
+  // trips over fields such as "constructor", which the registry's rules refuse item by item below.
+  const items: unknown = isPlainObject(body) ? body.devices : undefined;
+  const dto = validateRequest(
+    DeviceImportDto,
+    isPlainObject(body) && Array.isArray(items) ? { ...body, devices: items.map(() => null) } : body,
+    detail,
+  );
   const errors: FieldError[] = [];
   const seen = new Set<string>();
-  // The items as sent, not as class-transformer copied them: the copy drops fields such as "constructor",
-  // which the registry's rules refuse.
-  const items = (body as { devices: unknown[] }).devices;
-  const devices = items.flatMap((item, index) => {
+  const devices = (items as unknown[]).flatMap((item, index) => {
     try {
       const device = parseNewDevice(item);
       if (seen.has(device.id)) errors.push({ path: `devices[${index}].id`, message: `${device.id} is listed twice` });

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { lockAccess } from '../db/access-lock';
 import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 import type { NewDevice } from '../devices/devices.public';
@@ -50,6 +51,7 @@ export class DeviceImportRepository {
   run(devices: NewDevice[], reissue: boolean, tokenHash: (id: string) => Buffer): Promise<Map<string, ImportedRow>> {
     const ids = devices.map(({ id }) => id);
     return lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, async (manager) => {
+      await lockAccess(manager);
       const fresh = new Set(
         (
           await manager.query<Array<{ id: string }>>(IMPORT_STATEMENTS.register, [

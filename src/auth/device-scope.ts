@@ -12,8 +12,11 @@ export interface WriteRefusal {
 export interface DeviceGate {
   /** Why this caller may not write readings of this device; undefined when it may. */
   reading(kind: DeviceKind, id: string): WriteRefusal | undefined;
-  /** Why this caller may not open or close sessions on this meter; undefined when it may. */
-  session(meterId: string): WriteRefusal | undefined;
+  /**
+   * Why this caller may not open a session of this vehicle on this meter (or, without a vehicle, end
+   * one on this meter); undefined when it may.
+   */
+  session(meterId: string, vehicleId?: string): WriteRefusal | undefined;
 }
 
 /** "meter m-1", or "the 12 devices of its scope". */
@@ -64,9 +67,22 @@ export function deviceGate(
       const refusal = judge(kind, id);
       return refusal && counted(refusal);
     },
-    session(meterId) {
-      if (!principal || !scope || scope.get(meterId) === 'meter') return undefined;
-      return counted(refusedFor(`${who(principal)} records sessions on the meters of its scope only`));
+    session(meterId, vehicleId) {
+      if (!principal || !scope) return undefined;
+      if (scope.get(meterId) !== 'meter') {
+        return counted(refusedFor(`${who(principal)} records sessions on the meters of its scope only`));
+      }
+      // Vans charge at other depots' chargers too, so the vehicle need not be in the scope; but it must
+      // be a vehicle of the fleet, so that a charging system cannot book sessions for ids it makes up.
+      const vehicle = vehicleId === undefined ? undefined : registry.get(vehicleId);
+      if (vehicleId !== undefined && (vehicle?.kind !== 'vehicle' || vehicle.retired)) {
+        return counted(
+          refusedFor(
+            `${who(principal)} records sessions of registered, active vehicles only, and ${vehicleId} is not one`,
+          ),
+        );
+      }
+      return undefined;
     },
   };
 }

@@ -8,7 +8,7 @@ import { ProblemError, ValidationError } from '../errors/problem';
 import { parseNewKey } from './auth.dto';
 import { buildAuth, buildDeviceImport } from '../services';
 import type { ApiKeyView, AuthService } from './auth.service';
-import { importDevices, readDevicesCsv, tokensCsv } from './device-import.csv';
+import { importDevices, PartialImportError, readDevicesCsv, tokensCsv } from './device-import.csv';
 import type { DeviceImportService } from './device-import.service';
 
 /** What the commands act on: the keys, and the registry's bulk import. */
@@ -34,6 +34,8 @@ export interface CommandOutput {
   stdout: string;
   /** For stderr: what a person should read. */
   stderr?: string;
+  /** Non-zero when the command failed part way, after printing what it did. */
+  exitCode?: number;
 }
 
 function table(keys: ApiKeyView[]): string {
@@ -112,7 +114,22 @@ export async function runKeysCommand({ auth, imports }: KeysServices, argv: stri
     case 'devices': {
       const [action, file, ...extra] = rest;
       if (action !== 'import' || !file || extra.length > 0) throw new UsageError('devices import takes one CSV file');
-      const result = await importDevices(imports, readDevicesCsv(await readFile(file, 'utf8')), values.reissue);
+      const devices = readDevicesCsv(await readFile(file, 'utf8'));
+      let result;
+      try {
+        result = await importDevices(imports, devices, values.reissue);
+      } catch (error) {
+        if (!(error instanceof PartialImportError)) throw error;
+        // The parts before the failure are committed: their tokens exist nowhere else.
+        return {
+          stdout: values.json ? json(error.done) : tokensCsv(error.done),
+          stderr:
+            `Stopped after ${error.done.devices.length} of ${devices.length} devices: ${explain(error.failure)}\n` +
+            'The tokens printed were issued and committed: store them. Run the same import again for the rest; ' +
+            'the devices already registered get no new token.',
+          exitCode: 1,
+        };
+      }
       if (values.json) return { stdout: json(result) };
       const refused = result.devices.filter((device) => device.error).map((device) => `  - ${device.error}`);
       return {
@@ -148,13 +165,13 @@ async function main(): Promise<number> {
   }
   return withCommandDatabase('keys', async (dataSource, config) => {
     const auth = buildAuth(dataSource, config);
-    const { stdout, stderr } = await runKeysCommand(
+    const { stdout, stderr, exitCode } = await runKeysCommand(
       { auth, imports: buildDeviceImport(dataSource, config, auth) },
       argv,
     );
     if (stderr) console.error(stderr);
     console.log(stdout);
-    return 0;
+    return exitCode ?? 0;
   });
 }
 

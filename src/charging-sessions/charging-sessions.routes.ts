@@ -27,15 +27,16 @@ const schemas = modelSchemas(NewSessionDto, SessionEndDto, SessionView, Charging
 
 /**
  * Sessions decide whose energy a meter's readings are, so only operators open and close them, and the
- * charging systems of those meters: a gateway key or device credential whose scope holds the meter.
+ * charging systems of those meters: a gateway key or device credential whose scope holds the meter,
+ * for vehicles of the fleet.
  */
-function meterCheck(res: Response): (meterId: string) => void {
+function sessionCheck(res: Response): (meterId: string, vehicleId?: string) => void {
   const access = accessOf(res);
   if (!access) throw new Error('charging sessions run without authenticate()');
-  return (meterId) => {
-    const refused = access.gate.session(meterId);
-    if (refused)
-      throw new ForbiddenError(`The session is on meter ${meterId}, but ${refused.message}; nothing was changed.`);
+  return (meterId, vehicleId) => {
+    const refused = access.gate.session(meterId, vehicleId);
+    // The meter is not named: a caller outside it has no business learning where others charge.
+    if (refused) throw new ForbiddenError(`The session may not be written: ${refused.message}; nothing was changed.`);
   };
 }
 
@@ -68,7 +69,7 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
       },
       handler: (service) => async (req, res) => {
         const requested = parseNewSession(req.body);
-        meterCheck(res)(requested.meterId);
+        sessionCheck(res)(requested.meterId, requested.vehicleId);
         const session = await service.start(requested);
         res.status(201).location(`/v1/charging-sessions/${session.id}`).json(session);
       },
@@ -90,7 +91,7 @@ export const chargingSessionRoutes: RouteTable<ChargingSessionService> = {
         ...databaseFailures,
       },
       handler: (service) => async (req, res) => {
-        res.json(await service.end(sessionIdParam(req.params.id), parseSessionEnd(req.body), meterCheck(res)));
+        res.json(await service.end(sessionIdParam(req.params.id), parseSessionEnd(req.body), sessionCheck(res)));
       },
     },
     {

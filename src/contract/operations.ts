@@ -46,7 +46,11 @@ export const bodyFailures = {
 
 const refused = {
   401: problemResponse('No API key, or not a valid one.', 'unauthorized'),
-  403: problemResponse('The key is valid, but its role may not do this.', 'forbidden'),
+  403: problemResponse(
+    'The key is valid, but its role may not do this; or, writing readings, the device is outside its scope, not ' +
+      'registered (with DEVICE_REGISTRY=required) or decommissioned.',
+    'forbidden',
+  ),
 };
 
 /**
@@ -65,7 +69,7 @@ export function guarded(role: Role, scopedCallers: boolean, operation: OpenApi.O
       ...refused,
       ...(scopedCallers && {
         403: problemResponse(
-          "The key's role may not do this, or it is scoped to devices and the meter is not one of them.",
+          "The key's role may not do this, or it is scoped to devices and the meter is not one of them (or the vehicle is not a registered, active one).",
           'forbidden',
         ),
       }),

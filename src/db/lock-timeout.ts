@@ -11,6 +11,15 @@ export function isLockNotAvailable(error: unknown): boolean {
   return code === LOCK_NOT_AVAILABLE || driverError?.code === LOCK_NOT_AVAILABLE;
 }
 
+/** deadlock_detected: two transactions waited on each other and this one was chosen to give way. */
+const DEADLOCK_DETECTED = '40P01';
+
+const codeOf = (error: unknown): unknown => {
+  if (!error || typeof error !== 'object') return undefined;
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  return code ?? driverError?.code;
+};
+
 /** For this transaction only; a lock not granted by then fails the statement waiting for it. */
 const LOCK_TIMEOUT = sql`SELECT set_config('lock_timeout', $1, true)`;
 
@@ -35,7 +44,9 @@ export async function lockBoundedTransaction<T>(
         return work(manager);
       });
     } catch (error) {
-      if (run >= LOCK_ATTEMPTS || !isLockNotAvailable(error)) throw error;
+      // A deadlock's loser is run again too: its rival has its locks and will be done by then.
+      const retryable = isLockNotAvailable(error) || codeOf(error) === DEADLOCK_DETECTED;
+      if (run >= LOCK_ATTEMPTS || !retryable) throw error;
       await new Promise((resolve) => setTimeout(resolve, lockTimeoutMs * 2 ** (run - 1)));
     }
   }

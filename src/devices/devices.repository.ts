@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { lockAccess } from '../db/access-lock';
 import { lockBoundedTransaction } from '../db/lock-timeout';
 import { sql } from '../db/sql';
 import type { DeviceChange, DeviceRegistryQuery, NewDevice } from './devices.dto';
@@ -99,6 +100,7 @@ export class DeviceRepository {
   async change(id: string, { label, state }: DeviceChange): Promise<DeviceRow | undefined> {
     const params = [id, label !== undefined, label ?? null, state ?? null];
     const [row] = await lockBoundedTransaction(this.reads, this.lockTimeoutMs, async (manager) => {
+      await lockAccess(manager);
       await manager.query(DEVICE_STATEMENTS.lock, [id]);
       return manager.query<DeviceRow[]>(DEVICE_STATEMENTS.change, params);
     });

@@ -52,7 +52,8 @@ export class DeviceService {
 
   async change(id: string, change: DeviceChange): Promise<DeviceView> {
     const row = await this.repository.change(id, change);
-    this.accessChanged();
+    // A label decides nothing about access: only a change of state makes the keys be read again.
+    if (change.state !== undefined) this.accessChanged();
     if (!row) throw notRegistered(id);
     return view(row);
   }

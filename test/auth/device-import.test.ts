@@ -155,6 +155,11 @@ describe('POST /v1/devices/import', () => {
       { devices: [{ id: 'ok-4', kind: 'meter', constructor: null }] },
       'devices[0].constructor',
     ],
+    [
+      'a "constructor" field holding a value',
+      { devices: [{ id: 'ok-4', kind: 'meter', constructor: 'a' }] },
+      'devices[0].constructor',
+    ],
     ['a reissue that is not a boolean', { devices: [{ id: 'ok-5', kind: 'meter' }], reissue: 'yes' }, 'reissue'],
     [
       'more devices than one request takes',
@@ -216,12 +221,65 @@ describe('npm run keys -- devices import <file.csv>', () => {
     ['an unknown column', 'id,kind,colour\nM-1,meter,red\n', 'header'],
     ['a bad id on line 3', 'id,kind\nok-7,meter\nbad id,meter\n', 'line 3'],
     ['a repeated id', 'id,kind\nok-8,meter\nok-8,meter\n', 'line 3'],
+    ['a column named twice', 'id,kind,id\nok-9,meter,ok-10\n', ''],
   ])('refuses a file with %s, naming where, and registers nothing from it', async (_, text, path) => {
     const error = await runKeysCommand(keys(), ['devices', 'import', await file(text)]).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ValidationError);
     expect(((error as ValidationError).extensions.errors as Array<{ path: string }>).map((e) => e.path)).toContain(
       path,
     );
-    expect(await registered(['M-1', 'ok-7', 'ok-8'])).toBe(0);
+    expect(await registered(['M-1', 'ok-7', 'ok-8', 'ok-9', 'ok-10'])).toBe(0);
+  });
+});
+
+describe('an import that stops part way', () => {
+  it('still prints the tokens of the parts it committed, and says how to go on', async () => {
+    const prefix = uniqueId('PART');
+    const ids = Array.from({ length: 1001 }, (_, i) => `${prefix}-${String(i).padStart(4, '0')}`);
+    // The last device is registered already, and its row held by someone else: the second part cannot lock it.
+    await t.services.devices.register({ id: ids[1000], kind: 'meter', label: null });
+    const holder = t.db.dataSource.createQueryRunner();
+    await holder.connect();
+    await holder.startTransaction();
+    try {
+      await holder.query(`SELECT FROM device WHERE id = $1 FOR UPDATE`, [ids[1000]]);
+      const path = join(await mkdtemp(join(tmpdir(), 'devices-')), 'devices.csv');
+      await writeFile(path, ['id,kind', ...ids.map((id) => `${id},meter`)].join('\n'));
+      const keys = { auth: t.services.auth, imports: t.services.deviceImport };
+      const out = await runKeysCommand(keys, ['devices', 'import', path]);
+      expect(out.exitCode).toBe(1);
+      expect(out.stderr).toMatch(/Stopped after 1000 of 1001 devices/);
+      const lines = out.stdout.split('\n').slice(1);
+      expect(lines).toHaveLength(1000);
+      const token = lines[0].split(',')[3];
+      await request(t.app)
+        .post('/v1/ingestion/meter')
+        .set(bearer(token))
+        .send(meterReading({ meterId: ids[0] }))
+        .expect(201);
+    } finally {
+      await holder.rollbackTransaction();
+      await holder.release();
+    }
+  });
+});
+
+describe('imports beside retirements', () => {
+  it('an import and a retirement of the same devices, at once, both finish: no deadlock, no 5xx', async () => {
+    for (let round = 0; round < 5; round++) {
+      const [a, b] = [uniqueId('MTR'), uniqueId('MTR')];
+      await importing({ devices: [{ id: a, kind: 'meter' }] }).expect(200);
+      const [imported, retired] = await Promise.all([
+        importing({
+          devices: [
+            { id: b, kind: 'meter' },
+            { id: a, kind: 'meter' },
+          ],
+          reissue: true,
+        }),
+        request(t.app).patch(`/v1/devices/${a}`).set(bearer(admin)).send({ state: 'decommissioned' }),
+      ]);
+      expect([imported.status, retired.status]).toEqual([200, 200]);
+    }
   });
 });

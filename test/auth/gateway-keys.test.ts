@@ -170,13 +170,14 @@ describe('creating a gateway key', () => {
 });
 
 describe('charging sessions from a scoped key', () => {
-  it('a gateway key for meters opens and closes sessions on them, and on no other meter', async () => {
-    const [meter, outside] = [await device('meter'), await device('meter')];
+  it('a gateway key for meters opens and closes sessions on them, for any vehicle of the fleet, and on no other meter', async () => {
+    const [meter, outside, vehicle] = [await device('meter'), await device('meter'), await device('vehicle')];
     const { key } = await gateway([meter]);
+    // The vehicle is another depot's: vans charge where they are.
     const opened = await request(t.app)
       .post('/v1/charging-sessions')
       .set(bearer(key))
-      .send(chargingSession({ meterId: meter }))
+      .send(chargingSession({ meterId: meter, vehicleId: vehicle }))
       .expect(201);
     await request(t.app)
       .patch(`/v1/charging-sessions/${opened.body.id}`)
@@ -187,23 +188,41 @@ describe('charging sessions from a scoped key', () => {
     const refused = await request(t.app)
       .post('/v1/charging-sessions')
       .set(bearer(key))
-      .send(chargingSession({ meterId: outside }))
+      .send(chargingSession({ meterId: outside, vehicleId: vehicle }))
       .expect(403);
-    expect(refused.body.detail).toContain(`meter ${outside}`);
+    expect(refused.body.detail).toContain('meters of its scope only');
     expect(await count('charging_session', 'meter_id', outside)).toBe(0);
   });
 
-  it("may not close a session on another meter; the session's end is untouched", async () => {
+  it('may not book a session for a vehicle the registry does not hold, or has retired', async () => {
+    const [meter, retired] = [await device('meter'), await device('vehicle')];
+    await asAdmin(request(t.app).patch(`/v1/devices/${retired}`))
+      .send({ state: 'decommissioned' })
+      .expect(200);
+    const { key } = await gateway([meter]);
+    for (const vehicleId of [uniqueId('VEH'), retired, meter]) {
+      const res = await request(t.app)
+        .post('/v1/charging-sessions')
+        .set(bearer(key))
+        .send(chargingSession({ meterId: meter, vehicleId }))
+        .expect(403);
+      expect(res.body.detail).toContain(`${vehicleId} is not one`);
+    }
+    expect(await count('charging_session', 'meter_id', meter)).toBe(0);
+  });
+
+  it("may not close a session on another meter, is not told which meter, and the session's end is untouched", async () => {
     const [meter, outside] = [await device('meter'), await device('meter')];
     const { key } = await gateway([meter]);
     const { body: session } = await asAdmin(request(t.app).post('/v1/charging-sessions'))
       .send(chargingSession({ meterId: outside }))
       .expect(201);
-    await request(t.app)
+    const refused = await request(t.app)
       .patch(`/v1/charging-sessions/${session.id}`)
       .set(bearer(key))
       .send({ endedAt: minutesAgo(10) })
       .expect(403);
+    expect(refused.body.detail).not.toContain(outside);
     const [{ ended }] = await t.db.dataSource.query(`SELECT ended_at AS ended FROM charging_session WHERE id = $1`, [
       session.id,
     ]);

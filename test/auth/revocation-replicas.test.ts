@@ -42,13 +42,16 @@ it('a key revoked on one replica is refused by the other a second later; the key
   expect(await onOther(admin.key)).toBe(200);
 });
 
-it('every statement that changes keys or devices moves the access version once; one that changes nothing does not', async () => {
+it('every statement that changes keys or devices’ access moves the access version once; one that changes nothing (or only labels) does not', async () => {
   const before = await accessVersion();
   const gateway = await t.services.auth.create('depot gateway', 'ingest');
   expect(await accessVersion()).toBe(before + 1);
   await t.services.devices.register({ id: 'MTR-VERSION-1', kind: 'meter', label: null });
   await t.services.devices.register({ id: 'MTR-VERSION-2', kind: 'meter', label: null });
   expect(await accessVersion()).toBe(before + 3);
+  await t.db.dataSource.query(`UPDATE device SET decommissioned_at = now() WHERE id LIKE 'MTR-VERSION-%'`);
+  expect(await accessVersion()).toBe(before + 4);
+  // A label decides nothing about access: renaming moves nothing, and makes no process reload.
   await t.db.dataSource.query(`UPDATE device SET label = 'renamed' WHERE id LIKE 'MTR-VERSION-%'`);
   expect(await accessVersion()).toBe(before + 4);
 
