@@ -2,17 +2,13 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import request from 'supertest';
 import { meterReading, minutesAgo, uniqueId, vehicleReading } from '../support/factories';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { bearer, createAdminTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
 let admin: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = (await t.services.auth.create('ops', 'admin')).key;
-});
+beforeAll(async () => ({ t, admin } = await createAdminTestApp()));
 afterAll(() => t.close());
 
-const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const asAdmin = {
   post: (path: string, body: object = {}) => request(t.app).post(path).set(bearer(admin)).send(body),
   get: (path: string) => request(t.app).get(path).set(bearer(admin)),

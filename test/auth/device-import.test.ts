@@ -5,17 +5,13 @@ import request from 'supertest';
 import { runKeysCommand } from '../../src/auth/keys.cli';
 import { ValidationError } from '../../src/errors/problem';
 import { meterReading, uniqueId, vehicleReading } from '../support/factories';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { bearer, createAdminTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
 let admin: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = (await t.services.auth.create('ops', 'admin')).key;
-});
+beforeAll(async () => ({ t, admin } = await createAdminTestApp()));
 afterAll(() => t.close());
 
-const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const importing = (body: object) => request(t.app).post('/v1/devices/import').set(bearer(admin)).send(body);
 const live = async (deviceId: string) =>
   Number(

@@ -1,16 +1,12 @@
 import request from 'supertest';
 import { chargingSession, meterReading, minutesAgo, uniqueId, vehicleReading } from '../support/factories';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { bearer, createAdminTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
 let admin: string;
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = (await t.services.auth.create('ops', 'admin')).key;
-});
+beforeAll(async () => ({ t, admin } = await createAdminTestApp()));
 afterAll(() => t.close());
 
-const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 const asAdmin = (req: request.Test) => req.set(bearer(admin));
 
 async function device(kind: 'meter' | 'vehicle'): Promise<string> {

@@ -1,17 +1,13 @@
 import request from 'supertest';
 import { meterReading } from '../support/factories';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { bearer, createAdminTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
 let admin: string;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  admin = (await t.services.auth.create('ops', 'admin')).key;
-});
+beforeAll(async () => ({ t, admin } = await createAdminTestApp()));
 afterAll(() => t.close());
 
-const asAdmin = (req: request.Test) => req.set('Authorization', `Bearer ${admin}`);
+const asAdmin = (req: request.Test) => req.set(bearer(admin));
 
 describe('/v1/api-keys (admin)', () => {
   it('creates a key, shown once, that works at once for its role', async () => {

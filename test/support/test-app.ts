@@ -43,3 +43,12 @@ export function testAppsClosedAfterAll(): (overrides?: Partial<Record<string, st
     return t;
   };
 }
+
+/** A test app holding one admin key (`ops`), for the files about keys and devices. */
+export async function createAdminTestApp(): Promise<{ t: TestApp; admin: string }> {
+  const t = await createTestApp();
+  return { t, admin: (await t.services.auth.create('ops', 'admin')).key };
+}
+
+/** The header a key or token is sent in. */
+export const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
