@@ -118,7 +118,7 @@ export class AuthService {
     return { ...view(outcome.created, NEVER), key };
   }
 
-  /** Another part of this process changed who may do what (a device retired): read it afresh. */
+  /** Another part of this process changed who may do what (the registry): read it afresh. */
   accessChanged(): void {
     this.cache.invalidate();
   }
