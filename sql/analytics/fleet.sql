@@ -134,6 +134,8 @@ SELECT * FROM (
          (SELECT shared FROM meter_shared) AS "sharedMeter"
   FROM totals
 ) f
-WHERE $3::boolean IS NULL OR (ratio IS NULL, coalesce(ratio, 0), "vehicleId") > ($3, $4::numeric, $5::text)
+WHERE ($3::boolean IS NULL OR (ratio IS NULL, coalesce(ratio, 0), "vehicleId") > ($3, $4::numeric, $5::text))
+  AND ($7::boolean IS NULL OR (ratio < $8::numeric AND NOT "dcExceedsAc") IS TRUE = $7)
+  AND ($9::text IS NULL OR ($9 = 'dc-exceeds-ac' AND "dcExceedsAc"))
 ORDER BY ratio IS NULL, coalesce(ratio, 0), "vehicleId"
 LIMIT $6

@@ -1,11 +1,12 @@
 import { Transform } from 'class-transformer';
-import { IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { described } from '../validation/model-schema';
 import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
 import { cursorFields, encodeCursor } from '../validation/cursor';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
 import { decimalFromQuery, invalidQuery, validateQuery } from '../validation/validate-request';
+import { DATA_QUALITY_FLAGS, type DataQualityFlag } from './analytics.responses';
 
 export const MAX_WINDOW_HOURS = 8_760;
 const DEFAULT_WINDOW_HOURS = 24;
@@ -58,9 +59,19 @@ export class FleetQueryDto extends WindowQueryDto {
   limit?: number;
 
   @IsOptional()
+  @IsIn(['true', 'false'], { message: 'lowEfficiency must be true or false' })
+  @described('Only the vehicles flagged (`true`), or only those not flagged (`false`).')
+  lowEfficiency?: 'true' | 'false';
+
+  @IsOptional()
+  @IsIn(DATA_QUALITY_FLAGS, { message: `dataQuality must be one of ${DATA_QUALITY_FLAGS.join(', ')}` })
+  @described('Only the vehicles whose `dataQuality` holds this flag.')
+  dataQuality?: DataQualityFlag;
+
+  @IsOptional()
   @IsString()
   @MaxLength(512)
-  @described("The previous page's `nextCursor`; it carries that page's window.")
+  @described("The previous page's `nextCursor`; it carries that page's window, threshold and filters.")
   cursor?: string;
 }
 
@@ -81,14 +92,28 @@ export interface PerformanceQuery {
   meterId?: string;
 }
 
+/** Which vehicles a fleet page lists; absent fields filter nothing. */
+export interface FleetFilter {
+  lowEfficiency?: boolean;
+  dataQuality?: DataQualityFlag;
+}
+
 export interface FleetQuery {
   window: Window;
   threshold?: number;
+  filter: FleetFilter;
   limit: number;
   after?: FleetPosition;
 }
 
-/** Non-empty and no longer than the longest window a query may ask for. */
+/** What a fleet cursor carries besides the position: the first page's question, so later pages keep it. */
+interface FleetCursor {
+  window: Window;
+  threshold?: number;
+  filter: FleetFilter;
+  after: FleetPosition;
+}
+
 /** Non-empty and no longer than MAX_WINDOW_HOURS. */
 export const spanAllowed = ({ from, to }: Window) =>
   from.getTime() < to.getTime() && to.getTime() - from.getTime() <= MAX_WINDOW_HOURS * HOUR_MS;
@@ -113,36 +138,65 @@ export function parsePerformanceQuery(query: unknown, now: Date): PerformanceQue
   return { window: resolveWindow(dto, now), meterId: dto.meterId };
 }
 
-/** A cursor carries the window of the first page, so that later pages do not slide with the clock. */
+/**
+ * A cursor carries the window, threshold and filters of the first page, so that later pages neither
+ * slide with the clock nor change the question half way.
+ */
 export function parseFleetQuery(query: unknown, now: Date): FleetQuery {
   const dto = validateQuery(FleetQueryDto, query, 'The query is invalid.');
   const cursor = dto.cursor === undefined ? undefined : decodeCursor(dto.cursor);
+  const filter: FleetFilter = {
+    ...(dto.lowEfficiency !== undefined && { lowEfficiency: dto.lowEfficiency === 'true' }),
+    ...(dto.dataQuality !== undefined && { dataQuality: dto.dataQuality }),
+  };
   return {
     window: cursor?.window ?? resolveWindow(dto, now),
-    threshold: dto.threshold,
+    threshold: cursor ? cursor.threshold : dto.threshold,
+    filter: cursor?.filter ?? filter,
     limit: dto.limit ?? DEFAULT_PAGE_SIZE,
     after: cursor?.after,
   };
 }
 
-export const encodeFleetCursor = (window: Window, after: FleetPosition): string =>
-  encodeCursor([window.from.toISOString(), window.to.toISOString(), after.ratio, after.vehicleId]);
+export const encodeFleetCursor = ({ window, threshold, filter, after }: FleetCursor): string =>
+  encodeCursor([
+    window.from.toISOString(),
+    window.to.toISOString(),
+    after.ratio,
+    after.vehicleId,
+    threshold ?? null,
+    filter.lowEfficiency ?? null,
+    filter.dataQuality ?? null,
+  ]);
 
-function decodeCursor(cursor: string): { window: Window; after: FleetPosition } {
+const isFlag = (value: unknown): value is DataQualityFlag => DATA_QUALITY_FLAGS.some((flag) => flag === value);
+
+function decodeCursor(cursor: string): FleetCursor {
   const fields = cursorFields(cursor);
-  const [from, to, ratio, vehicleId] = fields;
+  const [from, to, ratio, vehicleId, threshold, lowEfficiency, dataQuality] = fields;
   // A cursor comes back from the client, so its times pass the same rule as any other timestamp.
   const fromMs = acceptedTimestamp(from);
   const toMs = acceptedTimestamp(to);
   const window =
     fromMs !== undefined && toMs !== undefined ? { from: new Date(fromMs), to: new Date(toMs) } : undefined;
   const valid =
-    fields.length === 4 &&
+    fields.length === 7 &&
     window !== undefined &&
     spanAllowed(window) &&
     (ratio === null || (typeof ratio === 'number' && Number.isFinite(ratio))) &&
     typeof vehicleId === 'string' &&
-    ID_PATTERN.test(vehicleId);
+    ID_PATTERN.test(vehicleId) &&
+    (threshold === null || (typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) &&
+    (lowEfficiency === null || typeof lowEfficiency === 'boolean') &&
+    (dataQuality === null || isFlag(dataQuality));
   if (!valid || !window) throw invalidQuery('cursor', 'cursor is not one this endpoint issued');
-  return { window, after: { ratio, vehicleId } };
+  return {
+    window,
+    ...(threshold !== null && { threshold }),
+    filter: {
+      ...(lowEfficiency !== null && { lowEfficiency }),
+      ...(dataQuality !== null && { dataQuality }),
+    },
+    after: { ratio, vehicleId },
+  };
 }

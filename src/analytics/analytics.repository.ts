@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
-import type { FleetPosition, Window } from './analytics.dto';
+import type { FleetFilter, FleetPosition, Window } from './analytics.dto';
 import { AC, DC, split, sums, VEHICLE_WINDOW, WHOLE_HOURS } from './hourly-sums.repository';
 
 /** The whole hours of a vehicle's (or a meter's) periods `b.hours`, a multirange: never overlapping. */
@@ -183,7 +183,11 @@ const VEHICLE_BY_METER = figures(sql`
     WHERE shared AND meter_id = $4 AND vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
   )`);
 
-/** Lowest ratio first, vehicles without AC last; $3-$5 is the position to continue after, if any. */
+/**
+ * Lowest ratio first, vehicles without AC last; $3-$5 is the position to continue after, if any. $7
+ * keeps only the flagged vehicles (true) or the others (false), by the service's rule: a ratio below the
+ * threshold $8 on figures no data-quality flag casts doubt on; $9 keeps only those carrying that flag.
+ */
 const FLEET = sql`
   SELECT * FROM (
     ${figures(sql`
@@ -193,7 +197,9 @@ const FLEET = sql`
       vehicles AS (SELECT DISTINCT vehicle_id FROM sessions),
       ${SESSION_ATTRIBUTION}`)}
   ) f
-  WHERE $3::boolean IS NULL OR (ratio IS NULL, coalesce(ratio, 0), "vehicleId") > ($3, $4::numeric, $5::text)
+  WHERE ($3::boolean IS NULL OR (ratio IS NULL, coalesce(ratio, 0), "vehicleId") > ($3, $4::numeric, $5::text))
+    AND ($7::boolean IS NULL OR (ratio < $8::numeric AND NOT "dcExceedsAc") IS TRUE = $7)
+    AND ($9::text IS NULL OR ($9 = 'dc-exceeds-ac' AND "dcExceedsAc"))
   ORDER BY ratio IS NULL, coalesce(ratio, 0), "vehicleId"
   LIMIT $6`;
 
@@ -243,9 +249,22 @@ export class AnalyticsRepository {
   }
 
   /** Up to `limit` vehicles with a session in the window, in one statement whatever their number. */
-  async fleetFigures(window: Window, limit: number, after?: FleetPosition): Promise<VehicleFigures[]> {
+  async fleetFigures(
+    window: Window,
+    filter: FleetFilter & { threshold: number },
+    limit: number,
+    after?: FleetPosition,
+  ): Promise<VehicleFigures[]> {
     const position = after ? [after.ratio === null, after.ratio ?? 0, after.vehicleId] : [null, null, null];
-    const rows = await this.dataSource.query<FiguresRow[]>(FLEET, [window.from, window.to, ...position, limit]);
+    const rows = await this.dataSource.query<FiguresRow[]>(FLEET, [
+      window.from,
+      window.to,
+      ...position,
+      limit,
+      filter.lowEfficiency ?? null,
+      filter.threshold,
+      filter.dataQuality ?? null,
+    ]);
     return rows.map(toFigures);
   }
 }

@@ -6,7 +6,7 @@ import { ID_PATTERN, IsDeviceId } from '../validation/rules';
 // schemas are generated from their decorators, which validate nothing here: they only describe.
 
 /** Reasons not to trust a vehicle's ratio, for someone to look at the readings behind it. */
-const DATA_QUALITY_FLAGS = ['dc-exceeds-ac', 'shared-meter'] as const;
+export const DATA_QUALITY_FLAGS = ['dc-exceeds-ac', 'shared-meter'] as const;
 export type DataQualityFlag = (typeof DATA_QUALITY_FLAGS)[number];
 
 @described(

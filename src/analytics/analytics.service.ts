@@ -45,10 +45,10 @@ export class AnalyticsService {
     return performanceOf(figures, window, this.options.efficiencyAlertThreshold);
   }
 
-  async fleetEfficiency({ window, threshold, limit, after }: FleetQuery): Promise<FleetEfficiencyPage> {
+  async fleetEfficiency({ window, threshold, filter, limit, after }: FleetQuery): Promise<FleetEfficiencyPage> {
     const alertBelow = threshold ?? this.options.efficiencyAlertThreshold;
     // One row more than the page tells whether another page follows.
-    const rows = await this.repository.fleetFigures(window, limit + 1, after);
+    const rows = await this.repository.fleetFigures(window, { ...filter, threshold: alertBelow }, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
@@ -58,7 +58,12 @@ export class AnalyticsService {
       vehicles: page.map((figures) => performanceOf(figures, window, alertBelow)),
       nextCursor:
         rows.length > limit
-          ? encodeFleetCursor(window, { ratio: last.efficiencyRatio, vehicleId: last.vehicleId })
+          ? encodeFleetCursor({
+              window,
+              threshold,
+              filter,
+              after: { ratio: last.efficiencyRatio, vehicleId: last.vehicleId },
+            })
           : null,
     };
   }

@@ -151,8 +151,47 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     expect(res.body).toMatchObject({ vehicles: [], nextCursor: null });
   });
 
-  const forged = (from: string, to: string, ratio: number, vehicleId: string) =>
-    Buffer.from(JSON.stringify([from, to, ratio, vehicleId])).toString('base64url');
+  const forged = (from: string, to: string, ratio: number, vehicleId: string, ...rest: unknown[]) =>
+    Buffer.from(
+      JSON.stringify([from, to, ratio, vehicleId, ...[null, null, null].map((v, i) => rest[i] ?? v)]),
+    ).toString('base64url');
+
+  it('filters by flag: only the flagged vehicles, only the others, or only those with a data-quality flag', async () => {
+    const { prefix, window } = await scenario('2026-05-07', [...FIVE_VEHICLES, { suffix: 'f', dc: 2.4, ac: 2 }]);
+    const listed = async (query: Record<string, string>) =>
+      ids((await fleet({ ...window, ...query }).expect(200)).body.vehicles);
+    expect(await listed({ lowEfficiency: 'true' })).toEqual([`${prefix}-e`, `${prefix}-a`]);
+    // The vehicle without AC and the one with DC above AC are not flagged, so they are among the others.
+    expect(await listed({ lowEfficiency: 'false' })).toEqual([
+      `${prefix}-b`,
+      `${prefix}-c`,
+      `${prefix}-f`,
+      `${prefix}-d`,
+    ]);
+    expect(await listed({ lowEfficiency: 'true', threshold: '0.95' })).toEqual([
+      `${prefix}-e`,
+      `${prefix}-a`,
+      `${prefix}-b`,
+      `${prefix}-c`,
+    ]);
+    // DC without any AC is more DC than AC too.
+    expect(await listed({ dataQuality: 'dc-exceeds-ac' })).toEqual([`${prefix}-f`, `${prefix}-d`]);
+    expect(await listed({ dataQuality: 'shared-meter' })).toEqual([]);
+  });
+
+  it('a cursor keeps the first page’s threshold and filter', async () => {
+    const { prefix, window } = await scenario('2026-05-08', FIVE_VEHICLES);
+    const first = await fleet({ ...window, lowEfficiency: 'true', threshold: '0.95', limit: '2' }).expect(200);
+    const second = await fleet({ cursor: first.body.nextCursor, limit: '2' }).expect(200);
+    expect([...ids(first.body.vehicles), ...ids(second.body.vehicles)]).toEqual([
+      `${prefix}-e`,
+      `${prefix}-a`,
+      `${prefix}-b`,
+      `${prefix}-c`,
+    ]);
+    expect(second.body.threshold).toBe(0.95);
+    expect(second.body.nextCursor).toBeNull();
+  });
 
   it.each([
     ['limit=0', { limit: '0' }, 'limit'],
@@ -173,6 +212,18 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
       { cursor: forged('2026-05-02T00:00:00Z', '2026-05-01T00:00:00Z', 0.5, 'V') },
       'cursor',
     ],
+    [
+      'a cursor with a filter that is not a boolean',
+      { cursor: forged('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'V', 0.85, 'yes') },
+      'cursor',
+    ],
+    [
+      'a cursor with an unknown flag',
+      { cursor: forged('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'V', 0.85, true, 'bogus') },
+      'cursor',
+    ],
+    ['lowEfficiency that is not true or false', { lowEfficiency: 'yes' }, 'lowEfficiency'],
+    ['an unknown data-quality flag', { dataQuality: 'bogus' }, 'dataQuality'],
     ['an unknown parameter', { page: '2' }, 'page'],
   ])('answers 400 problem for %s', async (_label, query, path) => {
     const res = await fleet(query).expect(400);

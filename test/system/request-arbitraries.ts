@@ -143,6 +143,8 @@ const queryKey = fc.oneof(
     'cursor',
     'kind',
     'state',
+    'lowEfficiency',
+    'dataQuality',
     'from[]',
     'to[x]',
   ),

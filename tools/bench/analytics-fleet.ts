@@ -75,7 +75,7 @@ export async function benchFleet(
 
   const repository = new AnalyticsRepository(dataSource);
   const run: Record<Path, (from: Date) => Promise<unknown>> = {
-    rollups: (from) => repository.fleetFigures({ from, to: end }, PAGE),
+    rollups: (from) => repository.fleetFigures({ from, to: end }, { threshold: 0.85 }, PAGE),
     'history only': (from) => dataSource.query(RAW_FLEET, [from, end, null, null, null, PAGE]),
   };
   const series: Record<Path, (days: number) => Promise<unknown>> = {
