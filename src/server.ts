@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import dotenv from 'dotenv';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createApp } from './app';
 import { ConfigError, loadConfig } from './config/config';
 import { openDatabase } from './db/database';
@@ -63,9 +64,15 @@ async function main(): Promise<void> {
   if (config.stream.enabled) await services.stream.listen();
   const app = createApp({ config, logger, services, redis });
 
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(config.port, config.host ?? '::', () => resolve(listening));
+  // Express 5 hands a failed listen (the port taken) to this callback: boot must fail then, not carry
+  // on and announce a server nobody can reach.
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.port, config.host ?? '::', (error?: Error) =>
+      error ? reject(error) : resolve(listening),
+    );
   });
+  // The port bound, which PORT=0 leaves to the system.
+  const { port } = server.address() as AddressInfo;
 
   let stopping = false;
   // Requests that arrive on kept-alive connections while stopping are still served, but their
@@ -108,7 +115,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown('SIGINT'));
   // Said only once a signal would stop the service gracefully: a supervisor (or a test) that stops it
   // as soon as it reads this line must not find the default action, which kills at once.
-  logger.info({ host: config.host, port: config.port, database: config.database.kind }, 'fleet platform listening');
+  logger.info({ host: config.host, port, database: config.database.kind }, 'fleet platform listening');
 }
 
 main().catch((error: unknown) => {

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { bootDecision } from '../../src/auth/auth.policy';
 import { withDatabase } from '../../src/db/data-source';
 import { databaseEnv } from '../../tools/shared/database-env';
@@ -61,6 +62,23 @@ describe('the server applies it at boot', () => {
     const output = waitForOutput(server, /needs at least one API key/).catch((error: Error) => error);
     expect(await exitOf(server)).toBe(1);
     expect(await output).toBeUndefined();
+  }, 120_000);
+
+  it('a port another program holds fails the boot, saying so, instead of announcing a server nobody reaches', async () => {
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(0, '::', resolve));
+    try {
+      const { port } = holder.address() as AddressInfo;
+      const server = serve({ NODE_ENV: 'development', LOG_LEVEL: 'info', PORT: String(port) });
+      let output = '';
+      server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      expect(await exitOf(server)).toBe(1);
+      expect(output).toContain('EADDRINUSE');
+      expect(output).not.toContain('fleet platform listening');
+    } finally {
+      holder.close();
+    }
   }, 120_000);
 
   it('development without a key starts open and warns', async () => {

@@ -9,14 +9,13 @@ import { createTestApp, type TestApp } from '../support/test-app';
  * A key revoked through one must stop working on the other within a second, the default
  * AUTH_KEY_CACHE_MS (500 ms) and one check of the access version.
  */
-const PORT = 40_000 + (process.pid % 1000);
 let t: TestApp;
 let other: ServiceProcess;
 let admin: { id: string; key: string };
 beforeAll(async () => {
   t = await createTestApp();
   admin = await t.services.auth.create('ops', 'admin');
-  other = await startService(t.db, { PORT: String(PORT) });
+  other = await startService(t.db, {});
 }, 120_000);
 afterAll(async () => {
   other?.kill();
@@ -24,9 +23,7 @@ afterAll(async () => {
 });
 
 const onOther = (key: string) =>
-  fetch(`http://127.0.0.1:${PORT}/v1/meters`, { headers: { authorization: `Bearer ${key}` } }).then(
-    (res) => res.status,
-  );
+  fetch(`${other.url}/v1/meters`, { headers: { authorization: `Bearer ${key}` } }).then((res) => res.status);
 const accessVersion = async () =>
   Number((await t.db.dataSource.query(`SELECT version FROM access_version`))[0].version);
 
@@ -79,7 +76,7 @@ it('a device credential revoked on one replica is refused by the other a second 
     .send({})
     .expect(201);
   const write = () =>
-    fetch(`http://127.0.0.1:${PORT}/v1/ingestion/meter`, {
+    fetch(`${other.url}/v1/ingestion/meter`, {
       method: 'POST',
       headers: { authorization: `Bearer ${issued.body.token}`, 'content-type': 'application/json' },
       body: JSON.stringify(meterReading({ meterId })),
@@ -96,7 +93,7 @@ it('a device credential revoked on one replica is refused by the other a second 
 });
 
 const writeOnOther = (credential: string, body: object, path = '/v1/ingestion/meter') =>
-  fetch(`http://127.0.0.1:${PORT}${path}`, {
+  fetch(`${other.url}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${credential}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),

@@ -4,14 +4,12 @@ import { exitOf, waitForOutput } from '../support/spawn-ts';
 import { startService, type ServiceProcess } from '../support/service-process';
 import { partitionsOf } from '../support/partitions';
 
-const PORT = 39_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
 let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
   service = await startService(db, {
-    PORT: String(PORT),
     LOG_LEVEL: 'debug',
     HISTORY_PARTITION_INTERVAL: '1 week',
     HISTORY_PARTITIONS_AHEAD: '2',

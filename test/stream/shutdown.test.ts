@@ -4,14 +4,12 @@ import { startService, type ServiceProcess } from '../support/service-process';
 import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-database';
 import { SseClient } from './sse-client';
 
-const PORT = 39_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
 let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
   service = await startService(db, {
-    PORT: String(PORT),
     SHUTDOWN_TIMEOUT_MS: '30000',
   });
 }, 120_000);
@@ -23,9 +21,9 @@ afterAll(async () => {
 
 it('on SIGTERM, open streams end and the server exits at once rather than at the shutdown deadline', async () => {
   const meterId = uniqueId('MTR');
-  const url = `http://127.0.0.1:${PORT}/v1/stream`;
+  const url = `${service.url}/v1/stream`;
   const streams = await Promise.all([SseClient.open(url), SseClient.open(`${url}?meterId=${meterId}`)]);
-  await fetch(`http://127.0.0.1:${PORT}/v1/ingestion/meter`, {
+  await fetch(`${service.url}/v1/ingestion/meter`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify(meterReading({ meterId })),

@@ -3,7 +3,6 @@ import { createIsolatedDatabase, type IsolatedDatabase } from '../support/test-d
 import { exitOf } from '../support/spawn-ts';
 import { startService, type ServiceProcess } from '../support/service-process';
 
-const PORT = 39_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
 let service: ServiceProcess;
 
@@ -16,7 +15,6 @@ beforeAll(async () => {
      FROM generate_series(1, 300000) g`,
   );
   service = await startService(db, {
-    PORT: String(PORT),
     SHUTDOWN_TIMEOUT_MS: '20000',
     // Longer than the drain may take: only the stop itself can end these exports.
     EXPORT_IDLE_TIMEOUT_MS: '600000',
@@ -38,8 +36,8 @@ const runningCopies = async () =>
 
 it('on SIGTERM it cuts exports whose clients stopped reading short, cancels their COPYs and exits 0', async () => {
   const path = '/v1/meters/MTR-HELD/readings?from=2025-12-31T00:00:00Z&to=2026-01-10T00:00:00Z';
-  const clients = [stalledGet(`http://127.0.0.1:${PORT}`, path, { Accept: 'text/csv' })];
-  clients.push(stalledGet(`http://127.0.0.1:${PORT}`, path, { Accept: 'text/csv' }));
+  const clients = [stalledGet(service.url, path, { Accept: 'text/csv' })];
+  clients.push(stalledGet(service.url, path, { Accept: 'text/csv' }));
   expect(await Promise.all(clients.map((client) => client.status))).toEqual([200, 200]);
   expect(await runningCopies()).toBe(2);
 

@@ -5,14 +5,12 @@ import { exitOf } from '../support/spawn-ts';
 import { startService, type ServiceProcess } from '../support/service-process';
 import { meterReading } from '../support/factories';
 
-const PORT = 38_000 + (process.pid % 1000);
 let db: IsolatedDatabase;
 let service: ServiceProcess;
 
 beforeAll(async () => {
   db = await createIsolatedDatabase();
   service = await startService(db, {
-    PORT: String(PORT),
     SHUTDOWN_TIMEOUT_MS: '20000',
   });
 }, 120_000);
@@ -24,7 +22,7 @@ afterAll(async () => {
 
 async function post(body: object): Promise<number> {
   try {
-    const res = await fetch(`http://127.0.0.1:${PORT}/v1/ingestion/meter`, {
+    const res = await fetch(`${service.url}/v1/ingestion/meter`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(body),
