@@ -16,6 +16,7 @@ import { AccessVersion1764471000000 } from './1764471000000-AccessVersion';
 import { DeviceCredentials1764472000000 } from './1764472000000-DeviceCredentials';
 import { GatewayKeys1764473000000 } from './1764473000000-GatewayKeys';
 import { QuietRegistryEdits1764474000000 } from './1764474000000-QuietRegistryEdits';
+import { ReadingCoverage1764475000000 } from './1764475000000-ReadingCoverage';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -40,4 +41,5 @@ export const migrations = [
   DeviceCredentials1764472000000,
   GatewayKeys1764473000000,
   QuietRegistryEdits1764474000000,
+  ReadingCoverage1764475000000,
 ];

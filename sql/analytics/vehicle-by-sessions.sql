@@ -1,16 +1,22 @@
 -- ANALYTICS_STATEMENTS.vehicleBySessions in src/analytics/analytics.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH
 sessions AS (
-  SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro,
-         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
+  SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro, ac_readings, dc_readings,
+         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND ac_readings IS NOT NULL AND dc_readings IS NOT NULL
+           AND started_at >= $1 AND ended_at <= $2 AS inside
   FROM charging_session
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()') AND vehicle_id = $3
 ),
 vehicles AS (SELECT $3::text AS vehicle_id),
 meter_shared AS (SELECT false AS shared),
 stored AS (
-  SELECT vehicle_id, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc, array_agg(DISTINCT meter_id) AS meter_ids
-  FROM sessions WHERE inside GROUP BY vehicle_id
+  SELECT vehicle_id, meter_id, count(*) AS sessions, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc,
+         sum(ac_readings) AS ac_n, sum(dc_readings) AS dc_n,
+         sum(greatest(extract(epoch FROM ended_at - started_at) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = meter_id AND d.kind = 'meter'), $4) - 1, 0)) AS ac_x,
+         sum(greatest(extract(epoch FROM ended_at - started_at) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = vehicle_id AND d.kind = 'vehicle'), $4) - 1, 0)) AS dc_x
+  FROM sessions WHERE inside GROUP BY vehicle_id, meter_id
 ),
 attribution AS (
   SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts
@@ -31,61 +37,81 @@ spans AS (
   ) f
 ),
 edges AS (
-  SELECT s.vehicle_id, sum(m.ac) AS ac, sum(d.dc) AS dc
+  SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
+         sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
+         sum(greatest(extract(epoch FROM s.until_ts - s.from_ts) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4) - 1, 0)) AS ac_x,
+         sum(greatest(extract(epoch FROM s.until_ts - s.from_ts) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4) - 1, 0)) AS dc_x
   FROM spans s
   CROSS JOIN LATERAL (
-    SELECT coalesce(sum(ac), 0) AS ac
+    SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
     FROM (
-      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac FROM meter_history h
+      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 AS ac_n FROM meter_history h
       WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
-      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac FROM meter_history h
+      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 AS ac_n FROM meter_history h
       WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
     ) readings
   ) m
   CROSS JOIN LATERAL (
-    SELECT coalesce(sum(dc), 0) AS dc
+    SELECT coalesce(sum(dc), 0) AS dc, coalesce(sum(dc_n), 0) AS dc_n
     FROM (
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc FROM vehicle_history h
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 AS dc_n FROM vehicle_history h
       WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc FROM vehicle_history h
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 AS dc_n FROM vehicle_history h
       WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
     ) readings
   ) d
-  GROUP BY s.vehicle_id
+  GROUP BY s.vehicle_id, s.meter_id
 ),
-meter_hours AS (
-  SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids
+whole AS (
+  SELECT b.vehicle_id, b.meter_id, m.ac, m.ac_n, d.dc, d.dc_n
   FROM (
     SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
   ) b
   CROSS JOIN LATERAL (
-    SELECT coalesce(sum(ac), 0) AS ac
+    SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
     FROM (
-      SELECT r.kwh_micro AS ac FROM meter_rollup_hourly r
+      SELECT r.kwh_micro AS ac, r.readings AS ac_n FROM meter_rollup_hourly r
       WHERE r.meter_id = b.meter_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
     ) readings
   ) m
-  GROUP BY b.vehicle_id
-),
-vehicle_hours AS (
-  SELECT b.vehicle_id, d.dc
-  FROM (SELECT vehicle_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1) b
   CROSS JOIN LATERAL (
-    SELECT coalesce(sum(dc), 0) AS dc
+    SELECT coalesce(sum(dc), 0) AS dc, coalesce(sum(dc_n), 0) AS dc_n
     FROM (
-      SELECT r.kwh_micro AS dc FROM vehicle_rollup_hourly r
+      SELECT r.kwh_micro AS dc, r.readings AS dc_n FROM vehicle_rollup_hourly r
       WHERE r.vehicle_id = b.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
     ) readings
   ) d
 ),
+pairs AS (
+  SELECT vehicle_id, meter_id, coalesce(e.sessions, 0) + coalesce(t.sessions, 0) AS sessions,
+         coalesce(e.ac + w.ac, 0) + coalesce(t.ac, 0) AS ac, coalesce(e.dc + w.dc, 0) + coalesce(t.dc, 0) AS dc,
+         coalesce(e.ac_n + w.ac_n, 0) + coalesce(t.ac_n, 0) AS ac_n, coalesce(e.dc_n + w.dc_n, 0) + coalesce(t.dc_n, 0) AS dc_n,
+         coalesce(e.ac_x, 0) + coalesce(t.ac_x, 0) AS ac_x, coalesce(e.dc_x, 0) + coalesce(t.dc_x, 0) AS dc_x
+  FROM edges e JOIN whole w USING (vehicle_id, meter_id)
+  FULL JOIN stored t USING (vehicle_id, meter_id)
+),
+pair_figures AS (
+  SELECT p.*, c.ratio, c.ac_cov, c.dc_cov, k.complete, k.complete AND c.ratio < $6 AS low,
+         k.complete AND c.ratio >= $6 AS fine
+  FROM pairs p
+  CROSS JOIN LATERAL (
+    SELECT round(p.dc / nullif(p.ac, 0), 3) AS ratio, CASE WHEN p.ac_x IS NULL THEN NULL WHEN p.ac_x <= 0 THEN 1.000
+            ELSE least(1, round(p.ac_n / p.ac_x, 3)) END AS ac_cov,
+           CASE WHEN p.dc_x IS NULL THEN NULL WHEN p.dc_x <= 0 THEN 1.000
+                   ELSE least(1, round(p.dc_n / p.dc_x, 3)) END AS dc_cov
+  ) c
+  CROSS JOIN LATERAL (
+    SELECT p.ac > 0 AND p.dc <= p.ac AND c.ac_cov >= $5 AND c.dc_cov >= $5 AS complete
+  ) k
+),
 attributed AS (
-  SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac,
-         coalesce(e.dc + h.dc, 0) + coalesce(t.dc, 0) AS dc,
-         ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids
-  FROM edges e JOIN meter_hours m USING (vehicle_id) JOIN vehicle_hours h USING (vehicle_id)
-  FULL JOIN stored t USING (vehicle_id)
+  SELECT vehicle_id, sum(ac) AS ac, sum(dc) AS dc, sum(ac_n) AS ac_n, sum(dc_n) AS dc_n, sum(ac_x) AS ac_x,
+         sum(dc_x) AS dc_x, array_agg(meter_id ORDER BY meter_id) AS meter_ids
+  FROM pair_figures GROUP BY vehicle_id
 ),
 window_span AS (
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
@@ -102,8 +128,8 @@ window_span AS (
   ) f
 ),
 totals AS (
-  SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc,
-         coalesce(p.meter_ids, '{}') AS meter_ids, w.dc_window, w.record_count, w.temp_sum
+  SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids,
+         p.ac_n, p.ac_x, p.dc_n, p.dc_x, w.dc_window, w.record_count, w.temp_sum
   FROM vehicles v
   LEFT JOIN attributed p USING (vehicle_id)
   CROSS JOIN window_span s
@@ -126,9 +152,28 @@ totals AS (
       WHERE h.vehicle_id = v.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
     ) readings
   ) w
+),
+judged AS (
+  SELECT t.*, c.*, f.flags, c.ratio < $6 AND cardinality(f.flags) = 0 AS low
+  FROM totals t
+  CROSS JOIN LATERAL (
+    SELECT round(t.dc / nullif(t.ac, 0), 3) AS ratio, CASE WHEN t.ac_x IS NULL THEN NULL WHEN t.ac_x <= 0 THEN 1.000
+            ELSE least(1, round(t.ac_n / t.ac_x, 3)) END AS ac_cov,
+           CASE WHEN t.dc_x IS NULL THEN NULL WHEN t.dc_x <= 0 THEN 1.000
+                   ELSE least(1, round(t.dc_n / t.dc_x, 3)) END AS dc_cov
+  ) c
+  CROSS JOIN LATERAL (
+    SELECT array_remove(ARRAY[
+      CASE WHEN t.dc > t.ac THEN 'dc-exceeds-ac' END,
+      CASE WHEN (SELECT shared FROM meter_shared) AND t.ac_x IS NULL THEN 'shared-meter' END,
+      CASE WHEN c.ac_cov < $5 THEN 'incomplete-ac' END,
+      CASE WHEN c.dc_cov < $5 THEN 'incomplete-dc' END,
+      CASE WHEN t.ac_x IS NULL AND t.dc_window > 0 AND NOT (SELECT shared FROM meter_shared) THEN 'no-session' END
+    ], NULL) AS flags
+  ) f
 )
-SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
-       (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
-       round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds",
-       (SELECT shared FROM meter_shared) AS "sharedMeter"
-FROM totals
+SELECT j.vehicle_id AS "vehicleId", j.ac / 1000000.0 AS ac, j.dc / 1000000.0 AS dc,
+       (j.dc_window - j.dc) / 1000000.0 AS "dcOutside", j.ratio, j.ac_cov AS "coverageAc", j.dc_cov AS "coverageDc",
+       round(j.temp_sum / nullif(j.record_count, 0), 3) AS temp, j.record_count::bigint AS "recordCount",
+       j.meter_ids AS "meterIds", coalesce(j.low, false) AS "lowEfficiency", j.flags AS "dataQuality"
+FROM judged j

@@ -6,7 +6,7 @@ import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
 import { cursorFields, encodeCursor } from '../validation/cursor';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
 import { decimalFromQuery, invalidQuery, validateQuery } from '../validation/validate-request';
-import { DATA_QUALITY_FLAGS, type DataQualityFlag } from './analytics.responses';
+import { DATA_QUALITY_FLAGS, SUSPECTS, type DataQualityFlag, type Suspect } from './analytics.responses';
 
 export const MAX_WINDOW_HOURS = 8_760;
 const DEFAULT_WINDOW_HOURS = 24;
@@ -69,6 +69,11 @@ export class FleetQueryDto extends WindowQueryDto {
   dataQuality?: DataQualityFlag;
 
   @IsOptional()
+  @IsIn(SUSPECTS, { message: `suspect must be one of ${SUSPECTS.join(', ')}` })
+  @described('Only the vehicles whose `suspect` is this.')
+  suspect?: Suspect;
+
+  @IsOptional()
   @IsString()
   @MaxLength(512)
   @described("The previous page's `nextCursor`; it carries that page's window, threshold and filters.")
@@ -96,6 +101,7 @@ export interface PerformanceQuery {
 export interface FleetFilter {
   lowEfficiency?: boolean;
   dataQuality?: DataQualityFlag;
+  suspect?: Suspect;
 }
 
 export interface FleetQuery {
@@ -148,6 +154,7 @@ export function parseFleetQuery(query: unknown, now: Date): FleetQuery {
   const filter: FleetFilter = {
     ...(dto.lowEfficiency !== undefined && { lowEfficiency: dto.lowEfficiency === 'true' }),
     ...(dto.dataQuality !== undefined && { dataQuality: dto.dataQuality }),
+    ...(dto.suspect !== undefined && { suspect: dto.suspect }),
   };
   return {
     window: cursor?.window ?? resolveWindow(dto, now),
@@ -167,20 +174,22 @@ export const encodeFleetCursor = ({ window, threshold, filter, after }: FleetCur
     threshold ?? null,
     filter.lowEfficiency ?? null,
     filter.dataQuality ?? null,
+    filter.suspect ?? null,
   ]);
 
 const isFlag = (value: unknown): value is DataQualityFlag => DATA_QUALITY_FLAGS.some((flag) => flag === value);
+const isSuspect = (value: unknown): value is Suspect => SUSPECTS.some((suspect) => suspect === value);
 
 function decodeCursor(cursor: string): FleetCursor {
   const fields = cursorFields(cursor);
-  const [from, to, ratio, vehicleId, threshold, lowEfficiency, dataQuality] = fields;
+  const [from, to, ratio, vehicleId, threshold, lowEfficiency, dataQuality, suspect] = fields;
   // A cursor comes back from the client, so its times pass the same rule as any other timestamp.
   const fromMs = acceptedTimestamp(from);
   const toMs = acceptedTimestamp(to);
   const window =
     fromMs !== undefined && toMs !== undefined ? { from: new Date(fromMs), to: new Date(toMs) } : undefined;
   const valid =
-    fields.length === 7 &&
+    fields.length === 8 &&
     window !== undefined &&
     spanAllowed(window) &&
     (ratio === null || (typeof ratio === 'number' && Number.isFinite(ratio))) &&
@@ -188,7 +197,8 @@ function decodeCursor(cursor: string): FleetCursor {
     ID_PATTERN.test(vehicleId) &&
     (threshold === null || (typeof threshold === 'number' && threshold >= 0 && threshold <= 1)) &&
     (lowEfficiency === null || typeof lowEfficiency === 'boolean') &&
-    (dataQuality === null || isFlag(dataQuality));
+    (dataQuality === null || isFlag(dataQuality)) &&
+    (suspect === null || isSuspect(suspect));
   if (!valid || !window) throw invalidQuery('cursor', 'cursor is not one this endpoint issued');
   return {
     window,
@@ -196,6 +206,7 @@ function decodeCursor(cursor: string): FleetCursor {
     filter: {
       ...(lowEfficiency !== null && { lowEfficiency }),
       ...(dataQuality !== null && { dataQuality }),
+      ...(suspect !== null && { suspect }),
     },
     after: { ratio, vehicleId },
   };

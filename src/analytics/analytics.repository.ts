@@ -1,12 +1,11 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
 import type { FleetFilter, FleetPosition, Window } from './analytics.dto';
-import { AC, DC, split, sums, VEHICLE_WINDOW, WHOLE_HOURS } from './hourly-sums.repository';
+import type { DataQualityFlag, Suspect } from './analytics.responses';
+import { split, sums, VEHICLE_WINDOW, WHOLE_HOURS } from './hourly-sums.repository';
+import { coverage, expected, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
 
-/** The whole hours of a vehicle's (or a meter's) periods `b.hours`, a multirange: never overlapping. */
-const PERIOD_HOURS = 'r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour';
-
-/** One vehicle's figures over a window, as the database computed them. */
+/** One vehicle's figures over a window, as the database computed and judged them. */
 export interface VehicleFigures {
   vehicleId: string;
   /** AC the attributed meters counted inside the attribution periods. */
@@ -17,17 +16,34 @@ export interface VehicleFigures {
   kwhDeliveredDcOutsideSessions: number;
   /** DC / AC rounded to 3 decimals; null when no AC was attributed. */
   efficiencyRatio: number | null;
-  /** More DC than AC in the periods, compared exactly: a ratio above 1, or DC without any AC. */
-  dcExceedsAc: boolean;
+  /** The share of the readings expected over the periods that arrived, per side; null without periods. */
+  coverageAc: number | null;
+  coverageDc: number | null;
   averageBatteryTemp: number | null;
   /** The vehicle's readings in the window, inside the periods or not. */
   recordCount: number;
   meterIds: string[];
-  /**
-   * With a meter given: other vehicles had sessions on it in the window, so only this vehicle's own
-   * sessions on it were counted. False otherwise.
-   */
-  sharedMeter: boolean;
+  /** A ratio below the threshold on figures no data-quality flag casts doubt on. */
+  lowEfficiency: boolean;
+  dataQuality: DataQualityFlag[];
+}
+
+/** A pair (this vehicle, a meter) with complete figures, the evidence a suspect is named on. */
+export interface PairEvidence {
+  meterId: string;
+  ratio: number;
+  low: boolean;
+  /** micro-kWh */
+  ac: number;
+  dc: number;
+  /** The meter is itself a suspect. */
+  chargerSuspect: boolean;
+}
+
+export interface FleetFigures extends VehicleFigures {
+  suspect: Suspect | null;
+  /** The vehicle's complete pairs when a suspect is named, else empty. */
+  evidence: PairEvidence[];
 }
 
 interface FiguresRow {
@@ -36,12 +52,16 @@ interface FiguresRow {
   dc: string;
   dcOutside: string;
   ratio: string | null;
-  dcExceedsAc: boolean;
+  coverageAc: string | null;
+  coverageDc: string | null;
   temp: string | null;
   /** A bigint, as text. */
   recordCount: string;
   meterIds: string[];
-  sharedMeter: boolean;
+  lowEfficiency: boolean;
+  dataQuality: DataQualityFlag[];
+  suspect?: Suspect | null;
+  evidence?: PairEvidence[] | null;
 }
 
 /*
@@ -51,155 +71,201 @@ interface FiguresRow {
  * exact whatever the number of readings and their order (a float8 sum is neither). So 1.1 + 2.2
  * totals 3.3, and the ratio of the exact totals rounds the way a person checking it by hand would.
  *
- * `attribution` lists, per vehicle, the meters whose readings count as its AC energy and the periods
- * they do, clipped to the window; the vehicle's DC counts for the ratio over those same periods, so
- * that like is compared with like. `stored` holds, per vehicle, the energy of its closed sessions that
- * lie wholly inside the window, which each session carries (kept by the database as readings arrive,
- * late ones included): a month of sessions then costs one row each. Every other sum takes the whole
- * hours of its span from the rollups and only the partial hours at its edges from history: the sealed
- * whole days from the daily rollups, the hours around them from the hourly ones. A month then costs
- * about 30 daily and at most 46 hourly rollup rows per vehicle rather than 43,200 readings, and the
- * figures are those of the readings. A
- * vehicle's periods never overlap (its sessions cannot), so their whole hours, gathered per vehicle and
- * per meter into multiranges, take one rollup scan per vehicle for their DC and one per meter for their
- * AC; each period's edges are read on their own.
+ * The per-pair figures (pair-figures.repository.ts) add up to the vehicle's: its AC and DC over its
+ * periods, and the readings behind each side against those expected, its coverage. Every other sum
+ * takes the whole hours of its span from the rollups and only the partial hours at its edges from
+ * history: the sealed whole days from the daily rollups, the hours around them from the hourly ones.
  * The average temperature is the exact numeric sum over the count, which is what avg(numeric) computes.
- * `sources` also says, as `meter_shared`, whether a given meter fed other vehicles in the window.
+ *
+ * The figures are judged here, once, for every answer and filter: `dataQuality` lists what casts doubt
+ * on them, and only a ratio below the threshold without any such doubt is `lowEfficiency`.
+ * `meter_shared` says whether a meter asked about fed other vehicles in the window.
  */
-function figures(sources: string): string {
+/**
+ * For the fleet ranking: the likely culprit of each vehicle's low figures where the pairs show one, with
+ * the vehicle's complete pairs as the evidence; a vehicle low on its own across chargers is named before
+ * a charger, and a charger only when each of the vehicle's low pairs is on a suspected charger.
+ */
+const RANKING = {
+  columns: `, r.suspect, CASE WHEN r.suspect IS NOT NULL THEN (
+             SELECT jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
+                                                 'chargerSuspect', p.meter_id IN (SELECT meter_id FROM charger_suspects))
+                              ORDER BY p.meter_id)
+             FROM pair_figures p WHERE p.vehicle_id = j.vehicle_id AND p.complete) END AS evidence`,
+  from: sql`
+    CROSS JOIN LATERAL (
+      SELECT CASE
+        WHEN EXISTS (SELECT FROM vehicle_suspects v WHERE v.vehicle_id = j.vehicle_id) THEN 'vehicle'
+        WHEN j.low AND EXISTS (SELECT FROM pair_figures p WHERE p.vehicle_id = j.vehicle_id AND p.low)
+             AND NOT EXISTS (
+               SELECT FROM pair_figures p
+               WHERE p.vehicle_id = j.vehicle_id AND p.low AND p.meter_id NOT IN (SELECT meter_id FROM charger_suspects)
+             ) THEN 'charger'
+      END AS suspect
+    ) r
+    WHERE j.ac_x IS NOT NULL OR j.dc_window > 0`,
+};
+
+function figures(sources: string, judged: Judged, ranking = false): string {
   return sql`
     WITH
-    ${sources},
-    spans AS (
-      ${split('attribution')}
-    ),
-    edges AS (
-      SELECT s.vehicle_id, sum(m.ac) AS ac, sum(d.dc) AS dc
-      FROM spans s
-      CROSS JOIN LATERAL (
-        ${sums(AC, 's.meter_id', { edges: true })}
-      ) m
-      CROSS JOIN LATERAL (
-        ${sums(DC, 's.vehicle_id', { edges: true })}
-      ) d
-      GROUP BY s.vehicle_id
-    ),
-    meter_hours AS (
-      SELECT b.vehicle_id, sum(m.ac) AS ac, array_agg(b.meter_id) AS meter_ids
-      FROM (
-        SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
-      ) b
-      CROSS JOIN LATERAL (
-        ${sums(AC, 'b.meter_id', { hours: [PERIOD_HOURS] })}
-      ) m
-      GROUP BY b.vehicle_id
-    ),
-    vehicle_hours AS (
-      SELECT b.vehicle_id, d.dc
-      FROM (SELECT vehicle_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1) b
-      CROSS JOIN LATERAL (
-        ${sums(DC, 'b.vehicle_id', { hours: [PERIOD_HOURS] })}
-      ) d
-    ),
-    attributed AS (
-      SELECT vehicle_id, coalesce(e.ac + m.ac, 0) + coalesce(t.ac, 0) AS ac,
-             coalesce(e.dc + h.dc, 0) + coalesce(t.dc, 0) AS dc,
-             ARRAY(SELECT DISTINCT unnest(coalesce(m.meter_ids, '{}') || coalesce(t.meter_ids, '{}')) ORDER BY 1) AS meter_ids
-      FROM edges e JOIN meter_hours m USING (vehicle_id) JOIN vehicle_hours h USING (vehicle_id)
-      FULL JOIN stored t USING (vehicle_id)
+    ${pairFigures(sources, judged)},
+    ${ranking ? `${SUSPECTS},\n` : ''}attributed AS (
+      SELECT vehicle_id, sum(ac) AS ac, sum(dc) AS dc, sum(ac_n) AS ac_n, sum(dc_n) AS dc_n, sum(ac_x) AS ac_x,
+             sum(dc_x) AS dc_x, array_agg(meter_id ORDER BY meter_id) AS meter_ids
+      FROM pair_figures GROUP BY vehicle_id
     ),
     window_span AS (
       ${split(`(SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts)`)}
     ),
     totals AS (
-      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc,
-             coalesce(p.meter_ids, '{}') AS meter_ids, w.dc_window, w.record_count, w.temp_sum
+      SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids,
+             p.ac_n, p.ac_x, p.dc_n, p.dc_x, w.dc_window, w.record_count, w.temp_sum
       FROM vehicles v
       LEFT JOIN attributed p USING (vehicle_id)
       CROSS JOIN window_span s
       CROSS JOIN LATERAL (
         ${sums(VEHICLE_WINDOW, 'v.vehicle_id', { ...WHOLE_HOURS, edges: true })}
       ) w
+    ),
+    judged AS (
+      SELECT t.*, c.*, f.flags, c.ratio < ${judged.threshold} AND cardinality(f.flags) = 0 AS low
+      FROM totals t
+      CROSS JOIN LATERAL (
+        SELECT round(t.dc / nullif(t.ac, 0), 3) AS ratio, ${coverage('t.ac_n', 't.ac_x')} AS ac_cov,
+               ${coverage('t.dc_n', 't.dc_x')} AS dc_cov
+      ) c
+      CROSS JOIN LATERAL (
+        SELECT array_remove(ARRAY[
+          CASE WHEN t.dc > t.ac THEN 'dc-exceeds-ac' END,
+          CASE WHEN (SELECT shared FROM meter_shared) AND t.ac_x IS NULL THEN 'shared-meter' END,
+          CASE WHEN c.ac_cov < ${judged.minCoverage} THEN 'incomplete-ac' END,
+          CASE WHEN c.dc_cov < ${judged.minCoverage} THEN 'incomplete-dc' END,
+          CASE WHEN t.ac_x IS NULL AND t.dc_window > 0 AND NOT (SELECT shared FROM meter_shared) THEN 'no-session' END
+        ], NULL) AS flags
+      ) f
     )
-    SELECT vehicle_id AS "vehicleId", ac / 1000000.0 AS ac, dc / 1000000.0 AS dc,
-           (dc_window - dc) / 1000000.0 AS "dcOutside", round(dc / nullif(ac, 0), 3) AS ratio, dc > ac AS "dcExceedsAc",
-           round(temp_sum / nullif(record_count, 0), 3) AS temp, record_count::bigint AS "recordCount", meter_ids AS "meterIds",
-           (SELECT shared FROM meter_shared) AS "sharedMeter"
-    FROM totals`;
+    SELECT j.vehicle_id AS "vehicleId", j.ac / 1000000.0 AS ac, j.dc / 1000000.0 AS dc,
+           (j.dc_window - j.dc) / 1000000.0 AS "dcOutside", j.ratio, j.ac_cov AS "coverageAc", j.dc_cov AS "coverageDc",
+           round(j.temp_sum / nullif(j.record_count, 0), 3) AS temp, j.record_count::bigint AS "recordCount",
+           j.meter_ids AS "meterIds", coalesce(j.low, false) AS "lowEfficiency", j.flags AS "dataQuality"${ranking ? RANKING.columns : ''}
+    FROM judged j
+    ${ranking ? RANKING.from : ''}`;
 }
 
 /**
  * A session counts for the readings with started_at < ts <= ended_at, so it shares a reading with the
  * window when started_at < to and ended_at > from (or is ongoing). That is exactly the overlap of
  * [started_at, ended_at) with the open range (from, to), written so on the expression the GiST indexes
- * are built on. A counted session (closed, its energy stored) with started_at >= from and ended_at <= to
- * has all its readings in the window, so its stored energy is its share; the others are clipped to the
- * window and read.
+ * are built on. A counted session (closed, its energy and readings stored) with started_at >= from and
+ * ended_at <= to has all its readings in the window, so what it stores is its share; the others are
+ * clipped to the window and read.
  */
 const SESSIONS_IN_WINDOW = sql`
-  SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro,
-         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2 AS inside
+  SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro, ac_readings, dc_readings,
+         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND ac_readings IS NOT NULL AND dc_readings IS NOT NULL
+           AND started_at >= $1 AND ended_at <= $2 AS inside
   FROM charging_session
   WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')`;
 
-const SESSION_ATTRIBUTION = sql`
+const sessionAttribution = (judged: Judged) => sql`
   meter_shared AS (SELECT false AS shared),
   stored AS (
-    SELECT vehicle_id, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc, array_agg(DISTINCT meter_id) AS meter_ids
-    FROM sessions WHERE inside GROUP BY vehicle_id
+    SELECT vehicle_id, meter_id, count(*) AS sessions, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc,
+           sum(ac_readings) AS ac_n, sum(dc_readings) AS dc_n,
+           sum(${expected('started_at', 'ended_at', 'meter_id', 'meter', judged)}) AS ac_x,
+           sum(${expected('started_at', 'ended_at', 'vehicle_id', 'vehicle', judged)}) AS dc_x
+    FROM sessions WHERE inside GROUP BY vehicle_id, meter_id
   ),
   attribution AS (
     SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts
     FROM sessions WHERE NOT inside
   )`;
 
-const VEHICLE_BY_SESSIONS = figures(sql`
+/** Every session in the window: the fleet list and the meter view judge each vehicle and charger against the others. */
+export const fleetSessions = (judged: Judged, vehicles: string) => sql`
   sessions AS (
-    ${SESSIONS_IN_WINDOW} AND vehicle_id = $3
+    ${SESSIONS_IN_WINDOW}
   ),
-  vehicles AS (SELECT $3::text AS vehicle_id),
-  ${SESSION_ATTRIBUTION}`);
+  vehicles AS (
+    ${vehicles}
+  ),
+  ${sessionAttribution(judged)}`;
+
+const VEHICLE_BY_SESSIONS = figures(
+  sql`
+    sessions AS (
+      ${SESSIONS_IN_WINDOW} AND vehicle_id = $3
+    ),
+    vehicles AS (SELECT $3::text AS vehicle_id),
+    ${sessionAttribution({ interval: '$4', minCoverage: '$5', threshold: '$6' })}`,
+  { interval: '$4', minCoverage: '$5', threshold: '$6' },
+);
+
+const BY_METER: Judged = { interval: '$5', minCoverage: '$6', threshold: '$7' };
 
 /**
  * The meter given stands for the vehicle's charger over the whole window (one period, the window),
  * unless it fed other vehicles in the window: then all of its AC is not this vehicle's, and only this
  * vehicle's own sessions on it count, clipped to the window.
  */
-const VEHICLE_BY_METER = figures(sql`
-  vehicles AS (SELECT $3::text AS vehicle_id),
-  meter_shared AS (
-    SELECT EXISTS (
-      SELECT FROM charging_session
-      WHERE meter_id = $4 AND vehicle_id <> $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
-    ) AS shared
-  ),
-  stored AS (SELECT NULL::text AS vehicle_id, 0::numeric AS ac, 0::numeric AS dc, '{}'::text[] AS meter_ids WHERE false),
-  attribution AS (
-    SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
-    FROM meter_shared WHERE NOT shared
-    UNION ALL
-    SELECT vehicle_id, meter_id, greatest(started_at, $1), least(coalesce(ended_at, 'infinity'), $2)
-    FROM charging_session, meter_shared
-    WHERE shared AND meter_id = $4 AND vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
-  )`);
+const VEHICLE_BY_METER = figures(
+  sql`
+    vehicles AS (SELECT $3::text AS vehicle_id),
+    meter_shared AS (
+      SELECT EXISTS (
+        SELECT FROM charging_session
+        WHERE meter_id = $4 AND vehicle_id <> $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
+      ) AS shared
+    ),
+    stored AS (
+      SELECT NULL::text AS vehicle_id, NULL::text AS meter_id, 0::bigint AS sessions, 0::numeric AS ac, 0::numeric AS dc,
+             0::numeric AS ac_n, 0::numeric AS dc_n, 0::numeric AS ac_x, 0::numeric AS dc_x
+      WHERE false
+    ),
+    attribution AS (
+      SELECT $3::text AS vehicle_id, $4::text AS meter_id, $1::timestamptz AS from_ts, $2::timestamptz AS until_ts
+      FROM meter_shared WHERE NOT shared
+      UNION ALL
+      SELECT vehicle_id, meter_id, greatest(started_at, $1), least(coalesce(ended_at, 'infinity'), $2)
+      FROM charging_session, meter_shared
+      WHERE shared AND meter_id = $4 AND vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
+    )`,
+  BY_METER,
+);
+
+const FLEET_JUDGED: Judged = { interval: '$10', minCoverage: '$11', threshold: '$8' };
 
 /**
+ * Every vehicle with a session in the window, or with DC delivered in it and no session (a live
+ * reading after the window start is the cheap sign of a vehicle that may have one), judged and with
+ * the likely culprit named where the pairs show one: `evidence` is the vehicle's complete pairs then.
+ */
+/**
  * Lowest ratio first, vehicles without AC last; $3-$5 is the position to continue after, if any. $7
- * keeps only the flagged vehicles (true) or the others (false), by the service's rule: a ratio below the
- * threshold $8 on figures no data-quality flag casts doubt on; $9 keeps only those carrying that flag.
+ * keeps only the flagged vehicles (true) or the others (false); $9 only those carrying that data-quality
+ * flag; $12 only those with that suspect. The vehicles are those with a session in the window, and
+ * those with DC delivered in it and no session (a live reading after the window's start is the cheap
+ * sign of a vehicle that may have some).
  */
 const FLEET = sql`
   SELECT * FROM (
-    ${figures(sql`
-      sessions AS (
-        ${SESSIONS_IN_WINDOW}
+    ${figures(
+      fleetSessions(
+        FLEET_JUDGED,
+        sql`
+          SELECT vehicle_id FROM sessions
+          UNION
+          SELECT vehicle_id FROM vehicle_live WHERE ts > $1`,
       ),
-      vehicles AS (SELECT DISTINCT vehicle_id FROM sessions),
-      ${SESSION_ATTRIBUTION}`)}
+      FLEET_JUDGED,
+      true,
+    )}
   ) f
   WHERE ($3::boolean IS NULL OR (ratio IS NULL, coalesce(ratio, 0), "vehicleId") > ($3, $4::numeric, $5::text))
-    AND ($7::boolean IS NULL OR (ratio < $8::numeric AND NOT "dcExceedsAc") IS TRUE = $7)
-    AND ($9::text IS NULL OR ($9 = 'dc-exceeds-ac' AND "dcExceedsAc"))
+    AND ($7::boolean IS NULL OR "lowEfficiency" = $7)
+    AND ($9::text IS NULL OR $9 = ANY ("dataQuality"))
+    AND ($12::text IS NULL OR suspect = $12)
   ORDER BY ratio IS NULL, coalesce(ratio, 0), "vehicleId"
   LIMIT $6`;
 
@@ -215,31 +281,56 @@ export const ANALYTICS_STATEMENTS = {
   vehicleSeen: VEHICLE_SEEN,
 };
 
-function toFigures(row: FiguresRow): VehicleFigures {
-  return {
-    vehicleId: row.vehicleId,
-    totalKwhConsumedAc: Number(row.ac),
-    totalKwhDeliveredDc: Number(row.dc),
-    kwhDeliveredDcOutsideSessions: Number(row.dcOutside),
-    efficiencyRatio: row.ratio === null ? null : Number(row.ratio),
-    dcExceedsAc: row.dcExceedsAc,
-    averageBatteryTemp: row.temp === null ? null : Number(row.temp),
-    recordCount: Number(row.recordCount),
-    meterIds: row.meterIds,
-    sharedMeter: row.sharedMeter,
-  };
+export interface FiguresSettings {
+  threshold: number;
+  minCoverage: number;
+  readingIntervalSeconds: number;
 }
+
+const figuresOf = (row: FiguresRow): VehicleFigures => ({
+  vehicleId: row.vehicleId,
+  totalKwhConsumedAc: Number(row.ac),
+  totalKwhDeliveredDc: Number(row.dc),
+  kwhDeliveredDcOutsideSessions: Number(row.dcOutside),
+  efficiencyRatio: row.ratio === null ? null : Number(row.ratio),
+  coverageAc: row.coverageAc === null ? null : Number(row.coverageAc),
+  coverageDc: row.coverageDc === null ? null : Number(row.coverageDc),
+  averageBatteryTemp: row.temp === null ? null : Number(row.temp),
+  recordCount: Number(row.recordCount),
+  meterIds: row.meterIds,
+  lowEfficiency: row.lowEfficiency,
+  dataQuality: row.dataQuality,
+});
+
+const evidenceOf = (pair: PairEvidence): PairEvidence => ({
+  ...pair,
+  ratio: Number(pair.ratio),
+  ac: Number(pair.ac),
+  dc: Number(pair.dc),
+});
 
 export class AnalyticsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** AC from the given meter over the whole window, or else from the vehicle's sessions in it. */
-  async vehicleFigures(vehicleId: string, window: Window, meterId?: string): Promise<VehicleFigures> {
+  async vehicleFigures(
+    vehicleId: string,
+    window: Window,
+    settings: FiguresSettings,
+    meterId?: string,
+  ): Promise<VehicleFigures> {
+    const judged = [settings.readingIntervalSeconds, settings.minCoverage, settings.threshold];
     const [row] =
       meterId === undefined
-        ? await this.dataSource.query<FiguresRow[]>(VEHICLE_BY_SESSIONS, [window.from, window.to, vehicleId])
-        : await this.dataSource.query<FiguresRow[]>(VEHICLE_BY_METER, [window.from, window.to, vehicleId, meterId]);
-    return toFigures(row);
+        ? await this.dataSource.query<FiguresRow[]>(VEHICLE_BY_SESSIONS, [window.from, window.to, vehicleId, ...judged])
+        : await this.dataSource.query<FiguresRow[]>(VEHICLE_BY_METER, [
+            window.from,
+            window.to,
+            vehicleId,
+            meterId,
+            ...judged,
+          ]);
+    return figuresOf(row);
   }
 
   /** Whether the vehicle ever reported, live or in history. */
@@ -248,13 +339,14 @@ export class AnalyticsRepository {
     return seen;
   }
 
-  /** Up to `limit` vehicles with a session in the window, in one statement whatever their number. */
+  /** Up to `limit` vehicles of the fleet list, in one statement whatever their number. */
   async fleetFigures(
     window: Window,
-    filter: FleetFilter & { threshold: number },
+    filter: FleetFilter,
+    settings: FiguresSettings,
     limit: number,
     after?: FleetPosition,
-  ): Promise<VehicleFigures[]> {
+  ): Promise<FleetFigures[]> {
     const position = after ? [after.ratio === null, after.ratio ?? 0, after.vehicleId] : [null, null, null];
     const rows = await this.dataSource.query<FiguresRow[]>(FLEET, [
       window.from,
@@ -262,9 +354,16 @@ export class AnalyticsRepository {
       ...position,
       limit,
       filter.lowEfficiency ?? null,
-      filter.threshold,
+      settings.threshold,
       filter.dataQuality ?? null,
+      settings.readingIntervalSeconds,
+      settings.minCoverage,
+      filter.suspect ?? null,
     ]);
-    return rows.map(toFigures);
+    return rows.map((row) => ({
+      ...figuresOf(row),
+      suspect: row.suspect ?? null,
+      evidence: (row.evidence ?? []).map(evidenceOf),
+    }));
   }
 }

@@ -1,34 +1,31 @@
 import { NotFoundError } from '../errors/problem';
 import { encodeFleetCursor, type FleetQuery, type Window } from './analytics.dto';
-import type { AnalyticsRepository, VehicleFigures } from './analytics.repository';
-import type { DataQualityFlag, FleetEfficiencyPage, VehiclePerformance } from './analytics.responses';
+import type { AnalyticsRepository, FleetFigures, VehicleFigures } from './analytics.repository';
+import type { FleetEfficiencyPage, FleetVehicle, VehiclePerformance } from './analytics.responses';
+import { suspectReason } from './suspect-reason';
 
 export type { FleetEfficiencyPage, VehiclePerformance } from './analytics.responses';
 
 export interface AnalyticsOptions {
   /** A ratio below this flags the vehicle; the fleet query may override it. */
   efficiencyAlertThreshold: number;
+  /** READING_INTERVAL_SECONDS: the interval of devices whose registry record sets none. */
+  readingIntervalSeconds: number;
+  /** MIN_COVERAGE: figures with less of their expected readings are incomplete. */
+  minCoverage: number;
 }
 
-function performanceOf(figures: VehicleFigures, window: Window, threshold: number): VehiclePerformance {
-  const { vehicleId, dcExceedsAc, sharedMeter, ...rest } = figures;
-  const dataQuality: DataQualityFlag[] = [];
-  // A battery cannot take in more than its charger drew: such a ratio is a sign of missing or wrong
-  // readings, not of an excellent vehicle, and says nothing about its efficiency either way.
-  if (dcExceedsAc) dataQuality.push('dc-exceeds-ac');
-  // The meter asked about fed other vehicles and never this one by its sessions: which of its AC was
-  // this vehicle's cannot be told, so no ratio of it is one to act on.
-  if (sharedMeter && rest.meterIds.length === 0) dataQuality.push('shared-meter');
-  return {
-    vehicleId,
-    periodStart: window.from.toISOString(),
-    periodEnd: window.to.toISOString(),
-    ...rest,
-    // The rounded ratio is what the client sees, so it is also what gets compared.
-    lowEfficiency: dataQuality.length === 0 && rest.efficiencyRatio !== null && rest.efficiencyRatio < threshold,
-    dataQuality,
-  };
-}
+const performanceOf = (figures: VehicleFigures, window: Window): VehiclePerformance => ({
+  ...figures,
+  periodStart: window.from.toISOString(),
+  periodEnd: window.to.toISOString(),
+});
+
+const fleetVehicleOf = ({ suspect, evidence, ...figures }: FleetFigures, window: Window): FleetVehicle => ({
+  ...performanceOf(figures, window),
+  suspect,
+  suspectReason: suspectReason(suspect, evidence),
+});
 
 export class AnalyticsService {
   constructor(
@@ -36,26 +33,31 @@ export class AnalyticsService {
     private readonly options: AnalyticsOptions,
   ) {}
 
+  private settings(threshold = this.options.efficiencyAlertThreshold) {
+    return { threshold, minCoverage: this.options.minCoverage, readingIntervalSeconds: this.options.readingIntervalSeconds };
+  }
+
   async vehiclePerformance(vehicleId: string, window: Window, meterId?: string): Promise<VehiclePerformance> {
-    const figures = await this.repository.vehicleFigures(vehicleId, window, meterId);
+    const figures = await this.repository.vehicleFigures(vehicleId, window, this.settings(), meterId);
     // A vehicle with readings in the window has been seen; only an empty window needs the second look.
     if (figures.recordCount === 0 && !(await this.repository.vehicleSeen(vehicleId))) {
       throw new NotFoundError(`Vehicle ${vehicleId} has never reported.`);
     }
-    return performanceOf(figures, window, this.options.efficiencyAlertThreshold);
+    return performanceOf(figures, window);
   }
 
   async fleetEfficiency({ window, threshold, filter, limit, after }: FleetQuery): Promise<FleetEfficiencyPage> {
-    const alertBelow = threshold ?? this.options.efficiencyAlertThreshold;
+    const settings = this.settings(threshold);
     // One row more than the page tells whether another page follows.
-    const rows = await this.repository.fleetFigures(window, { ...filter, threshold: alertBelow }, limit + 1, after);
+    const rows = await this.repository.fleetFigures(window, filter, settings, limit + 1, after);
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       periodStart: window.from.toISOString(),
       periodEnd: window.to.toISOString(),
-      threshold: alertBelow,
-      vehicles: page.map((figures) => performanceOf(figures, window, alertBelow)),
+      threshold: settings.threshold,
+      minCoverage: settings.minCoverage,
+      vehicles: page.map((figures) => fleetVehicleOf(figures, window)),
       nextCursor:
         rows.length > limit
           ? encodeFleetCursor({

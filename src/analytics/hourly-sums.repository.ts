@@ -89,14 +89,15 @@ export const AC: Readings = {
   rollup: 'meter_rollup_hourly',
   daily: 'meter_rollup_daily',
   device: 'meter_id',
-  columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')] },
+  // The readings behind the energy, for its coverage.
+  columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')], ac_n: ['$.readings', '1'] },
 };
 export const DC: Readings = {
   history: 'vehicle_history',
   rollup: 'vehicle_rollup_hourly',
   daily: 'vehicle_rollup_daily',
   device: 'vehicle_id',
-  columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')] },
+  columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')], dc_n: ['$.readings', '1'] },
 };
 export const VEHICLE_WINDOW: Readings = {
   ...DC,

@@ -86,6 +86,10 @@ export interface AppConfig {
   analytics: {
     /** A DC/AC ratio below this flags a vehicle as losing energy. */
     efficiencyAlertThreshold: number;
+    /** How often a device is expected to report, unless its registry record says otherwise. */
+    readingIntervalSeconds: number;
+    /** The share of expected readings below which a figure is flagged incomplete and never raises a fault. */
+    minCoverage: number;
     /** How often the hours (and days) just past are sealed into the rollups. */
     rollupSealIntervalMs: number;
   };
@@ -193,6 +197,8 @@ class EnvironmentVariables {
   @IsOptional() @IsString() @MinLength(1) RATE_LIMIT_REDIS_PREFIX?: string;
 
   @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) EFFICIENCY_ALERT_THRESHOLD?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86_400) READING_INTERVAL_SECONDS?: number;
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) MIN_COVERAGE?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(86_400_000) EXPORT_STATEMENT_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) EXPORT_MAX_CONCURRENT?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000) EXPORT_MAX_PER_KEY?: number;
@@ -328,6 +334,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
     },
     analytics: {
       efficiencyAlertThreshold: env.EFFICIENCY_ALERT_THRESHOLD ?? 0.85,
+      readingIntervalSeconds: env.READING_INTERVAL_SECONDS ?? 60,
+      minCoverage: env.MIN_COVERAGE ?? 0.95,
       rollupSealIntervalMs: env.ROLLUP_SEAL_INTERVAL_MS ?? 300_000,
     },
     readingExport: {

@@ -1,10 +1,11 @@
 import request from 'supertest';
 import { createTestApp, type TestApp } from '../support/test-app';
+import { SPARSE_DEVICES } from './performance-app';
 import { chargingSession, meterReading, uniqueId, vehicleReading } from '../support/factories';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await createTestApp();
+  t = await createTestApp(SPARSE_DEVICES);
 });
 afterAll(() => t.close());
 
@@ -34,7 +35,7 @@ async function scenario(day: string, vehicles: Array<{ suffix: string; dc?: numb
     if (dc !== undefined) readings.push(vehicleReading({ vehicleId, timestamp: at(10), kwhDeliveredDc: dc }));
     if (ac !== undefined) readings.push(meterReading({ meterId, timestamp: at(10), kwhConsumedAc: ac }));
   }
-  // Not listed: a session before the window, and a vehicle that reported without a session.
+  // Not listed: a session before the window. Listed apart: a vehicle that took DC without a session.
   await request(t.app)
     .post('/v1/charging-sessions')
     .send(chargingSession({ vehicleId: `${prefix}-early`, startedAt: at(0), endedAt: at(1) }))
@@ -71,14 +72,16 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
       [`${prefix}-b`, 0.9, false],
       [`${prefix}-c`, 0.9, false],
       [`${prefix}-d`, null, false],
+      [`${prefix}-no-session`, null, false],
     ]);
+    expect(res.body.vehicles.at(-1)).toMatchObject({ dataQuality: ['no-session'], coverageAc: null, coverageDc: null });
   });
 
   it('gives each vehicle the same figures as its performance endpoint', async () => {
     const { prefix, window } = await scenario('2026-05-02', [{ suffix: 'a', dc: 1.6, ac: 2 }]);
     const [item] = (await fleet(window).expect(200)).body.vehicles;
     const single = await request(t.app).get(`/v1/analytics/performance/${prefix}-a`).query(window).expect(200);
-    expect(item).toEqual(single.body);
+    expect(item).toEqual({ ...single.body, suspect: null, suspectReason: null });
     expect(item).toMatchObject({
       totalKwhConsumedAc: 2,
       totalKwhDeliveredDc: 1.6,
@@ -108,6 +111,7 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
         dataQuality: [],
       },
       { vehicleId: `${prefix}-b`, efficiencyRatio: 1.2, lowEfficiency: false, dataQuality: ['dc-exceeds-ac'] },
+      { vehicleId: `${prefix}-no-session`, efficiencyRatio: null, lowEfficiency: false, dataQuality: ['no-session'] },
     ]);
   });
 
@@ -118,7 +122,7 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     ]);
     const res = await fleet({ ...window, threshold: '0.95' }).expect(200);
     expect(res.body.threshold).toBe(0.95);
-    expect(res.body.vehicles.map((v: Item) => v.lowEfficiency)).toEqual([true, true]);
+    expect(res.body.vehicles.map((v: Item) => v.lowEfficiency)).toEqual([true, true, false]);
   });
 
   it('pages with an opaque cursor that keeps the first page window, without repeating or skipping anyone', async () => {
@@ -133,7 +137,11 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
       pages.push(res.body.vehicles);
       cursor = res.body.nextCursor;
     } while (cursor !== null);
-    expect(pages.map(ids)).toEqual([[`${prefix}-e`, `${prefix}-a`], [`${prefix}-b`, `${prefix}-c`], [`${prefix}-d`]]);
+    expect(pages.map(ids)).toEqual([
+      [`${prefix}-e`, `${prefix}-a`],
+      [`${prefix}-b`, `${prefix}-c`],
+      [`${prefix}-d`, `${prefix}-no-session`],
+    ]);
   });
 
   it('a page that ends the list exactly has no next cursor', async () => {
@@ -141,8 +149,8 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
       { suffix: 'a', dc: 1, ac: 2 },
       { suffix: 'b', dc: 1, ac: 2 },
     ]);
-    const res = await fleet({ ...window, limit: '2' }).expect(200);
-    expect(res.body.vehicles).toHaveLength(2);
+    const res = await fleet({ ...window, limit: '3' }).expect(200);
+    expect(res.body.vehicles).toHaveLength(3);
     expect(res.body.nextCursor).toBeNull();
   });
 
@@ -153,7 +161,7 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
 
   const forged = (from: string, to: string, ratio: number, vehicleId: string, ...rest: unknown[]) =>
     Buffer.from(
-      JSON.stringify([from, to, ratio, vehicleId, ...[null, null, null].map((v, i) => rest[i] ?? v)]),
+      JSON.stringify([from, to, ratio, vehicleId, ...[null, null, null, null].map((v, i) => rest[i] ?? v)]),
     ).toString('base64url');
 
   it('filters by flag: only the flagged vehicles, only the others, or only those with a data-quality flag', async () => {
@@ -167,6 +175,7 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
       `${prefix}-c`,
       `${prefix}-f`,
       `${prefix}-d`,
+      `${prefix}-no-session`,
     ]);
     expect(await listed({ lowEfficiency: 'true', threshold: '0.95' })).toEqual([
       `${prefix}-e`,
@@ -176,6 +185,7 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     ]);
     // DC without any AC is more DC than AC too.
     expect(await listed({ dataQuality: 'dc-exceeds-ac' })).toEqual([`${prefix}-f`, `${prefix}-d`]);
+    expect(await listed({ dataQuality: 'no-session' })).toEqual([`${prefix}-no-session`]);
     expect(await listed({ dataQuality: 'shared-meter' })).toEqual([]);
   });
 
@@ -224,6 +234,12 @@ describe('GET /v1/analytics/fleet/efficiency', () => {
     ],
     ['lowEfficiency that is not true or false', { lowEfficiency: 'yes' }, 'lowEfficiency'],
     ['an unknown data-quality flag', { dataQuality: 'bogus' }, 'dataQuality'],
+    ['an unknown suspect', { suspect: 'driver' }, 'suspect'],
+    [
+      'a cursor with an unknown suspect',
+      { cursor: forged('2026-05-01T00:00:00Z', '2026-05-02T00:00:00Z', 0.5, 'V', 0.85, true, null, 'driver') },
+      'cursor',
+    ],
     ['an unknown parameter', { page: '2' }, 'page'],
   ])('answers 400 problem for %s', async (_label, query, path) => {
     const res = await fleet(query).expect(400);

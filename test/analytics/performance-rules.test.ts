@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { chargingSession, minutesAgo, uniqueId, vehicleReading } from '../support/factories';
 import { createTestApp } from '../support/test-app';
-import { ac, at, dc, performanceApp } from './performance-app';
+import { ac, at, dc, performanceApp, SPARSE_DEVICES } from './performance-app';
 
 const { ingest, openSession, performance } = performanceApp();
 
@@ -35,7 +35,7 @@ describe('ratio rounding and the alert threshold', () => {
   });
 
   it('EFFICIENCY_ALERT_THRESHOLD moves the alert', async () => {
-    const strict = await createTestApp({ EFFICIENCY_ALERT_THRESHOLD: '0.95' });
+    const strict = await createTestApp({ ...SPARSE_DEVICES, EFFICIENCY_ALERT_THRESHOLD: '0.95' });
     try {
       const vehicleId = uniqueId('VEH');
       const meterId = uniqueId('MTR');

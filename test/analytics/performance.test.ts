@@ -48,6 +48,8 @@ describe('GET /v1/analytics/performance/:vehicleId over (from, to]', () => {
       recordCount: 4,
       meterIds: [meterId],
       lowEfficiency: true,
+      coverageAc: 1,
+      coverageDc: 1,
       dataQuality: [],
     });
   });
@@ -131,7 +133,7 @@ describe('session attribution', () => {
     });
   });
 
-  it('without sessions or meterId, all DC is outside sessions, AC is 0 and the ratio null, not low', async () => {
+  it('without sessions or meterId, all DC is outside sessions, AC is 0 and the ratio null, flagged no-session', async () => {
     const vehicleId = uniqueId('VEH');
     await ingest([dc(vehicleId, -10, 2)]);
     const res = await performance(vehicleId, { from: at(-60), to: at(0) }).expect(200);
@@ -142,7 +144,9 @@ describe('session attribution', () => {
       efficiencyRatio: null,
       meterIds: [],
       lowEfficiency: false,
-      dataQuality: [],
+      coverageAc: null,
+      coverageDc: null,
+      dataQuality: ['no-session'],
     });
   });
 });

@@ -38,6 +38,8 @@ type Ingest = (typeof INGEST)[number];
 const INGEST_TARGET = 1.3;
 /** The page the API serves by default, plus the row that tells whether another follows. */
 const PAGE = 101;
+/** The service defaults: judged as the fleet list judges by default. */
+const FIGURES = { threshold: 0.85, minCoverage: 0.95, readingIntervalSeconds: 60 };
 const TARGET_RATIO = 3;
 
 export interface FleetResult {
@@ -75,7 +77,7 @@ export async function benchFleet(
 
   const repository = new AnalyticsRepository(dataSource);
   const run: Record<Path, (from: Date) => Promise<unknown>> = {
-    rollups: (from) => repository.fleetFigures({ from, to: end }, { threshold: 0.85 }, PAGE),
+    rollups: (from) => repository.fleetFigures({ from, to: end }, {}, FIGURES, PAGE),
     'history only': (from) => dataSource.query(RAW_FLEET, [from, end, null, null, null, PAGE]),
   };
   const series: Record<Path, (days: number) => Promise<unknown>> = {
