@@ -117,6 +117,8 @@ export class ReadingCoverage1764475000000 implements MigrationInterface {
     await queryRunner.query(`
       ALTER TABLE charging_session DROP CONSTRAINT charging_session_readings_counted,
         DROP COLUMN ac_readings, DROP COLUMN dc_readings`);
-    await queryRunner.query(`ALTER TABLE device DROP CONSTRAINT device_reporting_interval, DROP COLUMN reporting_interval_s`);
+    await queryRunner.query(
+      `ALTER TABLE device DROP CONSTRAINT device_reporting_interval, DROP COLUMN reporting_interval_s`,
+    );
   }
 }

@@ -63,7 +63,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
       export: services.readingExport,
       stream: { service: services.stream, keepAliveMs: config.stream.keepAliveMs },
       chargingSessions: services.chargingSessions,
-      analytics: { analytics: services.analytics, series: services.series },
+      analytics: { analytics: services.analytics, meters: services.meters, series: services.series },
       devices: services.devices,
       deviceCredentials: { auth: services.auth, imports: services.deviceImport },
       apiKeys: services.auth,

@@ -5,7 +5,9 @@ import { createLogger } from './logger';
 import type { Pools } from './db/pools';
 import { createMetrics, observePools, type Metrics } from './observability/metrics';
 import { AnalyticsRepository } from './analytics/analytics.repository';
-import { AnalyticsService } from './analytics/analytics.service';
+import { AnalyticsService, judgedBy } from './analytics/analytics.service';
+import { MeterEfficiencyRepository } from './analytics/meter-efficiency.repository';
+import { MeterEfficiencyService } from './analytics/meter-efficiency.service';
 import { RollupRepository } from './analytics/rollup.repository';
 import { RollupService } from './analytics/rollup.service';
 import { SeriesRepository } from './analytics/series.repository';
@@ -68,6 +70,7 @@ export function buildServices(
   const { ingest, reads, exports, stream: streamPool, maintenance } = pools;
   observePools(metrics, { ingest, reads, exports, stream: streamPool, maintenance });
   const analytics = new AnalyticsService(new AnalyticsRepository(pools.reads), config.analytics);
+  const meters = new MeterEfficiencyService(new MeterEfficiencyRepository(pools.reads), judgedBy(config.analytics));
   const auth = buildAuth(pools.ingest, config, pools.maintenance);
   const stream = new StreamService(
     new StreamRepository(pools.stream, config.db.lockTimeoutMs),
@@ -102,6 +105,7 @@ export function buildServices(
       closed: (session) => stream.sessionClosed(session),
     }),
     analytics,
+    meters,
     stream,
     series: new SeriesService(new SeriesRepository(pools.reads)),
     rollups: new RollupService(new RollupRepository(pools.maintenance, config.db.lockTimeoutMs), metrics),

@@ -8,6 +8,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ANALYTICS_STATEMENTS } from '../src/analytics/analytics.repository';
+import { METER_EFFICIENCY_STATEMENTS } from '../src/analytics/meter-efficiency.repository';
 import { SEAL_STATEMENTS, SESSION_STATEMENTS } from '../src/analytics/rollup-seal.repository';
 import { ROLLUP_KINDS, TABLE_STATEMENTS } from '../src/analytics/rollup-tables.repository';
 import { SERIES_STATEMENTS } from '../src/analytics/series.repository';
@@ -53,6 +54,11 @@ const AREAS: Record<string, Exported[]> = {
   ],
   analytics: [
     { source: 'src/analytics/analytics.repository.ts', name: 'ANALYTICS_STATEMENTS', statements: ANALYTICS_STATEMENTS },
+    {
+      source: 'src/analytics/meter-efficiency.repository.ts',
+      name: 'METER_EFFICIENCY_STATEMENTS',
+      statements: METER_EFFICIENCY_STATEMENTS,
+    },
   ],
   rollups: [
     ...ROLLUP_KINDS.map((kind) => ({

@@ -6,7 +6,7 @@ SELECT * FROM (
            kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND ac_readings IS NOT NULL AND dc_readings IS NOT NULL
              AND started_at >= $1 AND ended_at <= $2 AS inside
     FROM charging_session
-    WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
+    WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()') AND true
   ),
   vehicles AS (
     SELECT vehicle_id FROM sessions

@@ -6,6 +6,7 @@ WITH credentials_revoked AS (
 changed AS (
   UPDATE device SET
     label = CASE WHEN $2 THEN $3 ELSE label END,
+    reporting_interval_s = CASE WHEN $5 THEN $6 ELSE reporting_interval_s END,
     decommissioned_at = CASE $4::text
       WHEN 'decommissioned' THEN coalesce(decommissioned_at, now())
       WHEN 'active' THEN NULL
@@ -13,8 +14,9 @@ changed AS (
   WHERE id = $1
   RETURNING *
 )
-SELECT d.id, d.kind, d.label, d.created_at AS "createdAt",
-       d.decommissioned_at AS "decommissionedAt", coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
+SELECT d.id, d.kind, d.label, d.reporting_interval_s AS "reportingIntervalSeconds",
+       d.created_at AS "createdAt", d.decommissioned_at AS "decommissionedAt",
+       coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
 FROM changed d
 LEFT JOIN meter_live m ON d.kind = 'meter' AND m.meter_id = d.id
 LEFT JOIN vehicle_live v ON d.kind = 'vehicle' AND v.vehicle_id = d.id

@@ -1,6 +1,7 @@
 -- DEVICE_STATEMENTS.find in src/devices/devices.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
-SELECT d.id, d.kind, d.label, d.created_at AS "createdAt",
-       d.decommissioned_at AS "decommissionedAt", coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
+SELECT d.id, d.kind, d.label, d.reporting_interval_s AS "reportingIntervalSeconds",
+       d.created_at AS "createdAt", d.decommissioned_at AS "decommissionedAt",
+       coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
 FROM device d
 LEFT JOIN meter_live m ON d.kind = 'meter' AND m.meter_id = d.id
 LEFT JOIN vehicle_live v ON d.kind = 'vehicle' AND v.vehicle_id = d.id

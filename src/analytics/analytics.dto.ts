@@ -41,7 +41,8 @@ export class PerformanceQueryDto extends WindowQueryDto {
   meterId?: string;
 }
 
-export class FleetQueryDto extends WindowQueryDto {
+/** The query of the answers that judge several vehicles: the meter view, and the fleet list (below). */
+export class JudgedQueryDto extends WindowQueryDto {
   @IsOptional()
   @Transform(decimalFromQuery)
   @IsNumber(FINITE, { message: 'threshold must be a number' })
@@ -49,7 +50,9 @@ export class FleetQueryDto extends WindowQueryDto {
   @Max(1)
   @described('Flag ratios below this; `EFFICIENCY_ALERT_THRESHOLD` by default.')
   threshold?: number;
+}
 
+export class FleetQueryDto extends JudgedQueryDto {
   @IsOptional()
   @Transform(decimalFromQuery)
   @IsInt()
@@ -137,6 +140,11 @@ function resolveWindow({ hours, from, to }: WindowQueryDto, now: Date): Window {
   if (start.getTime() >= end.getTime()) throw invalidQuery('from', 'from must be before to (now when to is omitted)');
   if (!spanAllowed(window)) throw invalidQuery('from', `the window may span at most ${MAX_WINDOW_HOURS} hours`);
   return window;
+}
+
+export function parseJudgedQuery(query: unknown, now: Date): { window: Window; threshold?: number } {
+  const dto = validateQuery(JudgedQueryDto, query, 'The query is invalid.');
+  return { window: resolveWindow(dto, now), threshold: dto.threshold };
 }
 
 export function parsePerformanceQuery(query: unknown, now: Date): PerformanceQuery {

@@ -182,10 +182,13 @@ const sessionAttribution = (judged: Judged) => sql`
     FROM sessions WHERE NOT inside
   )`;
 
-/** Every session in the window: the fleet list and the meter view judge each vehicle and charger against the others. */
-export const fleetSessions = (judged: Judged, vehicles: string) => sql`
+/**
+ * The sessions in the window that `only` keeps (all without it), with the vehicles the answer lists:
+ * the fleet list and the meter view judge each vehicle and charger against the others.
+ */
+export const fleetSessions = (judged: Judged, vehicles: string, only = 'true') => sql`
   sessions AS (
-    ${SESSIONS_IN_WINDOW}
+    ${SESSIONS_IN_WINDOW} AND ${only}
   ),
   vehicles AS (
     ${vehicles}

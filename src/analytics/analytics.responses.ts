@@ -82,6 +82,7 @@ export class VehiclePerformance {
   @IsIn(DATA_QUALITY_FLAGS, { each: true }) @described(DATA_QUALITY) dataQuality: DataQualityFlag[];
 }
 
+/** How a suspect is named, for the documents of every answer that names one. */
 export const SUSPECT_RULE =
   'A pair is one vehicle’s sessions on one meter; its figures are complete when both coverages reach ' +
   '`MIN_COVERAGE` and DC does not exceed AC. A charger is suspected when at least two vehicles charged on it with ' +
@@ -105,7 +106,10 @@ export class FleetEfficiencyPage {
   @IsISO8601() periodStart: string;
   @IsISO8601() periodEnd: string;
   @IsNumber() @Min(0) @Max(1) threshold: number;
-  @IsNumber() @Min(0) @Max(1) @described('`MIN_COVERAGE`: the coverage below which figures are incomplete.')
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  @described('`MIN_COVERAGE`: the coverage below which figures are incomplete.')
   minCoverage: number;
   @ArrayOf(FleetVehicle, 'Lowest ratio first (no ratio last), then by vehicle id.')
   vehicles: FleetVehicle[];

@@ -5,19 +5,24 @@ import { modelRef, modelSchemas, ref } from '../validation/model-schema';
 import { deviceIdParam } from '../validation/validate-request';
 import {
   FleetQueryDto,
+  JudgedQueryDto,
   MAX_WINDOW_HOURS,
   parseFleetQuery,
+  parseJudgedQuery,
   parsePerformanceQuery,
   PerformanceQueryDto,
 } from './analytics.dto';
-import { FleetEfficiencyPage, VehiclePerformance } from './analytics.responses';
+import { FleetEfficiencyPage, FleetVehicle, VehiclePerformance } from './analytics.responses';
 import type { AnalyticsService } from './analytics.service';
+import { ElsewhereFigures, MeterEfficiency, MeterVehicle } from './meter-efficiency.responses';
+import type { MeterEfficiencyService } from './meter-efficiency.service';
 import { MAX_SERIES_DAYS, MAX_SERIES_POINTS, parseSeriesQuery, SeriesQueryDto } from './series.dto';
 import { MeterSeries, MeterSeriesPoint, VehicleSeries, VehicleSeriesPoint } from './series.responses';
 import type { SeriesService } from './series.service';
 
 export interface AnalyticsDeps {
   analytics: AnalyticsService;
+  meters: MeterEfficiencyService;
   series: SeriesService;
 }
 
@@ -40,7 +45,11 @@ export const analyticsRoutes: RouteTable<AnalyticsDeps> = {
   tag: { name: 'analytics', description: 'Energy efficiency: DC delivered over AC consumed.' },
   schemas: modelSchemas(
     VehiclePerformance,
+    FleetVehicle,
     FleetEfficiencyPage,
+    MeterEfficiency,
+    MeterVehicle,
+    ElsewhereFigures,
     VehicleSeries,
     VehicleSeriesPoint,
     MeterSeries,
@@ -87,6 +96,30 @@ export const analyticsRoutes: RouteTable<AnalyticsDeps> = {
         ({ analytics }) =>
         async (req, res) => {
           res.json(await analytics.fleetEfficiency(parseFleetQuery(req.query, new Date())));
+        },
+    },
+    {
+      method: 'get',
+      path: '/v1/analytics/meters/:meterId/efficiency',
+      role: 'read',
+      summary: 'A charger and the vehicles it fed: charger or vehicle?',
+      description:
+        'Each vehicle the meter fed in the window, with the ratio of its sessions here and of its sessions on ' +
+        'every other meter, and whether the charger or the vehicle is the likely culprit of low figures.',
+      params: [pathParam('meterId', 'The meter.', ref('DeviceId'))],
+      query: JudgedQueryDto,
+      responses: {
+        200: jsonResponse('The meter and its vehicles.', modelRef(MeterEfficiency)),
+        400: badQuery,
+        404: problemResponse('The meter has never reported.', 'not-found'),
+        ...databaseFailures,
+      },
+      handler:
+        ({ meters }) =>
+        async (req, res) => {
+          const meterId = deviceIdParam('meterId', req.params.meterId);
+          const { window, threshold } = parseJudgedQuery(req.query, new Date());
+          res.json(await meters.meterEfficiency(meterId, window, threshold));
         },
     },
     {

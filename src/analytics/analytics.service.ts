@@ -1,6 +1,6 @@
 import { NotFoundError } from '../errors/problem';
 import { encodeFleetCursor, type FleetQuery, type Window } from './analytics.dto';
-import type { AnalyticsRepository, FleetFigures, VehicleFigures } from './analytics.repository';
+import type { AnalyticsRepository, FiguresSettings, FleetFigures, VehicleFigures } from './analytics.repository';
 import type { FleetEfficiencyPage, FleetVehicle, VehiclePerformance } from './analytics.responses';
 import { suspectReason } from './suspect-reason';
 
@@ -15,6 +15,15 @@ export interface AnalyticsOptions {
   minCoverage: number;
 }
 
+/** The settings figures are judged by, with the threshold a query may set instead of the configured one. */
+export const judgedBy =
+  (options: AnalyticsOptions) =>
+  (threshold = options.efficiencyAlertThreshold): FiguresSettings => ({
+    threshold,
+    minCoverage: options.minCoverage,
+    readingIntervalSeconds: options.readingIntervalSeconds,
+  });
+
 const performanceOf = (figures: VehicleFigures, window: Window): VehiclePerformance => ({
   ...figures,
   periodStart: window.from.toISOString(),
@@ -28,13 +37,13 @@ const fleetVehicleOf = ({ suspect, evidence, ...figures }: FleetFigures, window:
 });
 
 export class AnalyticsService {
+  private readonly settings: (threshold?: number) => FiguresSettings;
+
   constructor(
     private readonly repository: AnalyticsRepository,
-    private readonly options: AnalyticsOptions,
-  ) {}
-
-  private settings(threshold = this.options.efficiencyAlertThreshold) {
-    return { threshold, minCoverage: this.options.minCoverage, readingIntervalSeconds: this.options.readingIntervalSeconds };
+    options: AnalyticsOptions,
+  ) {
+    this.settings = judgedBy(options);
   }
 
   async vehiclePerformance(vehicleId: string, window: Window, meterId?: string): Promise<VehiclePerformance> {

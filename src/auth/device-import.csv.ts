@@ -1,11 +1,12 @@
 import { parse } from 'csv-parse/sync';
 import { parseNewDevice, type NewDevice } from '../devices/devices.public';
 import { ValidationError, type FieldError } from '../errors/problem';
+import { decimalFromQuery } from '../validation/validate-request';
 import type { DeviceImportResult } from './auth.responses';
 import { IMPORT_MAX_DEVICES } from './device-import.dto';
 import type { DeviceImportService } from './device-import.service';
 
-const COLUMNS = ['id', 'kind', 'label'];
+const COLUMNS = ['id', 'kind', 'label', 'reportingIntervalSeconds'];
 
 /** A column named twice would have one of the two silently win. */
 function uniqueColumns(header: string[]): string[] {
@@ -26,8 +27,10 @@ export class PartialImportError extends Error {
 
 /**
  * A devices file as an operator exports it from a spreadsheet: a header naming `id`, `kind` and
- * optionally `label`, one device per line. The whole file is checked before anything is sent, so a
- * mistake on line 900 registers nothing; an empty label means none.
+ * optionally `label` and `reportingIntervalSeconds`, one device per line. The whole file is checked
+ * before anything is sent, so a mistake on line 900 registers nothing; an empty label means none, an
+ * empty interval the service default. An interval is text in a file: written as a plain number it is
+ * read as one, and anything else is left as text for the registry's rule to refuse.
  */
 export function readDevicesCsv(text: string): NewDevice[] {
   const detail = 'The devices file is invalid; nothing was registered or issued.';
@@ -41,7 +44,11 @@ export function readDevicesCsv(text: string): NewDevice[] {
   const unknown = header.filter((column) => !COLUMNS.includes(column));
   if (records.length === 0 || unknown.length > 0 || !header.includes('id') || !header.includes('kind')) {
     throw new ValidationError(detail, [
-      { path: 'header', message: `the first line names the columns id, kind and optionally label, and no other` },
+      {
+        path: 'header',
+        message:
+          'the first line names the columns id, kind and optionally label and reportingIntervalSeconds, and no other',
+      },
     ]);
   }
   const errors: FieldError[] = [];
@@ -50,7 +57,13 @@ export function readDevicesCsv(text: string): NewDevice[] {
     // Line 1 is the header.
     const line = index + 2;
     try {
-      const device = parseNewDevice({ id: record.id, kind: record.kind, ...(record.label && { label: record.label }) });
+      const { id, kind, label, reportingIntervalSeconds: interval } = record;
+      const device = parseNewDevice({
+        id,
+        kind,
+        ...(label && { label }),
+        ...(interval && { reportingIntervalSeconds: decimalFromQuery({ value: interval }) }),
+      });
       const first = lineOf.get(device.id);
       if (first !== undefined) errors.push({ path: `line ${line}`, message: `${device.id} is on line ${first} too` });
       lineOf.set(device.id, line);

@@ -8,9 +8,9 @@ import { CREDENTIAL_COLUMNS, LIVE_CREDENTIAL, type CredentialRow } from './devic
 
 /** The statements this repository sends, by name (tools/sql-snapshots.ts keeps them readable under sql/). */
 export const IMPORT_STATEMENTS = {
-  /** The devices not registered yet; the others are left as they are, labels included. */
-  register: sql`INSERT INTO device (id, kind, label)
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ORDER BY 1
+  /** The devices not registered yet; the others are left as they are, labels and intervals included. */
+  register: sql`INSERT INTO device (id, kind, label, reporting_interval_s)
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::integer[]) ORDER BY 1
     ON CONFLICT (id) DO NOTHING
     RETURNING id`,
   /** Every device of the import, locked in id order as issuing one credential locks its device. */
@@ -58,6 +58,7 @@ export class DeviceImportRepository {
             ids,
             devices.map(({ kind }) => kind),
             devices.map(({ label }) => label),
+            devices.map(({ reportingIntervalSeconds }) => reportingIntervalSeconds ?? null),
           ])
         ).map(({ id }) => id),
       );

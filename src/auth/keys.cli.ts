@@ -22,9 +22,10 @@ const USAGE = `usage: npm run keys -- <command> [--json]
                                                   create a key; the key is printed once, on stdout. An ingest key
                                                   states its scope: fleet (any device) or devices (those listed)
   list                                            every key, revoked ones included, with its scope
-  devices import <file.csv> [--reissue]           register the devices of a CSV file (columns id,kind[,label]) and
-                                                  issue each new one a credential; the tokens are printed once,
-                                                  as CSV on stdout. Re-running issues nothing new unless --reissue
+  devices import <file.csv> [--reissue]           register the devices of a CSV file (columns id,kind[,label]
+                                                  [,reportingIntervalSeconds]) and issue each new one a credential;
+                                                  the tokens are printed once, as CSV on stdout. Re-running issues
+                                                  nothing new unless --reissue
   revoke <id>                                     revoke a key; every process notices within AUTH_KEY_CACHE_MS and one check`;
 
 export class UsageError extends Error {}

@@ -1,4 +1,4 @@
-import { IsDefined, IsIn, IsOptional, IsString, Matches, ValidateIf } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateIf } from 'class-validator';
 import { DeviceListQueryDto, pageOf, type DeviceListQuery } from '../live/live.public';
 import { described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
@@ -29,10 +29,28 @@ const Label = (): PropertyDecorator => (target, key) => {
   Matches(LABEL_PATTERN, { message: `${String(key)} must be ${LABEL_RULE}` })(target, key);
 };
 
+/**
+ * The seconds between a device's readings, against which coverage counts the readings that should have
+ * arrived. Up to a day, as the database's check (migration 1764475000000-ReadingCoverage) holds it; a
+ * JSON number only, so "60" is refused rather than guessed at.
+ */
+const INTERVAL_RULE = 'a whole number of seconds from 1 to 86400';
+export const ReportingInterval = (): PropertyDecorator => (target, key) => {
+  const message = `${String(key)} must be ${INTERVAL_RULE}`;
+  IsInt({ message })(target, key);
+  Min(1, { message })(target, key);
+  Max(86_400, { message })(target, key);
+};
+const aboutInterval = (whenNull: string) => Nullable(`How often it reports, ${INTERVAL_RULE}; ${whenNull}.`);
+
 export class NewDeviceDto {
   @IsDeviceId() id: string;
   @IsDefined() @KindRule() @aboutKind kind: DeviceKind;
   @IsOptional() @Label() @described(`What operators call it: ${LABEL_RULE}.`) label?: string;
+  @IsOptional()
+  @ReportingInterval()
+  @aboutInterval("null or absent: the service's READING_INTERVAL_SECONDS")
+  reportingIntervalSeconds?: number | null;
 }
 
 export class DeviceChangeDto {
@@ -44,6 +62,11 @@ export class DeviceChangeDto {
   label?: string | null;
 
   @IsOptional() @StateRule() @aboutState state?: DeviceState;
+
+  @IsOptional()
+  @ReportingInterval()
+  @aboutInterval("null returns it to the service's READING_INTERVAL_SECONDS, absent keeps it")
+  reportingIntervalSeconds?: number | null;
 }
 
 export class DeviceRegistryQueryDto extends DeviceListQueryDto {
@@ -55,12 +78,15 @@ export interface NewDevice {
   id: string;
   kind: DeviceKind;
   label: string | null;
+  /** Absent or null: the service's default interval. */
+  reportingIntervalSeconds?: number | null;
 }
 
 /** What a PATCH changes: a field left undefined stays as it is. */
 export interface DeviceChange {
   label?: string | null;
   state?: DeviceState;
+  reportingIntervalSeconds?: number | null;
 }
 
 export interface DeviceRegistryQuery extends DeviceListQuery {
@@ -70,12 +96,17 @@ export interface DeviceRegistryQuery extends DeviceListQuery {
 
 export function parseNewDevice(body: unknown): NewDevice {
   const dto = validateRequest(NewDeviceDto, body, 'The device is invalid; nothing was registered.');
-  return { id: dto.id, kind: dto.kind, label: dto.label ?? null };
+  return {
+    id: dto.id,
+    kind: dto.kind,
+    label: dto.label ?? null,
+    reportingIntervalSeconds: dto.reportingIntervalSeconds ?? null,
+  };
 }
 
 export function parseDeviceChange(body: unknown): DeviceChange {
   const dto = validateRequest(DeviceChangeDto, body, 'The change is invalid; nothing was changed.');
-  return { label: dto.label, state: dto.state };
+  return { label: dto.label, state: dto.state, reportingIntervalSeconds: dto.reportingIntervalSeconds };
 }
 
 export function parseDeviceRegistryQuery(query: unknown): DeviceRegistryQuery {

@@ -8,14 +8,16 @@ export interface DeviceRow {
   id: string;
   kind: 'meter' | 'vehicle';
   label: string | null;
+  reportingIntervalSeconds: number | null;
   createdAt: Date;
   decommissionedAt: Date | null;
   lastSeenAt: Date | null;
 }
 
 /** A registered device with when it last reported: its live row's write time, so reporting costs no registry write. */
-const view = (source: string) => sql`SELECT d.id, d.kind, d.label, d.created_at AS "createdAt",
-       d.decommissioned_at AS "decommissionedAt", coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
+const view = (source: string) => sql`SELECT d.id, d.kind, d.label, d.reporting_interval_s AS "reportingIntervalSeconds",
+       d.created_at AS "createdAt", d.decommissioned_at AS "decommissionedAt",
+       coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
 FROM ${source} d
 LEFT JOIN meter_live m ON d.kind = 'meter' AND m.meter_id = d.id
 LEFT JOIN vehicle_live v ON d.kind = 'vehicle' AND v.vehicle_id = d.id`;
@@ -34,7 +36,8 @@ export const DEVICE_STATEMENTS = {
     WHERE d.id = $1`,
   /** No row when the id is taken, by a device of either kind. */
   insert: sql`WITH inserted AS (
-      INSERT INTO device (id, kind, label) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING RETURNING *
+      INSERT INTO device (id, kind, label, reporting_interval_s) VALUES ($1, $2, $3, $4)
+      ON CONFLICT (id) DO NOTHING RETURNING *
     )
     ${view('inserted')}`,
   /**
@@ -43,7 +46,8 @@ export const DEVICE_STATEMENTS = {
    */
   lock: sql`SELECT FROM device WHERE id = $1 FOR UPDATE`,
   /**
-   * $2 says whether the label changes (to $3, null clearing it); $4 is the state asked for, or null.
+   * $2 says whether the label changes (to $3, null clearing it); $4 is the state asked for, or null; $5
+   * says whether the reporting interval changes (to $6, null returning the device to the service default).
    * Decommissioning again keeps the first moment, and revokes the device's credentials in the same
    * statement: a retired device speaks for nobody, and reinstating it gives none of them back.
    */
@@ -54,6 +58,7 @@ export const DEVICE_STATEMENTS = {
     changed AS (
       UPDATE device SET
         label = CASE WHEN $2 THEN $3 ELSE label END,
+        reporting_interval_s = CASE WHEN $5 THEN $6 ELSE reporting_interval_s END,
         decommissioned_at = CASE $4::text
           WHEN 'decommissioned' THEN coalesce(decommissioned_at, now())
           WHEN 'active' THEN NULL
@@ -90,15 +95,19 @@ export class DeviceRepository {
     return row;
   }
 
-  async insert({ id, kind, label }: NewDevice): Promise<DeviceRow | undefined> {
+  async insert({ id, kind, label, reportingIntervalSeconds }: NewDevice): Promise<DeviceRow | undefined> {
+    const params = [id, kind, label, reportingIntervalSeconds ?? null];
     const [row] = await lockBoundedTransaction(this.reads, this.lockTimeoutMs, (manager) =>
-      manager.query<DeviceRow[]>(DEVICE_STATEMENTS.insert, [id, kind, label]),
+      manager.query<DeviceRow[]>(DEVICE_STATEMENTS.insert, params),
     );
     return row;
   }
 
-  async change(id: string, { label, state }: DeviceChange): Promise<DeviceRow | undefined> {
-    const params = [id, label !== undefined, label ?? null, state ?? null];
+  async change(
+    id: string,
+    { label, state, reportingIntervalSeconds: interval }: DeviceChange,
+  ): Promise<DeviceRow | undefined> {
+    const params = [id, label !== undefined, label ?? null, state ?? null, interval !== undefined, interval ?? null];
     const [row] = await lockBoundedTransaction(this.reads, this.lockTimeoutMs, async (manager) => {
       await lockAccess(manager);
       await manager.query(DEVICE_STATEMENTS.lock, [id]);

@@ -1,7 +1,7 @@
 import { IsIn, IsISO8601, IsString } from 'class-validator';
 import { ArrayOf, described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
-import { DEVICE_KINDS, DEVICE_STATES, type DeviceKind, type DeviceState } from './devices.dto';
+import { DEVICE_KINDS, DEVICE_STATES, ReportingInterval, type DeviceKind, type DeviceState } from './devices.dto';
 
 // What the registry answers; the OpenAPI schema is generated from these decorators, which validate
 // nothing here: they only describe.
@@ -11,6 +11,9 @@ export class DeviceView {
   @IsDeviceId() id: string;
   @IsIn(DEVICE_KINDS) kind: DeviceKind;
   @IsString() @Nullable('What operators call it; null when unnamed.') label: string | null;
+  @ReportingInterval()
+  @Nullable("The seconds it is expected to report at; null: the service's READING_INTERVAL_SECONDS.")
+  reportingIntervalSeconds: number | null;
   @IsIn(DEVICE_STATES) state: DeviceState;
   @IsISO8601() @described('When it was registered.') createdAt: string;
   @IsISO8601() @Nullable('null while active.') decommissionedAt: string | null;

@@ -84,8 +84,10 @@ export const deviceRoutes: RouteTable<DeviceService> = {
       method: 'patch',
       path: '/v1/devices/:id',
       role: 'admin',
-      summary: 'Rename, retire or reinstate a device',
-      description: 'Only the fields given change; `label: null` removes the label.',
+      summary: 'Rename, retire or reinstate a device, or set its reporting interval',
+      description:
+        'Only the fields given change; `label: null` removes the label, `reportingIntervalSeconds: null` ' +
+        'returns the device to the service default.',
       params: [idParam],
       body: jsonBody('The change.', modelRef(DeviceChangeDto)),
       responses: {

@@ -9,6 +9,7 @@ function view(row: DeviceRow): DeviceView {
     id: row.id,
     kind: row.kind,
     label: row.label,
+    reportingIntervalSeconds: row.reportingIntervalSeconds,
     state: row.decommissionedAt === null ? 'active' : 'decommissioned',
     createdAt: row.createdAt.toISOString(),
     decommissionedAt: row.decommissionedAt?.toISOString() ?? null,
@@ -18,7 +19,10 @@ function view(row: DeviceRow): DeviceView {
 
 const notRegistered = (id: string) => new NotFoundError(`No device ${id} is registered.`);
 
-/** The device registry: which meters and vehicles the fleet has, what they are called, which are retired. */
+/**
+ * The device registry: which meters and vehicles the fleet has, what they are called, how often they
+ * report, which are retired.
+ */
 export class DeviceService {
   /**
    * `accessChanged` tells this process's key cache at once of every change: the cache holds the registry
@@ -52,7 +56,8 @@ export class DeviceService {
 
   async change(id: string, change: DeviceChange): Promise<DeviceView> {
     const row = await this.repository.change(id, change);
-    // A label decides nothing about access: only a change of state makes the keys be read again.
+    // A label or a reporting interval decides nothing about access: only a change of state makes the
+    // keys be read again.
     if (change.state !== undefined) this.accessChanged();
     if (!row) throw notRegistered(id);
     return view(row);

@@ -23,6 +23,7 @@ describe('registering a device', () => {
       id,
       kind: 'meter',
       label: 'Depot 3, bay 12',
+      reportingIntervalSeconds: null,
       state: 'active',
       createdAt: expect.stringMatching(INSTANT),
       decommissionedAt: null,

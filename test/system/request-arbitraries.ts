@@ -145,6 +145,7 @@ const queryKey = fc.oneof(
     'state',
     'lowEfficiency',
     'dataQuality',
+    'suspect',
     'from[]',
     'to[x]',
   ),
@@ -177,6 +178,10 @@ const route = fc.oneof(
     segment.map((s) => `/v1/analytics/performance/${s}`),
   ),
   fc.tuple(fc.constant<Method>('get'), fc.constant('/v1/analytics/fleet/efficiency')),
+  fc.tuple(
+    fc.constant<Method>('get'),
+    segment.map((s) => `/v1/analytics/meters/${s}/efficiency`),
+  ),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/charging-sessions')),
   fc.tuple(
     fc.constant<Method>('patch'),

@@ -1,0 +1,163 @@
+-- METER_EFFICIENCY_STATEMENTS.meterView in src/analytics/meter-efficiency.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
+WITH
+sessions AS (
+  SELECT vehicle_id, meter_id, started_at, ended_at, kwh_ac_micro, kwh_dc_micro, ac_readings, dc_readings,
+         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND ac_readings IS NOT NULL AND dc_readings IS NOT NULL
+           AND started_at >= $1 AND ended_at <= $2 AS inside
+  FROM charging_session
+  WHERE tstzrange(started_at, ended_at) && tstzrange($1, $2, '()') AND (
+  vehicle_id IN (SELECT vehicle_id FROM charging_session WHERE meter_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()'))
+  OR meter_id IN (
+    SELECT o.meter_id FROM charging_session o
+    WHERE o.vehicle_id IN (SELECT vehicle_id FROM charging_session WHERE meter_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()'))
+      AND tstzrange(o.started_at, o.ended_at) && tstzrange($1, $2, '()')
+  ))
+),
+vehicles AS (
+  SELECT NULL::text AS vehicle_id
+),
+meter_shared AS (SELECT false AS shared),
+stored AS (
+  SELECT vehicle_id, meter_id, count(*) AS sessions, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc,
+         sum(ac_readings) AS ac_n, sum(dc_readings) AS dc_n,
+         sum(greatest(extract(epoch FROM ended_at - started_at) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = meter_id AND d.kind = 'meter'), $4) - 1, 0)) AS ac_x,
+         sum(greatest(extract(epoch FROM ended_at - started_at) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = vehicle_id AND d.kind = 'vehicle'), $4) - 1, 0)) AS dc_x
+  FROM sessions WHERE inside GROUP BY vehicle_id, meter_id
+),
+attribution AS (
+  SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts
+  FROM sessions WHERE NOT inside
+),
+spans AS (
+  SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
+         greatest(f.first_day, least(date_trunc('day', t.tail_start, 'UTC'), (SELECT days_until FROM rollup_seal))) AS days_end
+  FROM attribution s
+  CROSS JOIN LATERAL (
+    SELECT date_trunc('hour', s.from_ts - interval '1 microsecond', 'UTC') + interval '1 hour' AS first_hour
+  ) b
+  CROSS JOIN LATERAL (
+    SELECT greatest(least(date_trunc('hour', s.until_ts, 'UTC'), (SELECT hours_until FROM rollup_seal)), b.first_hour) AS tail_start
+  ) t
+  CROSS JOIN LATERAL (
+    SELECT least(date_trunc('day', b.first_hour - interval '1 microsecond', 'UTC') + interval '1 day', t.tail_start) AS first_day
+  ) f
+),
+edges AS (
+  SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
+         sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
+         sum(greatest(extract(epoch FROM s.until_ts - s.from_ts) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4) - 1, 0)) AS ac_x,
+         sum(greatest(extract(epoch FROM s.until_ts - s.from_ts) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4) - 1, 0)) AS dc_x
+  FROM spans s
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
+    FROM (
+      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 AS ac_n FROM meter_history h
+      WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
+      UNION ALL
+      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 AS ac_n FROM meter_history h
+      WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
+    ) readings
+  ) m
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(dc), 0) AS dc, coalesce(sum(dc_n), 0) AS dc_n
+    FROM (
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 AS dc_n FROM vehicle_history h
+      WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
+      UNION ALL
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 AS dc_n FROM vehicle_history h
+      WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
+    ) readings
+  ) d
+  GROUP BY s.vehicle_id, s.meter_id
+),
+whole AS (
+  SELECT b.vehicle_id, b.meter_id, m.ac, m.ac_n, d.dc, d.dc_n
+  FROM (
+    SELECT vehicle_id, meter_id, range_agg(tstzrange(first_hour, tail_start)) AS hours FROM spans GROUP BY 1, 2
+  ) b
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
+    FROM (
+      SELECT r.kwh_micro AS ac, r.readings AS ac_n FROM meter_rollup_hourly r
+      WHERE r.meter_id = b.meter_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
+    ) readings
+  ) m
+  CROSS JOIN LATERAL (
+    SELECT coalesce(sum(dc), 0) AS dc, coalesce(sum(dc_n), 0) AS dc_n
+    FROM (
+      SELECT r.kwh_micro AS dc, r.readings AS dc_n FROM vehicle_rollup_hourly r
+      WHERE r.vehicle_id = b.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
+    ) readings
+  ) d
+),
+pairs AS (
+  SELECT vehicle_id, meter_id, coalesce(e.sessions, 0) + coalesce(t.sessions, 0) AS sessions,
+         coalesce(e.ac + w.ac, 0) + coalesce(t.ac, 0) AS ac, coalesce(e.dc + w.dc, 0) + coalesce(t.dc, 0) AS dc,
+         coalesce(e.ac_n + w.ac_n, 0) + coalesce(t.ac_n, 0) AS ac_n, coalesce(e.dc_n + w.dc_n, 0) + coalesce(t.dc_n, 0) AS dc_n,
+         coalesce(e.ac_x, 0) + coalesce(t.ac_x, 0) AS ac_x, coalesce(e.dc_x, 0) + coalesce(t.dc_x, 0) AS dc_x
+  FROM edges e JOIN whole w USING (vehicle_id, meter_id)
+  FULL JOIN stored t USING (vehicle_id, meter_id)
+),
+pair_figures AS (
+  SELECT p.*, c.ratio, c.ac_cov, c.dc_cov, k.complete, k.complete AND c.ratio < $6 AS low,
+         k.complete AND c.ratio >= $6 AS fine
+  FROM pairs p
+  CROSS JOIN LATERAL (
+    SELECT round(p.dc / nullif(p.ac, 0), 3) AS ratio, CASE WHEN p.ac_x IS NULL THEN NULL WHEN p.ac_x <= 0 THEN 1.000
+            ELSE least(1, round(p.ac_n / p.ac_x, 3)) END AS ac_cov,
+           CASE WHEN p.dc_x IS NULL THEN NULL WHEN p.dc_x <= 0 THEN 1.000
+                   ELSE least(1, round(p.dc_n / p.dc_x, 3)) END AS dc_cov
+  ) c
+  CROSS JOIN LATERAL (
+    SELECT p.ac > 0 AND p.dc <= p.ac AND c.ac_cov >= $5 AND c.dc_cov >= $5 AS complete
+  ) k
+),
+charger_suspects AS (
+  SELECT p.meter_id FROM pair_figures p
+  WHERE p.complete
+  GROUP BY p.meter_id
+  HAVING count(*) >= 2 AND bool_and(p.low)
+     AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> p.meter_id AND o.fine))
+),
+vehicle_suspects AS (
+  SELECT p.vehicle_id FROM pair_figures p
+  WHERE p.complete
+  GROUP BY p.vehicle_id
+  HAVING count(*) >= 2 AND bool_and(p.low)
+     AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.meter_id = p.meter_id AND o.vehicle_id <> p.vehicle_id AND o.fine))
+)
+SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
+       p.ac_cov AS "coverageAc", p.dc_cov AS "coverageDc", p.low AS "lowEfficiency",
+       array_remove(ARRAY[
+         CASE WHEN p.dc > p.ac THEN 'dc-exceeds-ac' END,
+         CASE WHEN p.ac_cov < $5 THEN 'incomplete-ac' END,
+         CASE WHEN p.dc_cov < $5 THEN 'incomplete-dc' END
+       ], NULL) AS "dataQuality",
+       coalesce(e.meter_ids, '{}') AS "elsewhereMeterIds", coalesce(e.ac, 0) / 1000000.0 AS "elsewhereAc",
+       coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", round(e.dc / nullif(e.ac, 0), 3) AS "elsewhereRatio",
+       coalesce(e.low, false) AS "elsewhereLow",
+       p.vehicle_id IN (SELECT vehicle_id FROM vehicle_suspects) AS "vehicleSuspect",
+       $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
+       (SELECT coalesce(jsonb_agg(jsonb_build_object('meterId', c.meter_id, 'ratio', c.ratio, 'low', c.low, 'ac', c.ac,
+                                                     'dc', c.dc, 'chargerSuspect', c.meter_id IN (SELECT meter_id FROM charger_suspects))
+                                  ORDER BY c.meter_id), '[]')
+        FROM pair_figures c WHERE c.vehicle_id = p.vehicle_id AND c.complete) AS evidence,
+       sum(p.ac) OVER () / 1000000.0 AS "meterAc", sum(p.dc) OVER () / 1000000.0 AS "meterDc",
+       round(sum(p.dc) OVER () / nullif(sum(p.ac) OVER (), 0), 3) AS "meterRatio",
+       CASE WHEN sum(p.ac_x) OVER () IS NULL THEN NULL WHEN sum(p.ac_x) OVER () <= 0 THEN 1.000
+               ELSE least(1, round(sum(p.ac_n) OVER () / sum(p.ac_x) OVER (), 3)) END AS "meterCoverage"
+FROM pair_figures p
+LEFT JOIN LATERAL (
+  SELECT array_agg(o.meter_id ORDER BY o.meter_id) AS meter_ids, sum(o.ac) AS ac, sum(o.dc) AS dc,
+         round(sum(o.dc) / nullif(sum(o.ac), 0), 3) < $6 AND sum(o.dc) <= sum(o.ac)
+           AND CASE WHEN sum(o.ac_x) IS NULL THEN NULL WHEN sum(o.ac_x) <= 0 THEN 1.000
+                   ELSE least(1, round(sum(o.ac_n) / sum(o.ac_x), 3)) END >= $5 AND CASE WHEN sum(o.dc_x) IS NULL THEN NULL WHEN sum(o.dc_x) <= 0 THEN 1.000
+                           ELSE least(1, round(sum(o.dc_n) / sum(o.dc_x), 3)) END >= $5 AS low
+  FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> $3
+) e ON true
+WHERE p.meter_id = $3
+ORDER BY p.ratio IS NULL, p.ratio, p.vehicle_id

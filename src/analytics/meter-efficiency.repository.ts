@@ -1,0 +1,114 @@
+import type { DataSource } from 'typeorm';
+import { sql } from '../db/sql';
+import type { Window } from './analytics.dto';
+import { fleetSessions, type FiguresSettings, type PairEvidence } from './analytics.repository';
+import { coverage, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
+
+const JUDGED: Judged = { interval: '$4', minCoverage: '$5', threshold: '$6' };
+
+const OVERLAPS = `tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')`;
+
+/**
+ * The evidence about the meter $3 lies in the sessions of the vehicles it fed in the window and in the
+ * sessions of the other vehicles on the meters those used: whether the meter's vehicles are fine
+ * elsewhere, and whether others are fine where they are low. Nothing else is read.
+ */
+const NEAR_THE_METER = sql`(
+  vehicle_id IN (SELECT vehicle_id FROM charging_session WHERE meter_id = $3 AND ${OVERLAPS})
+  OR meter_id IN (
+    SELECT o.meter_id FROM charging_session o
+    WHERE o.vehicle_id IN (SELECT vehicle_id FROM charging_session WHERE meter_id = $3 AND ${OVERLAPS})
+      AND tstzrange(o.started_at, o.ended_at) && tstzrange($1, $2, '()')
+  ))`;
+
+/**
+ * Each vehicle the meter fed in the window: its figures on the meter (a pair), on every other meter
+ * together, and its complete pairs as evidence; with the meter's own totals over all its vehicles and
+ * whether it is a suspected charger. Lowest ratio here first.
+ */
+const METER_VIEW = sql`
+  WITH
+  ${pairFigures(fleetSessions(JUDGED, 'SELECT NULL::text AS vehicle_id', NEAR_THE_METER), JUDGED)},
+  ${SUSPECTS}
+  SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
+         p.ac_cov AS "coverageAc", p.dc_cov AS "coverageDc", p.low AS "lowEfficiency",
+         array_remove(ARRAY[
+           CASE WHEN p.dc > p.ac THEN 'dc-exceeds-ac' END,
+           CASE WHEN p.ac_cov < $5 THEN 'incomplete-ac' END,
+           CASE WHEN p.dc_cov < $5 THEN 'incomplete-dc' END
+         ], NULL) AS "dataQuality",
+         coalesce(e.meter_ids, '{}') AS "elsewhereMeterIds", coalesce(e.ac, 0) / 1000000.0 AS "elsewhereAc",
+         coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", round(e.dc / nullif(e.ac, 0), 3) AS "elsewhereRatio",
+         coalesce(e.low, false) AS "elsewhereLow",
+         p.vehicle_id IN (SELECT vehicle_id FROM vehicle_suspects) AS "vehicleSuspect",
+         $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
+         (SELECT coalesce(jsonb_agg(jsonb_build_object('meterId', c.meter_id, 'ratio', c.ratio, 'low', c.low, 'ac', c.ac,
+                                                       'dc', c.dc, 'chargerSuspect', c.meter_id IN (SELECT meter_id FROM charger_suspects))
+                                    ORDER BY c.meter_id), '[]')
+          FROM pair_figures c WHERE c.vehicle_id = p.vehicle_id AND c.complete) AS evidence,
+         sum(p.ac) OVER () / 1000000.0 AS "meterAc", sum(p.dc) OVER () / 1000000.0 AS "meterDc",
+         round(sum(p.dc) OVER () / nullif(sum(p.ac) OVER (), 0), 3) AS "meterRatio",
+         ${coverage('sum(p.ac_n) OVER ()', 'sum(p.ac_x) OVER ()')} AS "meterCoverage"
+  FROM pair_figures p
+  LEFT JOIN LATERAL (
+    SELECT array_agg(o.meter_id ORDER BY o.meter_id) AS meter_ids, sum(o.ac) AS ac, sum(o.dc) AS dc,
+           round(sum(o.dc) / nullif(sum(o.ac), 0), 3) < $6 AND sum(o.dc) <= sum(o.ac)
+             AND ${coverage('sum(o.ac_n)', 'sum(o.ac_x)')} >= $5 AND ${coverage('sum(o.dc_n)', 'sum(o.dc_x)')} >= $5 AS low
+    FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> $3
+  ) e ON true
+  WHERE p.meter_id = $3
+  ORDER BY p.ratio IS NULL, p.ratio, p.vehicle_id`;
+
+const METER_SEEN = sql`
+  SELECT EXISTS (SELECT 1 FROM meter_live WHERE meter_id = $1)
+      OR EXISTS (SELECT 1 FROM meter_history WHERE meter_id = $1) AS seen`;
+
+/** The statements by name (tools/sql-snapshots.ts keeps them readable under sql/). */
+export const METER_EFFICIENCY_STATEMENTS = { meterView: METER_VIEW, meterSeen: METER_SEEN };
+
+/** One vehicle the meter fed, as the database judged it; energies in kWh, as text from numeric. */
+export interface MeterVehicleRow {
+  vehicleId: string;
+  sessions: number;
+  ac: string;
+  dc: string;
+  ratio: string | null;
+  coverageAc: string;
+  coverageDc: string;
+  lowEfficiency: boolean;
+  dataQuality: Array<'dc-exceeds-ac' | 'incomplete-ac' | 'incomplete-dc'>;
+  elsewhereMeterIds: string[];
+  elsewhereAc: string;
+  elsewhereDc: string;
+  elsewhereRatio: string | null;
+  elsewhereLow: boolean;
+  vehicleSuspect: boolean;
+  chargerSuspect: boolean;
+  evidence: PairEvidence[];
+  meterAc: string;
+  meterDc: string;
+  meterRatio: string | null;
+  meterCoverage: string | null;
+}
+
+export class MeterEfficiencyRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Empty when the meter fed no vehicle in the window. */
+  vehicles(meterId: string, window: Window, settings: FiguresSettings): Promise<MeterVehicleRow[]> {
+    return this.dataSource.query<MeterVehicleRow[]>(METER_VIEW, [
+      window.from,
+      window.to,
+      meterId,
+      settings.readingIntervalSeconds,
+      settings.minCoverage,
+      settings.threshold,
+    ]);
+  }
+
+  /** Whether the meter ever reported, live or in history. */
+  async meterSeen(meterId: string): Promise<boolean> {
+    const [{ seen }] = await this.dataSource.query<Array<{ seen: boolean }>>(METER_SEEN, [meterId]);
+    return seen;
+  }
+}
