@@ -115,17 +115,25 @@ SELECT * FROM (
   ),
   charger_suspects AS (
     SELECT p.meter_id FROM pair_figures p
+    LEFT JOIN (SELECT DISTINCT vehicle_id FROM pair_figures WHERE fine) f USING (vehicle_id)
     WHERE p.complete
     GROUP BY p.meter_id
-    HAVING count(*) >= 2 AND bool_and(p.low)
-       AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> p.meter_id AND o.fine))
+    HAVING count(*) >= 2 AND bool_and(p.low) AND bool_or(f.vehicle_id IS NOT NULL)
   ),
   vehicle_suspects AS (
     SELECT p.vehicle_id FROM pair_figures p
+    LEFT JOIN (SELECT DISTINCT meter_id FROM pair_figures WHERE fine) f USING (meter_id)
     WHERE p.complete
     GROUP BY p.vehicle_id
-    HAVING count(*) >= 2 AND bool_and(p.low)
-       AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.meter_id = p.meter_id AND o.vehicle_id <> p.vehicle_id AND o.fine))
+    HAVING count(*) >= 2 AND bool_and(p.low) AND bool_or(f.meter_id IS NOT NULL)
+  ),
+  evidence AS (
+    SELECT p.vehicle_id, bool_or(p.low) AS any_low, bool_and(NOT p.low OR c.meter_id IS NOT NULL) AS low_only_on_suspects,
+           jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
+                                        'chargerSuspect', c.meter_id IS NOT NULL) ORDER BY p.meter_id) AS pairs
+    FROM pair_figures p LEFT JOIN charger_suspects c USING (meter_id)
+    WHERE p.complete
+    GROUP BY p.vehicle_id
   ),
   attributed AS (
     SELECT vehicle_id, sum(ac) AS ac, sum(dc) AS dc, sum(ac_n) AS ac_n, sum(dc_n) AS dc_n, sum(ac_x) AS ac_x,
@@ -194,20 +202,14 @@ SELECT * FROM (
   SELECT j.vehicle_id AS "vehicleId", j.ac / 1000000.0 AS ac, j.dc / 1000000.0 AS dc,
          (j.dc_window - j.dc) / 1000000.0 AS "dcOutside", j.ratio, j.ac_cov AS "coverageAc", j.dc_cov AS "coverageDc",
          round(j.temp_sum / nullif(j.record_count, 0), 3) AS temp, j.record_count::bigint AS "recordCount",
-         j.meter_ids AS "meterIds", coalesce(j.low, false) AS "lowEfficiency", j.flags AS "dataQuality", r.suspect, CASE WHEN r.suspect IS NOT NULL THEN (
-                      SELECT jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
-                                                          'chargerSuspect', p.meter_id IN (SELECT meter_id FROM charger_suspects))
-                                       ORDER BY p.meter_id)
-                      FROM pair_figures p WHERE p.vehicle_id = j.vehicle_id AND p.complete) END AS evidence
+         j.meter_ids AS "meterIds", coalesce(j.low, false) AS "lowEfficiency", j.flags AS "dataQuality", r.suspect, CASE WHEN r.suspect IS NOT NULL THEN e.pairs END AS evidence
   FROM judged j
+  LEFT JOIN evidence e ON e.vehicle_id = j.vehicle_id
+  LEFT JOIN vehicle_suspects v ON v.vehicle_id = j.vehicle_id
   CROSS JOIN LATERAL (
     SELECT CASE
-      WHEN EXISTS (SELECT FROM vehicle_suspects v WHERE v.vehicle_id = j.vehicle_id) THEN 'vehicle'
-      WHEN j.low AND EXISTS (SELECT FROM pair_figures p WHERE p.vehicle_id = j.vehicle_id AND p.low)
-           AND NOT EXISTS (
-             SELECT FROM pair_figures p
-             WHERE p.vehicle_id = j.vehicle_id AND p.low AND p.meter_id NOT IN (SELECT meter_id FROM charger_suspects)
-           ) THEN 'charger'
+      WHEN v.vehicle_id IS NOT NULL THEN 'vehicle'
+      WHEN j.low AND e.any_low AND e.low_only_on_suspects THEN 'charger'
     END AS suspect
   ) r
   WHERE j.ac_x IS NOT NULL OR j.dc_window > 0

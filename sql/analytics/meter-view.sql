@@ -118,17 +118,25 @@ pair_figures AS (
 ),
 charger_suspects AS (
   SELECT p.meter_id FROM pair_figures p
+  LEFT JOIN (SELECT DISTINCT vehicle_id FROM pair_figures WHERE fine) f USING (vehicle_id)
   WHERE p.complete
   GROUP BY p.meter_id
-  HAVING count(*) >= 2 AND bool_and(p.low)
-     AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> p.meter_id AND o.fine))
+  HAVING count(*) >= 2 AND bool_and(p.low) AND bool_or(f.vehicle_id IS NOT NULL)
 ),
 vehicle_suspects AS (
   SELECT p.vehicle_id FROM pair_figures p
+  LEFT JOIN (SELECT DISTINCT meter_id FROM pair_figures WHERE fine) f USING (meter_id)
   WHERE p.complete
   GROUP BY p.vehicle_id
-  HAVING count(*) >= 2 AND bool_and(p.low)
-     AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.meter_id = p.meter_id AND o.vehicle_id <> p.vehicle_id AND o.fine))
+  HAVING count(*) >= 2 AND bool_and(p.low) AND bool_or(f.meter_id IS NOT NULL)
+),
+evidence AS (
+  SELECT p.vehicle_id, bool_or(p.low) AS any_low, bool_and(NOT p.low OR c.meter_id IS NOT NULL) AS low_only_on_suspects,
+         jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
+                                      'chargerSuspect', c.meter_id IS NOT NULL) ORDER BY p.meter_id) AS pairs
+  FROM pair_figures p LEFT JOIN charger_suspects c USING (meter_id)
+  WHERE p.complete
+  GROUP BY p.vehicle_id
 )
 SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
        p.ac_cov AS "coverageAc", p.dc_cov AS "coverageDc", p.low AS "lowEfficiency",
@@ -142,10 +150,7 @@ SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.d
        coalesce(e.low, false) AS "elsewhereLow",
        p.vehicle_id IN (SELECT vehicle_id FROM vehicle_suspects) AS "vehicleSuspect",
        $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
-       (SELECT coalesce(jsonb_agg(jsonb_build_object('meterId', c.meter_id, 'ratio', c.ratio, 'low', c.low, 'ac', c.ac,
-                                                     'dc', c.dc, 'chargerSuspect', c.meter_id IN (SELECT meter_id FROM charger_suspects))
-                                  ORDER BY c.meter_id), '[]')
-        FROM pair_figures c WHERE c.vehicle_id = p.vehicle_id AND c.complete) AS evidence,
+       coalesce((SELECT e.pairs FROM evidence e WHERE e.vehicle_id = p.vehicle_id), '[]') AS evidence,
        sum(p.ac) OVER () / 1000000.0 AS "meterAc", sum(p.dc) OVER () / 1000000.0 AS "meterDc",
        round(sum(p.dc) OVER () / nullif(sum(p.ac) OVER (), 0), 3) AS "meterRatio",
        CASE WHEN sum(p.ac_x) OVER () IS NULL THEN NULL WHEN sum(p.ac_x) OVER () <= 0 THEN 1.000

@@ -87,20 +87,14 @@ interface FiguresRow {
  * a charger, and a charger only when each of the vehicle's low pairs is on a suspected charger.
  */
 const RANKING = {
-  columns: `, r.suspect, CASE WHEN r.suspect IS NOT NULL THEN (
-             SELECT jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
-                                                 'chargerSuspect', p.meter_id IN (SELECT meter_id FROM charger_suspects))
-                              ORDER BY p.meter_id)
-             FROM pair_figures p WHERE p.vehicle_id = j.vehicle_id AND p.complete) END AS evidence`,
+  columns: `, r.suspect, CASE WHEN r.suspect IS NOT NULL THEN e.pairs END AS evidence`,
   from: sql`
+    LEFT JOIN evidence e ON e.vehicle_id = j.vehicle_id
+    LEFT JOIN vehicle_suspects v ON v.vehicle_id = j.vehicle_id
     CROSS JOIN LATERAL (
       SELECT CASE
-        WHEN EXISTS (SELECT FROM vehicle_suspects v WHERE v.vehicle_id = j.vehicle_id) THEN 'vehicle'
-        WHEN j.low AND EXISTS (SELECT FROM pair_figures p WHERE p.vehicle_id = j.vehicle_id AND p.low)
-             AND NOT EXISTS (
-               SELECT FROM pair_figures p
-               WHERE p.vehicle_id = j.vehicle_id AND p.low AND p.meter_id NOT IN (SELECT meter_id FROM charger_suspects)
-             ) THEN 'charger'
+        WHEN v.vehicle_id IS NOT NULL THEN 'vehicle'
+        WHEN j.low AND e.any_low AND e.low_only_on_suspects THEN 'charger'
       END AS suspect
     ) r
     WHERE j.ac_x IS NOT NULL OR j.dc_window > 0`,

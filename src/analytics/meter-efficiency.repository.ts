@@ -42,10 +42,7 @@ const METER_VIEW = sql`
          coalesce(e.low, false) AS "elsewhereLow",
          p.vehicle_id IN (SELECT vehicle_id FROM vehicle_suspects) AS "vehicleSuspect",
          $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
-         (SELECT coalesce(jsonb_agg(jsonb_build_object('meterId', c.meter_id, 'ratio', c.ratio, 'low', c.low, 'ac', c.ac,
-                                                       'dc', c.dc, 'chargerSuspect', c.meter_id IN (SELECT meter_id FROM charger_suspects))
-                                    ORDER BY c.meter_id), '[]')
-          FROM pair_figures c WHERE c.vehicle_id = p.vehicle_id AND c.complete) AS evidence,
+         coalesce((SELECT e.pairs FROM evidence e WHERE e.vehicle_id = p.vehicle_id), '[]') AS evidence,
          sum(p.ac) OVER () / 1000000.0 AS "meterAc", sum(p.dc) OVER () / 1000000.0 AS "meterDc",
          round(sum(p.dc) OVER () / nullif(sum(p.ac) OVER (), 0), 3) AS "meterRatio",
          ${coverage('sum(p.ac_n) OVER ()', 'sum(p.ac_x) OVER ()')} AS "meterCoverage"

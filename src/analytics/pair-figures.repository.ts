@@ -97,20 +97,30 @@ export function pairFigures(sources: string, judged: Judged): string {
  * Charger or vehicle, from the pairs: a meter on which at least two vehicles charged with complete
  * figures, every one of them low there, while at least one of them is fine on another meter, is the
  * likely culprit (`charger_suspects`); so is a vehicle low on each of at least two meters while another
- * vehicle is fine on one of them (`vehicle_suspects`). Without such a comparison nobody is named.
+ * vehicle is fine on one of them (`vehicle_suspects`). Without such a comparison nobody is named. A
+ * vehicle has one pair per meter, so a vehicle low on a meter is fine only on others, and a meter that
+ * someone is fine on is so for another vehicle than one low on it: "fine somewhere" is all it takes.
  */
 export const SUSPECTS = sql`
   charger_suspects AS (
     SELECT p.meter_id FROM pair_figures p
+    LEFT JOIN (SELECT DISTINCT vehicle_id FROM pair_figures WHERE fine) f USING (vehicle_id)
     WHERE p.complete
     GROUP BY p.meter_id
-    HAVING count(*) >= 2 AND bool_and(p.low)
-       AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> p.meter_id AND o.fine))
+    HAVING count(*) >= 2 AND bool_and(p.low) AND bool_or(f.vehicle_id IS NOT NULL)
   ),
   vehicle_suspects AS (
     SELECT p.vehicle_id FROM pair_figures p
+    LEFT JOIN (SELECT DISTINCT meter_id FROM pair_figures WHERE fine) f USING (meter_id)
     WHERE p.complete
     GROUP BY p.vehicle_id
-    HAVING count(*) >= 2 AND bool_and(p.low)
-       AND bool_or(EXISTS (SELECT FROM pair_figures o WHERE o.meter_id = p.meter_id AND o.vehicle_id <> p.vehicle_id AND o.fine))
+    HAVING count(*) >= 2 AND bool_and(p.low) AND bool_or(f.meter_id IS NOT NULL)
+  ),
+  evidence AS (
+    SELECT p.vehicle_id, bool_or(p.low) AS any_low, bool_and(NOT p.low OR c.meter_id IS NOT NULL) AS low_only_on_suspects,
+           jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
+                                        'chargerSuspect', c.meter_id IS NOT NULL) ORDER BY p.meter_id) AS pairs
+    FROM pair_figures p LEFT JOIN charger_suspects c USING (meter_id)
+    WHERE p.complete
+    GROUP BY p.vehicle_id
   )`;
