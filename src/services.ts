@@ -107,11 +107,11 @@ export function buildServices(
     analytics,
     meters,
     stream,
-    series: new SeriesService(new SeriesRepository(pools.reads)),
+    series: new SeriesService(new SeriesRepository(pools.reads, config.analytics.readingIntervalSeconds)),
     rollups: new RollupService(new RollupRepository(pools.maintenance, config.db.lockTimeoutMs), metrics),
     readingExport: new ExportService(
       new ExportRepository(pools.reads, pools.exports),
-      new SeriesRepository(pools.reads),
+      new SeriesRepository(pools.reads, config.analytics.readingIntervalSeconds),
       config.readingExport,
     ),
     auth,

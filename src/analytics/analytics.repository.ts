@@ -167,8 +167,8 @@ const sessionAttribution = (judged: Judged) => sql`
   stored AS (
     SELECT vehicle_id, meter_id, count(*) AS sessions, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc,
            sum(ac_readings) AS ac_n, sum(dc_readings) AS dc_n,
-           sum(${expected('started_at', 'ended_at', 'meter_id', 'meter', judged)}) AS ac_x,
-           sum(${expected('started_at', 'ended_at', 'vehicle_id', 'vehicle', judged)}) AS dc_x
+           sum(${expected('started_at', 'ended_at', 'meter_id', 'meter', judged.interval)}) AS ac_x,
+           sum(${expected('started_at', 'ended_at', 'vehicle_id', 'vehicle', judged.interval)}) AS dc_x
     FROM sessions WHERE inside GROUP BY vehicle_id, meter_id
   ),
   attribution AS (

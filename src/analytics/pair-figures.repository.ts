@@ -17,9 +17,9 @@ export interface Judged {
  * less one interval of grace, for the reading of a span still on its way and for a device whose clock
  * does not tick with the span's edges.
  */
-export const expected = (from: string, until: string, device: string, kind: 'meter' | 'vehicle', judged: Judged) =>
+export const expected = (from: string, until: string, device: string, kind: 'meter' | 'vehicle', interval: string) =>
   `greatest(extract(epoch FROM ${until} - ${from}) / coalesce(
-     (SELECT d.reporting_interval_s FROM device d WHERE d.id = ${device} AND d.kind = '${kind}'), ${judged.interval}) - 1, 0)`;
+     (SELECT d.reporting_interval_s FROM device d WHERE d.id = ${device} AND d.kind = '${kind}'), ${interval}) - 1, 0)`;
 
 /** Readings over expected, to 3 decimals like the ratio: what is shown is what is compared. */
 export const coverage = (readings: string, expectedReadings: string) =>
@@ -48,8 +48,8 @@ export function pairFigures(sources: string, judged: Judged): string {
     edges AS (
       SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
              sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
-             sum(${expected('s.from_ts', 's.until_ts', 's.meter_id', 'meter', judged)}) AS ac_x,
-             sum(${expected('s.from_ts', 's.until_ts', 's.vehicle_id', 'vehicle', judged)}) AS dc_x
+             sum(${expected('s.from_ts', 's.until_ts', 's.meter_id', 'meter', judged.interval)}) AS ac_x,
+             sum(${expected('s.from_ts', 's.until_ts', 's.vehicle_id', 'vehicle', judged.interval)}) AS dc_x
       FROM spans s
       CROSS JOIN LATERAL (
         ${sums(AC, 's.meter_id', { edges: true })}

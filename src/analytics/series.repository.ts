@@ -1,10 +1,12 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
 import type { Window } from './analytics.dto';
+import { coverage, expected } from './pair-figures.repository';
 
 /**
- * Every statement takes $1 from, $2 to, $3 the device, $4 the bucket size as an interval and $5 the
- * zone whose clock the buckets follow (UTC below a day). A bucket is (start, end] like a reading's
+ * Every statement takes $1 from, $2 to, $3 the device, $4 the bucket size as an interval, $5 the
+ * zone whose clock the buckets follow (UTC below a day) and $6 READING_INTERVAL_SECONDS, the interval of
+ * devices whose registry record sets none, for coverage. A bucket is (start, end] like a reading's
  * interval, so a reading at ts lies in the bucket of the local time ts - 1 µs; date_bin on local time
  * makes a day bucket a calendar day, 23 or 25 hours across a DST change.
  */
@@ -91,37 +93,47 @@ function points(history: string, rollup: string, device: string, energy: string,
  * AC a vehicle's sessions drew and the DC it took inside them, by bucket: the meters' readings with
  * started_at < ts <= ended_at (∩ window), like the performance figures; a vehicle's sessions never
  * overlap, so no DC reading counts twice. A counted session inside the window whose readings all fall
- * in one bucket (from the one of started_at + 1 µs to the one of ended_at) adds the energy it carries,
- * so a year of daily points costs a row per session; the others are read from history.
+ * in one bucket (from the one of started_at + 1 µs to the one of ended_at) adds the energy and readings
+ * it carries, so a year of daily points costs a row per session; the others are read from history.
+ * Each side's readings are set against those expected over each session's part of each bucket.
  */
 const SESSION_ENERGY = sql`
   sessions AS (
     SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto,
-           kwh_ac_micro, kwh_dc_micro,
-           kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2
+           kwh_ac_micro, kwh_dc_micro, ac_readings, dc_readings,
+           kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND ac_readings IS NOT NULL AND dc_readings IS NOT NULL
+             AND started_at >= $1 AND ended_at <= $2
              AND ${BUCKET_OF(`started_at + interval '1 microsecond'`)} = ${BUCKET_OF('ended_at')} AS whole
     FROM charging_session
     WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
   ),
   session_ac AS (
-    SELECT local, sum(ac) AS ac FROM (
-      SELECT ${BUCKET_OF('upto')} AS local, kwh_ac_micro AS ac FROM sessions WHERE whole
+    SELECT local, sum(ac) AS ac, sum(n) AS n FROM (
+      SELECT ${BUCKET_OF('upto')} AS local, kwh_ac_micro AS ac, ac_readings AS n FROM sessions WHERE whole
       UNION ALL
-      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_consumed_ac')}
+      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_consumed_ac')}, 1
       FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
       WHERE NOT s.whole
     ) a
     GROUP BY 1
   ),
   session_dc AS (
-    SELECT local, sum(dc) AS dc FROM (
-      SELECT ${BUCKET_OF('upto')} AS local, kwh_dc_micro AS dc FROM sessions WHERE whole
+    SELECT local, sum(dc) AS dc, sum(n) AS n FROM (
+      SELECT ${BUCKET_OF('upto')} AS local, kwh_dc_micro AS dc, dc_readings AS n FROM sessions WHERE whole
       UNION ALL
-      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_delivered_dc')}
+      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_delivered_dc')}, 1
       FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
       WHERE NOT s.whole
     ) d
     GROUP BY 1
+  ),
+  session_expected AS (
+    SELECT b.local, sum(${expected('o.after', 'o.upto', 's.meter_id', 'meter', '$6')}) AS ac_x,
+           sum(${expected('o.after', 'o.upto', '$3', 'vehicle', '$6')}) AS dc_x
+    FROM sessions s
+    JOIN buckets b ON b.start < s.upto AND b."end" > s.after
+    CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
+    GROUP BY b.local
   )`;
 
 const VEHICLE_MEASURES = [
@@ -136,20 +148,23 @@ const VEHICLE_SERIES = sql`
   ${SESSION_ENERGY}
   SELECT v.start, v."end", v.readings, v.kwh_micro / 1000000.0 AS kwh,
          "socAvg", "socMin", "socMax", "batteryTempAvg", "batteryTempMin", "batteryTempMax",
-         coalesce(ac.ac, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.dc / nullif(ac.ac, 0), 3) AS "efficiencyRatio"
+         coalesce(ac.ac, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.dc / nullif(ac.ac, 0), 3) AS "efficiencyRatio",
+         ${coverage('coalesce(ac.n, 0)', 'x.ac_x')} AS "coverageAc", ${coverage('coalesce(dc.n, 0)', 'x.dc_x')} AS "coverageDc"
   FROM points v
   LEFT JOIN session_ac ac USING (local)
   LEFT JOIN session_dc dc USING (local)
+  LEFT JOIN session_expected x USING (local)
   WHERE v.readings > 0 OR ac.ac IS NOT NULL
   ORDER BY v.start`;
 
 const METER_SERIES = sql`
   WITH
   ${points('meter_history', 'meter_rollup_hourly', 'meter_id', 'kwh_consumed_ac', [{ column: 'voltage', name: 'voltage' }])}
-  SELECT start, "end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "voltageMin", "voltageMax"
-  FROM points
+  SELECT p.start, p."end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "voltageMin", "voltageMax",
+         ${coverage('readings', `(SELECT ${expected('w.a', 'w.z', '$3', 'meter', '$6')} FROM parts w WHERE w.local = p.local)`)} AS coverage
+  FROM points p
   WHERE readings > 0
-  ORDER BY start`;
+  ORDER BY p.start`;
 
 const SEEN = (kind: string, device: string) => sql`
   SELECT EXISTS (SELECT 1 FROM ${kind}_live WHERE ${device} = $1)
@@ -174,12 +189,23 @@ export type SeriesRow = Record<string, string | number | Date | null> & { start:
 export class SeriesRepository {
   private zones?: Promise<Set<string>>;
 
-  constructor(private readonly dataSource: DataSource) {}
+  /** `readingIntervalSeconds`: READING_INTERVAL_SECONDS, for the coverage of devices that state no interval. */
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly readingIntervalSeconds: number,
+  ) {}
 
   /** $4 is the bucket size as an interval, $5 the zone of its clock. */
   points(device: SeriesDevice, id: string, window: Window, size: string, tz: string): Promise<SeriesRow[]> {
     const statement = device === 'vehicle' ? VEHICLE_SERIES : METER_SERIES;
-    return this.dataSource.query<SeriesRow[]>(statement, [window.from, window.to, id, size, tz]);
+    return this.dataSource.query<SeriesRow[]>(statement, [
+      window.from,
+      window.to,
+      id,
+      size,
+      tz,
+      this.readingIntervalSeconds,
+    ]);
   }
 
   async seen(device: SeriesDevice, id: string): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { IsIn, IsInt, IsISO8601, IsNumber, IsString, Min } from 'class-validator';
+import { IsIn, IsInt, IsISO8601, IsNumber, IsString, Max, Min } from 'class-validator';
 import { ArrayOf, described, Nullable } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
 import { SERIES_BUCKETS, type SeriesBucket } from './series.dto';
@@ -7,6 +7,9 @@ import { SERIES_BUCKETS, type SeriesBucket } from './series.dto';
 
 const AVG = 'Mean over the readings, to 3 decimals; null when the bucket has none.';
 const EXTREME = 'Over the readings; null when the bucket has none.';
+const COVERAGE =
+  'readings in the bucket against those expected (one per reporting interval, less one of grace per span), at most ' +
+  '1, to 3 decimals';
 
 abstract class SeriesPoint {
   @IsISO8601() @described('Bucket start, excluded: a reading at `start` belongs to the bucket before.') start: string;
@@ -33,6 +36,18 @@ export class VehicleSeriesPoint extends SeriesPoint {
   @Min(0)
   @Nullable('The DC reported inside sessions in the bucket / `kwhConsumedAc`, to 3 decimals; null without AC.')
   efficiencyRatio: number | null;
+
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  @Nullable(`The meters' ${COVERAGE}, over the session time in the bucket; null without any.`)
+  coverageAc: number | null;
+
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  @Nullable(`The vehicle's ${COVERAGE}, over the session time in the bucket; null without any.`)
+  coverageDc: number | null;
 }
 
 @described("A meter's bucket: `kwh` is the AC it counted.")
@@ -40,6 +55,7 @@ export class MeterSeriesPoint extends SeriesPoint {
   @IsNumber() @Nullable(AVG) voltageAvg: number | null;
   @IsNumber() @Nullable(EXTREME) voltageMin: number | null;
   @IsNumber() @Nullable(EXTREME) voltageMax: number | null;
+  @IsNumber() @Min(0) @Max(1) @described(`The meter's ${COVERAGE}, over the bucket ∩ window.`) coverage: number;
 }
 
 abstract class Series {

@@ -76,18 +76,32 @@ async function reference(kind: 'vehicle' | 'meter', id: string, from: string, to
   ]);
   const energy = kind === 'vehicle' ? 'kwh_delivered_dc' : 'kwh_consumed_ac';
   const sessionEnergy = (history: string, device: string, column: string) => `(
-    SELECT ${REFERENCE_BUCKET} AS start, sum((h.${column} * 1000000)::bigint) AS micro
+    SELECT ${REFERENCE_BUCKET} AS start, sum((h.${column} * 1000000)::bigint) AS micro, count(*) AS n
     FROM ${history} h JOIN charging_session s ON s.${device} = h.${device}
       AND h.ts > s.started_at AND (s.ended_at IS NULL OR h.ts <= s.ended_at)
     WHERE s.vehicle_id = $1 AND h.ts > $2 AND h.ts <= $3 GROUP BY 1)`;
   const sessions =
     kind === 'vehicle'
-      ? `, coalesce(ac.micro, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.micro / nullif(ac.micro, 0), 3) AS "efficiencyRatio"
+      ? `, coalesce(ac.micro, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.micro / nullif(ac.micro, 0), 3) AS "efficiencyRatio",
+         coalesce(ac.n, 0) AS ac_n, coalesce(dc.n, 0) AS dc_n
          FROM points p FULL JOIN ${sessionEnergy('meter_history', 'meter_id', 'kwh_consumed_ac')} ac USING (start)
          LEFT JOIN ${sessionEnergy('vehicle_history', 'vehicle_id', 'kwh_delivered_dc')} dc USING (start)`
       : ' FROM points p';
+  // Coverage by its definition: readings against one a minute (these devices state no interval of their
+  // own), less one of grace, over each session's part of the bucket, or over the bucket ∩ window for a meter.
+  const part = (after: string, upto: string) =>
+    `greatest(extract(epoch FROM least(${upto}, r."end", $3::timestamptz) - greatest(${after}, r.start, $2::timestamptz)) / 60 - 1, 0)`;
+  const ratio = (n: string, x: string) =>
+    `CASE WHEN ${x} IS NULL THEN NULL WHEN ${x} <= 0 THEN 1 ELSE least(1, round(${n} / ${x}, 3)) END`;
+  const sessionPart = `(SELECT sum(${part('s.started_at', "coalesce(s.ended_at, 'infinity')")}) FROM charging_session s
+    WHERE s.vehicle_id = $1 AND s.started_at < least(r."end", $3::timestamptz)
+      AND coalesce(s.ended_at, 'infinity') > greatest(r.start, $2::timestamptz))`;
+  const coverage =
+    kind === 'vehicle'
+      ? `${ratio('r.ac_n', sessionPart)} AS "coverageAc", ${ratio('r.dc_n', sessionPart)} AS "coverageDc"`
+      : `${ratio('r.readings', part("'-infinity'::timestamptz", "'infinity'::timestamptz"))} AS coverage`;
   const rows = await t.db.dataSource.query<Array<Record<string, unknown>>>(
-    `WITH points AS (
+    `SELECT r.*, ${coverage} FROM (WITH points AS (
        SELECT ${REFERENCE_BUCKET} AS start, count(*) AS readings,
               sum((h.${energy} * 1000000)::bigint) / 1000000.0 AS kwh, ${columns.join(', ')}
        FROM ${kind}_history h WHERE h.${kind}_id = $1 AND h.ts > $2 AND h.ts <= $3 GROUP BY 1)
@@ -95,16 +109,18 @@ async function reference(kind: 'vehicle' | 'meter', id: string, from: string, to
                    ELSE start + $4::interval END AS "end",
             coalesce(readings, 0) AS readings, coalesce(kwh, 0) AS kwh, ${measures
               .flatMap(([, name]) => [`"${name}Avg"`, `"${name}Min"`, `"${name}Max"`])
-              .join(', ')}${sessions}
+              .join(', ')}${sessions}) r
      ORDER BY start`,
     [id, from, to, size, tz],
   );
   return rows.map((row) =>
     Object.fromEntries(
-      Object.entries(row).map(([key, value]) => [
-        key,
-        value instanceof Date ? value.toISOString() : value === null ? null : Number(value),
-      ]),
+      Object.entries(row)
+        .filter(([key]) => key !== 'ac_n' && key !== 'dc_n')
+        .map(([key, value]) => [
+          key,
+          value instanceof Date ? value.toISOString() : value === null ? null : Number(value),
+        ]),
     ),
   );
 }

@@ -52,7 +52,7 @@ export async function fillYear(dataSource: DataSource, config: AppConfig, end: D
 
 /** One vehicle's series with the bucket the API picks by default, as a chart asks for it. */
 export function seriesCall(dataSource: DataSource, end: Date): (days: number) => Promise<unknown> {
-  const service = new SeriesService(new SeriesRepository(dataSource));
+  const service = new SeriesService(new SeriesRepository(dataSource, 60));
   return (days) =>
     service.vehicleSeries(
       YEAR_VEHICLE,

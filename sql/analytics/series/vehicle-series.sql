@@ -44,37 +44,52 @@ points AS (
 ),
 sessions AS (
   SELECT meter_id, greatest(started_at, $1) AS after, least(coalesce(ended_at, 'infinity'), $2) AS upto,
-         kwh_ac_micro, kwh_dc_micro,
-         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND started_at >= $1 AND ended_at <= $2
+         kwh_ac_micro, kwh_dc_micro, ac_readings, dc_readings,
+         kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL AND ac_readings IS NOT NULL AND dc_readings IS NOT NULL
+           AND started_at >= $1 AND ended_at <= $2
            AND date_bin($4::interval, (started_at + interval '1 microsecond' - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') = date_bin($4::interval, (ended_at - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS whole
   FROM charging_session
   WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
 ),
 session_ac AS (
-  SELECT local, sum(ac) AS ac FROM (
-    SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_ac_micro AS ac FROM sessions WHERE whole
+  SELECT local, sum(ac) AS ac, sum(n) AS n FROM (
+    SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_ac_micro AS ac, ac_readings AS n FROM sessions WHERE whole
     UNION ALL
-    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_consumed_ac * 1000000)::bigint
+    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_consumed_ac * 1000000)::bigint, 1
     FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
     WHERE NOT s.whole
   ) a
   GROUP BY 1
 ),
 session_dc AS (
-  SELECT local, sum(dc) AS dc FROM (
-    SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_dc_micro AS dc FROM sessions WHERE whole
+  SELECT local, sum(dc) AS dc, sum(n) AS n FROM (
+    SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_dc_micro AS dc, dc_readings AS n FROM sessions WHERE whole
     UNION ALL
-    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_delivered_dc * 1000000)::bigint
+    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_delivered_dc * 1000000)::bigint, 1
     FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
     WHERE NOT s.whole
   ) d
   GROUP BY 1
+),
+session_expected AS (
+  SELECT b.local, sum(greatest(extract(epoch FROM o.upto - o.after) / coalesce(
+       (SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6) - 1, 0)) AS ac_x,
+         sum(greatest(extract(epoch FROM o.upto - o.after) / coalesce(
+              (SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6) - 1, 0)) AS dc_x
+  FROM sessions s
+  JOIN buckets b ON b.start < s.upto AND b."end" > s.after
+  CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
+  GROUP BY b.local
 )
 SELECT v.start, v."end", v.readings, v.kwh_micro / 1000000.0 AS kwh,
        "socAvg", "socMin", "socMax", "batteryTempAvg", "batteryTempMin", "batteryTempMax",
-       coalesce(ac.ac, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.dc / nullif(ac.ac, 0), 3) AS "efficiencyRatio"
+       coalesce(ac.ac, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.dc / nullif(ac.ac, 0), 3) AS "efficiencyRatio",
+       CASE WHEN x.ac_x IS NULL THEN NULL WHEN x.ac_x <= 0 THEN 1.000
+               ELSE least(1, round(coalesce(ac.n, 0) / x.ac_x, 3)) END AS "coverageAc", CASE WHEN x.dc_x IS NULL THEN NULL WHEN x.dc_x <= 0 THEN 1.000
+                       ELSE least(1, round(coalesce(dc.n, 0) / x.dc_x, 3)) END AS "coverageDc"
 FROM points v
 LEFT JOIN session_ac ac USING (local)
 LEFT JOIN session_dc dc USING (local)
+LEFT JOIN session_expected x USING (local)
 WHERE v.readings > 0 OR ac.ac IS NOT NULL
 ORDER BY v.start
