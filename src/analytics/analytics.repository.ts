@@ -3,7 +3,7 @@ import { sql } from '../db/sql';
 import type { FleetFilter, FleetPosition, Window } from './analytics.dto';
 import type { DataQualityFlag, Suspect } from './analytics.responses';
 import { split, sums, VEHICLE_WINDOW, WHOLE_HOURS } from './hourly-sums.repository';
-import { coverage, expected, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
+import { coverage, expectedOver, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
 
 /** One vehicle's figures over a window, as the database computed and judged them. */
 export interface VehicleFigures {
@@ -165,11 +165,15 @@ const SESSIONS_IN_WINDOW = sql`
 const sessionAttribution = (judged: Judged) => sql`
   meter_shared AS (SELECT false AS shared),
   stored AS (
-    SELECT vehicle_id, meter_id, count(*) AS sessions, sum(kwh_ac_micro) AS ac, sum(kwh_dc_micro) AS dc,
-           sum(ac_readings) AS ac_n, sum(dc_readings) AS dc_n,
-           sum(${expected('started_at', 'ended_at', 'meter_id', 'meter', judged.interval)}) AS ac_x,
-           sum(${expected('started_at', 'ended_at', 'vehicle_id', 'vehicle', judged.interval)}) AS dc_x
-    FROM sessions WHERE inside GROUP BY vehicle_id, meter_id
+    SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(s.kwh_ac_micro) AS ac, sum(s.kwh_dc_micro) AS dc,
+           sum(s.ac_readings) AS ac_n, sum(s.dc_readings) AS dc_n,
+           sum(${expectedOver('s.started_at', 's.ended_at', `coalesce(m.reporting_interval_s, ${judged.interval})`)}) AS ac_x,
+           sum(${expectedOver('s.started_at', 's.ended_at', `coalesce(v.reporting_interval_s, ${judged.interval})`)}) AS dc_x
+    FROM sessions s
+    LEFT JOIN device m ON m.id = s.meter_id AND m.kind = 'meter'
+    LEFT JOIN device v ON v.id = s.vehicle_id AND v.kind = 'vehicle'
+    WHERE s.inside
+    GROUP BY s.vehicle_id, s.meter_id
   ),
   attribution AS (
     SELECT vehicle_id, meter_id, greatest(started_at, $1) AS from_ts, least(coalesce(ended_at, 'infinity'), $2) AS until_ts

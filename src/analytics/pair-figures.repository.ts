@@ -13,13 +13,20 @@ export interface Judged {
 }
 
 /**
- * The readings a device of `kind` should have sent over (from, until]: one per interval it reports at,
- * less one interval of grace, for the reading of a span still on its way and for a device whose clock
- * does not tick with the span's edges.
+ * The readings a device reporting every `interval` seconds should have sent over (from, until]: one per
+ * interval, less one interval of grace, for the reading of a span still on its way and for a device
+ * whose clock does not tick with the span's edges.
  */
-export const expected = (from: string, until: string, device: string, kind: 'meter' | 'vehicle', interval: string) =>
-  `greatest(extract(epoch FROM ${until} - ${from}) / coalesce(
-     (SELECT d.reporting_interval_s FROM device d WHERE d.id = ${device} AND d.kind = '${kind}'), ${interval}) - 1, 0)`;
+export const expectedOver = (from: string, until: string, interval: string) =>
+  `greatest(extract(epoch FROM ${until} - ${from}) / ${interval} - 1, 0)`;
+
+/** The same for the device `device` of `kind`: at its registry record's interval, else at `fallback`. */
+export const expected = (from: string, until: string, device: string, kind: 'meter' | 'vehicle', fallback: string) =>
+  expectedOver(
+    from,
+    until,
+    `coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = ${device} AND d.kind = '${kind}'), ${fallback})`,
+  );
 
 /** Readings over expected, to 3 decimals like the ratio: what is shown is what is compared. */
 export const coverage = (readings: string, expectedReadings: string) =>
