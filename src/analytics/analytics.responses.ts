@@ -21,7 +21,8 @@ export type Suspect = (typeof SUSPECTS)[number];
 
 const COVERAGE =
   'readings that arrived over the periods counted, against those expected (one per reporting interval: the ' +
-  "device's `reportingIntervalSeconds`, else `READING_INTERVAL_SECONDS`, less one interval of grace per period), " +
+  "device's `reportingIntervalSeconds`, else `READING_INTERVAL_SECONDS`: one per whole interval of each period, one " +
+  'less for a period ending less than an interval ago, whose newest reading may be on its way), ' +
   'at most 1, to 3 decimals; null without any period.';
 const DATA_QUALITY =
   'Reasons not to trust the ratio; empty when the figures are plausible. `dc-exceeds-ac`: more DC was delivered ' +

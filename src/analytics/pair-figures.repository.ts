@@ -13,12 +13,13 @@ export interface Judged {
 }
 
 /**
- * The readings a device reporting every `interval` seconds should have sent over (from, until]: one per
- * interval, less one interval of grace, for the reading of a span still on its way and for a device
- * whose clock does not tick with the span's edges.
+ * The readings a device reporting every `interval` seconds owes for (from, until]: one per whole
+ * interval, whatever the phase of its clock against the span's edges. A span ending less than one
+ * interval ago owes one less: its newest reading may still be on its way.
  */
 export const expectedOver = (from: string, until: string, interval: string) =>
-  `greatest(extract(epoch FROM ${until} - ${from}) / ${interval} - 1, 0)`;
+  `greatest(floor(extract(epoch FROM ${until} - ${from}) / ${interval})
+     - (extract(epoch FROM now() - ${until}) < ${interval})::int, 0)`;
 
 /** The same for the device `device` of `kind`: at its registry record's interval, else at `fallback`. */
 export const expected = (from: string, until: string, device: string, kind: 'meter' | 'vehicle', fallback: string) =>

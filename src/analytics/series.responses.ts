@@ -8,8 +8,8 @@ import { SERIES_BUCKETS, type SeriesBucket } from './series.dto';
 const AVG = 'Mean over the readings, to 3 decimals; null when the bucket has none.';
 const EXTREME = 'Over the readings; null when the bucket has none.';
 const COVERAGE =
-  'readings in the bucket against those expected (one per reporting interval, less one of grace per span), at most ' +
-  '1, to 3 decimals';
+  'readings in the bucket against those owed (one per whole reporting interval, one less for a span ending less ' +
+  'than an interval ago), at most 1, to 3 decimals';
 
 abstract class SeriesPoint {
   @IsISO8601() @described('Bucket start, excluded: a reading at `start` belongs to the bucket before.') start: string;

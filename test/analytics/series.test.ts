@@ -87,10 +87,11 @@ async function reference(kind: 'vehicle' | 'meter', id: string, from: string, to
          FROM points p FULL JOIN ${sessionEnergy('meter_history', 'meter_id', 'kwh_consumed_ac')} ac USING (start)
          LEFT JOIN ${sessionEnergy('vehicle_history', 'vehicle_id', 'kwh_delivered_dc')} dc USING (start)`
       : ' FROM points p';
-  // Coverage by its definition: readings against one a minute (these devices state no interval of their
-  // own), less one of grace, over each session's part of the bucket, or over the bucket ∩ window for a meter.
+  // Coverage by its definition: readings against one per whole minute (these devices state no interval
+  // of their own, and every span here is long past), over each session's part of the bucket, or over the
+  // bucket ∩ window for a meter.
   const part = (after: string, upto: string) =>
-    `greatest(extract(epoch FROM least(${upto}, r."end", $3::timestamptz) - greatest(${after}, r.start, $2::timestamptz)) / 60 - 1, 0)`;
+    `floor(extract(epoch FROM least(${upto}, r."end", $3::timestamptz) - greatest(${after}, r.start, $2::timestamptz)) / 60)`;
   const ratio = (n: string, x: string) =>
     `CASE WHEN ${x} IS NULL THEN NULL WHEN ${x} <= 0 THEN 1 ELSE least(1, round(${n} / ${x}, 3)) END`;
   const sessionPart = `(SELECT sum(${part('s.started_at', "coalesce(s.ended_at, 'infinity')")}) FROM charging_session s

@@ -8,7 +8,8 @@ let server: Awaited<ReturnType<typeof listening>>;
 let client: SseClient;
 
 beforeAll(async () => {
-  t = await createTestApp({ EFFICIENCY_ALERT_THRESHOLD: '0.85' });
+  // The devices below report once an hour, so their two readings in two hours are complete figures.
+  t = await createTestApp({ EFFICIENCY_ALERT_THRESHOLD: '0.85', READING_INTERVAL_SECONDS: '3600' });
   server = await listening(t.app);
   client = await SseClient.open(`${server.url}/v1/stream`);
 });
