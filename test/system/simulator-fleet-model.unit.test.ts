@@ -16,6 +16,7 @@ const spec = (overrides: Partial<FleetSpec> = {}): FleetSpec => ({
   meters: 12,
   vehicles: 12,
   faultyShare: 0.25,
+  faultyChargerShare: 0.25,
   start: START,
   minutes: 24 * 60,
   prefix: 'T',
@@ -69,6 +70,18 @@ const inSession = (session: Session, timestamp: string) => {
 const within = <T extends WireReading>(readings: T[], session: Session) =>
   readings.filter((r) => inSession(session, r.timestamp));
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+/** A session's DC and AC, and the ratio the vehicle and charger it paired should give. */
+const ratioOf = (run: ReturnType<typeof play>, session: Session) => {
+  const vehicle = run.model.vehicles.find((v) => v.vehicleId === session.vehicleId)!;
+  const charger = run.model.chargers.find((c) => c.meterId === session.meterId)!;
+  const vehicleReadings = run.vehicleReadings.filter((r) => r.vehicleId === session.vehicleId);
+  const meterReadings = run.meterReadings.filter((r) => r.meterId === session.meterId);
+  return {
+    dc: sum(within(vehicleReadings, session).map((r) => r.kwhDeliveredDc)),
+    ac: sum(within(meterReadings, session).map((r) => r.kwhConsumedAc)),
+    expected: vehicle.efficiency * charger.efficiency,
+  };
+};
 const groupBy = <T>(items: T[], key: (item: T) => string) => {
   const groups = new Map<string, T[]>();
   for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
@@ -78,20 +91,46 @@ const groupBy = <T>(items: T[], key: (item: T) => string) => {
 describe('fleet model', () => {
   const run = play(spec());
 
-  it('delivers DC only inside sessions, and each session sums to AC × the vehicle efficiency', () => {
-    const { model, sessions } = run;
+  it('delivers DC only inside sessions, and each session sums to AC × the vehicle and charger efficiencies', () => {
+    const { sessions } = run;
     const vehicleReadings = groupBy(run.vehicleReadings, (r) => r.vehicleId);
-    const meterReadings = groupBy(run.meterReadings, (r) => r.meterId);
     expect(sessions.length).toBeGreaterThan(spec().vehicles);
     for (const session of sessions) {
-      const vehicle = model.vehicles.find((v) => v.vehicleId === session.vehicleId)!;
-      const dc = sum(within(vehicleReadings.get(session.vehicleId)!, session).map((r) => r.kwhDeliveredDc));
-      const ac = sum(within(meterReadings.get(session.meterId)!, session).map((r) => r.kwhConsumedAc));
+      const { dc, ac, expected } = ratioOf(run, session);
       expect(dc).toBeGreaterThan(0);
-      expect(Math.abs(dc - ac * vehicle.efficiency)).toBeLessThanOrEqual(ac * vehicle.efficiency * 0.011);
+      expect(Math.abs(dc - ac * expected)).toBeLessThanOrEqual(ac * expected * 0.011);
     }
     const charging = new Set(sessions.flatMap((session) => within(vehicleReadings.get(session.vehicleId)!, session)));
     expect(run.vehicleReadings.filter((r) => !charging.has(r) && r.kwhDeliveredDc !== 0)).toEqual([]);
+  });
+
+  it('moves each vehicle between chargers: several sessions a day, on several chargers, each shared', () => {
+    const chargersOf = groupBy(run.sessions, (s) => s.vehicleId);
+    expect(chargersOf.size).toBe(spec().vehicles);
+    for (const sessions of chargersOf.values()) {
+      expect(sessions.length).toBeGreaterThanOrEqual(4);
+      expect(new Set(sessions.map((s) => s.meterId)).size).toBeGreaterThanOrEqual(3);
+    }
+    for (const sessions of groupBy(run.sessions, (s) => s.meterId).values()) {
+      expect(new Set(sessions.map((s) => s.vehicleId)).size).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it('lowers the ratio of every session on a faulty charger, whichever vehicle it feeds', () => {
+    const { model } = run;
+    const faultyChargers = model.chargers.filter((c) => c.faulty);
+    expect(faultyChargers).toHaveLength(3);
+    expect(model.chargers.map((c) => c.efficiency).sort()).toEqual([0.85, 0.85, 0.85, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    const healthy = run.sessions.filter((s) => !model.vehicles.find((v) => v.vehicleId === s.vehicleId)!.faulty);
+    const ratios = groupBy(healthy, (s) => String(faultyChargers.some((c) => c.meterId === s.meterId)));
+    const ratio = (session: Session) => {
+      const { dc, ac } = ratioOf(run, session);
+      return dc / ac;
+    };
+    // A healthy vehicle: above the 0.85 alert threshold on a healthy charger, clearly below it on a faulty one.
+    expect(ratios.get('true')!.length).toBeGreaterThan(5);
+    expect(Math.max(...ratios.get('true')!.map(ratio))).toBeLessThan(0.81);
+    expect(Math.min(...ratios.get('false')!.map(ratio))).toBeGreaterThan(0.86);
   });
 
   it('keeps SOC within 0–100, rising exactly while DC flows, and every value inside the ingestion rules', () => {
@@ -114,10 +153,15 @@ describe('fleet model', () => {
 
   it('charges fast below 80 % and tapers above, warming the battery under high power', () => {
     let tapered = 0;
-    for (const readings of groupBy(run.vehicleReadings, (r) => r.vehicleId).values()) {
+    const byVehicle = groupBy(run.vehicleReadings, (r) => r.vehicleId);
+    // Session by session: a vehicle's full rate depends on the charger it happened to take.
+    for (const session of run.sessions) {
+      const readings = byVehicle.get(session.vehicleId)!;
       // The minute's power follows the SOC it started from: the previous reading's.
       const after = (min: number, max: number) =>
-        readings.filter((_, i) => i > 0 && readings[i - 1].soc >= min && readings[i - 1].soc < max);
+        readings.filter(
+          (r, i) => i > 0 && inSession(session, r.timestamp) && readings[i - 1].soc >= min && readings[i - 1].soc < max,
+        );
       const fullRate = Math.max(0, ...after(0, 75).map((r) => r.kwhDeliveredDc));
       const nearlyFull = after(90, 100).filter((r) => r.kwhDeliveredDc > 0);
       if (fullRate === 0) continue;
@@ -141,14 +185,15 @@ describe('fleet model', () => {
   });
 
   it('gives a shared charger to one vehicle at a time', () => {
-    const shared = play(spec({ meters: 3, vehicles: 8, minutes: 12 * 60 }));
-    for (const sessions of groupBy(shared.sessions, (s) => s.meterId).values()) {
-      const sorted = [...sessions].sort((a, b) => a.from - b.from);
-      sorted.slice(1).forEach((session, i) => expect(session.from).toBeGreaterThanOrEqual(sorted[i].to));
+    for (const { sessions } of [run, play(spec({ meters: 3, vehicles: 8, minutes: 12 * 60 }))]) {
+      for (const onCharger of groupBy(sessions, (s) => s.meterId).values()) {
+        const sorted = [...onCharger].sort((a, b) => a.from - b.from);
+        sorted.slice(1).forEach((session, i) => expect(session.from).toBeGreaterThanOrEqual(sorted[i].to));
+      }
     }
   });
 
-  it('makes round(share × fleet) vehicles faulty, at 0.75–0.82 against 0.88–0.94 for the rest', () => {
+  it('makes round(share × fleet) vehicles faulty, at 0.75–0.82 against 0.88–0.94, and chargers only when asked', () => {
     const model = new FleetModel(spec({ vehicles: 100, faultyShare: 0.05 }), seededRandom(1));
     const faulty = model.vehicles.filter((v) => v.faulty);
     expect(faulty).toHaveLength(5);
@@ -161,6 +206,7 @@ describe('fleet model', () => {
       new FleetModel(spec(fleet), seededRandom(1)).vehicles.filter((v) => v.faulty);
     expect(faultyOf({ vehicles: 5, faultyShare: 0.2 })).toHaveLength(1);
     expect(faultyOf({ faultyShare: 0 })).toHaveLength(0);
+    expect(new FleetModel(spec({ faultyChargerShare: 0 }), seededRandom(1)).chargers.some((c) => c.faulty)).toBe(false);
   });
 
   it('replays the same fleet from the same seed', () => {
@@ -191,7 +237,7 @@ describe('fleet model', () => {
 
 describe('delivery', () => {
   const { ticks } = play(spec({ minutes: 6 * 60 }));
-  const delivery = new Delivery({ lateShare: 0.02, retryShare: 0.03 }, seededRandom(3));
+  const delivery = new Delivery({ lateShare: 0.02, retryShare: 0.03, lossShare: 0 }, seededRandom(3));
   const sent: Outgoing[] = [
     ...ticks.flatMap((tick) => delivery.schedule(tick.index, tick.readings)),
     ...delivery.drain(),
@@ -223,5 +269,20 @@ describe('delivery', () => {
     }
     expect(wrong).toEqual([]);
     expect(sent.filter((item) => item.kind === 'late').length).toBeGreaterThan(0);
+  });
+
+  it('loses about the share asked, for good: a lost reading is never sent, late or retried', () => {
+    const generated = ticks.flatMap((tick) => tick.readings);
+    const lossy = () => {
+      const link = new Delivery({ lateShare: 0.02, retryShare: 0.03, lossShare: 0.3 }, seededRandom(3));
+      const out = [...ticks.flatMap((tick) => link.schedule(tick.index, tick.readings)), ...link.drain()];
+      return { link, out };
+    };
+    const { link, out } = lossy();
+    expect(link.lost / generated.length).toBeCloseTo(0.3, 1);
+    const reached = new Set(out.map((item) => item.reading));
+    expect(generated.length - reached.size).toBe(link.lost);
+    expect(out.filter((item) => item.kind !== 'retry')).toHaveLength(reached.size);
+    expect(lossy().out).toEqual(out);
   });
 });

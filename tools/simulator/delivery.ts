@@ -6,6 +6,8 @@ export interface DisorderSpec {
   lateShare: number;
   /** Share of readings sent a second time, as a device does when it missed the answer. */
   retryShare: number;
+  /** Share of readings lost on a bad cellular link: never sent, never retried. */
+  lossShare: number;
 }
 
 export type OutgoingKind = 'on-time' | 'late' | 'retry';
@@ -23,8 +25,10 @@ interface Held {
 const LATE_TICKS: [number, number] = [2, 30];
 const RETRY_TICKS: [number, number] = [0, 3];
 
-/** Turns each tick's readings into what devices actually send: mostly on time, some late, some twice. */
+/** Turns each tick's readings into what devices actually send: mostly on time, some late, some twice, some never. */
 export class Delivery {
+  /** Readings lost on the way so far. */
+  lost = 0;
   private held: Held[] = [];
 
   constructor(
@@ -36,6 +40,10 @@ export class Delivery {
   schedule(index: number, readings: WireReading[]): Outgoing[] {
     const now: Outgoing[] = [];
     for (const reading of readings) {
+      if (this.random.chance(this.spec.lossShare)) {
+        this.lost += 1;
+        continue;
+      }
       if (this.random.chance(this.spec.lateShare)) this.hold(index, LATE_TICKS, { reading, kind: 'late' });
       else now.push({ reading, kind: 'on-time' });
       if (this.random.chance(this.spec.retryShare)) this.hold(index, RETRY_TICKS, { reading, kind: 'retry' });

@@ -1,5 +1,7 @@
 import type { MeterReadingDto, VehicleReadingDto } from '../../src/ingestion/ingestion.dto';
-import type { Random } from './random';
+import { Depot, type ChargerProfile } from './depot';
+import { faultyIndices, type Random } from './random';
+import { newVehicle, runMinute, type VehicleProfile, type VehicleState } from './vehicle';
 
 /** Every device reports once a simulated minute, as real meters and vehicles do. */
 export const INTERVAL_MS = 60_000;
@@ -18,20 +20,12 @@ export interface FleetSpec {
   vehicles: number;
   /** Share of the vehicles, 0–1, whose charging path loses energy. */
   faultyShare: number;
+  /** Share of the chargers, 0–1, that lose energy whichever vehicle they feed. */
+  faultyChargerShare: number;
   start: Date;
   minutes: number;
   /** Starts every device id, so that runs can be told apart (and kept apart) in one database. */
   prefix: string;
-}
-
-export interface VehicleProfile {
-  vehicleId: string;
-  /** The charger (and the meter behind it) at the vehicle's depot bay. */
-  meterId: string;
-  capacityKwh: number;
-  /** DC reaching the battery per AC kWh the meter counts. */
-  efficiency: number;
-  faulty: boolean;
 }
 
 export type SessionEvent =
@@ -49,47 +43,9 @@ export interface Tick {
   readings: WireReading[];
 }
 
-const CHARGER_KW = [50, 75, 150];
-const BATTERY_KWH = [60, 77, 82, 100];
-const HEALTHY_EFFICIENCY: [number, number] = [0.88, 0.94];
-const FAULTY_EFFICIENCY: [number, number] = [0.75, 0.82];
-// Enough to look measured; averaged over a session it moves the ratio by far less than the 0.85 margin.
-const AC_JITTER = 0.01;
-// About 50 W of charger electronics; outside sessions, so it never counts against a vehicle.
-const STANDBY_KWH_PER_MINUTE = 0.0008;
-const NOMINAL_VOLTAGE = 400;
-// Lithium-ion cells take full power to about 80 % and then the charger backs off towards full.
-const TAPER_FROM_SOC = 80;
-const MIN_TAPER = 0.1;
+// A driver heads back to the depot early rather than run the battery flat.
 const RETURN_BELOW_SOC = 15;
-// °C per kW per minute gained while charging, and the share of the gap to ambient lost each minute:
-// about +20 °C at 150 kW in equilibrium.
-const HEATING = 0.004;
-const COOLING = 0.03;
 
-type Phase = 'driving' | 'parked' | 'charging';
-
-interface VehicleState extends VehicleProfile {
-  charger: Charger;
-  maxChargeKw: number;
-  drivingKw: number;
-  ambientC: number;
-  soc: number;
-  batteryTemp: number;
-  phase: Phase;
-  minutesLeft: number;
-  targetSoc: number;
-}
-
-interface Charger {
-  meterId: string;
-  powerKw: number;
-  vehicleId?: string;
-  acKwh: number;
-  loadKw: number;
-}
-
-const round = (value: number, digits: number) => Number(value.toFixed(digits));
 const deviceId = (prefix: string, kind: string, index: number, count: number) =>
   `${prefix}-${kind}${String(index + 1).padStart(Math.max(3, String(count).length), '0')}`;
 
@@ -111,20 +67,9 @@ export function fleetDevices({
   ];
 }
 
-/** Which vehicle indices are faulty: round(share × fleet) of them, drawn without repeats. */
-function faultyIndices(vehicles: number, share: number, random: Random): Set<number> {
-  const order = Array.from({ length: vehicles }, (_, index) => index);
-  const count = Math.round(vehicles * share);
-  for (let i = 0; i < count; i++) {
-    const j = random.int(i, vehicles - 1);
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return new Set(order.slice(0, count));
-}
-
 /** A fleet whose state advances one simulated minute per tick(); pure apart from the Random it draws on. */
 export class FleetModel {
-  private readonly chargers: Charger[];
+  private readonly depot: Depot;
   private readonly states: VehicleState[];
   private index = 0;
 
@@ -132,24 +77,25 @@ export class FleetModel {
     readonly spec: FleetSpec,
     private readonly random: Random,
   ) {
-    this.chargers = Array.from({ length: spec.meters }, (_, i) => ({
-      meterId: deviceId(spec.prefix, 'M', i, spec.meters),
-      powerKw: random.pick(CHARGER_KW),
-      acKwh: 0,
-      loadKw: 0,
-    }));
+    const meterIds = Array.from({ length: spec.meters }, (_, i) => deviceId(spec.prefix, 'M', i, spec.meters));
+    this.depot = new Depot(meterIds, spec.faultyChargerShare, random);
     const faulty = faultyIndices(spec.vehicles, spec.faultyShare, random);
-    this.states = Array.from({ length: spec.vehicles }, (_, i) => this.newVehicle(i, faulty.has(i)));
+    this.states = Array.from({ length: spec.vehicles }, (_, i) =>
+      newVehicle(deviceId(spec.prefix, 'V', i, spec.vehicles), faulty.has(i), random),
+    );
   }
 
   get vehicles(): VehicleProfile[] {
-    return this.states.map(({ vehicleId, meterId, capacityKwh, efficiency, faulty }) => ({
+    return this.states.map(({ vehicleId, capacityKwh, efficiency, faulty }) => ({
       vehicleId,
-      meterId,
       capacityKwh,
       efficiency,
       faulty,
     }));
+  }
+
+  get chargers(): ChargerProfile[] {
+    return this.depot.profiles;
   }
 
   get done(): boolean {
@@ -165,15 +111,12 @@ export class FleetModel {
     const at = this.timeOf(index);
     const reportedAt = this.timeOf(index + 1);
     const events: SessionEvent[] = [];
-    for (const charger of this.chargers) {
-      charger.acKwh = 0;
-      charger.loadKw = 0;
-    }
+    this.depot.startMinute();
     const vehicleReadings = this.states.map((vehicle) => {
       this.transition(vehicle, at, events);
-      return this.runMinute(vehicle, reportedAt);
+      return runMinute(vehicle, reportedAt, this.random);
     });
-    const meterReadings = this.chargers.map((charger) => this.meterReading(charger, reportedAt));
+    const meterReadings = this.depot.meterReadings(reportedAt);
     this.index += 1;
     return { index, at, events, readings: [...meterReadings, ...vehicleReadings] };
   }
@@ -190,32 +133,6 @@ export class FleetModel {
     return new Date(this.spec.start.getTime() + index * INTERVAL_MS);
   }
 
-  private newVehicle(index: number, faulty: boolean): VehicleState {
-    const { random, spec } = this;
-    const charger = this.chargers[index % this.chargers.length];
-    const capacityKwh = random.pick(BATTERY_KWH);
-    const ambientC = random.uniform(12, 24);
-    const soc = random.uniform(20, 80);
-    // Some start the run already back at the depot, so that short runs see charging from the first minute.
-    const parked = soc < 50 && random.chance(0.5);
-    return {
-      vehicleId: deviceId(spec.prefix, 'V', index, spec.vehicles),
-      meterId: charger.meterId,
-      charger,
-      capacityKwh,
-      efficiency: random.uniform(...(faulty ? FAULTY_EFFICIENCY : HEALTHY_EFFICIENCY)),
-      faulty,
-      maxChargeKw: capacityKwh * random.uniform(1.2, 2),
-      drivingKw: random.uniform(8, 20),
-      ambientC,
-      soc,
-      batteryTemp: ambientC + random.uniform(0, 3),
-      phase: parked ? 'parked' : 'driving',
-      minutesLeft: parked ? random.int(10, 90) : random.int(5, 90),
-      targetSoc: random.uniform(80, 95),
-    };
-  }
-
   private transition(vehicle: VehicleState, at: Date, events: SessionEvent[]): void {
     if (vehicle.phase === 'charging' && (vehicle.soc >= vehicle.targetSoc || vehicle.minutesLeft <= 0)) {
       this.unplug(vehicle, at, events);
@@ -226,64 +143,24 @@ export class FleetModel {
       vehicle.targetSoc = this.random.uniform(80, 95);
     }
     if (vehicle.phase !== 'parked') return;
-    const { charger } = vehicle;
     if (vehicle.minutesLeft <= 0) {
       vehicle.phase = 'driving';
       vehicle.minutesLeft = this.random.int(30, 100);
-    } else if (vehicle.soc < vehicle.targetSoc && charger.vehicleId === undefined) {
-      // Vehicles sharing a charger queue for it: a meter's readings must belong to one session at a time.
-      charger.vehicleId = vehicle.vehicleId;
-      vehicle.phase = 'charging';
-      events.push({ kind: 'plug', vehicleId: vehicle.vehicleId, meterId: vehicle.meterId, at });
+      return;
     }
+    // With every charger busy the vehicle waits parked, and tries again the next minute: a meter's
+    // readings must belong to one session at a time.
+    const charger = vehicle.soc < vehicle.targetSoc ? this.depot.plug(vehicle.vehicleId) : undefined;
+    if (charger === undefined) return;
+    vehicle.charger = charger;
+    vehicle.phase = 'charging';
+    events.push({ kind: 'plug', vehicleId: vehicle.vehicleId, meterId: charger.meterId, at });
   }
 
   private unplug(vehicle: VehicleState, at: Date, events: SessionEvent[]): void {
-    vehicle.charger.vehicleId = undefined;
+    if (vehicle.charger) this.depot.unplug(vehicle.charger);
+    vehicle.charger = undefined;
     vehicle.phase = 'parked';
     events.push({ kind: 'unplug', vehicleId: vehicle.vehicleId, at });
-  }
-
-  private runMinute(vehicle: VehicleState, reportedAt: Date): VehicleReadingDto {
-    const { random } = this;
-    let dcKwh = 0;
-    let ambient = vehicle.ambientC;
-    if (vehicle.phase === 'driving') {
-      const used = (vehicle.drivingKw / 60) * random.uniform(0.6, 1.4);
-      vehicle.soc = Math.max(0, vehicle.soc - (used / vehicle.capacityKwh) * 100);
-      ambient += 5;
-    } else if (vehicle.phase === 'charging') {
-      const { charger } = vehicle;
-      const taper =
-        vehicle.soc < TAPER_FROM_SOC ? 1 : Math.max(MIN_TAPER, (100 - vehicle.soc) / (100 - TAPER_FROM_SOC));
-      const powerKw = Math.min(charger.powerKw, vehicle.maxChargeKw) * taper;
-      dcKwh = Math.min(powerKw / 60, ((100 - vehicle.soc) / 100) * vehicle.capacityKwh);
-      vehicle.soc = Math.min(100, vehicle.soc + (dcKwh / vehicle.capacityKwh) * 100);
-      vehicle.batteryTemp += powerKw * HEATING;
-      charger.acKwh = (dcKwh / vehicle.efficiency) * random.uniform(1 - AC_JITTER, 1 + AC_JITTER);
-      charger.loadKw = powerKw / vehicle.efficiency;
-    }
-    vehicle.batteryTemp += (ambient - vehicle.batteryTemp) * COOLING;
-    vehicle.minutesLeft -= 1;
-    return {
-      vehicleId: vehicle.vehicleId,
-      soc: round(vehicle.soc, 2),
-      kwhDeliveredDc: round(dcKwh, 4),
-      batteryTemp: round(vehicle.batteryTemp, 1),
-      timestamp: reportedAt.toISOString(),
-    };
-  }
-
-  private meterReading(charger: Charger, reportedAt: Date): MeterReadingDto {
-    const { random } = this;
-    const kwh = charger.vehicleId === undefined ? STANDBY_KWH_PER_MINUTE * random.uniform(0.5, 1.5) : charger.acKwh;
-    // The supply sags a little under a charger's load.
-    const voltage = NOMINAL_VOLTAGE * random.uniform(0.99, 1.01) - charger.loadKw * 0.02;
-    return {
-      meterId: charger.meterId,
-      kwhConsumedAc: round(kwh, 4),
-      voltage: round(voltage, 1),
-      timestamp: reportedAt.toISOString(),
-    };
   }
 }

@@ -31,3 +31,17 @@ export function seededRandom(seed: number): Random {
     pick: (items) => items[int(0, items.length - 1)],
   };
 }
+
+/**
+ * Which of `size` devices are faulty: round(share × size) indices, drawn without repeats. Nothing is
+ * drawn for a share of 0, so a fleet without faults replays as it did before faults could be asked for.
+ */
+export function faultyIndices(size: number, share: number, random: Random): Set<number> {
+  const order = Array.from({ length: size }, (_, index) => index);
+  const count = Math.round(size * share);
+  for (let i = 0; i < count; i++) {
+    const j = random.int(i, size - 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return new Set(order.slice(0, count));
+}

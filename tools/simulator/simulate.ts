@@ -1,17 +1,13 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Delivery, type DisorderSpec, type Outgoing } from './delivery';
-import {
-  deviceOf,
-  FleetModel,
-  INTERVAL_MS,
-  type FleetSpec,
-  type SessionEvent,
-  type VehicleProfile,
-  type WireReading,
-} from './fleet-model';
+import type { ChargerProfile } from './depot';
+import { deviceOf, FleetModel, INTERVAL_MS, type FleetSpec, type WireReading } from './fleet-model';
 import { seededRandom } from './random';
+import { SessionKeeper } from './sessions';
 import type { Failure, SimulatorClient } from './simulator.client';
+import { Slots } from './slots';
+import type { VehicleProfile } from './vehicle';
 
 /** Simulated minutes per real minute, readings per real second, or no waiting at all. */
 export type Pace = { kind: 'speed'; factor: number } | { kind: 'rate'; perSecond: number } | { kind: 'unpaced' };
@@ -41,9 +37,18 @@ export interface SimulationResult {
   from: Date;
   to: Date;
   vehicles: VehicleProfile[];
-  /** Vehicles with at least one session the service accepted: the only ones analytics can judge. */
-  charged: Set<string>;
-  readings: Record<'generated' | 'sent' | 'late' | 'retries' | 'stored' | 'duplicates' | 'rejected' | 'failed', number>;
+  chargers: ChargerProfile[];
+  /**
+   * Vehicle → the meters of its sessions the service accepted. Only a vehicle that charged has a ratio
+   * analytics can judge, and only a charger that fed several vehicles can be told apart from them.
+   */
+  chargedAt: Map<string, Set<string>>;
+  /** Devices that sent at least one reading: one whose every reading was lost has never reported. */
+  reported: Set<string>;
+  readings: Record<
+    'generated' | 'dropped' | 'sent' | 'late' | 'retries' | 'stored' | 'duplicates' | 'rejected' | 'failed',
+    number
+  >;
   sessions: Record<'opened' | 'closed' | 'failed', number>;
   requests: number;
   transientRetries: number;
@@ -53,25 +58,8 @@ export interface SimulationResult {
   realMs: number;
 }
 
-// The delivery draws from a stream of its own, so that --late or --retries never change the fleet itself.
+// The delivery draws from a stream of its own, so that --late, --retries or --loss never change the fleet itself.
 const DELIVERY_STREAM = 0x9e3779b9;
-
-/** Bounded concurrency: submit() waits for a free slot, so a fast producer cannot pile up requests. */
-class Slots {
-  private readonly running = new Set<Promise<void>>();
-
-  constructor(private readonly size: number) {}
-
-  async submit(task: () => Promise<void>): Promise<void> {
-    while (this.running.size >= this.size) await Promise.race(this.running);
-    const running: Promise<void> = task().finally(() => this.running.delete(running));
-    this.running.add(running);
-  }
-
-  async idle(): Promise<void> {
-    while (this.running.size > 0) await Promise.all(this.running);
-  }
-}
 
 function byDevice(readings: WireReading[]): WireReading[][] {
   const groups = new Map<string, WireReading[]>();
@@ -93,13 +81,19 @@ export async function runSimulation(
   const model = new FleetModel(options.fleet, seededRandom(options.seed));
   const delivery = new Delivery(options.disorder, seededRandom(options.seed ^ DELIVERY_STREAM));
   const slots = new Slots(options.concurrency);
-  const readings = { generated: 0, sent: 0, late: 0, retries: 0, stored: 0, duplicates: 0, rejected: 0, failed: 0 };
-  const sessions = { opened: 0, closed: 0, failed: 0 };
-  const charged = new Set<string>();
-  const sessionIds = new Map<string, Promise<string | undefined>>();
-  // A meter feeds one session at a time, so a plug waits until the meter's previous session is closed.
-  const meterOf = new Map<string, string>();
-  const meterFree = new Map<string, Promise<void>>();
+  const sessions = new SessionKeeper(client, slots);
+  const readings = {
+    generated: 0,
+    dropped: 0,
+    sent: 0,
+    late: 0,
+    retries: 0,
+    stored: 0,
+    duplicates: 0,
+    rejected: 0,
+    failed: 0,
+  };
+  const reported = new Set<string>();
   const started = performance.now();
   let buffer: WireReading[] = [];
 
@@ -140,6 +134,7 @@ export async function runSimulation(
   const send = async (outgoing: Outgoing[]) => {
     for (const { reading, kind } of outgoing) {
       readings.sent += 1;
+      reported.add(deviceOf(reading));
       if (kind === 'late') readings.late += 1;
       if (kind === 'retry') readings.retries += 1;
       const single = options.mode === 'single' || (options.mode === 'mixed' && 'vehicleId' in reading);
@@ -147,43 +142,6 @@ export async function runSimulation(
       else buffer.push(reading);
     }
     await flush(false);
-  };
-
-  // A session's end can only be sent once its start has answered with an id.
-  const handle = async (event: SessionEvent) => {
-    if (event.kind === 'plug') {
-      let settle: (id: string | undefined) => void = () => {};
-      sessionIds.set(event.vehicleId, new Promise((resolve) => (settle = resolve)));
-      meterOf.set(event.vehicleId, event.meterId);
-      const free = meterFree.get(event.meterId);
-      await slots.submit(async () => {
-        await free;
-        const answer = await client.openSession(event.vehicleId, event.meterId, event.at);
-        if (answer.ok) {
-          sessions.opened += 1;
-          charged.add(event.vehicleId);
-        } else {
-          sessions.failed += 1;
-        }
-        settle(answer.ok ? answer.body.id : undefined);
-      });
-      return;
-    }
-    const opening = sessionIds.get(event.vehicleId);
-    sessionIds.delete(event.vehicleId);
-    let closed: () => void = () => {};
-    const meterId = meterOf.get(event.vehicleId);
-    if (meterId !== undefined) meterFree.set(meterId, new Promise((resolve) => (closed = resolve)));
-    await slots.submit(async () => {
-      try {
-        const id = await opening;
-        if (id === undefined) return;
-        const answer = await client.closeSession(id, event.at);
-        sessions[answer.ok ? 'closed' : 'failed'] += 1;
-      } finally {
-        closed();
-      }
-    });
   };
 
   const pacingDelay = (index: number): number => {
@@ -203,20 +161,21 @@ export async function runSimulation(
     }
     const tick = model.tick();
     readings.generated += tick.readings.length;
-    for (const event of tick.events) await handle(event);
+    for (const event of tick.events) await sessions.handle(event);
     await send(delivery.schedule(tick.index, tick.readings));
+    readings.dropped = delivery.lost;
     onProgress({
       minutesDone: index + 1,
       minutesTotal: options.fleet.minutes,
       sent: readings.sent,
       stored: readings.stored,
-      sessionsOpened: sessions.opened,
+      sessionsOpened: sessions.counts.opened,
     });
   }
   if (client.refused === undefined) {
     await send(delivery.drain());
     await flush(true);
-    for (const event of model.finish()) await handle(event);
+    for (const event of model.finish()) await sessions.handle(event);
   }
   await slots.idle();
 
@@ -224,9 +183,11 @@ export async function runSimulation(
     from: options.fleet.start,
     to: model.end,
     vehicles: model.vehicles,
-    charged,
+    chargers: model.chargers,
+    chargedAt: sessions.chargedAt,
+    reported,
     readings,
-    sessions,
+    sessions: sessions.counts,
     requests: client.requests,
     transientRetries: client.transientRetries,
     failures: client.failures,

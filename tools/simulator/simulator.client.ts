@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FleetEfficiencyPage, VehiclePerformance } from '../../src/analytics/analytics.service';
+import type { FleetEfficiencyPage } from '../../src/analytics/analytics.service';
+import type { MeterEfficiency } from '../../src/analytics/meter-efficiency.responses';
 import type { SessionView } from '../../src/charging-sessions/charging-sessions.service';
-import type { BatchSummary } from '../../src/ingestion/ingestion.service';
+import type { BatchAnswer, ImportAnswer, SingleAnswer } from './answers';
 import { deviceOf, type FleetDevice, type WireReading } from './fleet-model';
 
 export interface ClientOptions {
@@ -17,22 +18,6 @@ export interface ClientOptions {
 export type Answer<T> = { ok: true; status: number; body: T } | { ok: false; status: string };
 /** The same, with what went wrong said, for a caller that reports it itself. */
 type Explained<T> = Extract<Answer<T>, { ok: true }> | { ok: false; status: string; detail: string };
-
-export type BatchAnswer = BatchSummary & { received: number; rejected: number };
-export interface SingleAnswer {
-  duplicate: boolean;
-}
-
-/** What POST /v1/devices/import answers, as far as the simulator reads it. */
-export interface ImportAnswer {
-  registered: number;
-  devices: Array<{
-    id: string;
-    state: 'active' | 'decommissioned';
-    credential: { token: string } | null;
-    error?: string;
-  }>;
-}
 
 export interface Failure {
   count: number;
@@ -115,8 +100,8 @@ export class SimulatorClient {
   }
 
   /** Every page of the fleet efficiency ranking for the window (from, to]. */
-  async fleetEfficiency(from: Date, to: Date, threshold: number): Promise<Answer<VehiclePerformance[]>> {
-    const vehicles: VehiclePerformance[] = [];
+  async fleetEfficiency(from: Date, to: Date, threshold: number): Promise<Answer<FleetEfficiencyPage['vehicles']>> {
+    const vehicles: FleetEfficiencyPage['vehicles'] = [];
     let cursor: string | null = null;
     do {
       const query = new URLSearchParams({ threshold: String(threshold), limit: String(FLEET_PAGE) });
@@ -135,6 +120,12 @@ export class SimulatorClient {
       cursor = page.body.nextCursor;
     } while (cursor !== null);
     return { ok: true, status: 200, body: vehicles };
+  }
+
+  /** A charger's sessions in the window (from, to], vehicle by vehicle; 404 when its meter never reported. */
+  meterEfficiency(meterId: string, from: Date, to: Date, threshold: number): Promise<Answer<MeterEfficiency>> {
+    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), threshold: String(threshold) });
+    return this.send('GET', `/v1/analytics/meters/${encodeURIComponent(meterId)}/efficiency?${query.toString()}`);
   }
 
   private bearerFor(reading: WireReading): string | undefined {

@@ -1,0 +1,119 @@
+import type { FleetVehicle, MeterEfficiency, MeterVehicle } from '../../tools/simulator/answers';
+import { checkEfficiency } from '../../tools/simulator/report';
+import { checkSuspects } from '../../tools/simulator/report-suspects';
+
+// V1 and V4 lose energy, and so do chargers M1 and M4. V1 charged on two chargers where others did well,
+// and M1 fed two vehicles, one of them fine elsewhere: the service can tell both apart. V4 charged on one
+// charger only, and M4 fed one vehicle only: nobody can.
+const run = {
+  vehicles: ['V1', 'V2', 'V3', 'V4'].map((vehicleId) => ({
+    vehicleId,
+    capacityKwh: 77,
+    efficiency: 0.9,
+    faulty: vehicleId === 'V1' || vehicleId === 'V4',
+  })),
+  chargers: ['M1', 'M2', 'M3', 'M4'].map((meterId) => ({
+    meterId,
+    efficiency: meterId === 'M1' || meterId === 'M4' ? 0.85 : 1,
+    faulty: meterId === 'M1' || meterId === 'M4',
+  })),
+  chargedAt: new Map([
+    ['V1', new Set(['M2', 'M3'])],
+    ['V2', new Set(['M1', 'M2'])],
+    ['V3', new Set(['M1', 'M3', 'M4'])],
+    ['V4', new Set(['M2'])],
+  ]),
+  readings: { dropped: 0 },
+};
+
+const pair = (vehicleId: string, coverage = 1): MeterVehicle => ({
+  vehicleId,
+  totalKwhConsumedAc: 10,
+  totalKwhDeliveredDc: 8,
+  coverageAc: 1,
+  coverageDc: coverage,
+});
+const view = (meterId: string, vehicles: MeterVehicle[], suspect: 'charger' | null = null): MeterEfficiency => ({
+  meterId,
+  minCoverage: 0.95,
+  suspect,
+  suspectReason: null,
+  vehicles,
+});
+const item = (vehicleId: string, fields: Partial<FleetVehicle> = {}): FleetVehicle => ({
+  vehicleId,
+  efficiencyRatio: 0.9,
+  lowEfficiency: false,
+  dataQuality: [],
+  suspect: null,
+  suspectReason: null,
+  ...fields,
+});
+
+const meters = [
+  view('M1', [pair('V2'), pair('V3')], 'charger'),
+  view('M2', [pair('V1'), pair('V2'), pair('V4')]),
+  view('M3', [pair('V1'), pair('V3')]),
+  view('M4', [pair('V3')]),
+];
+const fleet = [
+  item('V1', { efficiencyRatio: 0.78, lowEfficiency: true, suspect: 'vehicle' }),
+  item('V2'),
+  item('V3', { efficiencyRatio: 0.84, lowEfficiency: true, suspect: 'charger' }),
+  item('V4', { efficiencyRatio: 0.79, lowEfficiency: true }),
+];
+
+describe('simulator report', () => {
+  it('expects the faulty devices the readings give away to be named, and leaves the others unjudged', () => {
+    const check = checkSuspects(run, fleet, meters);
+    expect(check.matches).toBe(true);
+    expect(check.vehicles).toEqual({
+      faulty: ['V1', 'V4'],
+      named: ['V1'],
+      missed: [],
+      wronglyNamed: [],
+      unjudged: ['V4'],
+    });
+    expect(check.chargers).toMatchObject({ named: ['M1'], unjudged: ['M4'] });
+  });
+
+  it('fails on a faulty device left unnamed and on a healthy one named', () => {
+    const wrongFleet = [item('V1', { lowEfficiency: true }), item('V2', { suspect: 'vehicle' }), ...fleet.slice(2)];
+    const wrongMeters = [view('M1', meters[0].vehicles), view('M2', meters[1].vehicles, 'charger'), ...meters.slice(2)];
+    const check = checkSuspects(run, wrongFleet, wrongMeters);
+    expect(check.matches).toBe(false);
+    expect(check.vehicles).toMatchObject({ missed: ['V1'], wronglyNamed: ['V2'] });
+    expect(check.chargers).toMatchObject({ missed: ['M1'], wronglyNamed: ['M2'] });
+  });
+
+  it('judges no device on sessions whose readings are incomplete', () => {
+    // V3 missed readings on M1: M1 fed one vehicle with complete readings, and cannot be told apart.
+    const incomplete = [view('M1', [pair('V2'), pair('V3', 0.9)]), ...meters.slice(1)];
+    expect(checkSuspects(run, fleet, incomplete)).toMatchObject({
+      matches: true,
+      chargers: { unjudged: ['M1', 'M4'] },
+    });
+  });
+
+  it('excuses a healthy vehicle flagged after a faulty charger, not one flagged on healthy chargers alone', () => {
+    const flagged = [fleet[0], item('V2', { lowEfficiency: true }), ...fleet.slice(2)];
+    expect(checkEfficiency(run, flagged, 0.85)).toMatchObject({
+      expected: ['V1', 'V4'],
+      unexpected: [],
+      matches: true,
+    });
+    const healthyChargersOnly = { ...run, chargedAt: new Map([...run.chargedAt, ['V2', new Set(['M2'])]]) };
+    expect(checkEfficiency(healthyChargersOnly, flagged, 0.85)).toMatchObject({ unexpected: ['V2'], matches: false });
+  });
+
+  it('leaves incomplete vehicles unflagged and unjudged, and expects none without lost readings', () => {
+    const v4Incomplete = [...fleet.slice(0, 3), item('V4', { efficiencyRatio: 0.7, dataQuality: ['incomplete-dc'] })];
+    expect(checkEfficiency({ ...run, readings: { dropped: 12 } }, v4Incomplete, 0.85)).toMatchObject({
+      expected: ['V1'],
+      unjudged: ['V4'],
+      incomplete: ['V4'],
+      matches: true,
+    });
+    expect(checkEfficiency(run, v4Incomplete, 0.85).matches).toBe(false);
+  });
+});

@@ -1,0 +1,167 @@
+import { parseArgs } from 'node:util';
+import { ID_PATTERN } from '../../src/validation/rules';
+import { timestampProblem, toDate } from '../../src/validation/timestamp';
+import { INTERVAL_MS } from './fleet-model';
+import type { Pace, SendMode, SimulationOptions } from './simulate';
+
+export const USAGE = `Plays a fleet of meters and vehicles against a running Fleet Platform service.
+
+npm run simulate -- [options]
+  --url <url>              service to target (default http://localhost:3000)
+  --api-key <key>          sent as Authorization: Bearer <key>; once the service has keys this must
+                           be an admin key (readings need ingest, sessions admin, --report read).
+                           FLEET_API_KEY in the environment does the same and stays out of ps.
+                           With an admin key the fleet is imported first and each device posts its
+                           readings with a token of its own (kept in memory, never printed)
+  --no-device-tokens       post every reading with the key instead
+  --meters <n>             meters, one charger each (default 20)
+  --vehicles <n>           vehicles; each plugs into whichever charger is free (default 20)
+  --faulty <share>         share of vehicles losing energy, e.g. 5% or 0.05 (default 5%)
+  --faulty-chargers <share>
+                           share of chargers losing energy, whichever vehicle they feed (default 0)
+  --duration <d>           simulated time, e.g. 90m, 6h, 2d (default 1h)
+  --start <iso>            simulated start with a zone (default: now minus the duration)
+  --speed <x>              simulated minutes per real minute (default 60)
+  --rate <n>               readings per real second instead of --speed
+  --as-fast-as-possible    no pacing at all
+  --mode <m>               batch | single | mixed (meters batched, vehicles single) (default batch)
+  --batch-size <n>         readings per batch (default 500)
+  --concurrency <n>        requests in flight at most (default 4)
+  --late <share>           readings held back and sent later (default 1%)
+  --retries <share>        readings sent twice (default 1%)
+  --loss <share>           readings lost on the way, never sent nor retried (default 0)
+  --seed <n>               replays the same fleet (default: random, printed)
+  --prefix <p>             device id prefix, to keep runs apart (default SIM)
+  --report                 then ask which vehicles the service flags and which vehicles and
+                           chargers it suspects, against the faulty ones
+  --threshold <r>          ratio below which --report expects a flag (default 0.85)`;
+
+const FLAGS = {
+  url: { type: 'string', default: 'http://localhost:3000' },
+  'api-key': { type: 'string' },
+  'no-device-tokens': { type: 'boolean', default: false },
+  meters: { type: 'string', default: '20' },
+  vehicles: { type: 'string', default: '20' },
+  faulty: { type: 'string', default: '5%' },
+  'faulty-chargers': { type: 'string', default: '0' },
+  duration: { type: 'string', default: '1h' },
+  start: { type: 'string' },
+  speed: { type: 'string' },
+  rate: { type: 'string' },
+  'as-fast-as-possible': { type: 'boolean', default: false },
+  mode: { type: 'string', default: 'batch' },
+  'batch-size': { type: 'string', default: '500' },
+  concurrency: { type: 'string', default: '4' },
+  late: { type: 'string', default: '1%' },
+  retries: { type: 'string', default: '1%' },
+  loss: { type: 'string', default: '0' },
+  seed: { type: 'string' },
+  prefix: { type: 'string', default: 'SIM' },
+  report: { type: 'boolean', default: false },
+  threshold: { type: 'string', default: '0.85' },
+  help: { type: 'boolean', default: false },
+} as const;
+
+export interface CliPlan {
+  url: string;
+  apiKey?: string;
+  /** Whether to import the fleet and post each device's readings with its own token. */
+  deviceTokens: boolean;
+  simulation: SimulationOptions;
+  report?: { threshold: number };
+}
+
+class UsageError extends Error {}
+
+// Ids are at most 64 characters; the prefix leaves room for the device part.
+const DEVICE_PREFIX = new RegExp(`(?=^.{1,40}$)${ID_PATTERN.source}`);
+
+function number(flag: string, text: string, min: number, max = Infinity, integer = true): number {
+  const value = Number(text);
+  if (
+    text.trim() === '' ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > max ||
+    (integer && !Number.isInteger(value))
+  ) {
+    const range = max === Infinity ? `at least ${min}` : `from ${min} to ${max}`;
+    throw new UsageError(`--${flag} must be ${integer ? 'an integer' : 'a number'} ${range}, not "${text}"`);
+  }
+  return value;
+}
+
+/** "5%" or "0.05". */
+function share(flag: string, text: string): number {
+  return text.endsWith('%') ? number(flag, text.slice(0, -1), 0, 100, false) / 100 : number(flag, text, 0, 1, false);
+}
+
+const UNIT_MINUTES: Record<string, number> = { m: 1, h: 60, d: 1_440 };
+
+function minutes(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)([mhd])$/.exec(text);
+  const value = match ? Math.round(Number(match[1]) * UNIT_MINUTES[match[2]]) : 0;
+  if (value < 1)
+    throw new UsageError(`--duration must look like 90m, 6h or 2d and last at least a minute, not "${text}"`);
+  return value;
+}
+
+function pace(values: { speed?: string; rate?: string; 'as-fast-as-possible': boolean }): Pace {
+  const chosen = [values.speed !== undefined, values.rate !== undefined, values['as-fast-as-possible']].filter(Boolean);
+  if (chosen.length > 1) throw new UsageError('choose one of --speed, --rate and --as-fast-as-possible');
+  if (values['as-fast-as-possible']) return { kind: 'unpaced' };
+  if (values.rate !== undefined)
+    return { kind: 'rate', perSecond: number('rate', values.rate, 0.001, Infinity, false) };
+  return { kind: 'speed', factor: number('speed', values.speed ?? '60', 0.001, Infinity, false) };
+}
+
+export function plan(argv: string[], env: NodeJS.ProcessEnv): CliPlan | 'help' {
+  const { values } = parseArgs({ args: argv, options: FLAGS, strict: true, allowPositionals: false });
+  if (values.help) return 'help';
+  const url = new URL(values.url);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError('--url must be an http(s) URL');
+  const mode = values.mode as SendMode;
+  if (!['batch', 'single', 'mixed'].includes(mode)) throw new UsageError('--mode must be batch, single or mixed');
+  const duration = minutes(values.duration);
+  // Whole minutes keep every timestamp on the minute, like devices reporting on a schedule.
+  const startProblem = values.start === undefined ? undefined : timestampProblem(values.start, '--start');
+  if (startProblem) throw new UsageError(startProblem);
+  const start =
+    values.start === undefined
+      ? new Date(Math.floor(Date.now() / INTERVAL_MS - duration) * INTERVAL_MS)
+      : toDate(values.start);
+  if (!DEVICE_PREFIX.test(values.prefix)) {
+    throw new UsageError('--prefix must be 1–40 of the characters device ids allow: letters, digits and . _ : -');
+  }
+  // The flag wins; the environment keeps the key out of the process list.
+  const apiKey = values['api-key'] ?? (env.FLEET_API_KEY || undefined);
+  return {
+    url: values.url,
+    apiKey,
+    // Only a key can import the fleet; an open service takes readings as they come.
+    deviceTokens: apiKey !== undefined && !values['no-device-tokens'],
+    simulation: {
+      fleet: {
+        meters: number('meters', values.meters, 1),
+        vehicles: number('vehicles', values.vehicles, 0),
+        faultyShare: share('faulty', values.faulty),
+        faultyChargerShare: share('faulty-chargers', values['faulty-chargers']),
+        start,
+        minutes: duration,
+        prefix: values.prefix,
+      },
+      disorder: {
+        lateShare: share('late', values.late),
+        retryShare: share('retries', values.retries),
+        lossShare: share('loss', values.loss),
+      },
+      seed:
+        values.seed === undefined ? Math.floor(Math.random() * 2 ** 32) : number('seed', values.seed, 0, 2 ** 32 - 1),
+      pace: pace(values),
+      mode,
+      batchSize: number('batch-size', values['batch-size'], 1),
+      concurrency: number('concurrency', values.concurrency, 1, 1_000),
+    },
+    report: values.report ? { threshold: number('threshold', values.threshold, 0, 1, false) } : undefined,
+  };
+}
