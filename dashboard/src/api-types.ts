@@ -7,6 +7,15 @@ export interface Problem {
   status?: number;
 }
 
+/**
+ * Reasons not to trust a ratio. `incomplete-ac`, `incomplete-dc` and `no-session` mean too few readings to
+ * judge the vehicle at all; the others mean readings that contradict each other.
+ */
+export type DataQualityFlag = 'dc-exceeds-ac' | 'shared-meter' | 'incomplete-ac' | 'incomplete-dc' | 'no-session';
+
+/** Which side the evidence blames for low ratios: the charger (its meter) or the vehicle. */
+export type Suspect = 'charger' | 'vehicle';
+
 export interface VehiclePerformance {
   vehicleId: string;
   periodStart: string;
@@ -19,15 +28,68 @@ export interface VehiclePerformance {
   recordCount: number;
   meterIds: string[];
   lowEfficiency: boolean;
-  dataQuality: string[];
+  dataQuality: DataQualityFlag[];
+  /** Share (0–1) of the meters' expected readings that arrived over the periods counted; null without any. */
+  coverageAc: number | null;
+  /** Share (0–1) of the vehicle's expected readings that arrived over the same periods. */
+  coverageDc: number | null;
+}
+
+export interface FleetVehicle extends VehiclePerformance {
+  suspect: Suspect | null;
+  /** A sentence naming the evidence (meters and ratios). */
+  suspectReason: string | null;
 }
 
 export interface FleetEfficiencyPage {
   periodStart: string;
   periodEnd: string;
   threshold: number;
-  vehicles: VehiclePerformance[];
+  /** Coverage below this makes a vehicle's figures `incomplete-ac` or `incomplete-dc`. */
+  minCoverage: number;
+  vehicles: FleetVehicle[];
   nextCursor: string | null;
+}
+
+/** The vehicle's sessions on the other meters it charged at in the window. */
+export interface ElsewhereFigures {
+  meterIds: string[];
+  totalKwhConsumedAc: number;
+  totalKwhDeliveredDc: number;
+  efficiencyRatio: number | null;
+  lowEfficiency: boolean;
+}
+
+export interface MeterVehicle {
+  vehicleId: string;
+  sessions: number;
+  totalKwhConsumedAc: number;
+  totalKwhDeliveredDc: number;
+  efficiencyRatio: number | null;
+  coverageAc: number | null;
+  coverageDc: number | null;
+  dataQuality: DataQualityFlag[];
+  lowEfficiency: boolean;
+  elsewhere: ElsewhereFigures;
+  suspect: Suspect | null;
+  suspectReason: string | null;
+}
+
+/** GET /v1/analytics/meters/:meterId/efficiency: a charger judged by every vehicle it fed. */
+export interface MeterEfficiency {
+  meterId: string;
+  periodStart: string;
+  periodEnd: string;
+  threshold: number;
+  minCoverage: number;
+  totalKwhConsumedAc: number;
+  totalKwhDeliveredDc: number;
+  efficiencyRatio: number | null;
+  coverage: number | null;
+  suspect: 'charger' | null;
+  suspectReason: string | null;
+  /** Lowest ratio first. */
+  vehicles: MeterVehicle[];
 }
 
 export interface MeterStatus {
@@ -74,10 +136,15 @@ export interface VehicleSeriesPoint {
   batteryTempAvg: number | null;
   kwhConsumedAc: number;
   efficiencyRatio: number | null;
+  /** Over the bucket's session time; null when the bucket has none. */
+  coverageAc: number | null;
+  coverageDc: number | null;
 }
 
 export interface VehicleSeries {
   vehicleId: string;
+  periodStart: string;
+  periodEnd: string;
   bucket: string;
   points: VehicleSeriesPoint[];
 }

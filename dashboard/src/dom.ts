@@ -44,6 +44,10 @@ export function panel(title: string, body: Child, aside?: Child, attrs: Attrs = 
   return h('section', { class: 'panel', ...attrs }, h('header', {}, h('h2', {}, title), aside), body);
 }
 
+/** A labelled figure, as the vehicle and meter pages list them; `name` lets a test find it. */
+export const fact = (label: string, value: Child, name?: string): HTMLElement =>
+  h('div', { class: 'fact', 'data-fact': name }, h('span', { class: 'fact-label' }, label), h('strong', {}, value));
+
 export function notice(kind: 'error' | 'info', text: string): HTMLElement {
   return h('p', { class: `notice notice-${kind}`, role: kind === 'error' ? 'alert' : 'status' }, text);
 }

@@ -4,6 +4,7 @@ import { h, show } from './dom';
 import { count, energy, ratio } from './format';
 import { liveFleet } from './live-fleet';
 import { WINDOWS, type WindowKey } from './route';
+import { notEnoughData } from './verdict';
 
 export interface FleetKpis {
   vehiclesReporting: number;
@@ -14,7 +15,10 @@ export interface FleetKpis {
   /** DC over AC of the vehicles whose figures are plausible; null without any AC. */
   efficiency: number | null;
   lowEfficiency: number;
+  /** Vehicles whose readings contradict each other. */
   dataProblems: number;
+  /** Vehicles with too few readings to judge: no fault, but nothing to go on either. */
+  notEnoughData: number;
   threshold: number;
 }
 
@@ -23,7 +27,8 @@ const sum = (values: number[]) => values.reduce((total, value) => total + value,
 /**
  * The fleet's figures over the window, from every page of the ranking and the devices' live status.
  * A vehicle with a data-quality flag counts in the energy totals (it is what the meters counted) but
- * not in the fleet's efficiency, which its implausible ratio would only distort.
+ * not in the fleet's efficiency, which its implausible or partial ratio would only distort. One with
+ * readings missing counts as not enough data rather than as a data problem: nothing contradicts.
  */
 export function fleetKpis(
   ranking: VehiclePerformance[],
@@ -33,6 +38,7 @@ export function fleetKpis(
 ): FleetKpis {
   const trusted = ranking.filter((vehicle) => vehicle.dataQuality.length === 0);
   const trustedAc = sum(trusted.map((vehicle) => vehicle.totalKwhConsumedAc));
+  const unjudged = ranking.filter(notEnoughData).length;
   return {
     vehiclesReporting: vehicles.filter((vehicle) => new Date(vehicle.timestamp) > windowStart).length,
     vehiclesKnown: vehicles.length,
@@ -41,7 +47,8 @@ export function fleetKpis(
     dcKwh: sum(ranking.map((vehicle) => vehicle.totalKwhDeliveredDc)),
     efficiency: trustedAc > 0 ? sum(trusted.map((vehicle) => vehicle.totalKwhDeliveredDc)) / trustedAc : null,
     lowEfficiency: ranking.filter((vehicle) => vehicle.lowEfficiency).length,
-    dataProblems: ranking.length - trusted.length,
+    dataProblems: ranking.length - trusted.length - unjudged,
+    notEnoughData: unjudged,
     threshold,
   };
 }
@@ -94,6 +101,13 @@ function cards(k: FleetKpis): HTMLElement[] {
       count(k.dataProblems),
       'vehicles with implausible figures',
       k.dataProblems > 0 ? 'warn' : 'good',
+    ),
+    card(
+      'not-enough-data',
+      'Not enough data',
+      k.notEnoughData,
+      count(k.notEnoughData),
+      'vehicles with readings missing',
     ),
   ];
 }

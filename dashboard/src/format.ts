@@ -23,7 +23,7 @@ export function energy(kwh: number): string {
   return `${number(kwh * 1_000, size < 0.01 ? 1 : 0)} Wh`;
 }
 
-/** A DC/AC ratio as a percentage; a dash when there is none. */
+/** A DC/AC ratio or a coverage (a share of the readings expected) as a percentage; a dash without one. */
 export const ratio = (value: number | null): string => (value === null ? '–' : `${number(value * 100, 1)} %`);
 
 export const percent = (value: number | null): string => (value === null ? '–' : `${number(value, 1)} %`);

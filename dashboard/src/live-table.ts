@@ -1,8 +1,9 @@
 import type { LowEfficiencyEvent, MeterStatus, StreamReading, VehicleListEntry } from './api-types';
 import { h, panel, show } from './dom';
 import { ago, celsius, dateTime, energy, percent, ratio, volts } from './format';
+import { meterLink, vehicleLink } from './links';
 import { liveFleet } from './live-fleet';
-import { href, type WindowKey } from './route';
+import type { WindowKey } from './route';
 import type { StreamState } from './sse';
 
 const STATE_TEXT: Record<StreamState, string> = {
@@ -31,7 +32,7 @@ function vehicleRow(vehicle: VehicleListEntry, window: WindowKey): HTMLElement {
   return h(
     'tr',
     { 'data-device': `vehicle:${vehicle.vehicleId}` },
-    h('td', {}, h('a', { href: href({ vehicleId: vehicle.vehicleId, window }) }, vehicle.vehicleId)),
+    h('td', {}, vehicleLink(vehicle.vehicleId, window)),
     h(
       'td',
       { class: 'reading' },
@@ -44,18 +45,19 @@ function vehicleRow(vehicle: VehicleListEntry, window: WindowKey): HTMLElement {
         h(
           'span',
           { class: 'flag flag-info', title: `at ${session.meterId} since ${dateTime(session.startedAt)}` },
-          `charging · ${session.meterId}`,
+          'charging · ',
+          meterLink(session.meterId, window),
         ),
     ),
     lastSeen(vehicle.timestamp),
   );
 }
 
-function meterRow(meter: MeterStatus): HTMLElement {
+function meterRow(meter: MeterStatus, window: WindowKey): HTMLElement {
   return h(
     'tr',
     { 'data-device': `meter:${meter.meterId}` },
-    h('td', {}, meter.meterId),
+    h('td', {}, meterLink(meter.meterId, window)),
     h('td', { class: 'reading' }, `AC ${energy(meter.kwhConsumedAc)} · ${volts(meter.voltage)}`),
     h('td'),
     lastSeen(meter.timestamp),
@@ -71,8 +73,10 @@ function alertItem(alert: LowEfficiencyEvent, window: WindowKey): HTMLElement {
     { class: 'alert' },
     h('span', { class: 'flag flag-bad' }, 'Low efficiency'),
     ' ',
-    h('a', { href: href({ vehicleId: alert.vehicleId, window }) }, alert.vehicleId),
-    ` at ${alert.meterId}: ${ratio(alert.efficiencyRatio)} (below ${ratio(alert.threshold)}), session ended ${dateTime(alert.endedAt)}`,
+    vehicleLink(alert.vehicleId, window),
+    ' at ',
+    meterLink(alert.meterId, window),
+    `: ${ratio(alert.efficiencyRatio)} (below ${ratio(alert.threshold)}), session ended ${dateTime(alert.endedAt)}`,
   );
 }
 
@@ -85,7 +89,7 @@ export function liveTable(window: WindowKey): { element: HTMLElement; dispose():
     show(
       body,
       ...byId(liveFleet.vehicles).map((vehicle) => vehicleRow(vehicle, window)),
-      ...byId(liveFleet.meters).map(meterRow),
+      ...byId(liveFleet.meters).map((meter) => meterRow(meter, window)),
     );
     if (body.childElementCount === 0)
       show(body, h('tr', {}, h('td', { colspan: 4, class: 'muted' }, 'No device has reported yet.')));
@@ -93,7 +97,7 @@ export function liveTable(window: WindowKey): { element: HTMLElement; dispose():
   const replace = (reading: StreamReading) => {
     const meter = reading.type === 'meter' ? liveFleet.meters.get(reading.meterId) : undefined;
     const vehicle = reading.type === 'vehicle' ? liveFleet.vehicles.get(reading.vehicleId) : undefined;
-    const row = meter ? meterRow(meter) : vehicle ? vehicleRow(vehicle, window) : undefined;
+    const row = meter ? meterRow(meter, window) : vehicle ? vehicleRow(vehicle, window) : undefined;
     const old = row && body.querySelector(`tr[data-device="${row.dataset.device}"]`);
     if (!row || !old) return renderAll();
     old.replaceWith(row);

@@ -1,9 +1,12 @@
 import 'uplot/dist/uPlot.min.css';
 import '../styles/layout.css';
 import '../styles/widgets.css';
+import '../styles/kpis.css';
+import '../styles/verdict.css';
 import { forgetKey, storedKey } from './auth';
 import { h, required, show } from './dom';
 import { fleetView } from './fleet-view';
+import { meterView } from './meter-view';
 import { currentRoute, href, WINDOWS, type WindowKey } from './route';
 import { vehicleView } from './vehicle-view';
 
@@ -43,9 +46,10 @@ function render(): void {
   const route = currentRoute();
   const main = required<HTMLElement>('#app');
   show(required('#controls'), windowPicker(), keyControl());
-  leave =
-    route.vehicleId === undefined ? fleetView(main, route.window) : vehicleView(main, route.vehicleId, route.window);
-  document.title = route.vehicleId === undefined ? 'Fleet · Fleet Platform' : `${route.vehicleId} · Fleet Platform`;
+  if (route.vehicleId !== undefined) leave = vehicleView(main, route.vehicleId, route.window);
+  else if (route.meterId !== undefined) leave = meterView(main, route.meterId, route.window);
+  else leave = fleetView(main, route.window);
+  document.title = `${route.vehicleId ?? route.meterId ?? 'Fleet'} · Fleet Platform`;
 }
 
 window.addEventListener('hashchange', render);

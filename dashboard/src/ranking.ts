@@ -1,79 +1,49 @@
 import { errorText, getJson } from './api';
-import type { FleetEfficiencyPage, VehiclePerformance } from './api-types';
+import type { FleetEfficiencyPage } from './api-types';
 import { h, notice, panel, show } from './dom';
-import { celsius, count, energy, ratio } from './format';
-import { href, WINDOWS, type WindowKey } from './route';
+import { count, ratio } from './format';
+import { RANKING_HEAD, rankingRows } from './ranking-row';
+import { WINDOWS, type WindowKey } from './route';
+import { notEnoughData } from './verdict';
 
 const PAGE = 25;
 
-const FLAG_TEXT: Record<string, string> = { 'dc-exceeds-ac': 'DC exceeds AC' };
-
-export function flags(vehicle: VehiclePerformance): HTMLElement {
-  return h(
-    'span',
-    { class: 'flags' },
-    vehicle.lowEfficiency && h('span', { class: 'flag flag-bad', 'data-flag': 'low-efficiency' }, 'Low efficiency'),
-    ...vehicle.dataQuality.map((flag) =>
-      h(
-        'span',
-        { class: 'flag flag-warn', 'data-flag': flag, title: 'Readings are missing or wrong' },
-        FLAG_TEXT[flag] ?? flag,
-      ),
-    ),
-  );
-}
-
-/** A bar under the ratio, full at 100 %, so that the ranking reads at a glance. */
-function efficiencyCell(vehicle: VehiclePerformance, threshold: number): HTMLElement {
-  const value = vehicle.efficiencyRatio;
-  const tone = vehicle.dataQuality.length > 0 ? 'warn' : value !== null && value < threshold ? 'bad' : 'good';
-  const fill = h('span', { class: `bar-fill bar-${tone}` });
-  // Set through the CSSOM, which no style-src policy blocks, unlike a style attribute.
-  fill.style.width = `${value === null ? 0 : Math.min(100, value * 100)}%`;
-  return h(
-    'td',
-    { class: 'num' },
-    h('span', { class: `ratio ratio-${tone}` }, ratio(value)),
-    h('span', { class: 'bar' }, fill),
-  );
-}
-
-function row(vehicle: VehiclePerformance, rank: number, threshold: number, window: WindowKey): HTMLElement {
-  const flagged = vehicle.lowEfficiency || vehicle.dataQuality.length > 0;
-  return h(
-    'tr',
-    { 'data-vehicle': vehicle.vehicleId, class: flagged ? 'flagged' : '' },
-    h('td', { class: 'num muted' }, rank),
-    h('td', {}, h('a', { href: href({ vehicleId: vehicle.vehicleId, window }) }, vehicle.vehicleId)),
-    efficiencyCell(vehicle, threshold),
-    h('td', { class: 'num' }, energy(vehicle.totalKwhConsumedAc)),
-    h('td', { class: 'num' }, energy(vehicle.totalKwhDeliveredDc)),
-    h('td', { class: 'num' }, celsius(vehicle.averageBatteryTemp)),
-    h('td', { class: 'num' }, count(vehicle.recordCount)),
-    h('td', {}, flags(vehicle)),
-  );
-}
-
-const HEAD = ['#', 'Vehicle', 'Efficiency', 'AC', 'DC', 'Battery', 'Readings', 'Flags'];
-
-/** The fleet ranking, lowest efficiency first, a page at a time through the API's cursor. */
+/**
+ * The fleet ranking, lowest efficiency first, a page at a time through the API's cursor. Vehicles with
+ * too few readings to judge go into a group of their own under it: their ratio (if any) says how much of
+ * the energy was reported, not how well they charge, so ranking them among the faults would mislead.
+ */
 export function rankingPanel(window: WindowKey): HTMLElement {
-  const body = h('tbody');
+  const ranked = h('tbody', { class: 'ranked' });
+  const unjudgedNote = h('th', { colspan: RANKING_HEAD.length });
+  const unjudged = h('tbody', { class: 'not-enough-data', hidden: true }, h('tr', { class: 'group' }, unjudgedNote));
   const status = h('div', { class: 'table-foot' });
   const table = h(
     'table',
     { class: 'ranking' },
-    h('thead', {}, h('tr', {}, ...HEAD.map((text) => h('th', {}, text)))),
-    body,
+    h('thead', {}, h('tr', {}, ...RANKING_HEAD.map((text) => h('th', {}, text)))),
+    ranked,
+    unjudged,
   );
   let shown = 0;
+  let rank = 0;
 
   const load = async (cursor?: string) => {
     show(status, h('span', { class: 'muted' }, 'Loading…'));
     try {
       const query = cursor === undefined ? { hours: WINDOWS[window], limit: PAGE } : { cursor, limit: PAGE };
       const page = await getJson<FleetEfficiencyPage>('/v1/analytics/fleet/efficiency', query);
-      for (const vehicle of page.vehicles) body.append(row(vehicle, ++shown, page.threshold, window));
+      const context = { minCoverage: page.minCoverage, window };
+      for (const vehicle of page.vehicles) {
+        if (notEnoughData(vehicle)) unjudged.append(...rankingRows(vehicle, undefined, context));
+        else ranked.append(...rankingRows(vehicle, ++rank, context));
+        shown += 1;
+      }
+      show(
+        unjudgedNote,
+        `Not enough data: readings cover less than ${ratio(page.minCoverage)} of the charging, or there was no session`,
+      );
+      unjudged.hidden = unjudged.rows.length === 1;
       const more = page.nextCursor;
       show(
         status,

@@ -1,20 +1,19 @@
 import { errorText, getJson } from './api';
 import type { FleetEfficiencyPage, SessionView, VehiclePerformance, VehicleSeries } from './api-types';
-import { chart } from './charts';
-import { h, notice, panel, show } from './dom';
+import { fact, h, notice, panel, show } from './dom';
+import { coverage } from './figures';
 import { ago, celsius, count, dateTime, duration, energy, percent, ratio } from './format';
+import { meterLink, meterLinks } from './links';
 import { liveFleet } from './live-fleet';
 import { streamBadge } from './live-table';
-import { flags } from './ranking';
 import { href, WINDOWS, windowLabel, type WindowKey } from './route';
+import { vehicleCharts } from './vehicle-charts';
+import { flags, notEnoughData } from './verdict';
 
 const HOUR_MS = 3_600_000;
 const SESSIONS_SHOWN = 50;
 
-const fact = (label: string, value: string, name?: string) =>
-  h('div', { class: 'fact', 'data-fact': name }, h('span', { class: 'fact-label' }, label), h('strong', {}, value));
-
-function liveFacts(vehicleId: string): HTMLElement[] {
+function liveFacts(vehicleId: string, window: WindowKey): HTMLElement[] {
   const vehicle = liveFleet.vehicles.get(vehicleId);
   if (!vehicle) return [h('p', { class: 'muted' }, 'No reading yet.')];
   const session = vehicle.currentSession;
@@ -23,23 +22,56 @@ function liveFacts(vehicleId: string): HTMLElement[] {
     fact('Battery', celsius(vehicle.batteryTemp), 'battery-temp'),
     fact('DC last interval', energy(vehicle.kwhDeliveredDc)),
     fact('Reported', `${ago(vehicle.timestamp)} (${dateTime(vehicle.timestamp)})`),
-    fact('Charging', session ? `at ${session.meterId} since ${dateTime(session.startedAt)}` : 'no'),
+    fact(
+      'Charging',
+      session
+        ? h('span', {}, 'at ', meterLink(session.meterId, window), ` since ${dateTime(session.startedAt)}`)
+        : 'no',
+    ),
   ];
 }
 
-function summary(performance: VehiclePerformance): HTMLElement[] {
+function summary(performance: VehiclePerformance, minCoverage: number, window: WindowKey): HTMLElement[] {
   return [
     fact('AC drawn', energy(performance.totalKwhConsumedAc)),
     fact('DC delivered', energy(performance.totalKwhDeliveredDc)),
     fact('Efficiency', ratio(performance.efficiencyRatio), 'efficiency'),
+    fact('Coverage', coverage(performance, minCoverage), 'coverage'),
     fact('DC outside sessions', energy(performance.kwhDeliveredDcOutsideSessions)),
     fact('Avg battery', celsius(performance.averageBatteryTemp)),
     fact('Readings', count(performance.recordCount)),
-    h('div', { class: 'fact' }, h('span', { class: 'fact-label' }, 'Flags'), flags(performance)),
+    fact(
+      'Meters',
+      performance.meterIds.length === 0 ? '–' : h('span', {}, ...meterLinks(performance.meterIds, window)),
+      'meters',
+    ),
+    fact('Flags', flags(performance), 'flags'),
   ];
 }
 
-function sessionsTable(sessions: SessionView[]): HTMLElement {
+/** What each flag of missing readings means for this vehicle, in words. */
+function missing(performance: VehiclePerformance, minCoverage: number): string[] {
+  const needed = `(${ratio(minCoverage)} needed)`;
+  const { dataQuality, coverageAc, coverageDc } = performance;
+  return [
+    dataQuality.includes('incomplete-ac') &&
+      `its chargers' meters sent ${ratio(coverageAc)} of the readings expected over its sessions ${needed}`,
+    dataQuality.includes('incomplete-dc') &&
+      `the vehicle sent ${ratio(coverageDc)} of the readings expected over its sessions ${needed}`,
+    dataQuality.includes('no-session') && 'it took DC without any charging session to set it against',
+  ].filter((reason) => reason !== false);
+}
+
+/** Said in words, as a ratio from half the readings would otherwise read as a fault. */
+const verdictNotice = (performance: VehiclePerformance, minCoverage: number) =>
+  notEnoughData(performance) &&
+  notice(
+    'info',
+    `Not enough data to judge this vehicle's efficiency: ${missing(performance, minCoverage).join('; ')}. ` +
+      'Missing readings are no fault of the vehicle or its chargers.',
+  );
+
+function sessionsTable(sessions: SessionView[], window: WindowKey): HTMLElement {
   if (sessions.length === 0) return h('p', { class: 'muted' }, 'No charging session in this window.');
   const rows = [...sessions]
     .reverse()
@@ -54,7 +86,7 @@ function sessionsTable(sessions: SessionView[]): HTMLElement {
           {},
           session.endedAt === null ? h('span', { class: 'flag flag-info' }, 'ongoing') : dateTime(session.endedAt),
         ),
-        h('td', {}, session.meterId),
+        h('td', {}, meterLink(session.meterId, window)),
         h(
           'td',
           { class: 'num' },
@@ -70,40 +102,6 @@ function sessionsTable(sessions: SessionView[]): HTMLElement {
     h('tr', {}, ...['Started', 'Ended', 'Meter', 'Duration'].map((text) => h('th', {}, text))),
   );
   return h('table', { class: 'sessions' }, head, h('tbody', {}, ...rows));
-}
-
-/** The charts of the series: energy, efficiency against the threshold, SoC and battery temperature. */
-function charts(series: VehicleSeries, threshold: number, targets: HTMLElement[]): Array<() => void> {
-  const { points } = series;
-  const x = points.map((point) => Date.parse(point.end) / 1_000);
-  const [energyChart, efficiencyChart, batteryChart] = targets;
-  return [
-    chart(energyChart, {
-      lines: [
-        { label: 'AC drawn', color: '#2563eb', unit: 'kWh', stepped: true, fill: true },
-        { label: 'DC delivered', color: '#16a34a', unit: 'kWh', stepped: true, fill: true },
-      ],
-      data: [x, points.map((point) => point.kwhConsumedAc), points.map((point) => point.kwh)],
-    }),
-    chart(efficiencyChart, {
-      lines: [
-        { label: 'Efficiency', color: '#7c3aed', unit: '%' },
-        { label: 'Alert threshold', color: '#dc2626', unit: '%', dash: [6, 4] },
-      ],
-      data: [
-        x,
-        points.map((point) => (point.efficiencyRatio === null ? null : point.efficiencyRatio * 100)),
-        x.map(() => threshold * 100),
-      ],
-    }),
-    chart(batteryChart, {
-      lines: [
-        { label: 'SoC', color: '#0891b2', unit: '%' },
-        { label: 'Battery temperature', color: '#ea580c', unit: '°C', scale: 'right' },
-      ],
-      data: [x, points.map((point) => point.socAvg), points.map((point) => point.batteryTempAvg)],
-    }),
-  ];
 }
 
 /** One vehicle over the window: its live status, figures, charts and sessions. Returns the cleanup. */
@@ -136,7 +134,7 @@ export function vehicleView(root: HTMLElement, vehicleId: string, window: Window
 
   const unsubscribe = liveFleet.subscribe((change) => {
     if (change.kind === 'state') badge.update();
-    else if (change.kind !== 'alert') show(live, ...liveFacts(vehicleId));
+    else if (change.kind !== 'alert') show(live, ...liveFacts(vehicleId, window));
   });
   let cleanups: Array<() => void> = [unsubscribe];
   let disposed = false;
@@ -154,14 +152,16 @@ export function vehicleView(root: HTMLElement, vehicleId: string, window: Window
         to: to.toISOString(),
       }),
       getJson<{ sessions: SessionView[] }>('/v1/charging-sessions', { vehicleId, from: from.toISOString() }),
-      // Only for the threshold the efficiency chart draws; the vehicle's own answer does not carry it.
+      // Only for the threshold and minimum coverage the figures are judged by: the vehicle's own answer
+      // carries neither.
       getJson<FleetEfficiencyPage>('/v1/analytics/fleet/efficiency', { hours: WINDOWS[window], limit: 1 }),
-      liveFleet.start().then(() => show(live, ...liveFacts(vehicleId))),
+      liveFleet.start().then(() => show(live, ...liveFacts(vehicleId, window))),
     ]);
-    show(figures, ...summary(performance));
-    show(sessions, sessionsTable(sessionList.sessions));
+    show(figures, ...summary(performance, fleet.minCoverage, window));
+    show(problem, verdictNotice(performance, fleet.minCoverage));
+    show(sessions, sessionsTable(sessionList.sessions, window));
     // The answers may come after the view was left; its charts then go at once.
-    if (!disposed) cleanups.push(...charts(series, fleet.threshold, chartBoxes));
+    if (!disposed) cleanups.push(...vehicleCharts(series, fleet.threshold, chartBoxes));
   };
   load().catch((error: unknown) => show(problem, notice('error', errorText(error))));
   return () => {

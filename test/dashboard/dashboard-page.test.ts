@@ -1,79 +1,11 @@
-import { once } from 'node:events';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium } from '../../tools/dashboard/browser';
-import { buildDashboard } from '../../tools/dashboard/build';
-import { seedFleet, type SeededFleet } from '../../tools/dashboard/seed-fleet';
-import { createTestApp, type TestApp } from '../support/test-app';
+import type { Page } from 'playwright-core';
+import { seededDashboard, serve, stop, TIMEOUT_MS, type Served } from './dashboard-harness';
 
-const TIMEOUT_MS = 120_000;
 // A reading reaches the table through the stream; a few seconds is generous on a loaded machine.
 const LIVE_WAIT_MS = 15_000;
 
-interface Served {
-  t: TestApp;
-  server: Server;
-  origin: string;
-}
-
-async function serve(overrides: Partial<Record<string, string>> = {}): Promise<Served> {
-  const t = await createTestApp(overrides);
-  const server = t.app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  return { t, server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
-async function stop({ t, server }: Served): Promise<void> {
-  // The page's stream and fetch's kept-alive connections would hold close() open.
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await t.close();
-}
-
-let open: Served;
-let browser: Browser;
-let fleet: SeededFleet;
-
-beforeAll(async () => {
-  await buildDashboard();
-  open = await serve();
-  fleet = await seedFleet(open.origin);
-  browser = await launchChromium(TIMEOUT_MS);
-}, TIMEOUT_MS);
-
-const pages: Page[] = [];
-// A page left open keeps its stream, and so its reconnect attempts, going into the next test.
-afterEach(() => Promise.all(pages.splice(0).map((page) => page.close())));
-
-afterAll(async () => {
-  await browser?.close();
-  if (open) await stop(open);
-});
-
-/** A page that records console errors and uncaught exceptions, and refuses to leave the machine. */
-async function watchedPage(origin: string, ignored: RegExp[] = []): Promise<{ page: Page; problems: string[] }> {
-  const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  pages.push(page);
-  const problems: string[] = [];
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    const text = message.text();
-    if (message.type() === 'error' && !ignored.some((pattern) => pattern.test(text))) problems.push(`console: ${text}`);
-  });
-  await page.route('**/*', (route) =>
-    route.request().url().startsWith(origin)
-      ? route.continue()
-      : (problems.push(`left the machine: ${route.request().url()}`), route.abort()),
-  );
-  return { page, problems };
-}
-
-async function api<T>(path: string): Promise<T> {
-  const response = await fetch(`${open.origin}${path}`);
-  expect(response.status).toBe(200);
-  return (await response.json()) as T;
-}
+const dashboard = seededDashboard();
+const { watchedPage, api } = dashboard;
 
 interface Performance {
   vehicleId: string;
@@ -89,6 +21,7 @@ const kpi = async (page: Page, name: string) =>
 it(
   'shows the seeded fleet’s figures as the API gives them, and flags the faulty and the implausible vehicle',
   async () => {
+    const { open, fleet } = dashboard;
     const { page, problems } = await watchedPage(open.origin);
     await page.goto(`${open.origin}/`);
     expect(page.url()).toBe(`${open.origin}/dashboard`);
@@ -115,19 +48,21 @@ it(
     expect(await kpi(page, 'efficiency')).toBeCloseTo(trustedRatio, 6);
     expect(await kpi(page, 'vehicles-reporting')).toBe(fleet.vehicles.length);
     expect(await kpi(page, 'charging-now')).toBe(1);
-    expect(await kpi(page, 'low-efficiency')).toBe(fleet.faulty.length);
+    // The simulated faulty vehicles, and the two the seed charged on a charger losing energy.
+    const low = [...fleet.faulty, ...fleet.chargerSuspect.vehicles];
+    expect(await kpi(page, 'low-efficiency')).toBe(low.length);
     expect(await kpi(page, 'data-problems')).toBe(1);
     // The figure shown is the figure measured, with its unit.
     const ac = sum((vehicle) => vehicle.totalKwhConsumedAc).toFixed(1);
     expect(await page.locator('[data-kpi="ac-energy"] .kpi-value').textContent()).toBe(`${ac} kWh`);
 
-    await page.locator('#ranking tbody tr').first().waitFor();
-    expect(await page.locator('#ranking tbody tr').count()).toBe(ranking.vehicles.length);
-    for (const vehicleId of fleet.faulty) {
+    await page.locator('#ranking tr[data-vehicle]').first().waitFor();
+    expect(await page.locator('#ranking tr[data-vehicle]').count()).toBe(ranking.vehicles.length);
+    for (const vehicleId of low) {
       await page.locator(`#ranking tr[data-vehicle="${vehicleId}"] [data-flag="low-efficiency"]`).waitFor();
     }
     const flagged = await page.locator('#ranking [data-flag="low-efficiency"]').count();
-    expect(flagged).toBe(fleet.faulty.length);
+    expect(flagged).toBe(low.length);
     await page.locator(`#ranking tr[data-vehicle="${fleet.implausible}"] [data-flag="dc-exceeds-ac"]`).waitFor();
     expect(problems).toEqual([]);
   },
@@ -137,10 +72,11 @@ it(
 it(
   'draws a vehicle’s charts and lists its sessions and live status',
   async () => {
+    const { open, fleet } = dashboard;
     const { page, problems } = await watchedPage(open.origin);
     const [faulty] = fleet.faulty;
     await page.goto(`${open.origin}/dashboard`);
-    await page.locator(`#ranking tr[data-vehicle="${faulty}"] a`).click();
+    await page.locator(`#ranking tr[data-vehicle="${faulty}"] a[data-vehicle-link]`).click();
     expect(page.url()).toBe(`${open.origin}/dashboard#/vehicles/${faulty}`);
 
     for (const chart of ['#chart-energy', '#chart-efficiency', '#chart-battery']) {
@@ -164,6 +100,7 @@ it(
 it(
   'shows a reading committed while the page is open in the live table, within seconds',
   async () => {
+    const { open, fleet } = dashboard;
     const { page, problems } = await watchedPage(open.origin);
     await page.goto(`${open.origin}/dashboard`);
     await page.locator('#live .stream-live').waitFor({ timeout: TIMEOUT_MS });

@@ -1,12 +1,24 @@
-import { INTERVAL_MS, type WireReading } from '../simulator/fleet-model';
+import { INTERVAL_MS } from '../simulator/fleet-model';
 import { runSimulation } from '../simulator/simulate';
 import { SimulatorClient } from '../simulator/simulator.client';
+import { charge, type Charge } from './seed-charging';
 
 export interface SeededFleet {
   /** The simulated vehicles that lose energy on their charging path; each charged, so each is flagged. */
   faulty: string[];
   /** A vehicle whose meter counted less AC than it reported DC (a data-quality problem), charging now. */
   implausible: string;
+  /**
+   * A vehicle whose modem lost half its readings in its one session: too few to judge, however low its
+   * ratio. The session sits in one chart bucket between parked ones, so its ratio is a lone point.
+   */
+  incomplete: string;
+  /** The meter both `implausible` and `incomplete` charged at, one after the other. */
+  sharedMeter: string;
+  /** A charger losing energy: two vehicles are low on it, and one of them is fine on another meter. */
+  chargerSuspect: { meterId: string; vehicles: string[] };
+  /** A vehicle whose readings all fall in one bucket of its charts. */
+  oneBucket: string;
   vehicles: string[];
   meters: string[];
 }
@@ -15,12 +27,19 @@ const PREFIX = 'DEMO';
 const MINUTES = 120;
 // A seed whose faulty vehicle plugs in during the two hours, as the simulator's own end-to-end test knows.
 const SEED = 11;
+// The charts' bucket over 24 hours or 7 days: a session placed inside one stays one point on the chart.
+const BUCKET_MS = 15 * INTERVAL_MS;
+const SESSION_MINUTES = 10;
+const AC_KWH = 0.5;
 const IMPLAUSIBLE_MINUTES = 40;
+const PARKED_BEFORE_MINUTES = 20 * 60;
 
 /**
  * A small fleet for the dashboard's test and screenshot, sent through the API like real devices: two
- * simulated hours of 5 meters and 5 vehicles (one faulty) ending now, and one more vehicle charging
- * now whose meter counts less than the battery takes, which no charger can do.
+ * simulated hours of 5 meters and 5 vehicles (one faulty) ending now, then a few vehicles written by hand,
+ * where the tests must know which vehicle shows what: a meter counting less than the battery takes (no
+ * simulated charger does that), a modem losing readings and a charger losing energy, each in the last two
+ * hours and placed in the charts' buckets.
  */
 export async function seedFleet(baseUrl: string, apiKey?: string): Promise<SeededFleet> {
   const client = new SimulatorClient({ baseUrl, apiKey });
@@ -30,11 +49,12 @@ export async function seedFleet(baseUrl: string, apiKey?: string): Promise<Seede
       meters: 5,
       vehicles: 5,
       faultyShare: 0.2,
+      faultyChargerShare: 0,
       start: new Date(now - MINUTES * INTERVAL_MS),
       minutes: MINUTES,
       prefix: PREFIX,
     },
-    disorder: { lateShare: 0, retryShare: 0 },
+    disorder: { lateShare: 0, retryShare: 0, lossShare: 0 },
     seed: SEED,
     pace: { kind: 'unpaced' },
     mode: 'batch',
@@ -45,32 +65,48 @@ export async function seedFleet(baseUrl: string, apiKey?: string): Promise<Seede
     throw new Error(`seeding failed: ${result.stoppedEarly ?? JSON.stringify([...result.failures])}`);
   }
 
-  const implausible = `${PREFIX}-V900`;
-  const meterId = `${PREFIX}-M900`;
-  const started = new Date(now - IMPLAUSIBLE_MINUTES * INTERVAL_MS);
-  const session = await client.openSession(implausible, meterId, started);
-  if (!session.ok) throw new Error(`opening the session of ${implausible} failed: ${session.status}`);
-  const readings: WireReading[] = [];
-  for (let minute = 1; minute <= IMPLAUSIBLE_MINUTES; minute++) {
-    const timestamp = new Date(started.getTime() + minute * INTERVAL_MS).toISOString();
-    readings.push({ meterId, kwhConsumedAc: 0.5, voltage: 398.5, timestamp });
-    readings.push({
-      vehicleId: implausible,
-      soc: 40 + minute * 0.9,
-      kwhDeliveredDc: 0.8,
-      batteryTemp: 24 + minute * 0.1,
-      timestamp,
-    });
-  }
-  const batch = await client.postBatch(readings);
-  if (!batch.ok || batch.body.stored !== readings.length)
-    throw new Error(`storing the readings of ${implausible} failed`);
+  // Two minutes into the chart bucket `ago` buckets before the current one, so a session stays inside it.
+  const bucket = (ago: number) => new Date((Math.floor(now / BUCKET_MS) - ago) * BUCKET_MS + 2 * INTERVAL_MS);
+  const [implausible, incomplete, lowTwice, lowOnce] = ['V900', 'V901', 'V902', 'V903'].map((id) => `${PREFIX}-${id}`);
+  const [sharedMeter, losing, healthy] = ['M900', 'M901', 'M902'].map((id) => `${PREFIX}-${id}`);
+  const charges: Charge[] = [
+    {
+      vehicleId: incomplete,
+      meterId: sharedMeter,
+      start: bucket(6),
+      dcKwh: 0.45,
+      vehicleEvery: 2,
+      // Reporting all day, so that its chart is dense with buckets and the session's ratio has no line to join.
+      parkedBefore: PARKED_BEFORE_MINUTES,
+      parkedAfter: 30,
+    },
+    { vehicleId: lowTwice, meterId: losing, start: bucket(5), dcKwh: 0.35 },
+    { vehicleId: lowOnce, meterId: losing, start: bucket(4), dcKwh: 0.35 },
+    { vehicleId: lowTwice, meterId: healthy, start: bucket(3), dcKwh: 0.46 },
+  ].map((session) => ({ minutes: SESSION_MINUTES, acKwh: AC_KWH, ...session }));
+  // Still charging, and taking more DC than its meter counts AC, which no charger can do.
+  const start = new Date(now - IMPLAUSIBLE_MINUTES * INTERVAL_MS);
+  charges.push({
+    vehicleId: implausible,
+    meterId: sharedMeter,
+    start,
+    minutes: IMPLAUSIBLE_MINUTES,
+    acKwh: AC_KWH,
+    dcKwh: 0.8,
+    open: true,
+  });
+  // In turn: a vehicle opens its next session only once the one before is closed.
+  for (const session of charges) await charge(client, session);
 
   const vehicles = result.vehicles.map((vehicle) => vehicle.vehicleId);
   return {
     faulty: result.vehicles.filter((vehicle) => vehicle.faulty).map((vehicle) => vehicle.vehicleId),
     implausible,
-    vehicles: [...vehicles, implausible],
-    meters: [...new Set(result.vehicles.map((vehicle) => vehicle.meterId)), meterId],
+    incomplete,
+    sharedMeter,
+    chargerSuspect: { meterId: losing, vehicles: [lowTwice, lowOnce] },
+    oneBucket: lowOnce,
+    vehicles: [...vehicles, implausible, incomplete, lowTwice, lowOnce],
+    meters: [...result.chargers.map((charger) => charger.meterId), sharedMeter, losing, healthy],
   };
 }
