@@ -1,29 +1,10 @@
-import type { Express } from 'express';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
+export { listening } from '../support/listening';
 /** One frame of the stream: an event, or a comment line such as a keep-alive. */
 export interface Frame {
   event?: string;
   id?: string;
   data?: string;
   comment?: string;
-}
-
-/** The app on a loopback port, for clients that read its answers as they arrive. */
-export async function listening(app: Express): Promise<{ url: string; close(): Promise<void> }> {
-  const server: Server = await new Promise((resolve) => {
-    const started = app.listen(0, '127.0.0.1', () => resolve(started));
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
 }
 
 function parse(block: string): Frame {

@@ -1,26 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { main } from '../../tools/simulator/simulate.cli';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { servedTestApp } from '../support/listening';
 
-let t: TestApp;
-let server: Server;
-let url: string;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  server = await new Promise<Server>((resolve) => {
-    const listening = t.app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await t.close();
-});
+const served = servedTestApp();
 
 /** A day of a depot with faulty vans and faulty chargers, vans moving between chargers, and a report. */
 async function depotDay(prefix: string, start: string, extra: string[] = []) {
@@ -29,7 +11,7 @@ async function depotDay(prefix: string, start: string, extra: string[] = []) {
   out.on('data', (chunk) => (printed += chunk));
   const outcome = await main(
     [
-      ...['--url', url, '--as-fast-as-possible', '--prefix', prefix, '--start', start, '--duration', '1d'],
+      ...['--url', served.url, '--as-fast-as-possible', '--prefix', prefix, '--start', start, '--duration', '1d'],
       ...['--meters', '8', '--vehicles', '12', '--faulty', '25%', '--faulty-chargers', '25%', '--seed', '21'],
       ...['--report', ...extra],
     ],

@@ -1,27 +1,8 @@
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { main } from '../../tools/simulator/simulate.cli';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { servedTestApp } from '../support/listening';
 
-let t: TestApp;
-let server: Server;
-let url: string;
-
-beforeAll(async () => {
-  t = await createTestApp();
-  server = await new Promise<Server>((resolve) => {
-    const listening = t.app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-});
-
-afterAll(async () => {
-  // fetch keeps its connections alive; close() alone would wait for them to idle out.
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await t.close();
-});
+const served = servedTestApp();
 
 function captured() {
   const stream = new PassThrough();
@@ -33,11 +14,11 @@ function captured() {
 /** The CLI as a shell would run it, with what it prints to stdout and stderr captured. */
 async function simulate(args: string[], env: NodeJS.ProcessEnv = {}) {
   const [out, err] = [captured(), captured()];
-  const outcome = await main(['--url', url, '--as-fast-as-possible', ...args], out.stream, env, err.stream);
+  const outcome = await main(['--url', served.url, '--as-fast-as-possible', ...args], out.stream, env, err.stream);
   return { ...outcome, printed: out.text.value, warned: err.text.value };
 }
 
-const count = async (sql: string) => Number((await t.db.dataSource.query(sql))[0].n);
+const count = async (sql: string) => Number((await served.t.db.dataSource.query(sql))[0].n);
 
 describe('npm run simulate against the real app', () => {
   it('stores all it was acknowledged, closes its sessions, and sees exactly the faulty vehicle flagged', async () => {
@@ -81,7 +62,7 @@ describe('npm run simulate against the real app', () => {
   });
 
   it('sends its API key once the service has keys, and stops at the first refusal without one', async () => {
-    const { key } = await t.services.auth.create('simulator', 'admin');
+    const { key } = await served.t.services.auth.create('simulator', 'admin');
     const tiny = ['--meters', '2', '--vehicles', '2', '--duration', '10m', '--seed', '5'];
 
     const keyed = await simulate([...tiny, '--prefix', 'KEYED', '--api-key', key]);
@@ -111,7 +92,7 @@ describe('npm run simulate against the real app', () => {
                   + (SELECT count(*) FROM vehicle_history WHERE vehicle_id LIKE '${prefix}-%') AS n`);
 
     it('imports the fleet with an admin key and writes each reading with its own device token, printing none', async () => {
-      const { key } = await t.services.auth.create('simulator tokens', 'admin');
+      const { key } = await served.t.services.auth.create('simulator tokens', 'admin');
       // Two hours back, so that the re-run below, up to now, comes after it: an open session overlaps any later one.
       const start = new Date(Math.floor(Date.now() / 60_000 - 120) * 60_000).toISOString();
       const first = await simulate([...small, ...disorderly, '--prefix', 'TOK', '--start', start], {
@@ -129,7 +110,7 @@ describe('npm run simulate against the real app', () => {
       expect(await liveTokens('TOK')).toBe(6);
 
       // Every device wrote with a credential of its own: uses are noted per credential, not per key.
-      await t.services.auth.recordUse();
+      await served.t.services.auth.recordUse();
       const used = await count(`SELECT count(DISTINCT c.device_id) AS n FROM credential_use u
         JOIN device_credential c ON c.id = u.id WHERE c.device_id LIKE 'TOK-%'`);
       expect(used).toBe(6);
@@ -147,7 +128,7 @@ describe('npm run simulate against the real app', () => {
 
     it('posts with the key when it is not admin, saying so once, or when told to', async () => {
       const meters = ['--meters', '3', '--vehicles', '0', '--duration', '20m', '--seed', '9'];
-      const { key: ingest } = await t.services.auth.create('simulator ingest', 'ingest');
+      const { key: ingest } = await served.t.services.auth.create('simulator ingest', 'ingest');
       const weak = await simulate([...meters, '--prefix', 'WEAK', '--mode', 'batch'], { FLEET_API_KEY: ingest });
       expect(weak.exitCode).toBe(0);
       expect(weak.result!.readings).toMatchObject({ stored: 60, failed: 0 });
@@ -157,7 +138,7 @@ describe('npm run simulate against the real app', () => {
       );
       expect(weak.warned.trim().split('\n')).toHaveLength(1);
 
-      const { key: admin } = await t.services.auth.create('simulator opted out', 'admin');
+      const { key: admin } = await served.t.services.auth.create('simulator opted out', 'admin');
       const optedOut = await simulate([...meters, '--prefix', 'OPTOUT', '--no-device-tokens'], {
         FLEET_API_KEY: admin,
       });
