@@ -93,6 +93,12 @@ export class ReadingCoverage1764475000000 implements MigrationInterface {
         ADD CONSTRAINT charging_session_readings_counted
         CHECK ((ac_readings IS NULL OR kwh_ac_micro IS NOT NULL) AND (dc_readings IS NULL OR kwh_dc_micro IS NOT NULL))`);
     await queryRunner.query(UNCOUNT(true));
+    // Retention recounts the sessions that still carry readings, not only those with energy: a full
+    // battery's session has readings and no energy, and its count must fall when its readings expire.
+    await queryRunner.query(`DROP INDEX charging_session_energy_ended_idx`);
+    await queryRunner.query(`
+      CREATE INDEX charging_session_counted_ended_idx ON charging_session (ended_at, id)
+      WHERE kwh_ac_micro <> 0 OR kwh_dc_micro <> 0 OR ac_readings <> 0 OR dc_readings <> 0`);
     for (const side of SIDES) {
       await queryRunner.query(countFunction(side));
       await queryRunner.query(recountFunction(side));
@@ -114,6 +120,10 @@ export class ReadingCoverage1764475000000 implements MigrationInterface {
       await queryRunner.query(`DROP FUNCTION ${fn}(text, timestamptz, timestamptz)`);
     }
     await queryRunner.query(UNCOUNT(false));
+    await queryRunner.query(`DROP INDEX charging_session_counted_ended_idx`);
+    await queryRunner.query(`
+      CREATE INDEX charging_session_energy_ended_idx ON charging_session (ended_at, id)
+      WHERE kwh_ac_micro <> 0 OR kwh_dc_micro <> 0`);
     await queryRunner.query(`
       ALTER TABLE charging_session DROP CONSTRAINT charging_session_readings_counted,
         DROP COLUMN ac_readings, DROP COLUMN dc_readings`);

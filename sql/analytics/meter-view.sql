@@ -20,10 +20,10 @@ meter_shared AS (SELECT false AS shared),
 stored AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(s.kwh_ac_micro) AS ac, sum(s.kwh_dc_micro) AS dc,
          sum(s.ac_readings) AS ac_n, sum(s.dc_readings) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM s.ended_at - s.started_at) / coalesce(m.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - s.ended_at) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM s.ended_at - s.started_at) / coalesce(v.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - s.ended_at) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
+         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $4))
+              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $4))
+              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
   FROM sessions s
   LEFT JOIN device m ON m.id = s.meter_id AND m.kind = 'meter'
   LEFT JOIN device v ON v.id = s.vehicle_id AND v.kind = 'vehicle'
@@ -51,10 +51,10 @@ spans AS (
 edges AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
          sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM s.until_ts - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
-              - (extract(epoch FROM now() - s.until_ts) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM s.until_ts - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
-              - (extract(epoch FROM now() - s.until_ts) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
+         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
+              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
+              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
   FROM spans s
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
@@ -141,6 +141,14 @@ evidence AS (
   FROM pair_figures p LEFT JOIN charger_suspects c USING (meter_id)
   WHERE p.complete
   GROUP BY p.vehicle_id
+),
+elsewhere AS (
+  SELECT vehicle_id, array_agg(meter_id ORDER BY meter_id) AS meter_ids, sum(ac) AS ac, sum(dc) AS dc,
+         round(sum(dc) / nullif(sum(ac), 0), 3) AS ratio, CASE WHEN sum(ac_x) IS NULL THEN NULL WHEN sum(ac_x) <= 0 THEN 1.000
+                 ELSE least(1, round(sum(ac_n) / sum(ac_x), 3)) END AS ac_cov,
+         CASE WHEN sum(dc_x) IS NULL THEN NULL WHEN sum(dc_x) <= 0 THEN 1.000
+                 ELSE least(1, round(sum(dc_n) / sum(dc_x), 3)) END AS dc_cov
+  FROM pair_figures WHERE meter_id <> $3 GROUP BY vehicle_id
 )
 SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
        p.ac_cov AS "coverageAc", p.dc_cov AS "coverageDc", p.low AS "lowEfficiency",
@@ -150,23 +158,17 @@ SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.d
          CASE WHEN p.dc_cov < $5 THEN 'incomplete-dc' END
        ], NULL) AS "dataQuality",
        coalesce(e.meter_ids, '{}') AS "elsewhereMeterIds", coalesce(e.ac, 0) / 1000000.0 AS "elsewhereAc",
-       coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", round(e.dc / nullif(e.ac, 0), 3) AS "elsewhereRatio",
-       coalesce(e.low, false) AS "elsewhereLow",
-       p.vehicle_id IN (SELECT vehicle_id FROM vehicle_suspects) AS "vehicleSuspect",
-       $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
-       coalesce((SELECT e.pairs FROM evidence e WHERE e.vehicle_id = p.vehicle_id), '[]') AS evidence,
+       coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", e.ratio AS "elsewhereRatio",
+       coalesce(e.ratio < $6 AND e.dc <= e.ac AND e.ac_cov >= $5 AND e.dc_cov >= $5, false) AS "elsewhereLow",
+       v.vehicle_id IS NOT NULL AS "vehicleSuspect", $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
+       coalesce(x.pairs, '[]') AS evidence,
        sum(p.ac) OVER () / 1000000.0 AS "meterAc", sum(p.dc) OVER () / 1000000.0 AS "meterDc",
        round(sum(p.dc) OVER () / nullif(sum(p.ac) OVER (), 0), 3) AS "meterRatio",
        CASE WHEN sum(p.ac_x) OVER () IS NULL THEN NULL WHEN sum(p.ac_x) OVER () <= 0 THEN 1.000
                ELSE least(1, round(sum(p.ac_n) OVER () / sum(p.ac_x) OVER (), 3)) END AS "meterCoverage"
 FROM pair_figures p
-LEFT JOIN LATERAL (
-  SELECT array_agg(o.meter_id ORDER BY o.meter_id) AS meter_ids, sum(o.ac) AS ac, sum(o.dc) AS dc,
-         round(sum(o.dc) / nullif(sum(o.ac), 0), 3) < $6 AND sum(o.dc) <= sum(o.ac)
-           AND CASE WHEN sum(o.ac_x) IS NULL THEN NULL WHEN sum(o.ac_x) <= 0 THEN 1.000
-                   ELSE least(1, round(sum(o.ac_n) / sum(o.ac_x), 3)) END >= $5 AND CASE WHEN sum(o.dc_x) IS NULL THEN NULL WHEN sum(o.dc_x) <= 0 THEN 1.000
-                           ELSE least(1, round(sum(o.dc_n) / sum(o.dc_x), 3)) END >= $5 AS low
-  FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> $3
-) e ON true
+LEFT JOIN elsewhere e ON e.vehicle_id = p.vehicle_id
+LEFT JOIN evidence x ON x.vehicle_id = p.vehicle_id
+LEFT JOIN vehicle_suspects v ON v.vehicle_id = p.vehicle_id
 WHERE p.meter_id = $3
 ORDER BY p.ratio IS NULL, p.ratio, p.vehicle_id

@@ -37,10 +37,10 @@ spans AS (
 edges AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
          sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM s.until_ts - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $5))
-              - (extract(epoch FROM now() - s.until_ts) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $5))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM s.until_ts - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $5))
-              - (extract(epoch FROM now() - s.until_ts) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $5))::int, 0)) AS dc_x
+         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $5))
+              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $5))::int, 0)) AS ac_x,
+         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $5))
+              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $5))::int, 0)) AS dc_x
   FROM spans s
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n

@@ -12,10 +12,10 @@ meter_shared AS (SELECT false AS shared),
 stored AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(s.kwh_ac_micro) AS ac, sum(s.kwh_dc_micro) AS dc,
          sum(s.ac_readings) AS ac_n, sum(s.dc_readings) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM s.ended_at - s.started_at) / coalesce(m.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - s.ended_at) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM s.ended_at - s.started_at) / coalesce(v.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - s.ended_at) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
+         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $4))
+              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $4))
+              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
   FROM sessions s
   LEFT JOIN device m ON m.id = s.meter_id AND m.kind = 'meter'
   LEFT JOIN device v ON v.id = s.vehicle_id AND v.kind = 'vehicle'
@@ -43,10 +43,10 @@ spans AS (
 edges AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
          sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM s.until_ts - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
-              - (extract(epoch FROM now() - s.until_ts) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM s.until_ts - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
-              - (extract(epoch FROM now() - s.until_ts) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
+         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
+              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
+              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
   FROM spans s
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n

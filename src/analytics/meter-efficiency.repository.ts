@@ -23,13 +23,20 @@ const NEAR_THE_METER = sql`(
 
 /**
  * Each vehicle the meter fed in the window: its figures on the meter (a pair), on every other meter
- * together, and its complete pairs as evidence; with the meter's own totals over all its vehicles and
- * whether it is a suspected charger. Lowest ratio here first.
+ * together (`elsewhere`), and its complete pairs as evidence; with the meter's own totals over all its
+ * vehicles and whether it is a suspected charger. Lowest ratio here first. Every per-vehicle figure is
+ * grouped once and joined, so the answer costs the pairs once however many vehicles the meter fed.
  */
 const METER_VIEW = sql`
   WITH
   ${pairFigures(fleetSessions(JUDGED, 'SELECT NULL::text AS vehicle_id', NEAR_THE_METER), JUDGED)},
-  ${SUSPECTS}
+  ${SUSPECTS},
+  elsewhere AS (
+    SELECT vehicle_id, array_agg(meter_id ORDER BY meter_id) AS meter_ids, sum(ac) AS ac, sum(dc) AS dc,
+           round(sum(dc) / nullif(sum(ac), 0), 3) AS ratio, ${coverage('sum(ac_n)', 'sum(ac_x)')} AS ac_cov,
+           ${coverage('sum(dc_n)', 'sum(dc_x)')} AS dc_cov
+    FROM pair_figures WHERE meter_id <> $3 GROUP BY vehicle_id
+  )
   SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
          p.ac_cov AS "coverageAc", p.dc_cov AS "coverageDc", p.low AS "lowEfficiency",
          array_remove(ARRAY[
@@ -38,21 +45,17 @@ const METER_VIEW = sql`
            CASE WHEN p.dc_cov < $5 THEN 'incomplete-dc' END
          ], NULL) AS "dataQuality",
          coalesce(e.meter_ids, '{}') AS "elsewhereMeterIds", coalesce(e.ac, 0) / 1000000.0 AS "elsewhereAc",
-         coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", round(e.dc / nullif(e.ac, 0), 3) AS "elsewhereRatio",
-         coalesce(e.low, false) AS "elsewhereLow",
-         p.vehicle_id IN (SELECT vehicle_id FROM vehicle_suspects) AS "vehicleSuspect",
-         $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
-         coalesce((SELECT e.pairs FROM evidence e WHERE e.vehicle_id = p.vehicle_id), '[]') AS evidence,
+         coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", e.ratio AS "elsewhereRatio",
+         coalesce(e.ratio < $6 AND e.dc <= e.ac AND e.ac_cov >= $5 AND e.dc_cov >= $5, false) AS "elsewhereLow",
+         v.vehicle_id IS NOT NULL AS "vehicleSuspect", $3 IN (SELECT meter_id FROM charger_suspects) AS "chargerSuspect",
+         coalesce(x.pairs, '[]') AS evidence,
          sum(p.ac) OVER () / 1000000.0 AS "meterAc", sum(p.dc) OVER () / 1000000.0 AS "meterDc",
          round(sum(p.dc) OVER () / nullif(sum(p.ac) OVER (), 0), 3) AS "meterRatio",
          ${coverage('sum(p.ac_n) OVER ()', 'sum(p.ac_x) OVER ()')} AS "meterCoverage"
   FROM pair_figures p
-  LEFT JOIN LATERAL (
-    SELECT array_agg(o.meter_id ORDER BY o.meter_id) AS meter_ids, sum(o.ac) AS ac, sum(o.dc) AS dc,
-           round(sum(o.dc) / nullif(sum(o.ac), 0), 3) < $6 AND sum(o.dc) <= sum(o.ac)
-             AND ${coverage('sum(o.ac_n)', 'sum(o.ac_x)')} >= $5 AND ${coverage('sum(o.dc_n)', 'sum(o.dc_x)')} >= $5 AS low
-    FROM pair_figures o WHERE o.vehicle_id = p.vehicle_id AND o.meter_id <> $3
-  ) e ON true
+  LEFT JOIN elsewhere e ON e.vehicle_id = p.vehicle_id
+  LEFT JOIN evidence x ON x.vehicle_id = p.vehicle_id
+  LEFT JOIN vehicle_suspects v ON v.vehicle_id = p.vehicle_id
   WHERE p.meter_id = $3
   ORDER BY p.ratio IS NULL, p.ratio, p.vehicle_id`;
 

@@ -8,19 +8,25 @@ import { suspectReason } from './suspect-reason';
 
 const numberOrNull = (value: string | null) => (value === null ? null : Number(value));
 
-/** Why the charger is suspected: the vehicles low here, and those of them fine on other meters. */
-function chargerReason(rows: MeterVehicleRow[], threshold: number): string {
+/**
+ * Why the charger is suspected: the vehicles low here, and those of them with complete figures at or
+ * above the threshold on another meter, each with that meter and ratio.
+ */
+function chargerReason(meterId: string, rows: MeterVehicleRow[], threshold: number): string {
   const low = rows.filter((row) => row.lowEfficiency);
-  const fine = low.filter((row) => row.elsewhereRatio !== null && !row.elsewhereLow);
-  const ratios = (list: MeterVehicleRow[], ratio: (row: MeterVehicleRow) => string | null) =>
-    list.map((row) => `${row.vehicleId} ${Number(ratio(row)).toFixed(3)}`).join(', ');
+  const fine = low.flatMap((row) =>
+    row.evidence
+      .filter((pair) => !pair.low && pair.meterId !== meterId)
+      .map((pair) => `${row.vehicleId} ${Number(pair.ratio).toFixed(3)} on ${pair.meterId}`),
+  );
+  const here = low.map((row) => `${row.vehicleId} ${Number(row.ratio).toFixed(3)}`).join(', ');
   return (
-    `Every vehicle that charged here with complete figures was below ${threshold} (${ratios(low, (r) => r.ratio)}); ` +
-    `on other meters ${ratios(fine, (r) => r.elsewhereRatio)}.`
+    `Every vehicle that charged here with complete figures was below ${threshold} (${here}); ` +
+    `elsewhere ${fine.join(', ')}.`
   );
 }
 
-function vehicleOf(row: MeterVehicleRow, threshold: number, rows: MeterVehicleRow[]): MeterVehicle {
+function vehicleOf(meterId: string, row: MeterVehicleRow, threshold: number, rows: MeterVehicleRow[]): MeterVehicle {
   const suspect: Suspect | null = row.vehicleSuspect
     ? 'vehicle'
     : row.chargerSuspect && row.lowEfficiency
@@ -46,7 +52,7 @@ function vehicleOf(row: MeterVehicleRow, threshold: number, rows: MeterVehicleRo
     suspect,
     suspectReason:
       suspect === 'charger'
-        ? chargerReason(rows, threshold)
+        ? chargerReason(meterId, rows, threshold)
         : suspectReason(
             suspect,
             row.evidence.map((pair) => ({ ...pair, ratio: Number(pair.ratio) })),
@@ -80,8 +86,8 @@ export class MeterEfficiencyService {
       efficiencyRatio: numberOrNull(first?.meterRatio ?? null),
       coverage: numberOrNull(first?.meterCoverage ?? null),
       suspect: chargerSuspect ? 'charger' : null,
-      suspectReason: chargerSuspect ? chargerReason(rows, settings.threshold) : null,
-      vehicles: rows.map((row) => vehicleOf(row, settings.threshold, rows)),
+      suspectReason: chargerSuspect ? chargerReason(meterId, rows, settings.threshold) : null,
+      vehicles: rows.map((row) => vehicleOf(meterId, row, settings.threshold, rows)),
     };
   }
 }

@@ -14,12 +14,13 @@ export interface Judged {
 
 /**
  * The readings a device reporting every `interval` seconds owes for (from, until]: one per whole
- * interval, whatever the phase of its clock against the span's edges. A span ending less than one
- * interval ago owes one less: its newest reading may still be on its way.
+ * interval up to now (a window may reach into the future, where nothing is owed yet), whatever the
+ * phase of its clock against the span's edges. A span reaching less than one interval before now owes
+ * one less: its newest reading may still be on its way.
  */
 export const expectedOver = (from: string, until: string, interval: string) =>
-  `greatest(floor(extract(epoch FROM ${until} - ${from}) / ${interval})
-     - (extract(epoch FROM now() - ${until}) < ${interval})::int, 0)`;
+  `greatest(floor(extract(epoch FROM least(${until}, now()) - ${from}) / ${interval})
+     - (extract(epoch FROM now() - least(${until}, now())) < ${interval})::int, 0)`;
 
 /** The same for the device `device` of `kind`: at its registry record's interval, else at `fallback`. */
 export const expected = (from: string, until: string, device: string, kind: 'meter' | 'vehicle', fallback: string) =>

@@ -6,10 +6,22 @@ import { TABLE_STATEMENTS } from '../analytics/analytics.public';
 export type RetentionSide = 'meter' | 'vehicle';
 export const RETENTION_SIDES: RetentionSide[] = ['meter', 'vehicle'];
 
-/** The side's tables: its history, rollups, device column, energy column and session total. */
+/** The side's tables: its history, rollups, device column, energy column, session total and its readings. */
 const TABLES = {
-  meter: { history: 'meter_history', device: 'meter_id', energy: 'kwh_consumed_ac', total: 'kwh_ac_micro' },
-  vehicle: { history: 'vehicle_history', device: 'vehicle_id', energy: 'kwh_delivered_dc', total: 'kwh_dc_micro' },
+  meter: {
+    history: 'meter_history',
+    device: 'meter_id',
+    energy: 'kwh_consumed_ac',
+    total: 'kwh_ac_micro',
+    readings: 'ac_readings',
+  },
+  vehicle: {
+    history: 'vehicle_history',
+    device: 'vehicle_id',
+    energy: 'kwh_delivered_dc',
+    total: 'kwh_dc_micro',
+    readings: 'dc_readings',
+  },
 };
 
 /**
@@ -17,7 +29,7 @@ const TABLES = {
  * (the ones the migrations made). $1 is always the expiry bound: a midnight no partition starts before.
  */
 function statements(side: RetentionSide) {
-  const { history, device, energy, total } = TABLES[side];
+  const { history, device, energy, total, readings } = TABLES[side];
   const rollup = `${side}_rollup`;
   return {
     /**
@@ -83,20 +95,21 @@ function statements(side: RetentionSide) {
              (SELECT coalesce(array_agg(device::text ORDER BY device, day), '{}') FROM daily) AS "dayDevices",
              (SELECT coalesce(array_agg(day ORDER BY device, day), '{}') FROM daily) AS days`,
     /**
-     * Up to $4 closed sessions ended by $1 that still carry energy on this side, after ($2, $3) in
-     * (ended_at, id) order, counted again from what is left. A dropped partition took their readings
+     * Up to $4 closed sessions ended by $1 that still carry energy or readings on this side (a full
+     * battery's readings carry none), after ($2, $3) in (ended_at, id) order, counted again from what is
+     * left; the readings are recounted with the energy (1764475000000-ReadingCoverage). A dropped partition took their readings
      * without telling them; every reading they can still have is in the default partitions, held still.
      */
     recount: sql`
       WITH batch AS (
         SELECT id, vehicle_id, ended_at FROM charging_session
-        WHERE ended_at <= $1 AND ${total} <> 0 AND (ended_at, id) > ($2::timestamptz, $3::uuid)
+        WHERE ended_at <= $1 AND (${total} <> 0 OR ${readings} <> 0) AND (ended_at, id) > ($2::timestamptz, $3::uuid)
         ORDER BY ended_at, id LIMIT $4
       ),
       recounted AS (
         UPDATE charging_session c SET ${total} = ${side}_kwh_micro(c.${device}, c.started_at, c.ended_at)
         FROM batch b
-        WHERE c.id = b.id AND c.vehicle_id = b.vehicle_id AND c.ended_at <= $1 AND c.${total} <> 0
+        WHERE c.id = b.id AND c.vehicle_id = b.vehicle_id AND c.ended_at <= $1 AND (c.${total} <> 0 OR c.${readings} <> 0)
         RETURNING 1
       )
       SELECT (SELECT count(*) FROM batch)::int AS selected, (SELECT count(*) FROM recounted)::int AS recounted,

@@ -28,8 +28,8 @@ export interface Settings {
  * $1 from, $2 to, $3 the vehicle, $4 the meter asked about or null, $5-$7 the settings. A session shares
  * a reading with the window when started_at < to and it ends after from (or never): its readings are
  * those with started_at < ts <= ended_at, clipped to from < ts <= to. A span (a, b] owes one reading per
- * whole interval of the device, one less when b is less than an interval before now(): its newest
- * reading may still be on its way.
+ * whole interval of the device up to now(), and one less when it reaches less than an interval before
+ * now(): its newest reading may still be on its way.
  */
 const JUDGEMENT = `
   WITH own AS (
@@ -53,8 +53,8 @@ const JUDGEMENT = `
   ),
   per_span AS (
     SELECT m.n AS ac_n, m.micro AS ac, v.n AS dc_n, v.micro AS dc,
-           greatest(floor(extract(epoch FROM s.b - s.a) / i.meter) - CASE WHEN s.b > now() - i.meter * interval '1 second' THEN 1 ELSE 0 END, 0) AS ac_x,
-           greatest(floor(extract(epoch FROM s.b - s.a) / i.vehicle) - CASE WHEN s.b > now() - i.vehicle * interval '1 second' THEN 1 ELSE 0 END, 0) AS dc_x
+           greatest(floor(extract(epoch FROM least(s.b, now()) - s.a) / i.meter) - CASE WHEN least(s.b, now()) > now() - i.meter * interval '1 second' THEN 1 ELSE 0 END, 0) AS ac_x,
+           greatest(floor(extract(epoch FROM least(s.b, now()) - s.a) / i.vehicle) - CASE WHEN least(s.b, now()) > now() - i.vehicle * interval '1 second' THEN 1 ELSE 0 END, 0) AS dc_x
     FROM spans s
     LEFT JOIN device dm ON dm.id = s.meter_id AND dm.kind = 'meter'
     LEFT JOIN device dv ON dv.id = $3 AND dv.kind = 'vehicle'

@@ -150,6 +150,13 @@ describe('coverage: the share of expected readings behind each side of the ratio
       return performance(vehicleId, { hours: '1' });
     };
     expect(await sessionOf([])).toMatchObject({ coverageAc: 1, coverageDc: 1, dataQuality: [] });
+    // A window reaching into tomorrow owes nothing after now.
+    const tomorrow = await sessionOf([]);
+    const future = await performance(tomorrow.vehicleId, {
+      from: new Date(Date.now() - 3_600_000).toISOString(),
+      to: new Date(Date.now() + 86_400_000).toISOString(),
+    });
+    expect(future).toMatchObject({ coverageAc: 1, coverageDc: 1, dataQuality: [] });
     expect(await sessionOf([5])).toMatchObject({ coverageAc: 1, coverageDc: 0.889, dataQuality: ['incomplete-dc'] });
   });
 

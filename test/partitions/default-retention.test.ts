@@ -28,6 +28,19 @@ async function backfill(meterId: string, vehicleId: string, from: string, to: st
   );
 }
 
+/** Each counted session's stored readings, beside what counting them afresh gives: equal when coverage holds. */
+async function expectReadingsCounted(vehicleId: string) {
+  const sessions = await t.db.dataSource.query(
+    `SELECT ac_readings::int AS ac, dc_readings::int AS dc,
+            meter_readings(meter_id, started_at, ended_at)::int AS ac_now,
+            vehicle_readings(vehicle_id, started_at, ended_at)::int AS dc_now
+     FROM charging_session WHERE vehicle_id = $1 AND ended_at IS NOT NULL ORDER BY started_at`,
+    [vehicleId],
+  );
+  for (const { ac, dc, ac_now, dc_now } of sessions) expect([ac, dc]).toEqual([ac_now, dc_now]);
+  return sessions as Array<{ ac: number; dc: number }>;
+}
+
 /** Each of the vehicle's sessions: its stored energy, and what counting its readings afresh gives. */
 const sessionsOf = (vehicleId: string) =>
   t.db.dataSource.query(
@@ -86,6 +99,11 @@ it('expires backfilled readings of the default partition older than the retentio
     expect.objectContaining({ ac: '40000', dc: '36000', ac_now: '40000', dc_now: '36000' }),
     expect.objectContaining({ ac: '80000', dc: '72000', ac_now: '80000', dc_now: '72000' }),
   ]);
+  expect(await expectReadingsCounted(vehicleId)).toEqual([
+    { ac: 0, dc: 0, ac_now: 0, dc_now: 0 },
+    { ac: 4, dc: 4, ac_now: 4, dc_now: 4 },
+    { ac: 8, dc: 8, ac_now: 8, dc_now: 8 },
+  ]);
   await expectRollupsExact(db);
   expect(await partitionNames(db, 'meter_history')).toEqual([
     'meter_history_p20250601',
@@ -124,6 +142,26 @@ it('a late reading into a dropped partition’s span waits in the default partit
   expect(again).toMatchObject({ expiry: { expired: 1, complete: true } });
   expect(await sessionsOf(vehicleId)).toEqual([expect.objectContaining({ ac: '0', dc: '0', ac_now: '0' })]);
   await expectRollupsExact(db);
+});
+
+it('a full battery’s session, which took no energy, has its readings recounted when they expire', async () => {
+  const db = t.db.dataSource;
+  const [meterId, vehicleId] = [uniqueId('MTR'), uniqueId('VEH')];
+  await maintenanceAt(db, '2023-03-15T00:00:00Z', { ahead: 1 }).maintain();
+  await db.query(
+    `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
+     VALUES ($1, $2, '2023-03-10T08:00:00Z', '2023-03-10T10:00:00Z')`,
+    [vehicleId, meterId],
+  );
+  await db.query(
+    `INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
+     SELECT $1, ts, 100, 0, 20 FROM generate_series('2023-03-10T08:30:00Z'::timestamptz, '2023-03-10T09:30:00Z', '30 minutes') ts`,
+    [vehicleId],
+  );
+  await t.services.rollups.seal();
+  expect(await expectReadingsCounted(vehicleId)).toMatchObject([{ dc: 3 }]);
+  await maintenanceAt(db, '2024-08-01T00:00:00Z', RETAIN_13_MONTHS).maintain();
+  expect(await expectReadingsCounted(vehicleId)).toMatchObject([{ dc: 0 }]);
 });
 
 it('a device-day denser than a batch expires over several batches of whole hours, rollups and session energy exact after each', async () => {

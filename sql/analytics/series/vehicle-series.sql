@@ -72,10 +72,10 @@ session_dc AS (
   GROUP BY 1
 ),
 session_expected AS (
-  SELECT b.local, sum(greatest(floor(extract(epoch FROM o.upto - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))
-       - (extract(epoch FROM now() - o.upto) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM o.upto - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))
-              - (extract(epoch FROM now() - o.upto) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))::int, 0)) AS dc_x
+  SELECT b.local, sum(greatest(floor(extract(epoch FROM least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))
+       - (extract(epoch FROM now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))::int, 0)) AS ac_x,
+         sum(greatest(floor(extract(epoch FROM least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))
+              - (extract(epoch FROM now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))::int, 0)) AS dc_x
   FROM sessions s
   JOIN buckets b ON b.start < s.upto AND b."end" > s.after
   CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
