@@ -1,18 +1,21 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-interface Side {
+export interface Side {
   /** The charging_session column holding the side's energy over a closed session, in micro-kWh. */
   total: string;
   device: string;
   energy: string;
 }
 
-const SIDES: Side[] = [
+export const SIDES: Side[] = [
   { total: 'kwh_ac_micro', device: 'meter_id', energy: 'kwh_consumed_ac' },
   { total: 'kwh_dc_micro', device: 'vehicle_id', energy: 'kwh_delivered_dc' },
 ];
 
 /**
+ * With `readings` (1764475000000-ReadingCoverage), the session's count of readings on that side grows
+ * with the same rows.
+ *
  * A device's closed sessions never overlap (the exclusion constraints on vehicle and on meter), so
  * those ordered by ended_at are ordered by started_at too: the one session that can hold a reading at
  * ts is the device's first to end at or after ts, and holds it when it started before ts. One probe of
@@ -22,12 +25,12 @@ const SIDES: Side[] = [
  * find: a reading later than the fleet's last session end (one read of the ended_at index per
  * statement) cannot be in any closed session and is passed over without a probe.
  */
-const addByDevice = ({ total, device, energy }: Side) => `
+export const addByDevice = ({ total, device, energy }: Side, readings?: string) => `
   CREATE OR REPLACE FUNCTION charging_session_add_${device}() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    UPDATE charging_session c SET ${total} = c.${total} + a.kwh
+    UPDATE charging_session c SET ${total} = c.${total} + a.kwh${readings ? `, ${readings} = c.${readings} + a.n` : ''}
     FROM (
-      SELECT s.id, s.vehicle_id, sum((i.${energy} * 1000000)::bigint) AS kwh
+      SELECT s.id, s.vehicle_id, sum((i.${energy} * 1000000)::bigint) AS kwh${readings ? ', count(*) AS n' : ''}
       FROM inserted i
       CROSS JOIN LATERAL (
         SELECT id, vehicle_id, started_at FROM charging_session

@@ -1,4 +1,5 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { addByDevice, SIDES as ENERGY_SIDES } from './1764461000000-SessionsByDeviceAndEnd';
 
 interface Side {
   /** The charging_session column holding the side's energy, and the one holding its readings. */
@@ -29,6 +30,8 @@ const SIDES: Side[] = [
   },
 ];
 
+const readingsOf = (total: string) => SIDES.find((side) => side.total === total)!.readings;
+
 /**
  * A device's readings in (from_ts, until_ts]: the sealed whole hours from the hourly rollups, the rest
  * from history, split as the session energy functions (1764440000000-SessionTotals) split a span.
@@ -52,14 +55,20 @@ const countFunction = ({ history, rollup, device, fn }: Side) => `
   $$`;
 
 /**
- * Whatever sets a side's energy (the seal counting a session, a late reading added to it, retention
- * recounting it, partition upkeep clearing it) sets its readings from the same rows in the same
- * statement, so the two never disagree and no writer of energy has to know about readings.
+ * Whatever sets a side's energy (the seal counting a session, retention recounting it, partition upkeep
+ * clearing it) sets its readings from the same rows in the same statement, so the two never disagree
+ * and no writer of energy has to know about readings. The history triggers, which add a late reading's
+ * energy to its counted session, add its count themselves (addByDevice): a statement that changes the
+ * readings is taken at its word rather than paying for a recount on the ingest path.
  */
 const recountFunction = ({ total, readings, device, fn }: Side) => `
   CREATE FUNCTION charging_session_${readings}() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
-    NEW.${readings} := CASE WHEN NEW.${total} IS NOT NULL THEN ${fn}(NEW.${device}, NEW.started_at, NEW.ended_at) END;
+    IF NEW.${total} IS NULL THEN
+      NEW.${readings} := NULL;
+    ELSIF NEW.${readings} IS NULL OR NEW.${readings} IS NOT DISTINCT FROM OLD.${readings} THEN
+      NEW.${readings} := ${fn}(NEW.${device}, NEW.started_at, NEW.ended_at);
+    END IF;
     RETURN NEW;
   END
   $$`;
@@ -111,9 +120,11 @@ export class ReadingCoverage1764475000000 implements MigrationInterface {
         UPDATE charging_session SET ${side.readings} = ${side.fn}(${side.device}, started_at, ended_at)
         WHERE ${side.total} IS NOT NULL`);
     }
+    for (const side of ENERGY_SIDES) await queryRunner.query(addByDevice(side, readingsOf(side.total)));
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    for (const side of ENERGY_SIDES) await queryRunner.query(addByDevice(side));
     for (const { readings, fn } of SIDES) {
       await queryRunner.query(`DROP TRIGGER charging_session_${readings} ON charging_session`);
       await queryRunner.query(`DROP FUNCTION charging_session_${readings}()`);

@@ -17,10 +17,10 @@ SELECT * FROM (
   stored AS (
     SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(s.kwh_ac_micro) AS ac, sum(s.kwh_dc_micro) AS dc,
            sum(s.ac_readings) AS ac_n, sum(s.dc_readings) AS dc_n,
-           sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $10))
-                - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $10))::int, 0)) AS ac_x,
-           sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $10))
-                - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $10))::int, 0)) AS dc_x
+           sum(greatest(floor(date_part('epoch', least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $10))
+                - (date_part('epoch', now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $10))::int, 0)) AS ac_x,
+           sum(greatest(floor(date_part('epoch', least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $10))
+                - (date_part('epoch', now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $10))::int, 0)) AS dc_x
     FROM sessions s
     LEFT JOIN device m ON m.id = s.meter_id AND m.kind = 'meter'
     LEFT JOIN device v ON v.id = s.vehicle_id AND v.kind = 'vehicle'
@@ -48,10 +48,10 @@ SELECT * FROM (
   edges AS (
     SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
            sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
-           sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $10))
-                - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $10))::int, 0)) AS ac_x,
-           sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $10))
-                - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $10))::int, 0)) AS dc_x
+           sum(greatest(floor(date_part('epoch', least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $10))
+                - (date_part('epoch', now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $10))::int, 0)) AS ac_x,
+           sum(greatest(floor(date_part('epoch', least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $10))
+                - (date_part('epoch', now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $10))::int, 0)) AS dc_x
     FROM spans s
     CROSS JOIN LATERAL (
       SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
@@ -109,9 +109,9 @@ SELECT * FROM (
     FROM pairs p
     CROSS JOIN LATERAL (
       SELECT round(p.dc / nullif(p.ac, 0), 3) AS ratio, CASE WHEN p.ac_x IS NULL THEN NULL WHEN p.ac_x <= 0 THEN 1.000
-              ELSE least(1, round(p.ac_n / p.ac_x, 3)) END AS ac_cov,
+              ELSE least(1, round(p.ac_n::numeric / p.ac_x::numeric, 3)) END AS ac_cov,
              CASE WHEN p.dc_x IS NULL THEN NULL WHEN p.dc_x <= 0 THEN 1.000
-                     ELSE least(1, round(p.dc_n / p.dc_x, 3)) END AS dc_cov
+                     ELSE least(1, round(p.dc_n::numeric / p.dc_x::numeric, 3)) END AS dc_cov
     ) c
     CROSS JOIN LATERAL (
       SELECT p.ac > 0 AND p.dc <= p.ac AND c.ac_cov >= $11 AND c.dc_cov >= $11 AS complete
@@ -131,18 +131,14 @@ SELECT * FROM (
     GROUP BY p.vehicle_id
     HAVING count(*) >= 2 AND bool_and(p.low) AND bool_or(f.meter_id IS NOT NULL)
   ),
-  evidence AS (
-    SELECT p.vehicle_id, bool_or(p.low) AS any_low, bool_and(NOT p.low OR c.meter_id IS NOT NULL) AS low_only_on_suspects,
-           jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
-                                        'chargerSuspect', c.meter_id IS NOT NULL) ORDER BY p.meter_id) AS pairs
-    FROM pair_figures p LEFT JOIN charger_suspects c USING (meter_id)
-    WHERE p.complete
-    GROUP BY p.vehicle_id
-  ),
   attributed AS (
-    SELECT vehicle_id, sum(ac) AS ac, sum(dc) AS dc, sum(ac_n) AS ac_n, sum(dc_n) AS dc_n, sum(ac_x) AS ac_x,
-           sum(dc_x) AS dc_x, array_agg(meter_id ORDER BY meter_id) AS meter_ids
-    FROM pair_figures GROUP BY vehicle_id
+    SELECT p.vehicle_id, sum(p.ac) AS ac, sum(p.dc) AS dc, sum(p.ac_n) AS ac_n, sum(p.dc_n) AS dc_n,
+           sum(p.ac_x) AS ac_x, sum(p.dc_x) AS dc_x,
+           array_agg(p.meter_id ORDER BY p.meter_id) AS meter_ids, bool_or(p.low) AS any_low, bool_and(NOT p.low OR c.meter_id IS NOT NULL) AS low_only_on_suspects,
+             jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
+                                          'chargerSuspect', c.meter_id IS NOT NULL) ORDER BY p.meter_id) FILTER (WHERE p.complete) AS pairs
+    FROM pair_figures p LEFT JOIN charger_suspects c ON c.meter_id = p.meter_id
+    GROUP BY p.vehicle_id
   ),
   window_span AS (
     SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
@@ -160,7 +156,7 @@ SELECT * FROM (
   ),
   totals AS (
     SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids,
-           p.ac_n, p.ac_x, p.dc_n, p.dc_x, w.dc_window, w.record_count, w.temp_sum
+           p.ac_n, p.ac_x, p.dc_n, p.dc_x, p.any_low, p.low_only_on_suspects, p.pairs, w.dc_window, w.record_count, w.temp_sum
     FROM vehicles v
     LEFT JOIN attributed p USING (vehicle_id)
     CROSS JOIN window_span s
@@ -189,9 +185,9 @@ SELECT * FROM (
     FROM totals t
     CROSS JOIN LATERAL (
       SELECT round(t.dc / nullif(t.ac, 0), 3) AS ratio, CASE WHEN t.ac_x IS NULL THEN NULL WHEN t.ac_x <= 0 THEN 1.000
-              ELSE least(1, round(t.ac_n / t.ac_x, 3)) END AS ac_cov,
+              ELSE least(1, round(t.ac_n::numeric / t.ac_x::numeric, 3)) END AS ac_cov,
              CASE WHEN t.dc_x IS NULL THEN NULL WHEN t.dc_x <= 0 THEN 1.000
-                     ELSE least(1, round(t.dc_n / t.dc_x, 3)) END AS dc_cov
+                     ELSE least(1, round(t.dc_n::numeric / t.dc_x::numeric, 3)) END AS dc_cov
     ) c
     CROSS JOIN LATERAL (
       SELECT array_remove(ARRAY[
@@ -206,14 +202,13 @@ SELECT * FROM (
   SELECT j.vehicle_id AS "vehicleId", j.ac / 1000000.0 AS ac, j.dc / 1000000.0 AS dc,
          (j.dc_window - j.dc) / 1000000.0 AS "dcOutside", j.ratio, j.ac_cov AS "coverageAc", j.dc_cov AS "coverageDc",
          round(j.temp_sum / nullif(j.record_count, 0), 3) AS temp, j.record_count::bigint AS "recordCount",
-         j.meter_ids AS "meterIds", coalesce(j.low, false) AS "lowEfficiency", j.flags AS "dataQuality", r.suspect, CASE WHEN r.suspect IS NOT NULL THEN e.pairs END AS evidence
+         j.meter_ids AS "meterIds", coalesce(j.low, false) AS "lowEfficiency", j.flags AS "dataQuality", r.suspect, CASE WHEN r.suspect IS NOT NULL THEN j.pairs END AS evidence
   FROM judged j
-  LEFT JOIN evidence e ON e.vehicle_id = j.vehicle_id
   LEFT JOIN vehicle_suspects v ON v.vehicle_id = j.vehicle_id
   CROSS JOIN LATERAL (
     SELECT CASE
       WHEN v.vehicle_id IS NOT NULL THEN 'vehicle'
-      WHEN j.low AND e.any_low AND e.low_only_on_suspects THEN 'charger'
+      WHEN j.low AND j.any_low AND j.low_only_on_suspects THEN 'charger'
     END AS suspect
   ) r
   WHERE j.ac_x IS NOT NULL OR j.dc_window > 0

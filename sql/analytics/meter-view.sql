@@ -20,10 +20,10 @@ meter_shared AS (SELECT false AS shared),
 stored AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(s.kwh_ac_micro) AS ac, sum(s.kwh_dc_micro) AS dc,
          sum(s.ac_readings) AS ac_n, sum(s.dc_readings) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
+         sum(greatest(floor(date_part('epoch', least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $4))
+              - (date_part('epoch', now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(date_part('epoch', least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $4))
+              - (date_part('epoch', now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
   FROM sessions s
   LEFT JOIN device m ON m.id = s.meter_id AND m.kind = 'meter'
   LEFT JOIN device v ON v.id = s.vehicle_id AND v.kind = 'vehicle'
@@ -51,10 +51,10 @@ spans AS (
 edges AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
          sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
-              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
-              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
+         sum(greatest(floor(date_part('epoch', least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
+              - (date_part('epoch', now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(date_part('epoch', least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
+              - (date_part('epoch', now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
   FROM spans s
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
@@ -112,9 +112,9 @@ pair_figures AS (
   FROM pairs p
   CROSS JOIN LATERAL (
     SELECT round(p.dc / nullif(p.ac, 0), 3) AS ratio, CASE WHEN p.ac_x IS NULL THEN NULL WHEN p.ac_x <= 0 THEN 1.000
-            ELSE least(1, round(p.ac_n / p.ac_x, 3)) END AS ac_cov,
+            ELSE least(1, round(p.ac_n::numeric / p.ac_x::numeric, 3)) END AS ac_cov,
            CASE WHEN p.dc_x IS NULL THEN NULL WHEN p.dc_x <= 0 THEN 1.000
-                   ELSE least(1, round(p.dc_n / p.dc_x, 3)) END AS dc_cov
+                   ELSE least(1, round(p.dc_n::numeric / p.dc_x::numeric, 3)) END AS dc_cov
   ) c
   CROSS JOIN LATERAL (
     SELECT p.ac > 0 AND p.dc <= p.ac AND c.ac_cov >= $5 AND c.dc_cov >= $5 AS complete
@@ -136,18 +136,17 @@ vehicle_suspects AS (
 ),
 evidence AS (
   SELECT p.vehicle_id, bool_or(p.low) AS any_low, bool_and(NOT p.low OR c.meter_id IS NOT NULL) AS low_only_on_suspects,
-         jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
-                                      'chargerSuspect', c.meter_id IS NOT NULL) ORDER BY p.meter_id) AS pairs
-  FROM pair_figures p LEFT JOIN charger_suspects c USING (meter_id)
-  WHERE p.complete
+    jsonb_agg(jsonb_build_object('meterId', p.meter_id, 'ratio', p.ratio, 'low', p.low, 'ac', p.ac, 'dc', p.dc,
+                                 'chargerSuspect', c.meter_id IS NOT NULL) ORDER BY p.meter_id) FILTER (WHERE p.complete) AS pairs
+  FROM pair_figures p LEFT JOIN charger_suspects c ON c.meter_id = p.meter_id
   GROUP BY p.vehicle_id
 ),
 elsewhere AS (
   SELECT vehicle_id, array_agg(meter_id ORDER BY meter_id) AS meter_ids, sum(ac) AS ac, sum(dc) AS dc,
          round(sum(dc) / nullif(sum(ac), 0), 3) AS ratio, CASE WHEN sum(ac_x) IS NULL THEN NULL WHEN sum(ac_x) <= 0 THEN 1.000
-                 ELSE least(1, round(sum(ac_n) / sum(ac_x), 3)) END AS ac_cov,
+                 ELSE least(1, round(sum(ac_n)::numeric / sum(ac_x)::numeric, 3)) END AS ac_cov,
          CASE WHEN sum(dc_x) IS NULL THEN NULL WHEN sum(dc_x) <= 0 THEN 1.000
-                 ELSE least(1, round(sum(dc_n) / sum(dc_x), 3)) END AS dc_cov
+                 ELSE least(1, round(sum(dc_n)::numeric / sum(dc_x)::numeric, 3)) END AS dc_cov
   FROM pair_figures WHERE meter_id <> $3 GROUP BY vehicle_id
 )
 SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
@@ -165,7 +164,7 @@ SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.d
        sum(p.ac) OVER () / 1000000.0 AS "meterAc", sum(p.dc) OVER () / 1000000.0 AS "meterDc",
        round(sum(p.dc) OVER () / nullif(sum(p.ac) OVER (), 0), 3) AS "meterRatio",
        CASE WHEN sum(p.ac_x) OVER () IS NULL THEN NULL WHEN sum(p.ac_x) OVER () <= 0 THEN 1.000
-               ELSE least(1, round(sum(p.ac_n) OVER () / sum(p.ac_x) OVER (), 3)) END AS "meterCoverage"
+               ELSE least(1, round(sum(p.ac_n) OVER ()::numeric / sum(p.ac_x) OVER ()::numeric, 3)) END AS "meterCoverage"
 FROM pair_figures p
 LEFT JOIN elsewhere e ON e.vehicle_id = p.vehicle_id
 LEFT JOIN evidence x ON x.vehicle_id = p.vehicle_id

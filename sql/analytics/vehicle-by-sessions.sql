@@ -12,10 +12,10 @@ meter_shared AS (SELECT false AS shared),
 stored AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(s.kwh_ac_micro) AS ac, sum(s.kwh_dc_micro) AS dc,
          sum(s.ac_readings) AS ac_n, sum(s.dc_readings) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $4))
-              - (extract(epoch FROM now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
+         sum(greatest(floor(date_part('epoch', least(s.ended_at, now()) - s.started_at) / coalesce(m.reporting_interval_s, $4))
+              - (date_part('epoch', now() - least(s.ended_at, now())) < coalesce(m.reporting_interval_s, $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(date_part('epoch', least(s.ended_at, now()) - s.started_at) / coalesce(v.reporting_interval_s, $4))
+              - (date_part('epoch', now() - least(s.ended_at, now())) < coalesce(v.reporting_interval_s, $4))::int, 0)) AS dc_x
   FROM sessions s
   LEFT JOIN device m ON m.id = s.meter_id AND m.kind = 'meter'
   LEFT JOIN device v ON v.id = s.vehicle_id AND v.kind = 'vehicle'
@@ -43,10 +43,10 @@ spans AS (
 edges AS (
   SELECT s.vehicle_id, s.meter_id, count(*) AS sessions, sum(m.ac) AS ac, sum(m.ac_n) AS ac_n,
          sum(d.dc) AS dc, sum(d.dc_n) AS dc_n,
-         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
-              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
-              - (extract(epoch FROM now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
+         sum(greatest(floor(date_part('epoch', least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))
+              - (date_part('epoch', now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $4))::int, 0)) AS ac_x,
+         sum(greatest(floor(date_part('epoch', least(s.until_ts, now()) - s.from_ts) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))
+              - (date_part('epoch', now() - least(s.until_ts, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.vehicle_id AND d.kind = 'vehicle'), $4))::int, 0)) AS dc_x
   FROM spans s
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
@@ -104,18 +104,20 @@ pair_figures AS (
   FROM pairs p
   CROSS JOIN LATERAL (
     SELECT round(p.dc / nullif(p.ac, 0), 3) AS ratio, CASE WHEN p.ac_x IS NULL THEN NULL WHEN p.ac_x <= 0 THEN 1.000
-            ELSE least(1, round(p.ac_n / p.ac_x, 3)) END AS ac_cov,
+            ELSE least(1, round(p.ac_n::numeric / p.ac_x::numeric, 3)) END AS ac_cov,
            CASE WHEN p.dc_x IS NULL THEN NULL WHEN p.dc_x <= 0 THEN 1.000
-                   ELSE least(1, round(p.dc_n / p.dc_x, 3)) END AS dc_cov
+                   ELSE least(1, round(p.dc_n::numeric / p.dc_x::numeric, 3)) END AS dc_cov
   ) c
   CROSS JOIN LATERAL (
     SELECT p.ac > 0 AND p.dc <= p.ac AND c.ac_cov >= $5 AND c.dc_cov >= $5 AS complete
   ) k
 ),
 attributed AS (
-  SELECT vehicle_id, sum(ac) AS ac, sum(dc) AS dc, sum(ac_n) AS ac_n, sum(dc_n) AS dc_n, sum(ac_x) AS ac_x,
-         sum(dc_x) AS dc_x, array_agg(meter_id ORDER BY meter_id) AS meter_ids
-  FROM pair_figures GROUP BY vehicle_id
+  SELECT p.vehicle_id, sum(p.ac) AS ac, sum(p.dc) AS dc, sum(p.ac_n) AS ac_n, sum(p.dc_n) AS dc_n,
+         sum(p.ac_x) AS ac_x, sum(p.dc_x) AS dc_x,
+         array_agg(p.meter_id ORDER BY p.meter_id) AS meter_ids
+  FROM pair_figures p
+  GROUP BY p.vehicle_id
 ),
 window_span AS (
   SELECT s.*, b.first_hour, least(b.first_hour, s.until_ts) AS head_end, t.tail_start, f.first_day,
@@ -162,9 +164,9 @@ judged AS (
   FROM totals t
   CROSS JOIN LATERAL (
     SELECT round(t.dc / nullif(t.ac, 0), 3) AS ratio, CASE WHEN t.ac_x IS NULL THEN NULL WHEN t.ac_x <= 0 THEN 1.000
-            ELSE least(1, round(t.ac_n / t.ac_x, 3)) END AS ac_cov,
+            ELSE least(1, round(t.ac_n::numeric / t.ac_x::numeric, 3)) END AS ac_cov,
            CASE WHEN t.dc_x IS NULL THEN NULL WHEN t.dc_x <= 0 THEN 1.000
-                   ELSE least(1, round(t.dc_n / t.dc_x, 3)) END AS dc_cov
+                   ELSE least(1, round(t.dc_n::numeric / t.dc_x::numeric, 3)) END AS dc_cov
   ) c
   CROSS JOIN LATERAL (
     SELECT array_remove(ARRAY[

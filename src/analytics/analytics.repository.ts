@@ -3,7 +3,14 @@ import { sql } from '../db/sql';
 import type { FleetFilter, FleetPosition, Window } from './analytics.dto';
 import type { DataQualityFlag, Suspect } from './analytics.responses';
 import { split, sums, VEHICLE_WINDOW, WHOLE_HOURS } from './hourly-sums.repository';
-import { coverage, expectedOver, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
+import {
+  coverage,
+  EVIDENCE_COLUMNS,
+  expectedOver,
+  pairFigures,
+  SUSPECTS,
+  type Judged,
+} from './pair-figures.repository';
 
 /** One vehicle's figures over a window, as the database computed and judged them. */
 export interface VehicleFigures {
@@ -64,6 +71,27 @@ interface FiguresRow {
   evidence?: PairEvidence[] | null;
 }
 
+/**
+ * For the fleet ranking: the likely culprit of each vehicle's low figures where the pairs show one, with
+ * the vehicle's complete pairs as the evidence; a vehicle low on its own across chargers is named before
+ * a charger, and a charger only when each of the vehicle's low pairs is on a suspected charger. The
+ * evidence is gathered with the vehicle's totals, in the same grouping of its pairs.
+ */
+const RANKING = {
+  attributed: { columns: `, ${EVIDENCE_COLUMNS}`, from: 'LEFT JOIN charger_suspects c ON c.meter_id = p.meter_id' },
+  totals: 'p.any_low, p.low_only_on_suspects, p.pairs, ',
+  columns: `, r.suspect, CASE WHEN r.suspect IS NOT NULL THEN j.pairs END AS evidence`,
+  from: sql`
+    LEFT JOIN vehicle_suspects v ON v.vehicle_id = j.vehicle_id
+    CROSS JOIN LATERAL (
+      SELECT CASE
+        WHEN v.vehicle_id IS NOT NULL THEN 'vehicle'
+        WHEN j.low AND j.any_low AND j.low_only_on_suspects THEN 'charger'
+      END AS suspect
+    ) r
+    WHERE j.ac_x IS NOT NULL OR j.dc_window > 0`,
+};
+
 /*
  * Every statement takes the window as $1 (from) and $2 (to). A reading's energy is what flowed in
  * the interval that ends at its timestamp, so a reading counts for the window when from < ts <= to,
@@ -81,40 +109,23 @@ interface FiguresRow {
  * on them, and only a ratio below the threshold without any such doubt is `lowEfficiency`.
  * `meter_shared` says whether a meter asked about fed other vehicles in the window.
  */
-/**
- * For the fleet ranking: the likely culprit of each vehicle's low figures where the pairs show one, with
- * the vehicle's complete pairs as the evidence; a vehicle low on its own across chargers is named before
- * a charger, and a charger only when each of the vehicle's low pairs is on a suspected charger.
- */
-const RANKING = {
-  columns: `, r.suspect, CASE WHEN r.suspect IS NOT NULL THEN e.pairs END AS evidence`,
-  from: sql`
-    LEFT JOIN evidence e ON e.vehicle_id = j.vehicle_id
-    LEFT JOIN vehicle_suspects v ON v.vehicle_id = j.vehicle_id
-    CROSS JOIN LATERAL (
-      SELECT CASE
-        WHEN v.vehicle_id IS NOT NULL THEN 'vehicle'
-        WHEN j.low AND e.any_low AND e.low_only_on_suspects THEN 'charger'
-      END AS suspect
-    ) r
-    WHERE j.ac_x IS NOT NULL OR j.dc_window > 0`,
-};
-
 function figures(sources: string, judged: Judged, ranking = false): string {
   return sql`
     WITH
     ${pairFigures(sources, judged)},
     ${ranking ? `${SUSPECTS},\n` : ''}attributed AS (
-      SELECT vehicle_id, sum(ac) AS ac, sum(dc) AS dc, sum(ac_n) AS ac_n, sum(dc_n) AS dc_n, sum(ac_x) AS ac_x,
-             sum(dc_x) AS dc_x, array_agg(meter_id ORDER BY meter_id) AS meter_ids
-      FROM pair_figures GROUP BY vehicle_id
+      SELECT p.vehicle_id, sum(p.ac) AS ac, sum(p.dc) AS dc, sum(p.ac_n) AS ac_n, sum(p.dc_n) AS dc_n,
+             sum(p.ac_x) AS ac_x, sum(p.dc_x) AS dc_x,
+             array_agg(p.meter_id ORDER BY p.meter_id) AS meter_ids${ranking ? RANKING.attributed.columns : ''}
+      FROM pair_figures p ${ranking ? RANKING.attributed.from : ''}
+      GROUP BY p.vehicle_id
     ),
     window_span AS (
       ${split(`(SELECT $1::timestamptz AS from_ts, $2::timestamptz AS until_ts)`)}
     ),
     totals AS (
       SELECT v.vehicle_id, coalesce(p.ac, 0) AS ac, coalesce(p.dc, 0) AS dc, coalesce(p.meter_ids, '{}') AS meter_ids,
-             p.ac_n, p.ac_x, p.dc_n, p.dc_x, w.dc_window, w.record_count, w.temp_sum
+             p.ac_n, p.ac_x, p.dc_n, p.dc_x, ${ranking ? RANKING.totals : ''}w.dc_window, w.record_count, w.temp_sum
       FROM vehicles v
       LEFT JOIN attributed p USING (vehicle_id)
       CROSS JOIN window_span s

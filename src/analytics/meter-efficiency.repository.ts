@@ -2,7 +2,7 @@ import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
 import type { Window } from './analytics.dto';
 import { fleetSessions, type FiguresSettings, type PairEvidence } from './analytics.repository';
-import { coverage, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
+import { coverage, EVIDENCE_COLUMNS, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
 
 const JUDGED: Judged = { interval: '$4', minCoverage: '$5', threshold: '$6' };
 
@@ -31,6 +31,11 @@ const METER_VIEW = sql`
   WITH
   ${pairFigures(fleetSessions(JUDGED, 'SELECT NULL::text AS vehicle_id', NEAR_THE_METER), JUDGED)},
   ${SUSPECTS},
+  evidence AS (
+    SELECT p.vehicle_id, ${EVIDENCE_COLUMNS}
+    FROM pair_figures p LEFT JOIN charger_suspects c ON c.meter_id = p.meter_id
+    GROUP BY p.vehicle_id
+  ),
   elsewhere AS (
     SELECT vehicle_id, array_agg(meter_id ORDER BY meter_id) AS meter_ids, sum(ac) AS ac, sum(dc) AS dc,
            round(sum(dc) / nullif(sum(ac), 0), 3) AS ratio, ${coverage('sum(ac_n)', 'sum(ac_x)')} AS ac_cov,

@@ -56,6 +56,8 @@ describe('analytics over every value the bounds admit', () => {
     recordCount: MINUTES,
     meterIds: [meterId],
     lowEfficiency: true,
+    coverageAc: 1,
+    coverageDc: 1,
     dataQuality: [],
   };
 
@@ -75,7 +77,13 @@ describe('analytics over every value the bounds admit', () => {
   it('the fleet answers 200 with the same figures', async () => {
     const res = await request(t.app).get('/v1/analytics/fleet/efficiency').query(YEAR).expect(200);
     const item = res.body.vehicles.find((vehicle: { vehicleId: string }) => vehicle.vehicleId === vehicleId);
-    expect(item).toEqual({ ...EXPECTED, periodStart: YEAR.from, periodEnd: YEAR.to });
+    expect(item).toEqual({
+      ...EXPECTED,
+      periodStart: YEAR.from,
+      periodEnd: YEAR.to,
+      suspect: null,
+      suspectReason: null,
+    });
   });
 });
 

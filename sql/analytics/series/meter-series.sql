@@ -40,11 +40,11 @@ points AS (
   ) u ON p.lo < p.hi
 )
 SELECT p.start, p."end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "voltageMin", "voltageMax",
-       CASE WHEN (SELECT greatest(floor(extract(epoch FROM least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
-            - (extract(epoch FROM now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local) IS NULL THEN NULL WHEN (SELECT greatest(floor(extract(epoch FROM least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
-            - (extract(epoch FROM now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local) <= 0 THEN 1.000
-               ELSE least(1, round(readings / (SELECT greatest(floor(extract(epoch FROM least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
-            - (extract(epoch FROM now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local), 3)) END AS coverage
+       CASE WHEN (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
+            - (date_part('epoch', now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local) IS NULL THEN NULL WHEN (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
+            - (date_part('epoch', now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local) <= 0 THEN 1.000
+               ELSE least(1, round(readings::numeric / (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
+            - (date_part('epoch', now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local)::numeric, 3)) END AS coverage
 FROM points p
 WHERE readings > 0
 ORDER BY p.start

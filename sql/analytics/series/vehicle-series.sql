@@ -72,10 +72,10 @@ session_dc AS (
   GROUP BY 1
 ),
 session_expected AS (
-  SELECT b.local, sum(greatest(floor(extract(epoch FROM least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))
-       - (extract(epoch FROM now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))::int, 0)) AS ac_x,
-         sum(greatest(floor(extract(epoch FROM least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))
-              - (extract(epoch FROM now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))::int, 0)) AS dc_x
+  SELECT b.local, sum(greatest(floor(date_part('epoch', least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))
+       - (date_part('epoch', now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))::int, 0)) AS ac_x,
+         sum(greatest(floor(date_part('epoch', least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))
+              - (date_part('epoch', now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))::int, 0)) AS dc_x
   FROM sessions s
   JOIN buckets b ON b.start < s.upto AND b."end" > s.after
   CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
@@ -85,8 +85,8 @@ SELECT v.start, v."end", v.readings, v.kwh_micro / 1000000.0 AS kwh,
        "socAvg", "socMin", "socMax", "batteryTempAvg", "batteryTempMin", "batteryTempMax",
        coalesce(ac.ac, 0) / 1000000.0 AS "kwhConsumedAc", round(dc.dc / nullif(ac.ac, 0), 3) AS "efficiencyRatio",
        CASE WHEN x.ac_x IS NULL THEN NULL WHEN x.ac_x <= 0 THEN 1.000
-               ELSE least(1, round(coalesce(ac.n, 0) / x.ac_x, 3)) END AS "coverageAc", CASE WHEN x.dc_x IS NULL THEN NULL WHEN x.dc_x <= 0 THEN 1.000
-                       ELSE least(1, round(coalesce(dc.n, 0) / x.dc_x, 3)) END AS "coverageDc"
+               ELSE least(1, round(coalesce(ac.n, 0)::numeric / x.ac_x::numeric, 3)) END AS "coverageAc", CASE WHEN x.dc_x IS NULL THEN NULL WHEN x.dc_x <= 0 THEN 1.000
+                       ELSE least(1, round(coalesce(dc.n, 0)::numeric / x.dc_x::numeric, 3)) END AS "coverageDc"
 FROM points v
 LEFT JOIN session_ac ac USING (local)
 LEFT JOIN session_dc dc USING (local)
