@@ -151,11 +151,9 @@ elsewhere AS (
 )
 SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
        p.ac_cov AS "coverageAc", p.dc_cov AS "coverageDc", p.low AS "lowEfficiency",
-       array_remove(ARRAY[
-         CASE WHEN p.dc > p.ac THEN 'dc-exceeds-ac' END,
-         CASE WHEN p.ac_cov < $5 THEN 'incomplete-ac' END,
-         CASE WHEN p.dc_cov < $5 THEN 'incomplete-dc' END
-       ], NULL) AS "dataQuality",
+       array_remove(ARRAY[CASE WHEN p.dc > p.ac THEN 'dc-exceeds-ac' END,
+       CASE WHEN p.ac_cov < $5 THEN 'incomplete-ac' END,
+       CASE WHEN p.dc_cov < $5 THEN 'incomplete-dc' END], NULL) AS "dataQuality",
        coalesce(e.meter_ids, '{}') AS "elsewhereMeterIds", coalesce(e.ac, 0) / 1000000.0 AS "elsewhereAc",
        coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", e.ratio AS "elsewhereRatio",
        coalesce(e.ratio < $6 AND e.dc <= e.ac AND e.ac_cov >= $5 AND e.dc_cov >= $5, false) AS "elsewhereLow",

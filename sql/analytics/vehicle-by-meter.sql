@@ -164,12 +164,13 @@ judged AS (
   ) c
   CROSS JOIN LATERAL (
     SELECT array_remove(ARRAY[
-      CASE WHEN t.dc > t.ac THEN 'dc-exceeds-ac' END,
+      CASE WHEN q.dc > q.ac THEN 'dc-exceeds-ac' END,
+      CASE WHEN q.ac_cov < $6 THEN 'incomplete-ac' END,
+      CASE WHEN q.dc_cov < $6 THEN 'incomplete-dc' END,
       CASE WHEN (SELECT shared FROM meter_shared) AND t.ac_x IS NULL THEN 'shared-meter' END,
-      CASE WHEN c.ac_cov < $6 THEN 'incomplete-ac' END,
-      CASE WHEN c.dc_cov < $6 THEN 'incomplete-dc' END,
       CASE WHEN t.ac_x IS NULL AND t.dc_window > 0 AND NOT (SELECT shared FROM meter_shared) THEN 'no-session' END
     ], NULL) AS flags
+    FROM (SELECT t.ac, t.dc, c.ac_cov, c.dc_cov) q
   ) f
 )
 SELECT j.vehicle_id AS "vehicleId", j.ac / 1000000.0 AS ac, j.dc / 1000000.0 AS dc,

@@ -8,6 +8,7 @@ import {
   EVIDENCE_COLUMNS,
   expectedOver,
   pairFigures,
+  readingFlags,
   SUSPECTS,
   type Judged,
 } from './pair-figures.repository';
@@ -142,12 +143,11 @@ function figures(sources: string, judged: Judged, ranking = false): string {
       ) c
       CROSS JOIN LATERAL (
         SELECT array_remove(ARRAY[
-          CASE WHEN t.dc > t.ac THEN 'dc-exceeds-ac' END,
+          ${readingFlags('q', judged.minCoverage)},
           CASE WHEN (SELECT shared FROM meter_shared) AND t.ac_x IS NULL THEN 'shared-meter' END,
-          CASE WHEN c.ac_cov < ${judged.minCoverage} THEN 'incomplete-ac' END,
-          CASE WHEN c.dc_cov < ${judged.minCoverage} THEN 'incomplete-dc' END,
           CASE WHEN t.ac_x IS NULL AND t.dc_window > 0 AND NOT (SELECT shared FROM meter_shared) THEN 'no-session' END
         ], NULL) AS flags
+        FROM (SELECT t.ac, t.dc, c.ac_cov, c.dc_cov) q
       ) f
     )
     SELECT j.vehicle_id AS "vehicleId", j.ac / 1000000.0 AS ac, j.dc / 1000000.0 AS dc,
@@ -204,14 +204,16 @@ export const fleetSessions = (judged: Judged, vehicles: string, only = 'true') =
   ),
   ${sessionAttribution(judged)}`;
 
+const BY_SESSIONS: Judged = { interval: '$4', minCoverage: '$5', threshold: '$6' };
+
 const VEHICLE_BY_SESSIONS = figures(
   sql`
     sessions AS (
       ${SESSIONS_IN_WINDOW} AND vehicle_id = $3
     ),
     vehicles AS (SELECT $3::text AS vehicle_id),
-    ${sessionAttribution({ interval: '$4', minCoverage: '$5', threshold: '$6' })}`,
-  { interval: '$4', minCoverage: '$5', threshold: '$6' },
+    ${sessionAttribution(BY_SESSIONS)}`,
+  BY_SESSIONS,
 );
 
 const BY_METER: Judged = { interval: '$5', minCoverage: '$6', threshold: '$7' };
@@ -314,7 +316,8 @@ const figuresOf = (row: FiguresRow): VehicleFigures => ({
   dataQuality: row.dataQuality,
 });
 
-const evidenceOf = (pair: PairEvidence): PairEvidence => ({
+/** A pair of the evidence with its figures as numbers, whatever type the driver gave them. */
+export const evidenceOf = (pair: PairEvidence): PairEvidence => ({
   ...pair,
   ratio: Number(pair.ratio),
   ac: Number(pair.ac),

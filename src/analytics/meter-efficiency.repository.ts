@@ -1,8 +1,16 @@
 import type { DataSource } from 'typeorm';
 import { sql } from '../db/sql';
 import type { Window } from './analytics.dto';
-import { fleetSessions, type FiguresSettings, type PairEvidence } from './analytics.repository';
-import { coverage, EVIDENCE_COLUMNS, pairFigures, SUSPECTS, type Judged } from './pair-figures.repository';
+import { evidenceOf, fleetSessions, type FiguresSettings, type PairEvidence } from './analytics.repository';
+import { SERIES_STATEMENTS } from './series.repository';
+import {
+  coverage,
+  EVIDENCE_COLUMNS,
+  pairFigures,
+  readingFlags,
+  SUSPECTS,
+  type Judged,
+} from './pair-figures.repository';
 
 const JUDGED: Judged = { interval: '$4', minCoverage: '$5', threshold: '$6' };
 
@@ -44,11 +52,7 @@ const METER_VIEW = sql`
   )
   SELECT p.vehicle_id AS "vehicleId", p.sessions::int, p.ac / 1000000.0 AS ac, p.dc / 1000000.0 AS dc, p.ratio,
          p.ac_cov AS "coverageAc", p.dc_cov AS "coverageDc", p.low AS "lowEfficiency",
-         array_remove(ARRAY[
-           CASE WHEN p.dc > p.ac THEN 'dc-exceeds-ac' END,
-           CASE WHEN p.ac_cov < $5 THEN 'incomplete-ac' END,
-           CASE WHEN p.dc_cov < $5 THEN 'incomplete-dc' END
-         ], NULL) AS "dataQuality",
+         array_remove(ARRAY[${readingFlags('p', '$5')}], NULL) AS "dataQuality",
          coalesce(e.meter_ids, '{}') AS "elsewhereMeterIds", coalesce(e.ac, 0) / 1000000.0 AS "elsewhereAc",
          coalesce(e.dc, 0) / 1000000.0 AS "elsewhereDc", e.ratio AS "elsewhereRatio",
          coalesce(e.ratio < $6 AND e.dc <= e.ac AND e.ac_cov >= $5 AND e.dc_cov >= $5, false) AS "elsewhereLow",
@@ -64,12 +68,8 @@ const METER_VIEW = sql`
   WHERE p.meter_id = $3
   ORDER BY p.ratio IS NULL, p.ratio, p.vehicle_id`;
 
-const METER_SEEN = sql`
-  SELECT EXISTS (SELECT 1 FROM meter_live WHERE meter_id = $1)
-      OR EXISTS (SELECT 1 FROM meter_history WHERE meter_id = $1) AS seen`;
-
 /** The statements by name (tools/sql-snapshots.ts keeps them readable under sql/). */
-export const METER_EFFICIENCY_STATEMENTS = { meterView: METER_VIEW, meterSeen: METER_SEEN };
+export const METER_EFFICIENCY_STATEMENTS = { meterView: METER_VIEW };
 
 /** One vehicle the meter fed, as the database judged it; energies in kWh, as text from numeric. */
 export interface MeterVehicleRow {
@@ -100,8 +100,8 @@ export class MeterEfficiencyRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   /** Empty when the meter fed no vehicle in the window. */
-  vehicles(meterId: string, window: Window, settings: FiguresSettings): Promise<MeterVehicleRow[]> {
-    return this.dataSource.query<MeterVehicleRow[]>(METER_VIEW, [
+  async vehicles(meterId: string, window: Window, settings: FiguresSettings): Promise<MeterVehicleRow[]> {
+    const rows = await this.dataSource.query<MeterVehicleRow[]>(METER_VIEW, [
       window.from,
       window.to,
       meterId,
@@ -109,11 +109,12 @@ export class MeterEfficiencyRepository {
       settings.minCoverage,
       settings.threshold,
     ]);
+    return rows.map((row) => ({ ...row, evidence: row.evidence.map(evidenceOf) }));
   }
 
   /** Whether the meter ever reported, live or in history. */
   async meterSeen(meterId: string): Promise<boolean> {
-    const [{ seen }] = await this.dataSource.query<Array<{ seen: boolean }>>(METER_SEEN, [meterId]);
+    const [{ seen }] = await this.dataSource.query<Array<{ seen: boolean }>>(SERIES_STATEMENTS.meterSeen, [meterId]);
     return seen;
   }
 }

@@ -17,7 +17,7 @@ function chargerReason(meterId: string, rows: MeterVehicleRow[], threshold: numb
   const fine = low.flatMap((row) =>
     row.evidence
       .filter((pair) => !pair.low && pair.meterId !== meterId)
-      .map((pair) => `${row.vehicleId} ${Number(pair.ratio).toFixed(3)} on ${pair.meterId}`),
+      .map((pair) => `${row.vehicleId} ${pair.ratio.toFixed(3)} on ${pair.meterId}`),
   );
   const here = low.map((row) => `${row.vehicleId} ${Number(row.ratio).toFixed(3)}`).join(', ');
   return (
@@ -51,12 +51,7 @@ function vehicleOf(meterId: string, row: MeterVehicleRow, threshold: number, row
     },
     suspect,
     suspectReason:
-      suspect === 'charger'
-        ? chargerReason(meterId, rows, threshold)
-        : suspectReason(
-            suspect,
-            row.evidence.map((pair) => ({ ...pair, ratio: Number(pair.ratio) })),
-          ),
+      suspect === 'charger' ? chargerReason(meterId, rows, threshold) : suspectReason(suspect, row.evidence),
   };
 }
 

@@ -32,6 +32,17 @@ export const expected = (from: string, until: string, device: string, kind: 'met
     `coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = ${device} AND d.kind = '${kind}'), ${fallback})`,
   );
 
+/**
+ * The data-quality flags figures raise on their own readings (`alias` holding ac, dc, ac_cov, dc_cov):
+ * more DC than AC, which no charger can do, and a side with too few of its readings to trust.
+ */
+export const readingFlags = (alias: string, minCoverage: string) =>
+  [
+    `CASE WHEN ${alias}.dc > ${alias}.ac THEN 'dc-exceeds-ac' END`,
+    `CASE WHEN ${alias}.ac_cov < ${minCoverage} THEN 'incomplete-ac' END`,
+    `CASE WHEN ${alias}.dc_cov < ${minCoverage} THEN 'incomplete-dc' END`,
+  ].join(',\n');
+
 /** Readings over expected, to 3 decimals like the ratio: what is shown is what is compared. */
 export const coverage = (readings: string, expectedReadings: string) =>
   `CASE WHEN ${expectedReadings} IS NULL THEN NULL WHEN ${expectedReadings} <= 0 THEN 1.000
