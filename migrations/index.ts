@@ -17,6 +17,7 @@ import { DeviceCredentials1764472000000 } from './1764472000000-DeviceCredential
 import { GatewayKeys1764473000000 } from './1764473000000-GatewayKeys';
 import { QuietRegistryEdits1764474000000 } from './1764474000000-QuietRegistryEdits';
 import { ReadingCoverage1764475000000 } from './1764475000000-ReadingCoverage';
+import { AlarmsAndWebhooks1764480000000 } from './1764480000000-AlarmsAndWebhooks';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -42,4 +43,5 @@ export const migrations = [
   GatewayKeys1764473000000,
   QuietRegistryEdits1764474000000,
   ReadingCoverage1764475000000,
+  AlarmsAndWebhooks1764480000000,
 ];

@@ -1,3 +1,4 @@
+import { alarmRoutes } from './alarms/alarms.routes';
 import { analyticsRoutes } from './analytics/analytics.routes';
 import { apiKeyRoutes } from './auth/auth.routes';
 import { deviceCredentialRoutes } from './auth/device-credentials.routes';
@@ -20,6 +21,7 @@ export const ROUTE_TABLES = {
   stream: streamRoutes,
   chargingSessions: chargingSessionRoutes,
   analytics: analyticsRoutes,
+  alarms: alarmRoutes,
   devices: deviceRoutes,
   deviceCredentials: deviceCredentialRoutes,
   apiKeys: apiKeyRoutes,

@@ -64,6 +64,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
       stream: { service: services.stream, keepAliveMs: config.stream.keepAliveMs },
       chargingSessions: services.chargingSessions,
       analytics: { analytics: services.analytics, meters: services.meters, series: services.series },
+      alarms: services.alarms,
       devices: services.devices,
       deviceCredentials: { auth: services.auth, imports: services.deviceImport },
       apiKeys: services.auth,

@@ -49,6 +49,21 @@ async function main(): Promise<void> {
   void partitionMaintenance.start();
   // Not awaited: until it has run, analytics reads what is not sealed from history, exactly but slower.
   void rollupSealing.start();
+  // Every replica checks; the database keeps one open alarm per subject and type, whoever finds it first.
+  const alarmCheck = new MaintenanceScheduler(
+    [
+      {
+        name: 'alarm check',
+        run: async (signal) => {
+          const report = await services.alarmCheck.check(signal);
+          return { changed: report.raised + report.cleared > 0, details: report };
+        },
+      },
+    ],
+    logger,
+    config.alarms.checkIntervalMs,
+  );
+  void alarmCheck.start();
   // Keys' and credentials' last use, noted in memory by every request, is written once a minute.
   const keyUse = new MaintenanceScheduler(
     [{ name: 'key use', run: async () => ({ changed: await services.auth.recordUse() }) }],
@@ -101,7 +116,7 @@ async function main(): Promise<void> {
     await services.ingestion.drain();
     await services.stream.close();
     // Both told to stop at once: each returns after the step it is in, whatever backlog is left.
-    await Promise.all([rollupSealing.stop(), partitionMaintenance.stop(), keyUse.stop()]);
+    await Promise.all([rollupSealing.stop(), partitionMaintenance.stop(), alarmCheck.stop(), keyUse.stop()]);
     // The uses of the last minute, which the timer has not written yet.
     await services.auth.recordUse().catch((error: unknown) => logger.warn({ err: error }, 'key use not recorded'));
     await pools.close();

@@ -3,7 +3,11 @@ import type { DataSource } from 'typeorm';
 import type { AppConfig } from './config/config';
 import { createLogger } from './logger';
 import type { Pools } from './db/pools';
-import { createMetrics, observePools, type Metrics } from './observability/metrics';
+import { createMetrics, observePools, observeStreamClients, type Metrics } from './observability/metrics';
+import { AlarmCheck } from './alarms/alarm-check.service';
+import { AlarmConditionRepository } from './alarms/alarm-conditions.repository';
+import { AlarmRepository } from './alarms/alarms.repository';
+import { AlarmService } from './alarms/alarms.service';
 import { AnalyticsRepository } from './analytics/analytics.repository';
 import { AnalyticsService, judgedBy } from './analytics/analytics.service';
 import { MeterEfficiencyRepository } from './analytics/meter-efficiency.repository';
@@ -78,6 +82,7 @@ export function buildServices(
     { ...config.stream, efficiencyAlertThreshold: config.analytics.efficiencyAlertThreshold },
     logger,
   );
+  observeStreamClients(metrics, () => stream.clientCount);
   // Turned off, ingestion runs exactly as without a stream: no hook, no extra statement.
   const ingestionRepository = new IngestionRepository(
     pools.ingest,
@@ -107,6 +112,22 @@ export function buildServices(
     analytics,
     meters,
     stream,
+    alarms: new AlarmService(new AlarmRepository(pools.reads, config.db.lockTimeoutMs)),
+    // Judged on the maintenance pool, analytics included: a check never takes a reader's connection.
+    alarmCheck: new AlarmCheck(
+      new AlarmConditionRepository(maintenance),
+      new AlarmRepository(maintenance, config.db.lockTimeoutMs),
+      new AnalyticsService(new AnalyticsRepository(maintenance), config.analytics),
+      {
+        sessions: config.alarms.lowEfficiencySessions,
+        threshold: config.analytics.efficiencyAlertThreshold,
+        clearMargin: config.alarms.clearMargin,
+        minCoverage: config.analytics.minCoverage,
+        readingIntervalSeconds: config.analytics.readingIntervalSeconds,
+        silentAfterSeconds: config.alarms.silentAfterSeconds,
+      },
+      metrics,
+    ),
     series: new SeriesService(new SeriesRepository(pools.reads, config.analytics.readingIntervalSeconds)),
     rollups: new RollupService(new RollupRepository(pools.maintenance, config.db.lockTimeoutMs), metrics),
     readingExport: new ExportService(

@@ -160,13 +160,52 @@ export interface SessionView {
 /** `event: reading` on GET /v1/stream. */
 export type StreamReading = ({ type: 'meter' } & MeterStatus) | ({ type: 'vehicle' } & VehicleStatus);
 
-/** `event: low-efficiency` on GET /v1/stream: a session closed with a ratio below the threshold. */
-export interface LowEfficiencyEvent {
-  sessionId: string;
-  vehicleId: string;
-  meterId: string;
-  startedAt: string;
-  endedAt: string;
-  efficiencyRatio: number;
-  threshold: number;
+export type AlarmType = 'low-efficiency' | 'device-silent' | 'data-quality' | 'webhook-failing';
+
+/** `active` until a person acknowledges it; either clears once the condition is gone. */
+export type AlarmState = 'active' | 'acknowledged' | 'cleared';
+
+/** What an alarm is about: a device (whose page the panel links to) or a webhook endpoint. */
+export interface AlarmSubject {
+  kind: 'meter' | 'vehicle' | 'webhook';
+  id: string;
+}
+
+/** The side the analytics blame, when they can tell; `id` is the charger's meter or the vehicle. */
+export interface AlarmSuspect {
+  kind: Suspect;
+  id: string | null;
+  reason: string;
+}
+
+/** GET /v1/alarms/:id without its history, and each entry of GET /v1/alarms. */
+export interface AlarmView {
+  id: string;
+  type: AlarmType;
+  subject: AlarmSubject;
+  state: AlarmState;
+  /** One sentence for a person. */
+  summary: string;
+  /** Type specific (the sessions of a low-efficiency alarm, a silent device's last reading, …). */
+  details: Record<string, unknown>;
+  suspect: AlarmSuspect | null;
+  raisedAt: string;
+  acknowledgedAt: string | null;
+  /** The name of the key that acknowledged it; null when the service has no keys. */
+  acknowledgedBy: string | null;
+  acknowledgeNote: string | null;
+  clearedAt: string | null;
+}
+
+/** GET /v1/alarms: newest raised first. */
+export interface AlarmPage {
+  alarms: AlarmView[];
+  nextCursor: string | null;
+}
+
+/** `event: alarm` on GET /v1/stream (and the body of a webhook delivery): one change of an alarm. */
+export interface AlarmEvent {
+  type: 'alarm.raised' | 'alarm.acknowledged' | 'alarm.cleared';
+  timestamp: string;
+  data: AlarmView;
 }

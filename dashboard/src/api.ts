@@ -34,12 +34,16 @@ function keyPrompt(status: number, detail: string, hadKey: boolean): string {
   return hadKey ? `The key was refused: ${detail}` : 'This service needs an API key with role read (or admin).';
 }
 
+/** The role a request needs: `read` for everything the page shows, `admin` for what an operator does. */
+export type Role = 'read' | 'admin';
+
 /**
  * fetch() with the tab's key. A 401, or a 403 for a key without the read role, asks for a key and tries
  * again; any other failure is an ApiError. A 403 without a key is the service refusing a client off its
- * own machine while it has no keys: no key entered here would change that.
+ * own machine while it has no keys: no key entered here would change that. A 403 to a request that needs
+ * `admin` is an ApiError too: the key reads well enough, and the page must not forget it for lacking more.
  */
-export async function request(path: string, init: RequestInit = {}): Promise<Response> {
+export async function request(path: string, init: RequestInit = {}, role: Role = 'read'): Promise<Response> {
   for (;;) {
     const key = storedKey();
     const headers = new Headers(init.headers);
@@ -48,7 +52,7 @@ export async function request(path: string, init: RequestInit = {}): Promise<Res
     const response = await fetch(path, { ...init, headers });
     if (response.ok) return response;
     const detail = await problemDetail(response);
-    if (response.status === 401 || (response.status === 403 && key !== undefined)) {
+    if (response.status === 401 || (response.status === 403 && key !== undefined && role === 'read')) {
       forgetKey();
       await askForKey(keyPrompt(response.status, detail, key !== undefined));
       continue;
@@ -59,6 +63,12 @@ export async function request(path: string, init: RequestInit = {}): Promise<Res
 
 export async function getJson<T>(path: string, query: Query = {}): Promise<T> {
   return (await request(apiUrl(path, query))).json() as Promise<T>;
+}
+
+/** A POST of `body` as JSON; `role` is what the route needs (see request()). */
+export async function postJson<T>(path: string, body: unknown, role: Role = 'read'): Promise<T> {
+  const init = { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) };
+  return (await request(path, init, role)).json() as Promise<T>;
 }
 
 /** Every page of a cursor-paged list, in order. */

@@ -39,9 +39,18 @@ export function required<T extends Element>(selector: string, root: ParentNode =
   return found;
 }
 
-/** A panel with a heading; `aside` goes on the heading's right. */
+/**
+ * A panel with a heading; `aside` goes on the heading's right. With an `id` the heading names it, which
+ * makes it a region a screen reader can jump to.
+ */
 export function panel(title: string, body: Child, aside?: Child, attrs: Attrs = {}): HTMLElement {
-  return h('section', { class: 'panel', ...attrs }, h('header', {}, h('h2', {}, title), aside), body);
+  const heading = typeof attrs.id === 'string' ? `${attrs.id}-title` : undefined;
+  return h(
+    'section',
+    { class: 'panel', 'aria-labelledby': heading, ...attrs },
+    h('header', {}, h('h2', { id: heading }, title), aside),
+    body,
+  );
 }
 
 /** A labelled figure, as the vehicle and meter pages list them; `name` lets a test find it. */

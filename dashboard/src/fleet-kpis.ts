@@ -1,5 +1,6 @@
 import { allPages } from './api';
-import type { FleetEfficiencyPage, VehicleListEntry, VehiclePerformance } from './api-types';
+import type { AlarmView, FleetEfficiencyPage, VehicleListEntry, VehiclePerformance } from './api-types';
+import { alarmCounts } from './alarms';
 import { h, show } from './dom';
 import { count, energy, ratio } from './format';
 import { liveFleet } from './live-fleet';
@@ -7,6 +8,8 @@ import { WINDOWS, type WindowKey } from './route';
 import { notEnoughData } from './verdict';
 
 export interface FleetKpis {
+  /** Open alarms that nobody has acknowledged, and those someone has; null when they could not be read. */
+  alarms: { active: number; acknowledged: number } | null;
   vehiclesReporting: number;
   vehiclesKnown: number;
   chargingNow: number;
@@ -35,11 +38,13 @@ export function fleetKpis(
   vehicles: VehicleListEntry[],
   windowStart: Date,
   threshold: number,
+  alarms: AlarmView[] | null,
 ): FleetKpis {
   const trusted = ranking.filter((vehicle) => vehicle.dataQuality.length === 0);
   const trustedAc = sum(trusted.map((vehicle) => vehicle.totalKwhConsumedAc));
   const unjudged = ranking.filter(notEnoughData).length;
   return {
+    alarms: alarms && alarmCounts(alarms),
     vehiclesReporting: vehicles.filter((vehicle) => new Date(vehicle.timestamp) > windowStart).length,
     vehiclesKnown: vehicles.length,
     chargingNow: vehicles.filter((vehicle) => vehicle.currentSession !== null).length,
@@ -65,9 +70,19 @@ function card(name: string, label: string, value: number | null, text: string, n
   );
 }
 
+/** Red while an alarm waits for someone, amber while acknowledged ones stay open. */
+function alarmsCard(alarms: FleetKpis['alarms']): HTMLElement {
+  if (alarms === null) return card('open-alarms', 'Open alarms', null, '–', 'could not be read');
+  const open = alarms.active + alarms.acknowledged;
+  const tone = alarms.active > 0 ? 'bad' : open > 0 ? 'warn' : 'good';
+  const note = `${count(alarms.active)} active, ${count(alarms.acknowledged)} acknowledged`;
+  return card('open-alarms', 'Open alarms', open, count(open), note, tone);
+}
+
 function cards(k: FleetKpis): HTMLElement[] {
   const below = `below ${ratio(k.threshold)}`;
   return [
+    alarmsCard(k.alarms),
     card(
       'vehicles-reporting',
       'Vehicles reporting',
@@ -114,14 +129,24 @@ function cards(k: FleetKpis): HTMLElement[] {
 
 const PAGE = 1_000;
 
-/** Fills `target` with the window's KPIs; what went wrong is thrown, for the view to show. */
-export async function showFleetKpis(target: HTMLElement, window: WindowKey): Promise<void> {
-  const [pages] = await Promise.all([
+/**
+ * Fills `target` with the window's KPIs and the count of `openAlarms` (the alarm panel's list, read once
+ * for both); what went wrong is thrown, for the view to show. Alarms that could not be read leave their
+ * card blank and the rest standing: the panel says why.
+ */
+export async function showFleetKpis(
+  target: HTMLElement,
+  window: WindowKey,
+  openAlarms: Promise<AlarmView[]>,
+): Promise<void> {
+  const [pages, alarms] = await Promise.all([
     allPages<FleetEfficiencyPage>('/v1/analytics/fleet/efficiency', { hours: WINDOWS[window], limit: PAGE }),
+    openAlarms.catch(() => null),
     liveFleet.start(),
   ]);
   const ranking = pages.flatMap((page) => page.vehicles);
-  const kpis = fleetKpis(ranking, [...liveFleet.vehicles.values()], new Date(pages[0].periodStart), pages[0].threshold);
+  const vehicles = [...liveFleet.vehicles.values()];
+  const kpis = fleetKpis(ranking, vehicles, new Date(pages[0].periodStart), pages[0].threshold, alarms);
   show(target, ...cards(kpis));
   target.removeAttribute('aria-busy');
 }

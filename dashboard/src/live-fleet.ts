@@ -1,7 +1,7 @@
 import { allPages } from './api';
 import type {
+  AlarmEvent,
   CurrentSession,
-  LowEfficiencyEvent,
   MeterStatus,
   MeterStatusPage,
   StreamReading,
@@ -15,11 +15,16 @@ import type { ServerEvent } from './sse-parser';
 export type LiveChange =
   | { kind: 'snapshot' }
   | { kind: 'reading'; reading: StreamReading }
-  | { kind: 'alert'; alert: LowEfficiencyEvent }
+  /** An alarm was raised, acknowledged or cleared. */
+  | { kind: 'alarm'; event: AlarmEvent }
+  /**
+   * Figures over a window moved without an alarm changing: a session closed below the threshold (the
+   * stream's `low-efficiency` event; an alarm waits for more than one), or events were missed.
+   */
+  | { kind: 'figures' }
   | { kind: 'state'; state: StreamState; detail?: string };
 
 const PAGE = 1_000;
-const ALERTS_KEPT = 20;
 
 /**
  * The newest reading of every device: a snapshot from GET /v1/meters and /v1/vehicles, then kept up to
@@ -28,7 +33,6 @@ const ALERTS_KEPT = 20;
 export class LiveFleet {
   readonly meters = new Map<string, MeterStatus>();
   readonly vehicles = new Map<string, VehicleListEntry>();
-  readonly alerts: LowEfficiencyEvent[] = [];
   state: StreamState = 'connecting';
   stateDetail?: string;
   private readonly listeners = new Set<(change: LiveChange) => void>();
@@ -67,9 +71,14 @@ export class LiveFleet {
 
   private receive(event: ServerEvent): void {
     if (event.event === 'reading') this.applyReading(JSON.parse(event.data) as StreamReading);
-    else if (event.event === 'low-efficiency') this.addAlert(JSON.parse(event.data) as LowEfficiencyEvent);
-    // Events were missed (the server no longer holds them): the snapshot is the way back to the truth.
-    else if (event.event === 'reset') this.reload().catch((error: unknown) => this.setState('retrying', String(error)));
+    else if (event.event === 'alarm') this.emit({ kind: 'alarm', event: JSON.parse(event.data) as AlarmEvent });
+    else if (event.event === 'low-efficiency') this.emit({ kind: 'figures' });
+    // Events were missed (the server no longer holds them): the snapshot is the way back to the truth, and
+    // whatever shows alarms or figures reads them again, as an alarm may have changed in the gap.
+    else if (event.event === 'reset') {
+      this.emit({ kind: 'figures' });
+      this.reload().catch((error: unknown) => this.setState('retrying', String(error)));
+    }
   }
 
   private applyReading(reading: StreamReading): void {
@@ -93,12 +102,6 @@ export class LiveFleet {
     const currentSession = session === undefined ? (known?.currentSession ?? null) : session;
     this.vehicles.set(vehicle.vehicleId, { ...(newer ? vehicle : known), currentSession });
     return newer;
-  }
-
-  private addAlert(alert: LowEfficiencyEvent): void {
-    this.alerts.unshift(alert);
-    this.alerts.length = Math.min(this.alerts.length, ALERTS_KEPT);
-    this.emit({ kind: 'alert', alert });
   }
 
   private setState(state: StreamState, detail?: string): void {

@@ -1,6 +1,6 @@
-import type { LowEfficiencyEvent, MeterStatus, StreamReading, VehicleListEntry } from './api-types';
+import type { MeterStatus, StreamReading, VehicleListEntry } from './api-types';
 import { h, panel, show } from './dom';
-import { ago, celsius, dateTime, energy, percent, ratio, volts } from './format';
+import { ago, celsius, dateTime, energy, percent, volts } from './format';
 import { meterLink, vehicleLink } from './links';
 import { liveFleet } from './live-fleet';
 import type { WindowKey } from './route';
@@ -67,23 +67,9 @@ function meterRow(meter: MeterStatus, window: WindowKey): HTMLElement {
 const byId = <T>(map: Map<string, T>) =>
   [...map.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, value]) => value);
 
-function alertItem(alert: LowEfficiencyEvent, window: WindowKey): HTMLElement {
-  return h(
-    'li',
-    { class: 'alert' },
-    h('span', { class: 'flag flag-bad' }, 'Low efficiency'),
-    ' ',
-    vehicleLink(alert.vehicleId, window),
-    ' at ',
-    meterLink(alert.meterId, window),
-    `: ${ratio(alert.efficiencyRatio)} (below ${ratio(alert.threshold)}), session ended ${dateTime(alert.endedAt)}`,
-  );
-}
-
 /** Every device's newest reading, updated as readings are committed; returns the panel and its cleanup. */
 export function liveTable(window: WindowKey): { element: HTMLElement; dispose(): void } {
   const body = h('tbody');
-  const alerts = h('ul', { class: 'alerts' });
   const badge = streamBadge();
   const renderAll = () => {
     show(
@@ -103,19 +89,16 @@ export function liveTable(window: WindowKey): { element: HTMLElement; dispose():
     old.replaceWith(row);
     row.classList.add('flash');
   };
-  const renderAlerts = () => show(alerts, ...liveFleet.alerts.map((alert) => alertItem(alert, window)));
   const unsubscribe = liveFleet.subscribe((change) => {
     if (change.kind === 'snapshot') renderAll();
     else if (change.kind === 'reading') replace(change.reading);
-    else if (change.kind === 'alert') renderAlerts();
-    else badge.update();
+    else if (change.kind === 'state') badge.update();
   });
   // "12 s ago" has to keep counting between readings.
   const ticker = setInterval(() => {
     for (const cell of body.querySelectorAll<HTMLElement>('td[data-ts]')) cell.textContent = ago(cell.dataset.ts ?? '');
   }, 5_000);
   renderAll();
-  renderAlerts();
   const table = h(
     'table',
     { class: 'live' },
@@ -126,7 +109,7 @@ export function liveTable(window: WindowKey): { element: HTMLElement; dispose():
     ),
     body,
   );
-  const element = panel('Live status', h('div', { class: 'table-scroll tall' }, table, alerts), badge.element, {
+  const element = panel('Live status', h('div', { class: 'table-scroll tall' }, table), badge.element, {
     id: 'live',
   });
   return {

@@ -3,6 +3,7 @@ import '../styles/layout.css';
 import '../styles/widgets.css';
 import '../styles/kpis.css';
 import '../styles/verdict.css';
+import '../styles/alarms.css';
 import { forgetKey, storedKey } from './auth';
 import { h, required, show } from './dom';
 import { fleetView } from './fleet-view';

@@ -1,4 +1,4 @@
-import { errorText, getJson } from './api';
+import { errorText, getJson, type Query } from './api';
 import type { FleetEfficiencyPage } from './api-types';
 import { h, notice, panel, show } from './dom';
 import { count, ratio } from './format';
@@ -7,16 +7,25 @@ import { WINDOWS, type WindowKey } from './route';
 import { notEnoughData } from './verdict';
 
 const PAGE = 25;
+/** The API's largest page: a refresh reads as many rows as were shown, up to this, in one request. */
+const MAX_PAGE = 1_000;
+
+export interface RankingPanel {
+  element: HTMLElement;
+  /** Reads the rows shown again (as many as the "Show more" clicks have shown) and replaces them. */
+  refresh(): Promise<void>;
+}
 
 /**
  * The fleet ranking, lowest efficiency first, a page at a time through the API's cursor. Vehicles with
  * too few readings to judge go into a group of their own under it: their ratio (if any) says how much of
  * the energy was reported, not how well they charge, so ranking them among the faults would mislead.
  */
-export function rankingPanel(window: WindowKey): HTMLElement {
+export function rankingPanel(window: WindowKey): RankingPanel {
   const ranked = h('tbody', { class: 'ranked' });
   const unjudgedNote = h('th', { colspan: RANKING_HEAD.length });
-  const unjudged = h('tbody', { class: 'not-enough-data', hidden: true }, h('tr', { class: 'group' }, unjudgedNote));
+  const unjudgedHead = h('tr', { class: 'group' }, unjudgedNote);
+  const unjudged = h('tbody', { class: 'not-enough-data', hidden: true }, unjudgedHead);
   const status = h('div', { class: 'table-foot' });
   const table = h(
     'table',
@@ -27,12 +36,21 @@ export function rankingPanel(window: WindowKey): HTMLElement {
   );
   let shown = 0;
   let rank = 0;
+  // A refresh starts the list again: an answer to a request made before it belongs to the old list.
+  let generation = 0;
 
-  const load = async (cursor?: string) => {
-    show(status, h('span', { class: 'muted' }, 'Loading…'));
+  const load = async (query: Query, replace: boolean) => {
+    const asked = replace ? ++generation : generation;
+    if (!replace) show(status, h('span', { class: 'muted' }, 'Loading…'));
     try {
-      const query = cursor === undefined ? { hours: WINDOWS[window], limit: PAGE } : { cursor, limit: PAGE };
       const page = await getJson<FleetEfficiencyPage>('/v1/analytics/fleet/efficiency', query);
+      if (asked !== generation) return;
+      if (replace) {
+        ranked.replaceChildren();
+        unjudged.replaceChildren(unjudgedHead);
+        shown = 0;
+        rank = 0;
+      }
       const context = { minCoverage: page.minCoverage, window };
       for (const vehicle of page.vehicles) {
         if (notEnoughData(vehicle)) unjudged.append(...rankingRows(vehicle, undefined, context));
@@ -48,17 +66,26 @@ export function rankingPanel(window: WindowKey): HTMLElement {
       show(
         status,
         h('span', { class: 'muted' }, shown === 0 ? 'No vehicle charged in this window.' : `${count(shown)} vehicles`),
-        more !== null && h('button', { type: 'button', class: 'more', onclick: () => void load(more) }, 'Show more'),
+        more !== null &&
+          h(
+            'button',
+            { type: 'button', class: 'more', onclick: () => void load({ cursor: more, limit: PAGE }, false) },
+            'Show more',
+          ),
       );
     } catch (error) {
-      show(status, notice('error', errorText(error)));
+      if (asked === generation) show(status, notice('error', errorText(error)));
     }
   };
-  void load();
-  return panel(
+  void load({ hours: WINDOWS[window], limit: PAGE }, false);
+  const element = panel(
     'Efficiency ranking',
     h('div', { class: 'table-scroll' }, table, status),
     h('span', { class: 'muted' }, 'lowest first'),
     { id: 'ranking' },
   );
+  return {
+    element,
+    refresh: () => load({ hours: WINDOWS[window], limit: Math.min(MAX_PAGE, Math.max(PAGE, shown)) }, true),
+  };
 }

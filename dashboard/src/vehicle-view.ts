@@ -134,7 +134,7 @@ export function vehicleView(root: HTMLElement, vehicleId: string, window: Window
 
   const unsubscribe = liveFleet.subscribe((change) => {
     if (change.kind === 'state') badge.update();
-    else if (change.kind !== 'alert') show(live, ...liveFacts(vehicleId, window));
+    else if (change.kind === 'reading' || change.kind === 'snapshot') show(live, ...liveFacts(vehicleId, window));
   });
   let cleanups: Array<() => void> = [unsubscribe];
   let disposed = false;

@@ -3,3 +3,5 @@ export { MAX_WINDOW_HOURS, spanAllowed, type Window } from './analytics.dto';
 export type { AnalyticsService } from './analytics.service';
 export { TABLE_STATEMENTS } from './rollup-tables.repository';
 export type { SeriesRepository } from './series.repository';
+export { coverage, expected } from './pair-figures.repository';
+export type { FleetFinding } from './analytics.service';

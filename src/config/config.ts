@@ -114,6 +114,28 @@ export interface AppConfig {
     /** Bytes queued for slow clients across the process; past it the most behind are dropped first. */
     bufferBudgetBytes: number;
   };
+  alarms: {
+    /** Consecutive complete counted sessions below the threshold that raise a low-efficiency alarm. */
+    lowEfficiencySessions: number;
+    /** As many sessions at or above threshold + this margin clear it: between the two, nothing changes. */
+    clearMargin: number;
+    /** A device with no reading for this long (or two of its own intervals, if longer) is silent. */
+    silentAfterSeconds: number;
+    /** How often each process looks for alarms to raise and clear. */
+    checkIntervalMs: number;
+  };
+  webhooks: {
+    /** A delivery is retried for this long after it was written, then marked failed. */
+    retryHours: number;
+    /** Lets endpoints reach loopback, private and link-local addresses (a receiver on the same network). */
+    allowPrivate: boolean;
+    /** One attempt's limit, connection to last byte. */
+    timeoutMs: number;
+    /** The first retry's delay; each later one doubles it, up to an hour, with jitter. */
+    retryBaseMs: number;
+    /** How often each process looks for deliveries that are due. */
+    pollMs: number;
+  };
   /** Browser origins allowed to call the API; empty sends no CORS headers at all. */
   cors: { origins: string[] };
   partitions: {
@@ -132,6 +154,14 @@ const toInt = ({ value }: { value: unknown }) =>
 const toDecimal = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim()) ? Number(value) : value;
 const toBool = ({ value }: { value: unknown }) => (value === 'true' ? true : value === 'false' ? false : value);
+
+/** A span of seconds, minutes or hours: `900 s`, `15 min`, `2 hours`. */
+const DURATION = /^\s*([1-9]\d{0,5})\s*(s|sec|secs|seconds?|min|mins|minutes?|h|hours?)\s*$/i;
+const DURATION_UNIT_S: Record<string, number> = { s: 1, m: 60, h: 3600 };
+function durationSeconds(text: string | undefined): number | undefined {
+  const match = text === undefined ? null : DURATION.exec(text);
+  return match ? Number(match[1]) * DURATION_UNIT_S[match[2][0].toLowerCase()] : undefined;
+}
 
 const CALENDAR_INTERVAL = /^\s*([1-9]\d{0,3})\s+(day|week|month|year)s?\s*$/i;
 const CALENDAR_INTERVAL_MESSAGE = (variable: string) => `${variable} must look like 1 day, 2 weeks, 1 month or 1 year`;
@@ -210,6 +240,18 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100_000) STREAM_MAX_CLIENTS?: number;
   @IsOptional() @Transform(toInt) @IsInt() @Min(65_536) @Max(4_294_967_296) STREAM_BUFFER_BUDGET_BYTES?: number;
   @IsOptional() @IsString() CORS_ORIGINS?: string;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100) ALARM_LOW_EFFICIENCY_SESSIONS?: number;
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(1) ALARM_CLEAR_MARGIN?: number;
+  @IsOptional()
+  @Matches(DURATION, { message: 'ALARM_SILENT_AFTER must look like 900 s, 15 min or 2 hours' })
+  ALARM_SILENT_AFTER?: string;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3_600_000) ALARM_CHECK_INTERVAL_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(720) WEBHOOK_RETRY_HOURS?: number;
+  @IsOptional() @Transform(toBool) @IsBoolean() WEBHOOK_ALLOW_PRIVATE?: boolean;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(60_000) WEBHOOK_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(3_600_000) WEBHOOK_RETRY_BASE_MS?: number;
+  @IsOptional() @Transform(toInt) @IsInt() @Min(10) @Max(60_000) WEBHOOK_POLL_MS?: number;
 
   @IsOptional()
   @Matches(CALENDAR_INTERVAL, { message: CALENDAR_INTERVAL_MESSAGE('HISTORY_PARTITION_INTERVAL') })
@@ -351,6 +393,19 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       replayEvents: env.STREAM_REPLAY_EVENTS ?? 10_000,
       maxClients: env.STREAM_MAX_CLIENTS ?? 1_000,
       bufferBudgetBytes: env.STREAM_BUFFER_BUDGET_BYTES ?? 32 * 1024 * 1024,
+    },
+    alarms: {
+      lowEfficiencySessions: env.ALARM_LOW_EFFICIENCY_SESSIONS ?? 2,
+      clearMargin: env.ALARM_CLEAR_MARGIN ?? 0.02,
+      silentAfterSeconds: durationSeconds(env.ALARM_SILENT_AFTER) ?? 900,
+      checkIntervalMs: env.ALARM_CHECK_INTERVAL_MS ?? 60_000,
+    },
+    webhooks: {
+      retryHours: env.WEBHOOK_RETRY_HOURS ?? 72,
+      allowPrivate: env.WEBHOOK_ALLOW_PRIVATE ?? false,
+      timeoutMs: env.WEBHOOK_TIMEOUT_MS ?? 15_000,
+      retryBaseMs: env.WEBHOOK_RETRY_BASE_MS ?? 5_000,
+      pollMs: env.WEBHOOK_POLL_MS ?? 1_000,
     },
     cors: { origins: cors.origins },
     partitions: {

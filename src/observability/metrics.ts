@@ -58,6 +58,25 @@ export function createMetrics() {
       help: 'Single readings answered 503 at once because INGEST_QUEUE_MAX readings were already waiting for a group',
       registers,
     }),
+    alarmsOpen: new Gauge({
+      name: 'fleet_alarms_open',
+      help: 'Open alarms (active or acknowledged) by type, as the database held them at the last alarm check',
+      labelNames: ['type'] as const,
+      registers,
+    }),
+    webhookDeliveries: new Counter({
+      name: 'fleet_webhook_attempts_total',
+      help:
+        'Webhook delivery attempts made by this process, by outcome: delivered (2xx), rejected (another status), ' +
+        'gone (410, the endpoint disabled), timeout, refused (a private address), error (no answer)',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    webhookOldestPendingSeconds: new Gauge({
+      name: 'fleet_webhook_oldest_pending_seconds',
+      help: 'Age of the oldest delivery still pending, as this process last looked; 0 when none is',
+      registers,
+    }),
   };
 }
 
@@ -89,6 +108,18 @@ export function observePools(metrics: Metrics, pools: Record<string, DataSource>
     registers: [metrics.registry],
     collect() {
       for (const { name, pool } of counts()) this.set({ pool: name }, pool.waitingCount);
+    },
+  });
+}
+
+/** Read when scraped: the clients this process is streaming to. */
+export function observeStreamClients(metrics: Metrics, clients: () => number): void {
+  new Gauge({
+    name: 'fleet_stream_clients',
+    help: 'Clients this process is streaming to (GET /v1/stream)',
+    registers: [metrics.registry],
+    collect() {
+      this.set(clients());
     },
   });
 }

@@ -1,7 +1,11 @@
 import type { Reading } from '../ingestion/ingestion.public';
+import type { AlarmEvent } from '../alarms/alarms.public';
 import type { LowEfficiencyEvent, StreamMeterReading, StreamVehicleReading } from './stream.responses';
 
-/** Which devices an event concerns, for the filters; a low-efficiency event counts for its vehicle only. */
+/**
+ * Which devices an event concerns, for the filters; a low-efficiency event counts for its vehicle only,
+ * an alarm for its subject (none for an alarm about a webhook endpoint).
+ */
 export interface EventDevices {
   vehicleId?: string;
   meterId?: string;
@@ -10,19 +14,20 @@ export interface EventDevices {
 export interface StreamEvent {
   /** The same on every replica, since each derives it from the notification they all receive. */
   id: string;
-  name: 'reading' | 'low-efficiency';
+  name: 'reading' | 'low-efficiency' | 'alarm';
   devices: EventDevices;
-  data: StreamMeterReading | StreamVehicleReading | LowEfficiencyEvent;
+  data: StreamMeterReading | StreamVehicleReading | LowEfficiencyEvent | AlarmEvent;
 }
 
 /**
  * One notification as it travels: `kind:key:count:body`. The head is read without parsing the body,
  * so a process that no client follows keeps notifications for replay at the cost of a string split.
  * Kinds: `r` readings (body: positional tuples, a third of the size of named fields), `l` one
- * low-efficiency event, `g` a gap (announcements were dropped; body empty).
+ * low-efficiency event, `a` one change of an alarm (sent by the alarm's own transaction, so it is
+ * heard only if that commits), `g` a gap (announcements were dropped; body empty).
  */
 export interface Notification {
-  kind: 'r' | 'l' | 'g';
+  kind: 'r' | 'l' | 'a' | 'g';
   key: string;
   count: number;
   body: string;
@@ -64,11 +69,15 @@ export function readingPayloads(readings: Reading[], nextKey: () => string): str
 export const lowEfficiencyPayload = (event: LowEfficiencyEvent, key: string): string =>
   `l:${key}:1:${JSON.stringify(event)}`;
 
+/** `key` must be unique across replicas: the alarm change's own id. */
+export const alarmPayload = (event: AlarmEvent, key: string): string => `a:${key}:1:${JSON.stringify(event)}`;
+
 export const gapPayload = (key: string): string => `g:${key}:0:`;
 
 export function notificationOf(payload: string): Notification {
   const [kind, key, count] = payload.split(':', 3);
-  if (kind !== 'r' && kind !== 'l' && kind !== 'g') throw new Error(`unknown stream notification kind ${kind}`);
+  if (kind !== 'r' && kind !== 'l' && kind !== 'a' && kind !== 'g')
+    throw new Error(`unknown stream notification kind ${kind}`);
   const body = payload.slice(kind.length + key.length + count.length + 3);
   return { kind, key, count: Number(count), body };
 }
@@ -102,6 +111,12 @@ export function eventsOf({ kind, key, body }: Notification): StreamEvent[] {
   if (kind === 'l') {
     const event = JSON.parse(body) as LowEfficiencyEvent;
     return [{ id: `${key}.0`, name: 'low-efficiency', devices: { vehicleId: event.vehicleId }, data: event }];
+  }
+  if (kind === 'a') {
+    const event = JSON.parse(body) as AlarmEvent;
+    const { kind: subject, id } = event.data.subject;
+    const devices = subject === 'vehicle' ? { vehicleId: id } : subject === 'meter' ? { meterId: id } : {};
+    return [{ id: `${key}.0`, name: 'alarm', devices, data: event }];
   }
   return (JSON.parse(body) as Array<MeterTuple | VehicleTuple>).map((item, index) =>
     readingEvent(`${key}.${index}`, item),

@@ -14,6 +14,11 @@ export const STREAM_STATEMENTS = {
   notify: sql`
     SELECT pg_notify('${CHANNEL}', payload)
     FROM (SELECT set_config('synchronous_commit', 'off', true)) AS async_commit, unnest($1::text[]) AS payload`,
+  /**
+   * One event, from inside the transaction that makes it (an alarm's change): heard only if that
+   * commits, and with the commit's durability, unlike the readings' notify.
+   */
+  announce: sql`SELECT pg_notify('${CHANNEL}', $1)`,
   listen: sql`LISTEN ${CHANNEL}`,
   /** Locked, so that processes starting to follow at once do so one after the other. */
   followState: sql`SELECT followed_until > clock_timestamp() AS following FROM stream_follow FOR UPDATE`,
