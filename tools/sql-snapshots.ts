@@ -7,6 +7,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { CONDITION_STATEMENTS } from '../src/alarms/alarm-conditions.repository';
+import { ALARM_STATEMENTS } from '../src/alarms/alarms.repository';
 import { ANALYTICS_STATEMENTS } from '../src/analytics/analytics.repository';
 import { METER_EFFICIENCY_STATEMENTS } from '../src/analytics/meter-efficiency.repository';
 import { SEAL_STATEMENTS, SESSION_STATEMENTS } from '../src/analytics/rollup-seal.repository';
@@ -120,6 +122,15 @@ const AREAS: Record<string, Exported[]> = {
   ],
   health: [{ source: 'src/health/health.repository.ts', name: 'HEALTH_STATEMENTS', statements: HEALTH_STATEMENTS }],
   stream: [{ source: 'src/stream/stream.repository.ts', name: 'STREAM_STATEMENTS', statements: STREAM_STATEMENTS }],
+  alarms: [
+    { source: 'src/alarms/alarms.repository.ts', name: 'ALARM_STATEMENTS', statements: ALARM_STATEMENTS },
+    {
+      source: 'src/alarms/alarm-conditions.repository.ts',
+      name: 'CONDITION_STATEMENTS',
+      statements: CONDITION_STATEMENTS,
+      prefix: 'condition',
+    },
+  ],
 };
 
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

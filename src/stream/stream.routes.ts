@@ -12,6 +12,8 @@ Server-Sent Events, each \`event:\`, \`id:\` and one \`data:\` line of JSON:
 - \`reading\`: a stored reading (\`StreamMeterReading\` or \`StreamVehicleReading\`), sent after its transaction
   commits; duplicates are not sent.
 - \`low-efficiency\`: a charging session was closed and its DC/AC ratio is below the threshold (\`LowEfficiencyEvent\`).
+- \`alarm\`: an alarm was raised, acknowledged or cleared (\`AlarmEvent\`, the body webhooks receive); sent by
+  the change's own transaction, so only once it has committed, and to a client following its device.
 - \`reset\`: sent first when \`Last-Event-ID\` names an event no longer kept (\`StreamReset\`): reload, then follow on.
   Readings are announced only while some client follows the stream on some replica: after more than two
   minutes with none, the events kept from before are dropped.
@@ -32,7 +34,7 @@ export const streamRoutes: RouteTable<StreamDeps> = {
       method: 'get',
       path: '/v1/stream',
       role: 'read',
-      summary: 'Follow readings and low-efficiency alerts live',
+      summary: 'Follow readings, low-efficiency alerts and alarms live',
       description:
         'With `vehicleId` and/or `meterId`, only those devices; unknown parameters are refused. A client that ' +
         'reconnects with `Last-Event-ID` first gets the events it missed, from the newest `STREAM_REPLAY_EVENTS` kept.',

@@ -88,6 +88,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ROLLUP_SEAL_INTERVAL_MS: '10' })).toThrow(/ROLLUP_SEAL_INTERVAL_MS/);
   });
 
+  it('alarms after 2 low sessions, clears 0.02 above the threshold and calls a device silent after 15 minutes by default', () => {
+    expect(loadConfig({}).alarms).toEqual({
+      lowEfficiencySessions: 2,
+      clearMargin: 0.02,
+      silentAfterSeconds: 900,
+      checkIntervalMs: 60_000,
+    });
+  });
+
+  it.each([
+    ['900 s', 900],
+    ['15 min', 900],
+    ['2 hours', 7200],
+    ['1h', 3600],
+    ['90 seconds', 90],
+  ])('reads ALARM_SILENT_AFTER=%s as %i seconds', (text, seconds) => {
+    expect(loadConfig({ ALARM_SILENT_AFTER: text }).alarms.silentAfterSeconds).toBe(seconds);
+  });
+
+  it.each(['soon', '15', '0 min', '-5 min', '1.5 hours', '3 days'])('refuses ALARM_SILENT_AFTER=%s', (text) => {
+    expect(() => loadConfig({ ALARM_SILENT_AFTER: text })).toThrow(/ALARM_SILENT_AFTER/);
+  });
+
   it('refuses DATABASE_URL together with DB_* variables', () => {
     expect(() => loadConfig({ DATABASE_URL: 'postgres://h/db', DB_HOST: 'h' })).toThrow(/not both/);
   });

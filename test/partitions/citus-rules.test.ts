@@ -36,6 +36,10 @@ const PLAN: Record<string, Placement> = {
   credential_use: 'reference',
   // One row every process reads often: whether keys or devices changed.
   access_version: 'reference',
+  // Alarms and their history: a few rows a day, written in the transactions that also write webhook
+  // deliveries, and read by id or by time from every node.
+  alarm: 'reference',
+  alarm_change: 'reference',
   // Readings moved aside for being outside the physical bounds; only operators read them.
   reading_quarantine: 'coordinator',
   // TypeORM's record of applied migrations; only the process running migrations reads it.

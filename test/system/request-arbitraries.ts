@@ -146,6 +146,8 @@ const queryKey = fc.oneof(
     'lowEfficiency',
     'dataQuality',
     'suspect',
+    'type',
+    'deviceId',
     'from[]',
     'to[x]',
   ),
@@ -200,6 +202,15 @@ const route = fc.oneof(
   fc.tuple(
     fc.constant<Method>('delete'),
     fc.tuple(segment, segment).map(([device, credential]) => `/v1/devices/${device}/credentials/${credential}`),
+  ),
+  fc.tuple(fc.constant<Method>('get'), fc.constant('/v1/alarms')),
+  fc.tuple(
+    fc.constant<Method>('get'),
+    segment.map((s) => `/v1/alarms/${s}`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('post'),
+    segment.map((s) => `/v1/alarms/${s}/acknowledge`),
   ),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/api-keys')),
   fc.tuple(
