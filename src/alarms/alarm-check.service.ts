@@ -29,6 +29,13 @@ const DATA_QUALITY_WINDOW_MS = 24 * HOUR_MS;
  */
 const SUSPECT_WINDOW_MS = { least: 7 * 24 * HOUR_MS, most: 30 * 24 * HOUR_MS };
 
+/**
+ * Raises, and as many clears, of one type per check: a fleet that falls silent at once (a depot's
+ * network down) is alarmed over a few checks, each a bounded burst of short transactions, rather
+ * than in one that keeps the maintenance pool and every webhook busy. The rest follow at the next check.
+ */
+const CHANGES_PER_CHECK = 500;
+
 /** What one check changed. */
 export interface CheckReport {
   raised: number;
@@ -75,11 +82,11 @@ export class AlarmCheck {
     ];
     const report = { raised: 0, cleared: 0 };
     for (const plan of plans) {
-      for (const alarm of plan.raise) {
+      for (const alarm of plan.raise.slice(0, CHANGES_PER_CHECK)) {
         if (signal?.aborted) break;
         if (await this.store.raise(alarm)) report.raised++;
       }
-      for (const { id, note } of plan.clear) {
+      for (const { id, note } of plan.clear.slice(0, CHANGES_PER_CHECK)) {
         if (signal?.aborted) break;
         if (await this.store.clear(id, note)) report.cleared++;
       }

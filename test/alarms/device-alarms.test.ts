@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { meterReading, minutesAgo, uniqueId, vehicleReading } from '../support/factories';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { createTestApp, testAppsClosedAfterAll, type TestApp } from '../support/test-app';
 import { listening, SseClient } from '../stream/sse-client';
 
 // Silent devices and untrustworthy figures, and how every alarm change reaches the stream and /metrics.
@@ -62,6 +62,26 @@ describe('device-silent alarms', () => {
   });
 });
 
+describe('a fleet falling silent at once', () => {
+  const openApp = testAppsClosedAfterAll();
+
+  it('is alarmed 500 devices a check, so no check is an unbounded burst', async () => {
+    const fleet = await openApp();
+    const meters = Array.from({ length: 502 }, (_, i) => `DEPOT-${i}`);
+    await request(fleet.app)
+      .post('/v1/ingestion/batch')
+      .send(meters.map((meterId) => meterReading({ meterId, timestamp: minutesAgo(30) })))
+      .expect(201);
+
+    expect(await fleet.services.alarmCheck.check()).toEqual({ raised: 500, cleared: 0 });
+    expect(await fleet.services.alarmCheck.check()).toEqual({ raised: 2, cleared: 0 });
+    const [{ open }] = await fleet.db.dataSource.query(
+      `SELECT count(*)::int AS open FROM alarm WHERE state = 'active'`,
+    );
+    expect(open).toBe(502);
+  });
+});
+
 describe('data-quality alarms', () => {
   it('DC taken with no session in the last day raises one naming no-session; a session over it clears it', async () => {
     const [vehicleId, meterId] = [uniqueId('VEH'), uniqueId('MTR')];
@@ -104,7 +124,8 @@ describe('every change is told', () => {
         timestamp: expect.any(String),
         data: { type: 'device-silent', subject: { kind: 'meter', id: meterId }, state: 'active' },
       });
-      expect(data.timestamp).toBe(data.data.raisedAt);
+      const event = data as { timestamp: string; data: { raisedAt: string } };
+      expect(event.timestamp).toBe(event.data.raisedAt);
       await expect(other.nextEvent('alarm', 300)).rejects.toThrow(/no matching frame/);
     } finally {
       following.close();
