@@ -1,4 +1,7 @@
 import type { Page } from 'playwright-core';
+import { charge } from '../../tools/dashboard/seed-charging';
+import { INTERVAL_MS } from '../../tools/simulator/fleet-model';
+import { SimulatorClient } from '../../tools/simulator/simulator.client';
 import { seededDashboard, serve, stop, TIMEOUT_MS, type Served } from './dashboard-harness';
 
 // The alarm panel at the top of the fleet page, driven in Chromium against the real app and database:
@@ -32,6 +35,24 @@ const openAlarms = async (read = api) =>
 
 /** One evaluation of every alarm condition, as the service's scheduler runs it. */
 const check = ({ t }: Served) => t.services.alarmCheck.check();
+
+/**
+ * A second session of the seed's `lowOnce` vehicle on the charger losing energy, ended 20 minutes ago:
+ * two complete sessions below the threshold in a row, once sealing has counted them (as the service's
+ * scheduler does), raise a low-efficiency alarm that blames the charger.
+ */
+async function secondLowSession({ t, origin }: Served, vehicleId: string, meterId: string): Promise<void> {
+  const start = new Date(Math.floor(Date.now() / INTERVAL_MS) * INTERVAL_MS - 30 * INTERVAL_MS);
+  await charge(new SimulatorClient({ baseUrl: origin }), {
+    vehicleId,
+    meterId,
+    start,
+    minutes: 10,
+    acKwh: 0.5,
+    dcKwh: 0.35,
+  });
+  await t.services.rollups.seal();
+}
 
 /** A vehicle whose only reading is an hour old: the next check finds it silent. */
 async function silentVehicle({ origin }: Served, vehicleId: string, key?: string): Promise<void> {
@@ -72,13 +93,17 @@ async function eventually<T>(read: () => Promise<T>, expected: T, timeoutMs = LI
 it(
   'shows the alarms the check raised at the top of the fleet page, counts them, and acknowledges one with a note',
   async () => {
-    const { open } = dashboard;
+    const { open, fleet } = dashboard;
     const vehicleId = 'DEMO-V990';
+    const { meterId: losing } = fleet.chargerSuspect;
     await silentVehicle(open, vehicleId);
+    await secondLowSession(open, fleet.oneBucket, losing);
     await check(open);
     const alarms = await openAlarms();
     const silent = alarms.find((alarm) => alarm.type === 'device-silent' && alarm.subject.id === vehicleId);
     expect(silent).toMatchObject({ state: 'active', subject: { kind: 'vehicle', id: vehicleId } });
+    const low = alarms.find((alarm) => alarm.type === 'low-efficiency' && alarm.subject.id === fleet.oneBucket);
+    expect(low).toMatchObject({ state: 'active', suspect: { kind: 'charger', id: losing } });
 
     const { page, problems } = await watchedPage(open.origin);
     await page.goto(`${open.origin}/dashboard`);
@@ -109,6 +134,11 @@ it(
         expect(await suspect.textContent()).toContain(alarm.suspect.reason);
       }
     }
+    // The suspected charger links to its meter's page.
+    const suspect = item(page, low!.id).locator('[data-suspect="charger"]');
+    expect(await suspect.locator(`a[data-meter-link="${losing}"]`).first().getAttribute('href')).toBe(
+      `#/meters/${losing}`,
+    );
     expect(await kpi(page, 'open-alarms')).toBe(alarms.length);
 
     // Acknowledged with a note typed in place: the item, the API and the KPI's note all say so.
@@ -156,6 +186,11 @@ it(
     await page.evaluate('window.notReloaded = true');
     const reads: string[] = [];
     page.on('request', (request) => reads.push(new URL(request.url()).pathname));
+    // Someone is writing a note on an active alarm as the new one comes in.
+    const writing = await page.locator('#alarms li[data-state="active"]').first().getAttribute('data-alarm');
+    await item(page, writing!).locator('button.acknowledge').click();
+    const note = item(page, writing!).getByLabel('Note (optional)');
+    await note.pressSequentially('Calling the depot');
 
     const vehicleId = 'DEMO-V991';
     await silentVehicle(open, vehicleId);
@@ -171,6 +206,9 @@ it(
       alarms.map((alarm) => alarm.id),
     );
     expect(await page.evaluate('window.notReloaded')).toBe(true);
+    // The list changed around the note: it keeps its text and the focus.
+    expect(await note.inputValue()).toBe('Calling the depot');
+    expect(await page.evaluate('document.activeElement.name')).toBe('note');
     // The ranking and the KPIs were read again, not only the alarms.
     expect(reads.filter((path) => path === '/v1/analytics/fleet/efficiency').length).toBeGreaterThanOrEqual(2);
     expect(reads).toContain('/v1/alarms');
@@ -212,7 +250,8 @@ it(
       const refusal = item(page, alarm.id).getByRole('alert');
       await refusal.waitFor({ timeout: LIVE_WAIT_MS });
       expect(await refusal.textContent()).toContain('only a key with role admin may acknowledge alarms');
-      expect(await refusal.textContent()).toContain('"wallboard" has role read');
+      // With the service's own reason, which names the key.
+      expect(await refusal.textContent()).toContain('wallboard');
       // The key still reads: the page neither forgot it nor asked for another.
       expect(await page.locator('#key-dialog').isVisible()).toBe(false);
       expect(await page.evaluate('sessionStorage.length')).toBe(1);

@@ -19,9 +19,9 @@ import { seedFleet } from './seed-fleet';
 const OUTPUT = path.resolve(__dirname, '../../docs/dashboard.png');
 
 /**
- * npm run screenshot: docs/dashboard.png of the dashboard over a seeded fleet. The fleet goes into a
- * database of its own on the configured server (or on an embedded one kept apart from `npm start`'s),
- * dropped afterwards, and the app runs in this process on a free port.
+ * npm run screenshot: docs/dashboard.png of the dashboard over a seeded fleet, after one alarm check.
+ * The fleet goes into a database of its own on the configured server (or on an embedded one kept apart
+ * from `npm start`'s), dropped afterwards, and the app runs in this process on a free port.
  */
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
@@ -53,11 +53,15 @@ async function main(): Promise<void> {
     const origin = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
     try {
       await seedFleet(origin);
+      // The alarms the server's scheduler would have raised by now: the hand-written vehicles and
+      // meters fell silent once their sessions ended, and two vehicles' figures cannot be trusted.
+      await services.alarmCheck.check();
       const browser = await launchChromium();
       try {
         const page = await browser.newPage({ viewport: { width: 1440, height: 600 }, deviceScaleFactor: 1 });
         await page.goto(`${origin}/dashboard`);
         await page.locator('#kpis[aria-busy]').waitFor({ state: 'detached' });
+        await page.locator('#alarms[aria-busy]').waitFor({ state: 'detached' });
         await page.locator('#ranking tbody tr').first().waitFor();
         await page.locator('#live .stream-live').waitFor();
         await page.screenshot({ path: OUTPUT, fullPage: true });
