@@ -17,7 +17,13 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    // ES modules among the dependencies: Node requires them as they are, jest's runtime only as CommonJS.
+    '^.+/node_modules/request-filtering-agent/.+\\.js$': [
+      '@swc/jest',
+      { jsc: { target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
+  transformIgnorePatterns: ['/node_modules/(?!request-filtering-agent/)'],
   globalSetup: '<rootDir>/test/support/global-setup.ts',
   globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   setupFiles: ['reflect-metadata'],

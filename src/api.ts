@@ -9,6 +9,7 @@ import { ingestionRoutes } from './ingestion/ingestion.routes';
 import { liveRoutes } from './live/live.routes';
 import { assembleDocument } from './openapi/openapi.document';
 import { streamRoutes } from './stream/stream.routes';
+import { webhookRoutes } from './webhooks/webhooks.routes';
 
 /**
  * Every feature's /v1 route table, in the order the app tries them: readings first, since nearly every
@@ -22,6 +23,7 @@ export const ROUTE_TABLES = {
   chargingSessions: chargingSessionRoutes,
   analytics: analyticsRoutes,
   alarms: alarmRoutes,
+  webhooks: webhookRoutes,
   devices: deviceRoutes,
   deviceCredentials: deviceCredentialRoutes,
   apiKeys: apiKeyRoutes,

@@ -65,6 +65,7 @@ export function createApp({ config, logger, services, redis }: AppDeps): Express
       chargingSessions: services.chargingSessions,
       analytics: { analytics: services.analytics, meters: services.meters, series: services.series },
       alarms: services.alarms,
+      webhooks: services.webhooks,
       devices: services.devices,
       deviceCredentials: { auth: services.auth, imports: services.deviceImport },
       apiKeys: services.auth,

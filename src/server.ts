@@ -71,6 +71,8 @@ async function main(): Promise<void> {
     KEY_USE_INTERVAL_MS,
   );
   void keyUse.start();
+  // Every replica delivers webhooks; each delivery is claimed by one of them at a time.
+  services.webhookDelivery.start();
   const auth = await services.auth.bootCheck();
   if (!auth.start) throw new ConfigError([auth.reason]);
   if (auth.warning) logger.warn(auth.warning);
@@ -116,7 +118,14 @@ async function main(): Promise<void> {
     await services.ingestion.drain();
     await services.stream.close();
     // Both told to stop at once: each returns after the step it is in, whatever backlog is left.
-    await Promise.all([rollupSealing.stop(), partitionMaintenance.stop(), alarmCheck.stop(), keyUse.stop()]);
+    // Webhook attempts in flight are cut short and recorded as interrupted, due again at once elsewhere.
+    await Promise.all([
+      rollupSealing.stop(),
+      partitionMaintenance.stop(),
+      alarmCheck.stop(),
+      keyUse.stop(),
+      services.webhookDelivery.stop(),
+    ]);
     // The uses of the last minute, which the timer has not written yet.
     await services.auth.recordUse().catch((error: unknown) => logger.warn({ err: error }, 'key use not recorded'));
     await pools.close();

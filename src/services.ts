@@ -36,6 +36,10 @@ import { PartitionRepository } from './partitions/partition.repository';
 import { PartitionService } from './partitions/partition.service';
 import { StreamRepository } from './stream/stream.repository';
 import { StreamService } from './stream/stream.service';
+import { WebhookDeliveryRepository } from './webhooks/webhook-delivery.repository';
+import { WebhookDeliverer } from './webhooks/webhook-delivery.service';
+import { WebhookRepository } from './webhooks/webhooks.repository';
+import { WebhookService } from './webhooks/webhooks.service';
 
 /** API keys over the ingestion pool: every request's caller is looked up there. */
 /** `maintenance`: where key uses are recorded, away from the pool the keys are read from. */
@@ -83,6 +87,13 @@ export function buildServices(
     logger,
   );
   observeStreamClients(metrics, () => stream.clientCount);
+  // On the maintenance pool: a receiver never holds a reading's or a reader's connection. Started by src/server.ts.
+  const webhookDelivery = new WebhookDeliverer(
+    new WebhookDeliveryRepository(pools.maintenance, config.db.lockTimeoutMs, config.webhooks.retryHours),
+    config.webhooks,
+    metrics,
+    logger,
+  );
   // Turned off, ingestion runs exactly as without a stream: no hook, no extra statement.
   const ingestionRepository = new IngestionRepository(
     pools.ingest,
@@ -112,7 +123,9 @@ export function buildServices(
     analytics,
     meters,
     stream,
-    alarms: new AlarmService(new AlarmRepository(pools.reads, config.db.lockTimeoutMs)),
+    alarms: new AlarmService(new AlarmRepository(pools.reads, config.db.lockTimeoutMs), () =>
+      webhookDelivery.deliverSoon(),
+    ),
     // Judged on the maintenance pool, analytics included: a check never takes a reader's connection.
     alarmCheck: new AlarmCheck(
       new AlarmConditionRepository(maintenance),
@@ -127,7 +140,12 @@ export function buildServices(
         silentAfterSeconds: config.alarms.silentAfterSeconds,
       },
       metrics,
+      () => webhookDelivery.deliverSoon(),
     ),
+    webhooks: new WebhookService(new WebhookRepository(pools.reads, config.db.lockTimeoutMs), config.webhooks, () =>
+      webhookDelivery.deliverSoon(),
+    ),
+    webhookDelivery,
     series: new SeriesService(new SeriesRepository(pools.reads, config.analytics.readingIntervalSeconds)),
     rollups: new RollupService(new RollupRepository(pools.maintenance, config.db.lockTimeoutMs), metrics),
     readingExport: new ExportService(

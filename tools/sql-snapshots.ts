@@ -26,6 +26,8 @@ import { WRITE_STATEMENTS } from '../src/ingestion/ingestion.repository';
 import { PARTITION_STATEMENTS } from '../src/partitions/partition.repository';
 import { RETENTION_SIDES, RETENTION_STATEMENTS } from '../src/partitions/retention.repository';
 import { STREAM_STATEMENTS } from '../src/stream/stream.repository';
+import { DELIVERY_STATEMENTS } from '../src/webhooks/webhook-delivery.repository';
+import { WEBHOOK_STATEMENTS } from '../src/webhooks/webhooks.repository';
 
 export const SQL_DIR = path.resolve(__dirname, '..', 'sql');
 const REFRESH = 'npm run sql:snapshots';
@@ -129,6 +131,15 @@ const AREAS: Record<string, Exported[]> = {
       name: 'CONDITION_STATEMENTS',
       statements: CONDITION_STATEMENTS,
       prefix: 'condition',
+    },
+  ],
+  webhooks: [
+    { source: 'src/webhooks/webhooks.repository.ts', name: 'WEBHOOK_STATEMENTS', statements: WEBHOOK_STATEMENTS },
+    {
+      source: 'src/webhooks/webhook-delivery.repository.ts',
+      name: 'DELIVERY_STATEMENTS',
+      statements: DELIVERY_STATEMENTS,
+      prefix: 'delivery',
     },
   ],
 };

@@ -23,21 +23,21 @@ import { described, Nullable } from '../validation/model-schema';
 import { decimalFromQuery, validateQuery, validateRequest } from '../validation/validate-request';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-outbox';
 
-export const URL_MAX_LENGTH = 2048;
+const URL_MAX_LENGTH = 2048;
 const URL_RULE = `an http or https URL of at most ${URL_MAX_LENGTH} characters, without user or password, fragment or spaces`;
 
 /**
  * Why a URL is not one the service will call, or undefined. The WHATWG parser forgives a lot (it drops
- * tabs and newlines, trims spaces, fills in a missing slash), so the text must be clean before it is
- * parsed: the URL stored is the URL that was sent, normalised, never a guess at it.
+ * tabs and newlines, trims spaces, supplies missing slashes), so the text must be clean and complete
+ * before it is parsed: the URL stored is the URL that was sent, normalised, never a guess at it.
  */
-export function webhookUrlProblem(value: unknown, field = 'url'): string | undefined {
+function webhookUrlProblem(value: unknown, field = 'url'): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return `${field} must be ${URL_RULE}`;
   if (value.length > URL_MAX_LENGTH) return `${field} must be at most ${URL_MAX_LENGTH} characters`;
   if (/[\s\p{Cc}\p{Cs}]/u.test(value)) return `${field} must not contain spaces or control characters`;
+  if (!/^https?:\/\//i.test(value)) return `${field} must start with http:// or https://`;
   if (!URL.canParse(value)) return `${field} must be ${URL_RULE}`;
   const url = new URL(value);
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return `${field} must use http or https`;
   if (url.username !== '' || url.password !== '') return `${field} must not carry a user or password`;
   if (value.includes('#')) return `${field} must not have a fragment: it is never sent`;
   if (url.href.length > URL_MAX_LENGTH) return `${field} must be at most ${URL_MAX_LENGTH} characters once normalised`;
@@ -92,14 +92,18 @@ const UnlessAbsent = () => ValidateIf((_dto: object, value: unknown) => value !=
 
 export class NewWebhookDto {
   @IsDefined() @IsWebhookUrl() url: string;
-  @UnlessAbsent() @EventTypes() @described(`The events it is sent: ${EVENT_TYPES_RULE}. Absent: all of them.`)
+  @UnlessAbsent()
+  @EventTypes()
+  @described(`The events it is sent: ${EVENT_TYPES_RULE}. Absent: all of them.`)
   eventTypes?: WebhookEventType[];
   @IsOptional() @Description() @described(`What it is for: ${DESCRIPTION_RULE}.`) description?: string;
 }
 
 export class WebhookChangeDto {
   @UnlessAbsent() @IsWebhookUrl() url?: string;
-  @UnlessAbsent() @EventTypes() @described(`The events it is sent: ${EVENT_TYPES_RULE}.`)
+  @UnlessAbsent()
+  @EventTypes()
+  @described(`The events it is sent: ${EVENT_TYPES_RULE}.`)
   eventTypes?: WebhookEventType[];
   // null removes the description, so only one that is there and not null is held to the rule.
   @ValidateIf((change: WebhookChangeDto) => change.description !== null)
@@ -190,6 +194,7 @@ export function parseDeliveryQuery(query: unknown): DeliveryQuery {
 
 /** Endpoint and delivery ids are UUIDs, so a typo is a 400 rather than a 404. */
 export function uuidParam(name: string, value: string): string {
-  if (!isUUID(value)) throw new ValidationError(`${name} is not a valid id.`, [{ path: name, message: `${name} must be a UUID` }]);
+  if (!isUUID(value))
+    throw new ValidationError(`${name} is not a valid id.`, [{ path: name, message: `${name} must be a UUID` }]);
   return value;
 }

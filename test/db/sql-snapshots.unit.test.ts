@@ -11,6 +11,7 @@ describe('SQL snapshots under sql/', () => {
   it('cover every repository that sends SQL of its own', () => {
     const areas = new Set([...renderSnapshots().keys()].map((file) => file.split('/')[0]));
     expect([...areas].sort()).toEqual([
+      'alarms',
       'analytics',
       'auth',
       'charging-sessions',
@@ -21,6 +22,7 @@ describe('SQL snapshots under sql/', () => {
       'partitions',
       'rollups',
       'stream',
+      'webhooks',
     ]);
   });
 });

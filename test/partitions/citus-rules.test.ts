@@ -40,6 +40,11 @@ const PLAN: Record<string, Placement> = {
   // deliveries, and read by id or by time from every node.
   alarm: 'reference',
   alarm_change: 'reference',
+  // Webhook endpoints and their outbox: written in those same transactions, claimed and recorded by
+  // every process; a few rows per alarm change, and foreign keys that stay between reference tables.
+  webhook_endpoint: 'reference',
+  webhook_delivery: 'reference',
+  webhook_attempt: 'reference',
   // Readings moved aside for being outside the physical bounds; only operators read them.
   reading_quarantine: 'coordinator',
   // TypeORM's record of applied migrations; only the process running migrations reads it.

@@ -31,7 +31,7 @@ afterAll(async () => {
 const WRITTEN = `SELECT (SELECT count(*) FROM meter_history) + (SELECT count(*) FROM vehicle_history)
   + (SELECT count(*) FROM meter_live) + (SELECT count(*) FROM vehicle_live)
   + (SELECT count(*) FROM charging_session) + (SELECT count(*) FROM api_key) + (SELECT count(*) FROM device) + (SELECT count(*) FROM device_credential)
-  + (SELECT count(*) FROM api_key_device)
+  + (SELECT count(*) FROM api_key_device) + (SELECT count(*) FROM webhook_endpoint) + (SELECT count(*) FROM webhook_delivery)
   + (SELECT version FROM access_version) AS n`;
 const written = async (app: TestApp) => Number((await app.db.dataSource.query(WRITTEN))[0].n);
 

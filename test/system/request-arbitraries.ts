@@ -79,6 +79,30 @@ const device = fc.record(
   },
   { requiredKeys: [] },
 );
+const webhookUrl = fc.oneof(
+  fc.webUrl({ withQueryParameters: true, withFragments: true }),
+  fc.constantFrom(
+    'http://127.0.0.1:9/hooks',
+    'http://localhost/hooks',
+    'http://[::1',
+    'ftp://hooks.example.com/',
+    'https://ops:secret@hooks.example.com/',
+    'https://hooks.example.com/a b',
+    `https://hooks.example.com/${'a'.repeat(2050)}`,
+  ),
+  fc.string({ maxLength: 60 }),
+);
+const webhook = fc.record(
+  {
+    url: field(webhookUrl),
+    eventTypes: field(
+      fc.array(fc.constantFrom('alarm.raised', 'alarm.acknowledged', 'alarm.cleared', 'alarm.lost'), { maxLength: 4 }),
+    ),
+    description: field(fc.oneof(label, fc.constant(null))),
+    enabled: field(fc.boolean()),
+  },
+  { requiredKeys: [] },
+);
 const reading = fc.oneof(
   meter,
   vehicle,
@@ -103,6 +127,7 @@ const jsonBody = fc.oneof(
   ),
   fc.record({ endedAt: field(timestamp) }, { requiredKeys: [] }),
   device,
+  webhook,
   anything,
 );
 const body = fc.oneof(
@@ -126,6 +151,8 @@ const segment = fc.oneof(
   fc.stringMatching(/^[A-Za-z0-9._~:%-]{1,120}$/),
   fc.constantFrom('%E0%A4%A', '%', '%ZZ', '%00', '%2F', '%C0%AF', '%FF', '..'),
 );
+/** Webhook and delivery ids are UUIDs: some that are, so requests get past the id check. */
+const webhookSegment = fc.oneof(segment, fc.uuid());
 const queryValue = fc.oneof(
   timestamp.map((value) => encodeURIComponent(String(value))),
   number.map((value) => encodeURIComponent(String(value))),
@@ -211,6 +238,25 @@ const route = fc.oneof(
   fc.tuple(
     fc.constant<Method>('post'),
     segment.map((s) => `/v1/alarms/${s}/acknowledge`),
+  ),
+  fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/webhooks')),
+  fc.tuple(
+    fc.constantFrom<Method>('get', 'patch', 'delete'),
+    webhookSegment.map((s) => `/v1/webhooks/${s}`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('post'),
+    webhookSegment.map((s) => `/v1/webhooks/${s}/rotate-secret`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('get'),
+    webhookSegment.map((s) => `/v1/webhooks/${s}/deliveries`),
+  ),
+  fc.tuple(
+    fc.constant<Method>('post'),
+    fc
+      .tuple(webhookSegment, webhookSegment)
+      .map(([hook, delivery]) => `/v1/webhooks/${hook}/deliveries/${delivery}/resend`),
   ),
   fc.tuple(fc.constantFrom<Method>('get', 'post'), fc.constant('/v1/api-keys')),
   fc.tuple(
