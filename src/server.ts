@@ -32,6 +32,14 @@ async function main(): Promise<void> {
           return { changed, details: reports };
         },
       },
+      // Settled webhook deliveries leave the outbox after a month, with the partitions' hourly upkeep.
+      {
+        name: 'webhook history',
+        run: async (signal) => {
+          const pruned = await services.webhookDelivery.prune(signal);
+          return { changed: pruned > 0, details: { pruned } };
+        },
+      },
     ],
     logger,
     config.partitions.maintenanceIntervalMs,

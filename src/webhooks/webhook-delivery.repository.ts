@@ -86,7 +86,22 @@ export const DELIVERY_STATEMENTS = {
   oldestPending: sql`
     SELECT coalesce(extract(epoch FROM now() - min(pending_since)), 0)::float8 AS seconds
     FROM webhook_delivery WHERE state = 'pending'`,
+  /** Up to $2 settled deliveries written more than $1 days ago, with their attempts; oldest first. */
+  prune: sql`
+    WITH pruned AS (
+      DELETE FROM webhook_delivery WHERE id IN (
+        SELECT id FROM webhook_delivery WHERE state <> 'pending' AND created_at < now() - $1 * interval '1 day'
+        ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED
+      )
+      RETURNING 1
+    )
+    SELECT count(*)::int AS pruned FROM pruned`,
 };
+
+/** Settled deliveries (and their attempts) kept for the deliveries list: a month of what was sent and why it failed. */
+const HISTORY_DAYS = 30;
+/** Deleted per transaction: each is short, whatever the backlog. */
+const PRUNE_BATCH = 1_000;
 
 /** On the maintenance pool: deliveries never take a connection readings or readers wait for. */
 export class WebhookDeliveryRepository {
@@ -143,6 +158,19 @@ export class WebhookDeliveryRepository {
     await lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, (manager) =>
       manager.query(WEBHOOK_STATEMENTS.failDisabled, [null]),
     );
+  }
+
+  /** Removes settled deliveries past HISTORY_DAYS, a batch at a time; how many. */
+  async prune(signal?: AbortSignal): Promise<number> {
+    let total = 0;
+    while (!signal?.aborted) {
+      const [{ pruned }] = await lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, (manager) =>
+        manager.query<Array<{ pruned: number }>>(DELIVERY_STATEMENTS.prune, [HISTORY_DAYS, PRUNE_BATCH]),
+      );
+      total += pruned;
+      if (pruned < PRUNE_BATCH) break;
+    }
+    return total;
   }
 
   async oldestPendingSeconds(): Promise<number> {

@@ -86,6 +86,11 @@ export class WebhookDeliverer {
     await Promise.all(this.attempts);
   }
 
+  /** Forgets settled deliveries older than a month; a maintenance job, run by src/server.ts. */
+  prune(signal?: AbortSignal): Promise<number> {
+    return this.repository.prune(signal);
+  }
+
   private poll(): void {
     this.deliverSoon();
     void this.observe();
