@@ -131,6 +131,7 @@ export function buildServices(
       new AlarmConditionRepository(maintenance),
       new AlarmRepository(maintenance, config.db.lockTimeoutMs),
       new AnalyticsService(new AnalyticsRepository(maintenance), config.analytics),
+      new MeterEfficiencyService(new MeterEfficiencyRepository(maintenance), judgedBy(config.analytics)),
       {
         sessions: config.alarms.lowEfficiencySessions,
         threshold: config.analytics.efficiencyAlertThreshold,

@@ -1,13 +1,7 @@
 import { NotFoundError } from '../errors/problem';
 import { encodeFleetCursor, type FleetPosition, type FleetQuery, type Window } from './analytics.dto';
 import type { AnalyticsRepository, FiguresSettings, FleetFigures, VehicleFigures } from './analytics.repository';
-import type {
-  DataQualityFlag,
-  FleetEfficiencyPage,
-  FleetVehicle,
-  Suspect,
-  VehiclePerformance,
-} from './analytics.responses';
+import type { DataQualityFlag, FleetEfficiencyPage, FleetVehicle, VehiclePerformance } from './analytics.responses';
 import { suspectReason } from './suspect-reason';
 
 export type { FleetEfficiencyPage, VehiclePerformance } from './analytics.responses';
@@ -42,28 +36,14 @@ const fleetVehicleOf = ({ suspect, evidence, ...figures }: FleetFigures, window:
   suspectReason: suspectReason(suspect, evidence),
 });
 
-/** What the fleet list says of one vehicle that needs attention: its flags, and who is suspected. */
+/** A vehicle's data-quality flags in the fleet list. */
 export interface FleetFinding {
   vehicleId: string;
   dataQuality: DataQualityFlag[];
-  lowEfficiency: boolean;
-  /** `id`: the vehicle, or the one suspected charger; null when several chargers are. */
-  suspect: { kind: Suspect; id: string | null; reason: string } | null;
 }
 
 /** Rows per statement when the whole fleet is read: few statements, each a bounded answer. */
 const FINDINGS_PAGE = 1_000;
-
-function findingOf({ vehicleId, dataQuality, lowEfficiency, suspect, evidence }: FleetFigures): FleetFinding {
-  const chargers = [...new Set(evidence.filter((pair) => pair.chargerSuspect).map((pair) => pair.meterId))];
-  const id = suspect === 'vehicle' ? vehicleId : chargers.length === 1 ? chargers[0] : null;
-  return {
-    vehicleId,
-    dataQuality,
-    lowEfficiency,
-    suspect: suspect && { kind: suspect, id, reason: suspectReason(suspect, evidence) ?? '' },
-  };
-}
 
 export class AnalyticsService {
   private readonly settings: (threshold?: number) => FiguresSettings;
@@ -84,14 +64,14 @@ export class AnalyticsService {
     return performanceOf(figures, window);
   }
 
-  /** Every listed vehicle's flags and suspect over the window, page after page: what alarms are judged by. */
+  /** Every listed vehicle's flags over the window, page after page: what data-quality alarms are judged by. */
   async fleetFindings(window: Window): Promise<FleetFinding[]> {
     const settings = this.settings();
     const findings: FleetFinding[] = [];
     let after: FleetPosition | undefined;
     for (;;) {
       const rows = await this.repository.fleetFigures(window, {}, settings, FINDINGS_PAGE, after);
-      findings.push(...rows.map(findingOf));
+      findings.push(...rows.map(({ vehicleId, dataQuality }) => ({ vehicleId, dataQuality })));
       const last = rows.at(-1);
       if (!last || rows.length < FINDINGS_PAGE) return findings;
       after = { ratio: last.efficiencyRatio, vehicleId: last.vehicleId };
