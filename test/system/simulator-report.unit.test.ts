@@ -1,5 +1,7 @@
-import type { FleetVehicle, MeterEfficiency, MeterVehicle } from '../../tools/simulator/answers';
+import type { AlarmSuspect } from '../../src/alarms/alarms.responses';
+import type { FleetVehicle, LowEfficiencyAlarm, MeterEfficiency, MeterVehicle } from '../../tools/simulator/answers';
 import { checkEfficiency } from '../../tools/simulator/report';
+import { checkAlarms } from '../../tools/simulator/report-alarms';
 import { checkSuspects } from '../../tools/simulator/report-suspects';
 
 // V1 and V4 lose energy, and so do chargers M1 and M4. V1 charged on two chargers where others did well,
@@ -49,6 +51,14 @@ const item = (vehicleId: string, fields: Partial<FleetVehicle> = {}): FleetVehic
   suspectReason: null,
   ...fields,
 });
+
+const alarm = (vehicleId: string, meterIds: string[], suspect: AlarmSuspect | null = null): LowEfficiencyAlarm => ({
+  id: `alarm-${vehicleId}`,
+  subject: { kind: 'vehicle', id: vehicleId },
+  suspect,
+  details: { sessions: meterIds.map((meterId) => ({ meterId, efficiencyRatio: 0.76 })) },
+});
+const settled = { settleMs: 1_000, waitedMs: 1_500, settled: true };
 
 const meters = [
   view('M1', [pair('V2'), pair('V3')], 'charger'),
@@ -115,5 +125,47 @@ describe('simulator report', () => {
       matches: true,
     });
     expect(checkEfficiency(run, v4Incomplete, 0.85).matches).toBe(false);
+  });
+
+  it('expects an alarm of every faulty vehicle with enough complete sessions, and of healthy ones after faulty chargers only', () => {
+    const answers = {
+      alarms: [
+        alarm('V1', ['M2', 'M3'], { kind: 'vehicle', id: 'V1', reason: '…' }),
+        alarm('V3', ['M4', 'M1'], { kind: 'charger', id: 'M1', reason: '…' }),
+      ],
+      completeSessions: new Map([['V4', 1]]),
+      wait: settled,
+    };
+    expect(checkAlarms(run, answers, 2)).toMatchObject({
+      alarmed: ['V1'],
+      missed: [],
+      unjudged: ['V4'],
+      onFaultyChargers: ['V3'],
+      chargerNotSuspected: [],
+      wronglyAlarmed: [],
+      matches: true,
+    });
+  });
+
+  it('fails on a judged faulty vehicle left alone, a wrong alarm, a charger not suspected, and alarms still changing', () => {
+    const answers = {
+      alarms: [alarm('V2', ['M1', 'M2']), alarm('V3', ['M1', 'M4'], { kind: 'vehicle', id: 'V3', reason: '…' })],
+      completeSessions: new Map([
+        ['V1', 5],
+        ['V4', 2],
+      ]),
+      wait: settled,
+    };
+    expect(checkAlarms(run, answers, 2)).toMatchObject({
+      missed: ['V1', 'V4'],
+      unjudged: [],
+      wronglyAlarmed: ['V2'],
+      onFaultyChargers: ['V3'],
+      chargerNotSuspected: ['V3 (suspect vehicle V3)'],
+      matches: false,
+    });
+    const fine = { alarms: [alarm('V1', ['M2', 'M3']), alarm('V4', ['M2', 'M2'])], completeSessions: new Map() };
+    expect(checkAlarms(run, { ...fine, wait: settled }, 2).matches).toBe(true);
+    expect(checkAlarms(run, { ...fine, wait: { ...settled, settled: false } }, 2).matches).toBe(false);
   });
 });

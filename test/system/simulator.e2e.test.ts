@@ -25,6 +25,8 @@ describe('npm run simulate against the real app', () => {
     const { exitCode, result, check, printed } = await simulate([
       ...['--meters', '5', '--vehicles', '5', '--faulty', '20%', '--duration', '2h', '--seed', '11', '--prefix', 'E2E'],
       ...['--mode', 'mixed', '--batch-size', '100', '--late', '3%', '--retries', '3%', '--report'],
+      // No timer raises alarms in the test app: simulator-alarms.e2e.test.ts runs them for the alarm check.
+      '--no-alarms',
     ]);
     expect(printed).toContain('progress 100%');
     expect(exitCode).toBe(0);

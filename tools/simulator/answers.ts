@@ -1,3 +1,4 @@
+import type { AlarmView } from '../../src/alarms/alarms.responses';
 import type { FleetVehicle as ServedFleetVehicle } from '../../src/analytics/analytics.responses';
 import type {
   MeterEfficiency as ServedMeterEfficiency,
@@ -40,4 +41,9 @@ export type MeterVehicle = Pick<
 /** GET /v1/analytics/meters/:meterId/efficiency. */
 export type MeterEfficiency = Pick<ServedMeterEfficiency, 'meterId' | 'minCoverage' | 'suspect' | 'suspectReason'> & {
   vehicles: MeterVehicle[];
+};
+
+/** A `low-efficiency` alarm in GET /v1/alarms, with the streak of sessions it was raised on. */
+export type LowEfficiencyAlarm = Pick<AlarmView, 'id' | 'subject' | 'suspect'> & {
+  details: { sessions: Array<{ meterId: string; efficiencyRatio: number }> };
 };

@@ -32,9 +32,17 @@ npm run simulate -- [options]
   --loss <share>           readings lost on the way, never sent nor retried (default 0)
   --seed <n>               replays the same fleet (default: random, printed)
   --prefix <p>             device id prefix, to keep runs apart (default SIM)
-  --report                 then ask which vehicles the service flags and which vehicles and
-                           chargers it suspects, against the faulty ones
-  --threshold <r>          ratio below which --report expects a flag (default 0.85)`;
+  --report                 then ask which vehicles the service flags, which vehicles and chargers
+                           it suspects and which vehicles it raises low-efficiency alarms for,
+                           against the faulty ones
+  --threshold <r>          ratio below which --report expects a flag (default 0.85)
+  --alarm-sessions <n>     the service's ALARM_LOW_EFFICIENCY_SESSIONS: the complete sessions a
+                           faulty vehicle needs before --report expects an alarm (default 2)
+  --alarm-wait <d>         how long the open alarms must stay unchanged before --report judges
+                           them, e.g. 30s or 7m: longer than the service's ROLLUP_SEAL_INTERVAL_MS
+                           and ALARM_CHECK_INTERVAL_MS together (default 7m; three times as long at
+                           most, then the report fails); 0s judges them at once
+  --no-alarms              leave the alarms out of --report, for a service that does not check them`;
 
 const FLAGS = {
   url: { type: 'string', default: 'http://localhost:3000' },
@@ -59,6 +67,9 @@ const FLAGS = {
   prefix: { type: 'string', default: 'SIM' },
   report: { type: 'boolean', default: false },
   threshold: { type: 'string', default: '0.85' },
+  'alarm-sessions': { type: 'string', default: '2' },
+  'alarm-wait': { type: 'string', default: '7m' },
+  'no-alarms': { type: 'boolean', default: false },
   help: { type: 'boolean', default: false },
 } as const;
 
@@ -68,7 +79,7 @@ export interface CliPlan {
   /** Whether to import the fleet and post each device's readings with its own token. */
   deviceTokens: boolean;
   simulation: SimulationOptions;
-  report?: { threshold: number };
+  report?: { threshold: number; alarms?: { sessions: number; waitMs: number } };
 }
 
 class UsageError extends Error {}
@@ -96,13 +107,24 @@ function share(flag: string, text: string): number {
   return text.endsWith('%') ? number(flag, text.slice(0, -1), 0, 100, false) / 100 : number(flag, text, 0, 1, false);
 }
 
-const UNIT_MINUTES: Record<string, number> = { m: 1, h: 60, d: 1_440 };
+const UNIT_MS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90m", "6h": a number and one of the `units`, in milliseconds; undefined when it is not that. */
+function span(text: string, units: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)([smhd])$/.exec(text);
+  return match && units.includes(match[2]) ? Number(match[1]) * UNIT_MS[match[2]] : undefined;
+}
 
 function minutes(text: string): number {
-  const match = /^(\d+(?:\.\d+)?)([mhd])$/.exec(text);
-  const value = match ? Math.round(Number(match[1]) * UNIT_MINUTES[match[2]]) : 0;
+  const value = Math.round((span(text, 'mhd') ?? 0) / UNIT_MS.m);
   if (value < 1)
     throw new UsageError(`--duration must look like 90m, 6h or 2d and last at least a minute, not "${text}"`);
+  return value;
+}
+
+function alarmWait(text: string): number {
+  const value = span(text, 'smh');
+  if (value === undefined) throw new UsageError(`--alarm-wait must look like 0s, 30s or 7m, not "${text}"`);
   return value;
 }
 
@@ -162,6 +184,16 @@ export function plan(argv: string[], env: NodeJS.ProcessEnv): CliPlan | 'help' {
       batchSize: number('batch-size', values['batch-size'], 1),
       concurrency: number('concurrency', values.concurrency, 1, 1_000),
     },
-    report: values.report ? { threshold: number('threshold', values.threshold, 0, 1, false) } : undefined,
+    report: values.report
+      ? {
+          threshold: number('threshold', values.threshold, 0, 1, false),
+          alarms: values['no-alarms']
+            ? undefined
+            : {
+                sessions: number('alarm-sessions', values['alarm-sessions'], 1, 100),
+                waitMs: alarmWait(values['alarm-wait']),
+              },
+        }
+      : undefined,
   };
 }

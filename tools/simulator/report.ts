@@ -1,4 +1,5 @@
 import type { FleetVehicle, MeterEfficiency } from './answers';
+import { fleetEfficiency, meterEfficiency } from './service-reads';
 import type { SimulationResult } from './simulate';
 import type { SimulatorClient } from './simulator.client';
 import { Slots } from './slots';
@@ -50,7 +51,7 @@ export async function askService(
   result: SimulationResult,
   threshold: number,
 ): Promise<{ ok: true; answers: ServiceAnswers } | { ok: false; why: string }> {
-  const fleet = await client.fleetEfficiency(result.from, result.to, threshold);
+  const fleet = await fleetEfficiency(client, result.from, result.to, threshold);
   if (!fleet.ok) return { ok: false, why: `the fleet efficiency endpoint answered ${fleet.status}` };
   const ours = new Set(result.vehicles.map((vehicle) => vehicle.vehicleId));
   const meters: MeterEfficiency[] = [];
@@ -58,7 +59,7 @@ export async function askService(
   const slots = new Slots(METER_REQUESTS);
   for (const { meterId } of result.chargers.filter((charger) => result.reported.has(charger.meterId))) {
     await slots.submit(async () => {
-      const view = await client.meterEfficiency(meterId, result.from, result.to, threshold);
+      const view = await meterEfficiency(client, meterId, result.from, result.to, threshold);
       if (view.ok) meters.push(view.body);
       else refused.push(`${meterId} ${view.status}`);
     });

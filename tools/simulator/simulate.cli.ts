@@ -1,8 +1,10 @@
 import { SingleBar } from 'cli-progress';
+import { askAlarms } from './alarm-watch';
 import { plan, USAGE, type CliPlan } from './cli-options';
 import { issueDeviceTokens } from './device-tokens';
 import { fleetDevices, INTERVAL_MS } from './fleet-model';
 import { askService, checkEfficiency, formatCheck, formatSummary, type EfficiencyCheck } from './report';
+import { checkAlarms, formatAlarms, type AlarmsCheck } from './report-alarms';
 import { checkSuspects, formatSuspects, type SuspectCheck } from './report-suspects';
 import { runSimulation, type Progress, type SimulationResult } from './simulate';
 import { SimulatorClient } from './simulator.client';
@@ -12,6 +14,7 @@ export interface CliOutcome {
   result?: SimulationResult;
   check?: EfficiencyCheck;
   suspects?: SuspectCheck;
+  alarms?: AlarmsCheck;
 }
 
 type Output = NodeJS.WritableStream & { isTTY?: boolean };
@@ -105,7 +108,17 @@ export async function main(
   const suspects = checkSuspects(result, asked.answers.fleet, asked.answers.meters);
   out.write(`${[...formatCheck(check), ...formatSuspects(suspects)].join('\n')}\n`);
   if (!check.matches || !suspects.matches) exitCode = 1;
-  return { exitCode, result, check, suspects };
+  const watching = cli.report.alarms;
+  if (!watching) return { exitCode, result, check, suspects };
+  const watched = await askAlarms(client, result, watching.waitMs, (line) => out.write(`${line}\n`));
+  if (!watched.ok) {
+    out.write(`Report      ${watched.why}\n`);
+    return { exitCode: 1, result, check, suspects };
+  }
+  const alarms = checkAlarms(result, watched.answers, watching.sessions);
+  out.write(`${formatAlarms(alarms).join('\n')}\n`);
+  if (!alarms.matches) exitCode = 1;
+  return { exitCode, result, check, suspects, alarms };
 }
 
 if (require.main === module) {

@@ -1,6 +1,4 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FleetEfficiencyPage } from '../../src/analytics/analytics.service';
-import type { MeterEfficiency } from '../../src/analytics/meter-efficiency.responses';
 import type { SessionView } from '../../src/charging-sessions/charging-sessions.service';
 import type { BatchAnswer, ImportAnswer, SingleAnswer } from './answers';
 import { deviceOf, type FleetDevice, type WireReading } from './fleet-model';
@@ -31,7 +29,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 const MAX_WAIT_MS = 60_000;
 // Throttling and a briefly unavailable database pass; anything else would fail the same way again.
 const TRANSIENT = new Set([429, 502, 503, 504]);
-const FLEET_PAGE = 1_000;
 // A missing, wrong or too weak key is refused the same way every time: no point playing on.
 const REFUSED = new Set([401, 403]);
 
@@ -99,33 +96,9 @@ export class SimulatorClient {
     return this.send('PATCH', `/v1/charging-sessions/${encodeURIComponent(id)}`, { endedAt: endedAt.toISOString() });
   }
 
-  /** Every page of the fleet efficiency ranking for the window (from, to]. */
-  async fleetEfficiency(from: Date, to: Date, threshold: number): Promise<Answer<FleetEfficiencyPage['vehicles']>> {
-    const vehicles: FleetEfficiencyPage['vehicles'] = [];
-    let cursor: string | null = null;
-    do {
-      const query = new URLSearchParams({ threshold: String(threshold), limit: String(FLEET_PAGE) });
-      if (cursor === null) {
-        query.set('from', from.toISOString());
-        query.set('to', to.toISOString());
-      } else {
-        query.set('cursor', cursor);
-      }
-      const page: Answer<FleetEfficiencyPage> = await this.send(
-        'GET',
-        `/v1/analytics/fleet/efficiency?${query.toString()}`,
-      );
-      if (!page.ok) return page;
-      vehicles.push(...page.body.vehicles);
-      cursor = page.body.nextCursor;
-    } while (cursor !== null);
-    return { ok: true, status: 200, body: vehicles };
-  }
-
-  /** A charger's sessions in the window (from, to], vehicle by vehicle; 404 when its meter never reported. */
-  meterEfficiency(meterId: string, from: Date, to: Date, threshold: number): Promise<Answer<MeterEfficiency>> {
-    const query = new URLSearchParams({ from: from.toISOString(), to: to.toISOString(), threshold: String(threshold) });
-    return this.send('GET', `/v1/analytics/meters/${encodeURIComponent(meterId)}/efficiency?${query.toString()}`);
+  /** A read for the report, counted and retried like any request. */
+  get<T>(path: string): Promise<Answer<T>> {
+    return this.send('GET', path);
   }
 
   private bearerFor(reading: WireReading): string | undefined {
