@@ -10,7 +10,7 @@ CROSS JOIN LATERAL (
     SELECT * FROM charging_session
     WHERE vehicle_id = v.vehicle_id AND ended_at IS NOT NULL AND kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL
     ORDER BY ended_at DESC
-    LIMIT 20
+    LIMIT greatest(20, 3 * $1)
   ) s
   WHERE s.kwh_ac_micro > 0 AND s.kwh_dc_micro <= s.kwh_ac_micro
     AND CASE WHEN greatest(floor(date_part('epoch', least(s.ended_at, now()) - s.started_at) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $5))

@@ -87,18 +87,31 @@ export class AlarmCheck {
       await this.failingWebhooks(open),
     ];
     const report = { raised: 0, cleared: 0 };
-    for (const plan of plans) {
-      for (const alarm of plan.raise.slice(0, CHANGES_PER_CHECK)) {
-        if (signal?.aborted) break;
-        if (await this.store.raise(alarm)) report.raised++;
+    // One change that fails (its transaction refused) is left for the next check; the others go on.
+    const failures: unknown[] = [];
+    const attempt = async (change: () => Promise<unknown>, counted: 'raised' | 'cleared') => {
+      if (signal?.aborted) return;
+      try {
+        if (await change()) report[counted]++;
+      } catch (error) {
+        failures.push(error);
       }
+    };
+    for (const plan of plans) {
+      for (const alarm of plan.raise.slice(0, CHANGES_PER_CHECK))
+        await attempt(() => this.store.raise(alarm), 'raised');
       for (const { id, note } of plan.clear.slice(0, CHANGES_PER_CHECK)) {
-        if (signal?.aborted) break;
-        if (await this.store.clear(id, note)) report.cleared++;
+        await attempt(() => this.store.clear(id, note), 'cleared');
       }
     }
     if (report.raised + report.cleared > 0) this.changed();
     await this.countOpen();
+    if (failures.length > 0) {
+      throw new AggregateError(
+        failures,
+        `${failures.length} alarm changes failed (${report.raised} raised, ${report.cleared} cleared)`,
+      );
+    }
     return report;
   }
 

@@ -4,10 +4,11 @@ import { sql } from '../db/sql';
 
 /**
  * How many of a vehicle's newest counted sessions are looked through for the complete ones a streak is
- * judged on: enough that a few incomplete sessions between complete ones do not hide a streak, few
- * enough that a check costs one short index scan per vehicle however long its history.
+ * judged on, per session in the streak: enough that a few incomplete sessions between complete ones do
+ * not hide a streak, few enough that a check costs one short index scan per vehicle however long its
+ * history. At least 20.
  */
-const SESSIONS_LOOKED_AT = 20;
+const SESSIONS_LOOKED_AT = { perStreakSession: 3, least: 20 };
 
 /** The statements this repository sends, by name (tools/sql-snapshots.ts keeps them readable under sql/). */
 export const CONDITION_STATEMENTS = {
@@ -30,7 +31,7 @@ export const CONDITION_STATEMENTS = {
         SELECT * FROM charging_session
         WHERE vehicle_id = v.vehicle_id AND ended_at IS NOT NULL AND kwh_ac_micro IS NOT NULL AND kwh_dc_micro IS NOT NULL
         ORDER BY ended_at DESC
-        LIMIT ${SESSIONS_LOOKED_AT}
+        LIMIT greatest(${SESSIONS_LOOKED_AT.least}, ${SESSIONS_LOOKED_AT.perStreakSession} * $1)
       ) s
       WHERE s.kwh_ac_micro > 0 AND s.kwh_dc_micro <= s.kwh_ac_micro
         AND ${coverage('s.ac_readings', expected('s.started_at', 's.ended_at', 's.meter_id', 'meter', '$5'))} >= $4
@@ -57,7 +58,7 @@ export const CONDITION_STATEMENTS = {
     WHERE d.decommissioned_at IS NULL AND l.ts < now() - a.after_s * interval '1 second'`,
   /** Enabled endpoints that have taken no delivery since a failure more than a day ago. */
   failingWebhooks: sql`
-    SELECT id, url, failing_since AS "failingSince" FROM webhook_endpoint
+    SELECT id, url, description, failing_since AS "failingSince" FROM webhook_endpoint
     WHERE enabled AND failing_since < now() - interval '1 day'`,
 };
 
@@ -89,6 +90,7 @@ export interface SilentDevice {
 export interface FailingWebhook {
   id: string;
   url: string;
+  description: string | null;
   failingSince: Date;
 }
 

@@ -62,12 +62,18 @@ export function dataQualityAlarm(finding: FleetFinding, window: Window): NewAlar
   };
 }
 
+/**
+ * Named by its id, description and origin only: alarms are read with the read role and sent to every
+ * other endpoint, and a URL's path or query may carry the receiver's own token.
+ */
 export function failingWebhookAlarm(endpoint: FailingWebhook): NewAlarm {
+  const { origin } = new URL(endpoint.url);
+  const named = endpoint.description === null ? origin : `"${endpoint.description}" (${origin})`;
   return {
     type: 'webhook-failing',
     subject: { kind: 'webhook', id: endpoint.id },
-    summary: `Webhook endpoint ${endpoint.url} has taken no delivery since ${endpoint.failingSince.toISOString()}.`,
-    details: { url: endpoint.url, failingSince: endpoint.failingSince.toISOString() },
+    summary: `Webhook endpoint ${named} has taken no delivery since ${endpoint.failingSince.toISOString()}.`,
+    details: { origin, description: endpoint.description, failingSince: endpoint.failingSince.toISOString() },
     suspect: null,
   };
 }

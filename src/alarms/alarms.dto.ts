@@ -71,12 +71,19 @@ const badCursor = () =>
 /** A cursor holds where the page ended; the filters travel in the query as given on the first page. */
 export const encodeAlarmCursor = ({ raisedAt, id }: AlarmPosition): string => encodeCursor([raisedAt, id]);
 
+/**
+ * The raise time to the microsecond, as the repository writes it, and a real instant PostgreSQL takes
+ * (no 30 February, no year 0): nothing was raised before 1970.
+ */
+function isRaiseTime(text: unknown): text is string {
+  if (typeof text !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(text)) return false;
+  const date = new Date(text);
+  return date.getUTCFullYear() >= 1970 && date.toISOString().slice(0, 19) === text.slice(0, 19);
+}
+
 function decodeAlarmCursor(cursor: string): AlarmPosition {
   const [raisedAt, id, ...rest] = cursorFields(cursor);
-  // The raise time to the microsecond, as the repository writes it; anything else would fail the statement.
-  if (rest.length > 0 || typeof raisedAt !== 'string' || !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/.test(raisedAt))
-    throw badCursor();
-  if (typeof id !== 'string' || !isUUID(id)) throw badCursor();
+  if (rest.length > 0 || !isRaiseTime(raisedAt) || typeof id !== 'string' || !isUUID(id)) throw badCursor();
   return { raisedAt, id };
 }
 

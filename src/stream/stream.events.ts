@@ -69,8 +69,36 @@ export function readingPayloads(readings: Reading[], nextKey: () => string): str
 export const lowEfficiencyPayload = (event: LowEfficiencyEvent, key: string): string =>
   `l:${key}:1:${JSON.stringify(event)}`;
 
-/** `key` must be unique across replicas: the alarm change's own id. */
-export const alarmPayload = (event: AlarmEvent, key: string): string => `a:${key}:1:${JSON.stringify(event)}`;
+/** Characters kept of each free text of an alarm too long for one notification. */
+const ALARM_TEXT_KEPT = 400;
+const cut = (text: string | null): string | null => {
+  const characters = text === null ? [] : [...text];
+  return characters.length <= ALARM_TEXT_KEPT ? text : `${characters.slice(0, ALARM_TEXT_KEPT).join('')}…`;
+};
+
+/**
+ * `key` must be unique across replicas: the alarm change's own id. An alarm is sent whole when it fits
+ * a notification. One whose texts are long (a note, a suspect's reason over many chargers) is sent
+ * without its figures and with its texts cut: a payload PostgreSQL refuses would fail the alarm's change
+ * with it. The alarm itself, and its webhook deliveries, keep everything.
+ */
+export function alarmPayload(event: AlarmEvent, key: string): string {
+  const whole = `a:${key}:1:${JSON.stringify(event)}`;
+  if (Buffer.byteLength(whole) < READINGS_LIMIT) return whole;
+  const { data } = event;
+  const brief: AlarmEvent = {
+    ...event,
+    data: {
+      ...data,
+      summary: cut(data.summary) ?? '',
+      details: {},
+      suspect: data.suspect && { ...data.suspect, reason: cut(data.suspect.reason) ?? '' },
+      acknowledgedBy: cut(data.acknowledgedBy),
+      acknowledgeNote: cut(data.acknowledgeNote),
+    },
+  };
+  return `a:${key}:1:${JSON.stringify(brief)}`;
+}
 
 export const gapPayload = (key: string): string => `g:${key}:0:`;
 

@@ -3,12 +3,33 @@ import { validateSync } from 'class-validator';
 import { ValidationError } from '../errors/problem';
 import { flattenErrors, ID_PATTERN, ID_RULE, inheritedFieldErrors, isPlainObject, VALIDATION } from './rules';
 
+/** Levels of nesting a body may have: none of the service's bodies has more than a few. */
+const MAX_DEPTH = 32;
+
+/**
+ * Whether `value` nests deeper than MAX_DEPTH, found without recursion: the libraries that walk a body
+ * (class-transformer) recurse, and a body nested a few thousand levels would exhaust their stack.
+ */
+function nestedTooDeep(value: unknown): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [node, depth] = next;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= MAX_DEPTH) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /**
  * A request body as a validated DTO, under the rules readings follow (unknown fields refused, one
  * message per field); anything else is a 400 problem carrying `detail`.
  */
 export function validateRequest<T extends object>(dto: ClassConstructor<T>, plain: unknown, detail: string): T {
   if (!isPlainObject(plain)) throw new ValidationError(detail, [{ path: '', message: 'must be a JSON object' }]);
+  if (nestedTooDeep(plain)) {
+    throw new ValidationError(detail, [{ path: '', message: `must not nest more than ${MAX_DEPTH} levels deep` }]);
+  }
   const inherited = inheritedFieldErrors(plain);
   if (inherited.length > 0) throw new ValidationError(detail, inherited);
   const value = plainToInstance(dto, plain);

@@ -103,7 +103,10 @@ describe('alarm changes reach webhooks', () => {
     const failing = await Receiver.start();
     try {
       failing.usualReply = { status: 503 };
-      const { id } = await addEndpoint(t, failing.url);
+      // A receiver's token in its URL stays between the service and that receiver.
+      const { id } = await addEndpoint(t, `${failing.url}?token=capability-secret`, {
+        description: 'night shift pager',
+      });
       const [vehicleId, meterId] = [uniqueId('VEH'), uniqueId('MTR')];
       await charge(
         t.app,
@@ -128,7 +131,9 @@ describe('alarm changes reach webhooks', () => {
           .alarms as Array<{ state: string; subject: unknown; summary: string }>;
       const [alarm] = await alarmsOf();
       expect(alarm).toMatchObject({ state: 'active', subject: { kind: 'webhook', id } });
-      expect(alarm.summary).toContain(failing.url);
+      const origin = new URL(failing.url).origin;
+      expect(alarm.summary).toContain(`"night shift pager" (${origin})`);
+      expect(JSON.stringify(alarm)).not.toContain('capability-secret');
 
       failing.usualReply = { status: 204 };
       await until('a retry succeeds', async () => {

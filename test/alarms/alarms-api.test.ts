@@ -38,6 +38,10 @@ const acknowledge = (id: string, body?: object, headers = admin) => {
 const changesOf = async (id: string) =>
   (await t.db.dataSource.query(`SELECT change FROM alarm_change WHERE alarm_id = $1`, [id])).length as number;
 
+/** A cursor as the service writes them, at a raise time of the test's choosing. */
+const cursorOf = (raisedAt: string) =>
+  Buffer.from(JSON.stringify([raisedAt, '0b9e3c1e-1111-4a4a-8888-000000000000'])).toString('base64url');
+
 describe('listing alarms', () => {
   it('pages through every alarm newest first, each once, whatever the page size', async () => {
     const seen: string[] = [];
@@ -77,6 +81,9 @@ describe('listing alarms', () => {
       { cursor: Buffer.from(JSON.stringify(["2026-01-01'; DROP TABLE alarm;--", 'x'])).toString('base64url') },
       'cursor',
     ],
+    [{ cursor: cursorOf('2025-02-30T00:00:00.000000Z') }, 'cursor'],
+    [{ cursor: cursorOf('2025-13-01T00:00:00.000000Z') }, 'cursor'],
+    [{ cursor: cursorOf('0000-01-01T00:00:00.000000Z') }, 'cursor'],
     [{ colour: 'red' }, 'colour'],
   ])('refuses %j with a problem naming %s', async (query, path) => {
     const { body, headers } = await list(query).expect(400);

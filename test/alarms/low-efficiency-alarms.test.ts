@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { charge, type Charge } from '../analytics/depot';
 import { uniqueId } from '../support/factories';
-import { createTestApp, type TestApp } from '../support/test-app';
+import { createTestApp, testAppsClosedAfterAll, type TestApp } from '../support/test-app';
+import { listening, SseClient } from '../stream/sse-client';
 
 // Low-efficiency alarms from whole sessions as devices report them (a reading a minute), counted by the
 // seal as the service counts them, then judged by the check every replica runs.
@@ -122,6 +123,39 @@ describe('low-efficiency alarms', () => {
     for (const vehicleId of [first, second]) {
       const [alarm] = await alarmsOf(vehicleId);
       expect(alarm.suspect).toEqual({ kind: 'charger', id: bad, reason: expect.stringContaining(bad) });
+    }
+  });
+});
+
+describe('a long streak', () => {
+  const openApp = testAppsClosedAfterAll();
+
+  it('of 100 sessions is judged as the setting asks, and its alarm reaches the stream however long it reads', async () => {
+    const long = await openApp({ ALARM_LOW_EFFICIENCY_SESSIONS: '100', ALARM_SILENT_AFTER: '1000 hours' });
+    const server = await listening(long.app);
+    const client = await SseClient.open(`${server.url}/v1/stream`);
+    try {
+      const [vehicleId, meterId] = [uniqueId('VEH'), uniqueId('MTR')];
+      const day = new Date(Date.now() - 8 * 86_400_000).toISOString().slice(0, 10);
+      // 100 ten-minute sessions, one an hour over four days.
+      const hours = Array.from({ length: 100 }, (_, hour) => hour);
+      await charge(
+        long.app,
+        day,
+        hours.map((hour) => ({ vehicleId, meterId, hour, efficiency: 0.8, minutes: 10 })),
+      );
+      await long.services.rollups.seal();
+
+      expect(await long.services.alarmCheck.check()).toEqual({ raised: 1, cleared: 0 });
+
+      const { body } = await request(long.app).get('/v1/alarms').query({ deviceId: vehicleId }).expect(200);
+      expect(body.alarms[0].details.sessions).toHaveLength(100);
+      // Too long for one notification whole: the stream carries it without its figures.
+      const { data } = await client.nextEvent('alarm');
+      expect(data).toMatchObject({ type: 'alarm.raised', data: { id: body.alarms[0].id, details: {} } });
+    } finally {
+      client.close();
+      await server.close();
     }
   });
 });
