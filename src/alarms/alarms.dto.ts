@@ -1,11 +1,9 @@
-import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, isUUID, Matches, Max, MaxLength, Min } from 'class-validator';
-import { JSONSchema } from 'class-validator-jsonschema';
+import { IsIn, IsOptional, IsString, isUUID, Matches, MaxLength } from 'class-validator';
 import { ValidationError } from '../errors/problem';
 import { cursorFields, encodeCursor } from '../validation/cursor';
 import { described } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
-import { decimalFromQuery, validateQuery, validateRequest } from '../validation/validate-request';
+import { PageSize, validateQuery, validateRequest } from '../validation/validate-request';
 import { ALARM_STATES, ALARM_TYPES, type AlarmState, type AlarmType } from './alarms.responses';
 
 const MAX_PAGE_SIZE = 500;
@@ -27,12 +25,7 @@ export class AlarmQueryDto {
 
   @IsOptional() @IsDeviceId() @described('Only alarms about this device (or webhook endpoint id).') deviceId?: string;
 
-  @IsOptional()
-  @Transform(decimalFromQuery)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  @JSONSchema({ description: 'Page size.', default: DEFAULT_PAGE_SIZE })
+  @PageSize(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
   limit?: number;
 
   @IsOptional() @IsString() @MaxLength(512) @described("The previous page's `nextCursor`.") cursor?: string;

@@ -1,11 +1,11 @@
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsNumber, IsOptional, IsPositive, IsString, Max, MaxLength, Min } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { described } from '../validation/model-schema';
 import { FINITE, ID_PATTERN, IsDeviceId } from '../validation/rules';
 import { cursorFields, encodeCursor } from '../validation/cursor';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
-import { decimalFromQuery, invalidQuery, validateQuery } from '../validation/validate-request';
+import { decimalFromQuery, PageSize, invalidQuery, validateQuery } from '../validation/validate-request';
 import { DATA_QUALITY_FLAGS, SUSPECTS, type DataQualityFlag, type Suspect } from './analytics.responses';
 
 export const MAX_WINDOW_HOURS = 8_760;
@@ -53,12 +53,7 @@ export class JudgedQueryDto extends WindowQueryDto {
 }
 
 export class FleetQueryDto extends JudgedQueryDto {
-  @IsOptional()
-  @Transform(decimalFromQuery)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  @JSONSchema({ description: 'Page size.', default: DEFAULT_PAGE_SIZE })
+  @PageSize(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
   limit?: number;
 
   @IsOptional()

@@ -1,11 +1,9 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-validator';
-import { JSONSchema } from 'class-validator-jsonschema';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { MAX_WINDOW_HOURS, spanAllowed, type Window } from '../analytics/analytics.public';
 import { described } from '../validation/model-schema';
 import { cursorFields, encodeCursor } from '../validation/cursor';
 import { acceptedTimestamp, IsTimestamp, toDate } from '../validation/timestamp';
-import { decimalFromQuery, invalidQuery, validateQuery } from '../validation/validate-request';
+import { PageSize, invalidQuery, validateQuery } from '../validation/validate-request';
 
 export const MAX_PAGE_SIZE = 10_000;
 const DEFAULT_PAGE_SIZE = 1_000;
@@ -18,12 +16,7 @@ export class ReadingsQueryDto {
 
   @IsOptional() @IsTimestamp() @described('Window end, included; now when omitted.') to?: string;
 
-  @IsOptional()
-  @Transform(decimalFromQuery)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  @JSONSchema({ description: 'Readings per JSON page; not with CSV.', default: DEFAULT_PAGE_SIZE })
+  @PageSize(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE, 'Readings per JSON page; not with CSV.')
   limit?: number;
 
   @IsOptional()

@@ -1,20 +1,13 @@
-import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, Max, Min } from 'class-validator';
-import { JSONSchema } from 'class-validator-jsonschema';
+import { IsOptional } from 'class-validator';
 import { described } from '../validation/model-schema';
 import { IsDeviceId } from '../validation/rules';
-import { decimalFromQuery, validateQuery } from '../validation/validate-request';
+import { PageSize, validateQuery } from '../validation/validate-request';
 
 const MAX_PAGE_SIZE = 1_000;
 const DEFAULT_PAGE_SIZE = 100;
 
 export class DeviceListQueryDto {
-  @IsOptional()
-  @Transform(decimalFromQuery)
-  @IsInt()
-  @Min(1)
-  @Max(MAX_PAGE_SIZE)
-  @JSONSchema({ description: 'Page size.', default: DEFAULT_PAGE_SIZE })
+  @PageSize(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
   limit?: number;
 
   @IsOptional()

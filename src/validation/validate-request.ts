@@ -1,5 +1,6 @@
-import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { plainToInstance, Transform, type ClassConstructor } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min, validateSync } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { ValidationError } from '../errors/problem';
 import { flattenErrors, ID_PATTERN, ID_RULE, inheritedFieldErrors, isPlainObject, VALIDATION } from './rules';
 
@@ -63,6 +64,15 @@ export function validateQuery<T extends object>(dto: ClassConstructor<T>, query:
  */
 export const decimalFromQuery = ({ value }: { value: unknown }): unknown =>
   typeof value === 'string' && /^\d{1,15}(\.\d{1,15})?$/.test(value) ? Number(value) : value;
+
+/** A page size in a query string: a whole number from 1 to `max`, documented with its default. */
+export const PageSize =
+  (max: number, byDefault: number, description = 'Page size.'): PropertyDecorator =>
+  (target, key) => {
+    for (const decorate of [IsOptional(), Transform(decimalFromQuery), IsInt(), Min(1), Max(max)])
+      decorate(target, key);
+    JSONSchema({ description, default: byDefault })(target, String(key));
+  };
 
 /** Path ids follow the same rule as ids in readings, so a typo is a 400 rather than a 404. */
 export function deviceIdParam(name: string, value: string): string {
