@@ -13,8 +13,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * written in the same transaction, so a committed change is never lost to a crash before delivery.
  * A delivery is claimed with a lease (`leased_until`) in a short transaction of its own rather than
  * held under a row lock while its receiver answers; an attempt cut short by a crash is taken up again
- * when its lease runs out, with the same message id. `pending_since` is when it was written or last resent
- * by hand: it is retried for WEBHOOK_RETRY_HOURS from then.
+ * when its lease runs out, with the same message id. An endpoint has one delivery under a live lease at
+ * a time, so a receiver that hangs holds up its own deliveries only. `pending_since` is when it was
+ * written or last resent by hand: it is retried for WEBHOOK_RETRY_HOURS from then, and `attempts_at_resend`
+ * (its attempts when last resent) lets its backoff start again from the first step while the attempt
+ * numbers of its history keep counting up.
  */
 export class AlarmsAndWebhooks1764480000000 implements MigrationInterface {
   name = 'AlarmsAndWebhooks1764480000000';
@@ -80,6 +83,7 @@ export class AlarmsAndWebhooks1764480000000 implements MigrationInterface {
         payload text NOT NULL,
         state text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'failed')),
         attempts integer NOT NULL DEFAULT 0,
+        attempts_at_resend integer NOT NULL DEFAULT 0,
         next_attempt_at timestamptz NOT NULL DEFAULT now(),
         pending_since timestamptz NOT NULL DEFAULT now(),
         leased_until timestamptz,
@@ -89,8 +93,13 @@ export class AlarmsAndWebhooks1764480000000 implements MigrationInterface {
         delivered_at timestamptz,
         CONSTRAINT webhook_delivery_once UNIQUE (endpoint_id, message_id)
       )`);
+    // The claim: an endpoint's first due delivery, and whether it has one in flight (few rows hold a lease).
     await queryRunner.query(
-      `CREATE INDEX webhook_delivery_due ON webhook_delivery (next_attempt_at) WHERE state = 'pending'`,
+      `CREATE INDEX webhook_delivery_due ON webhook_delivery (endpoint_id, next_attempt_at) WHERE state = 'pending'`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX webhook_delivery_leased ON webhook_delivery (endpoint_id)
+       WHERE state = 'pending' AND leased_until IS NOT NULL`,
     );
     await queryRunner.query(
       `CREATE INDEX webhook_delivery_endpoint ON webhook_delivery (endpoint_id, created_at DESC, id DESC)`,

@@ -9,8 +9,12 @@ export interface ClaimedDelivery {
   endpointId: string;
   messageId: string;
   payload: string;
-  /** This attempt's number: the delivery's attempts, this one included. */
+  /** This attempt's number in the delivery's history: its attempts, this one included. */
   attempt: number;
+  /** This attempt's number since the delivery was written or last resent by hand: what its backoff grows with. */
+  attemptSinceResend: number;
+  /** When its retry window (WEBHOOK_RETRY_HOURS from `pending_since`) ends, on this process's clock. */
+  retryUntil: Date;
   url: string;
   /** The secret, and the previous one while it still signs. */
   secrets: string[];
@@ -23,36 +27,66 @@ export interface AttemptRecord {
   status: number | null;
   error: string | null;
   /**
-   * `delivered`: done. `retry`: pending again in `delayMs`, or failed if that falls past its retry window.
-   * `gone`: failed, and the endpoint disabled. `interrupted`: due again at once, by any replica, and the
-   * endpoint not held to have failed: this process stopped, the receiver did nothing wrong.
+   * `delivered`: done. `retry`: pending again in `delayMs`, cut at the end of its retry window, and
+   * failed when that has passed. `gone`: failed, and the endpoint disabled. `interrupted`: due again at
+   * once, by any replica, and the endpoint not held to have failed: this process stopped, the receiver
+   * did nothing wrong.
    */
   next: 'delivered' | 'retry' | 'gone' | 'interrupted';
   delayMs: number;
 }
 
+/** What a claim may take: pending and due, under no live lease (one that ran out unrecorded was a crash). */
+const CLAIMABLE = sql`
+  d.state = 'pending' AND d.next_attempt_at <= now()
+  AND (d.leased_until IS NULL OR d.leased_until <= now())`;
+
+/** Endpoint `e` has a delivery in flight: it gets one at a time, so a receiver that hangs holds up only itself. */
+const IN_FLIGHT = sql`
+  EXISTS (
+    SELECT FROM webhook_delivery busy
+    WHERE busy.endpoint_id = e.id AND busy.state = 'pending' AND busy.leased_until > now()
+  )`;
+
 /** The statements the deliverer sends, by name (tools/sql-snapshots.ts keeps them readable under sql/). */
 export const DELIVERY_STATEMENTS = {
   /**
-   * Up to $1 due deliveries of enabled endpoints, leased for $2 ms with their attempt counted. SKIP LOCKED
-   * leaves those another replica is claiming to it; one whose claim committed meanwhile is read again
-   * and found leased. Each is therefore attempted once per due time whatever the number of replicas,
-   * and again only after its lease ran out unrecorded (a crash).
+   * Up to $1 enabled endpoints with a delivery to claim and none in flight, held until the claim commits,
+   * each with its longest due delivery: endpoints whose last attempt succeeded first, so a crowd that
+   * keeps failing cannot take every attempt slot from those that answer. SKIP LOCKED leaves an endpoint
+   * another replica is claiming, or recording an attempt of, to it.
+   */
+  candidates: sql`
+    SELECT first.id FROM webhook_endpoint e
+    CROSS JOIN LATERAL (
+      SELECT d.id, d.next_attempt_at FROM webhook_delivery d
+      WHERE d.endpoint_id = e.id
+        AND ${CLAIMABLE}
+      ORDER BY d.next_attempt_at, d.id
+      LIMIT 1
+    ) first
+    WHERE e.enabled AND NOT ${IN_FLIGHT}
+    ORDER BY e.failing_since IS NOT NULL, first.next_attempt_at
+    LIMIT $1
+    FOR NO KEY UPDATE OF e SKIP LOCKED`,
+  /**
+   * The candidates $1, leased for $2 ms with their attempt counted, checked again in this statement's
+   * snapshot, taken once their endpoints were held: a claim or an outcome another replica committed
+   * meanwhile is seen, so an endpoint has one delivery in flight and a delivery is attempted once per
+   * due time, whatever the number of replicas (again only after its lease ran out unrecorded, a crash).
+   * Recording, resending and changing an endpoint hold it too, so none of these rows changes meanwhile.
+   * What is left of the retry window, $3 hours from `pending_since`, is measured on the database's clock.
    */
   claim: sql`
-    WITH due AS (
-      SELECT d.id FROM webhook_delivery d
-      JOIN webhook_endpoint e ON e.id = d.endpoint_id
-      WHERE d.state = 'pending' AND d.next_attempt_at <= now() AND e.enabled
-        AND (d.leased_until IS NULL OR d.leased_until <= now())
-      ORDER BY d.next_attempt_at
-      LIMIT $1
-      FOR UPDATE OF d SKIP LOCKED
-    )
     UPDATE webhook_delivery d SET attempts = d.attempts + 1, leased_until = now() + $2 * interval '1 millisecond'
-    FROM due, webhook_endpoint e
-    WHERE d.id = due.id AND e.id = d.endpoint_id
-    RETURNING d.id, d.endpoint_id AS "endpointId", d.message_id AS "messageId", d.payload, d.attempts AS attempt, e.url,
+    FROM webhook_endpoint e
+    WHERE d.id = ANY ($1::uuid[]) AND e.id = d.endpoint_id
+      AND ${CLAIMABLE}
+      AND NOT ${IN_FLIGHT}
+    RETURNING d.id, d.endpoint_id AS "endpointId", d.message_id AS "messageId", d.payload, d.attempts AS attempt,
+      d.attempts - d.attempts_at_resend AS "attemptSinceResend",
+      extract(epoch FROM d.pending_since + $3 * interval '1 hour' - now())::float8 * 1000 AS "retryLeftMs",
+      e.url,
       array_remove(ARRAY[e.secret, CASE WHEN e.previous_secret_until > now() THEN e.previous_secret END], NULL) AS secrets`,
   /**
    * Taken first when recording, as a change of the endpoint takes it before its deliveries: one order
@@ -66,23 +100,26 @@ export const DELIVERY_STATEMENTS = {
   /**
    * Only while attempt $2 is the delivery's latest and it is still pending: a worker whose lease ran out
    * and was taken over, or whose delivery was resent or failed meanwhile, changes nothing. $3 is the state
-   * asked for; a retry ($3 pending) due after the window of $5 hours from `pending_since` fails instead.
+   * asked for. A retry ($3 pending) waits $4 ms but no later than the end of its window of $5 hours
+   * from `pending_since`, so the last attempt is made as it ends; one recorded after that fails instead.
    */
   outcome: sql`
     UPDATE webhook_delivery SET
       state = CASE
-        WHEN $3::text = 'pending' AND now() + $4::float8 * interval '1 millisecond' > pending_since + $5 * interval '1 hour'
-          THEN 'failed'
+        WHEN $3::text = 'pending' AND now() >= pending_since + $5 * interval '1 hour' THEN 'failed'
         ELSE $3 END,
-      next_attempt_at = now() + $4 * interval '1 millisecond',
+      next_attempt_at = least(now() + $4 * interval '1 millisecond', pending_since + $5 * interval '1 hour'),
       delivered_at = CASE WHEN $3 = 'delivered' THEN now() END,
       leased_until = NULL, last_status = $6, last_error = $7
     WHERE id = $1 AND attempts = $2 AND state = 'pending'
     RETURNING state`,
-  /** The failing mark the alarm check reads: set by a failure when not set already ($3, its time), cleared by a success ($2). */
+  /**
+   * The failing mark the alarm check reads: set by a failure ($3, its time) when not set, cleared by a
+   * success ($2) when set. Otherwise the row is left as it is, not written again with what it holds.
+   */
   health: sql`
-    UPDATE webhook_endpoint SET failing_since = CASE WHEN $2::boolean THEN NULL ELSE coalesce(failing_since, $3) END
-    WHERE id = $1`,
+    UPDATE webhook_endpoint SET failing_since = CASE WHEN $2::boolean THEN NULL ELSE $3::timestamptz END
+    WHERE id = $1 AND (failing_since IS NULL) <> $2`,
   oldestPending: sql`
     SELECT coalesce(extract(epoch FROM now() - min(pending_since)), 0)::float8 AS seconds
     FROM webhook_delivery WHERE state = 'pending'`,
@@ -98,6 +135,8 @@ export const DELIVERY_STATEMENTS = {
     SELECT count(*)::int AS pruned FROM pruned`,
 };
 
+type Claimed = Omit<ClaimedDelivery, 'retryUntil'> & { retryLeftMs: number };
+
 /** Settled deliveries (and their attempts) kept for the deliveries list: a month of what was sent and why it failed. */
 const HISTORY_DAYS = 30;
 /** Deleted per transaction: each is short, whatever the backlog. */
@@ -111,11 +150,22 @@ export class WebhookDeliveryRepository {
     private readonly retryHours: number,
   ) {}
 
+  /** Up to `limit` due deliveries, at most one per endpoint, leased for `leaseMs`. */
   async claim(limit: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-    const [rows] = await lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, (manager) =>
-      manager.query<[ClaimedDelivery[], number]>(DELIVERY_STATEMENTS.claim, [limit, leaseMs]),
-    );
-    return rows;
+    const rows = await lockBoundedTransaction(this.dataSource, this.lockTimeoutMs, async (manager) => {
+      const candidates = await manager.query<Array<{ id: string }>>(DELIVERY_STATEMENTS.candidates, [limit]);
+      if (candidates.length === 0) return [];
+      const ids = candidates.map(({ id }) => id);
+      const [claimed] = await manager.query<[Claimed[], number]>(DELIVERY_STATEMENTS.claim, [
+        ids,
+        leaseMs,
+        this.retryHours,
+      ]);
+      return claimed;
+    });
+    // What is left of each window, as a time of this process's clock, which need not agree with the database's.
+    const now = Date.now();
+    return rows.map(({ retryLeftMs, ...row }) => ({ ...row, retryUntil: new Date(now + retryLeftMs) }));
   }
 
   /**

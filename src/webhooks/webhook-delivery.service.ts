@@ -14,13 +14,24 @@ export interface DeliveryOptions {
   allowPrivate: boolean;
 }
 
-/** Attempts one process makes at once: a slow receiver holds up no more than these, and the pool is spared. */
+/**
+ * Attempts one process makes at once, to as many endpoints (each has one in flight at a time): a
+ * receiver that hangs holds one of them, and the pool is spared.
+ */
 const CONCURRENCY = 4;
 /**
  * A lease outlasts its attempt's timeout by this much, time for the outcome to be recorded before
  * another replica may take the delivery up: only a crash (or a stall this long) sends it twice.
  */
 const LEASE_MARGIN_MS = 5_000;
+/**
+ * An outcome that could not be recorded (the maintenance pool busy, a lock not granted) is tried again
+ * after 100 ms, then twice as long each time, as long as a try can start within this much of the lease
+ * margin: one that waits its full pool and lock timeouts still ends before the lease runs out and
+ * another replica sends the delivery again.
+ */
+const RECORD_RETRY_WITHIN_MS = 2_000;
+const RECORD_FIRST_PAUSE_MS = 100;
 
 /**
  * Sends the deliveries of the outbox, in every replica: every `pollMs`, and at once when told a delivery
@@ -127,7 +138,7 @@ export class WebhookDeliverer {
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
-    const { id, endpointId, messageId, payload, attempt } = delivery;
+    const { id, endpointId, messageId, payload, attempt, attemptSinceResend, retryUntil } = delivery;
     const at = new Date();
     const started = performance.now();
     const headers = {
@@ -139,24 +150,34 @@ export class WebhookDeliverer {
     };
     const answer = await this.sender.post(delivery.url, headers, payload, this.stopping.signal);
     const { outcome, record } = judge(answer, {
-      attempt,
+      attempt: attemptSinceResend,
       at,
       durationMs: Math.round(performance.now() - started),
       retryBaseMs: this.options.retryBaseMs,
       timeoutMs: this.options.timeoutMs,
+      retryUntil,
     });
     this.metrics.webhookDeliveries.inc({ outcome });
     const about = { deliveryId: id, endpointId, messageId, attempt };
     if (outcome !== 'delivered') {
       this.logger.warn({ ...about, outcome, status: record.status, error: record.error }, 'webhook attempt failed');
     }
-    try {
-      if (!(await this.repository.record(delivery, record))) {
-        this.logger.info(about, 'webhook delivery moved on during the attempt; its outcome is kept as history only');
+    const giveUpAt = performance.now() + RECORD_RETRY_WITHIN_MS;
+    for (let pause = RECORD_FIRST_PAUSE_MS; ; pause *= 2) {
+      try {
+        if (!(await this.repository.record(delivery, record))) {
+          this.logger.info(about, 'webhook delivery moved on during the attempt; its outcome is kept as history only');
+        }
+        return;
+      } catch (error) {
+        if (performance.now() + pause > giveUpAt) {
+          // The lease runs out unrecorded, and the delivery is attempted again, as after a crash.
+          this.logger.error({ ...about, err: error }, 'webhook attempt not recorded');
+          return;
+        }
+        this.logger.warn({ ...about, err: error }, 'webhook attempt not recorded yet; trying again');
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
-    } catch (error) {
-      // The lease runs out unrecorded, and the delivery is attempted again, as after a crash.
-      this.logger.error({ ...about, err: error }, 'webhook attempt not recorded');
     }
   }
 }

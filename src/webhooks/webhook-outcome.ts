@@ -36,12 +36,14 @@ export interface Judged {
 }
 
 export interface Judging {
-  /** This attempt's number, 1 for the first. */
+  /** This attempt's number since the delivery was written or resent by hand, 1 for the first: its backoff's step. */
   attempt: number;
   at: Date;
   durationMs: number;
   retryBaseMs: number;
   timeoutMs: number;
+  /** When the delivery's retry window ends: no wait goes past it, so the last attempt is made then. */
+  retryUntil: Date;
 }
 
 const statusLine = (status: number, excerpt: string) => {
@@ -50,22 +52,28 @@ const statusLine = (status: number, excerpt: string) => {
   return `${line}${redirect}${excerpt === '' ? '' : `: ${excerpt}`}`;
 };
 
+const seconds = (ms: number) => `${Math.ceil(ms / 1000)} s`;
+
 /**
  * What an answer makes of the delivery. Only a 2xx delivers; 410 Gone says the endpoint is no more;
- * anything else is retried after the backoff, or after Retry-After when that asks for longer.
+ * anything else is retried after the backoff, or after Retry-After when that asks for longer, but
+ * never after the retry window ends: a Retry-After past it gets one last attempt at its end, and the
+ * error says so, rather than the delivery failing at once.
  */
-export function judge(answer: Answer, { attempt, at, durationMs, retryBaseMs, timeoutMs }: Judging): Judged {
-  const retry = (outcome: AttemptOutcome, error: string, status: number | null = null, waitAtLeastMs = 0): Judged => ({
-    outcome,
-    record: {
-      at,
-      durationMs,
-      status,
-      error,
-      next: 'retry',
-      delayMs: Math.max(backoffMs(attempt, retryBaseMs), waitAtLeastMs),
-    },
-  });
+export function judge(answer: Answer, judging: Judging): Judged {
+  const { attempt, at, durationMs, retryBaseMs, timeoutMs, retryUntil } = judging;
+  const now = Date.now();
+  const retry = (outcome: AttemptOutcome, error: string, status: number | null = null, askedMs = 0): Judged => {
+    const leftMs = Math.max(0, retryUntil.getTime() - now);
+    // Once the window is over there is no last attempt to announce: the delivery fails.
+    const cut =
+      askedMs > leftMs && leftMs > 0
+        ? `; Retry-After asked to wait ${seconds(askedMs)}, longer than the ${seconds(leftMs)} left of the retry ` +
+          'window (WEBHOOK_RETRY_HOURS): one last attempt is made as it ends'
+        : '';
+    const delayMs = Math.min(Math.max(backoffMs(attempt, retryBaseMs), askedMs), leftMs);
+    return { outcome, record: { at, durationMs, status, error: error + cut, next: 'retry', delayMs } };
+  };
   switch (answer.kind) {
     case 'answered': {
       const { status, excerpt } = answer;
@@ -76,7 +84,7 @@ export function judge(answer: Answer, { attempt, at, durationMs, retryBaseMs, ti
       if (status === 410) {
         return { outcome: 'gone', record: { at, durationMs, status, error, next: 'gone', delayMs: 0 } };
       }
-      return retry('rejected', error, status, retryAfterMs(answer.retryAfter, Date.now()));
+      return retry('rejected', error, status, retryAfterMs(answer.retryAfter, now));
     }
     case 'timeout':
       return retry('timeout', `No complete answer within ${timeoutMs} ms.`);

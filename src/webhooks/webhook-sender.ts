@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from 'request-filtering-agent';
+import { namesPrivateHost, publicOnlyLookup, RefusedAddressError } from './webhook-destination';
 
 /** How one POST ended. */
 export type Answer =
@@ -19,6 +20,7 @@ const EXCERPT_BYTES = 200;
 
 /** The agent's refusal names the address it found and why it will not connect there. */
 const REFUSED = /is not allowed\. Because/;
+const isRefusal = (error: Error) => error instanceof RefusedAddressError || REFUSED.test(error.message);
 
 /** Printable, one line: an answer's body may hold anything, and PostgreSQL text holds no NUL. */
 const printable = (bytes: Buffer) =>
@@ -30,16 +32,19 @@ const printable = (bytes: Buffer) =>
 /**
  * POSTs deliveries with Node's own client through agents that check the address each connection goes
  * to (request-filtering-agent), whatever name or DNS answer led there, so a receiver cannot send the
- * service into its own network; a redirect is an answer like any other and is never followed.
+ * service into its own network; a redirect is an answer like any other and is never followed. The
+ * addresses a name resolves to, and one written in the URL, are held to isPublicAddress first, the
+ * rule endpoints are added by: the agent's own check lets IPv4-compatible addresses (`::7f00:1`) by,
+ * and its deny list cannot be told about them without a warning for every IPv4 connection.
  */
 export class WebhookSender {
   private readonly agents: Record<'http:' | 'https:', http.Agent>;
 
   constructor(
-    allowPrivate: boolean,
+    private readonly allowPrivate: boolean,
     private readonly timeoutMs: number,
   ) {
-    const options = { allowPrivateIPAddress: allowPrivate };
+    const options = { allowPrivateIPAddress: allowPrivate, lookup: allowPrivate ? undefined : publicOnlyLookup };
     this.agents = {
       'http:': new RequestFilteringHttpAgent(options),
       'https:': new RequestFilteringHttpsAgent(options),
@@ -49,6 +54,8 @@ export class WebhookSender {
   post(url: string, headers: Record<string, string>, body: string, signal: AbortSignal): Promise<Answer> {
     return new Promise((resolve) => {
       if (signal.aborted) return resolve({ kind: 'interrupted' });
+      // An address written out is connected to without a lookup: it is checked here instead.
+      if (!this.allowPrivate && namesPrivateHost(url)) return resolve({ kind: 'refused' });
       const target = new URL(url);
       const client = target.protocol === 'https:' ? https : http;
       const request = client.request(target, {
@@ -70,7 +77,7 @@ export class WebhookSender {
       const interrupt = () => settle({ kind: 'interrupted' });
       signal.addEventListener('abort', interrupt);
       request.on('error', (error) =>
-        settle(REFUSED.test(error.message) ? { kind: 'refused' } : { kind: 'failed', reason: error.message }),
+        settle(isRefusal(error) ? { kind: 'refused' } : { kind: 'failed', reason: error.message }),
       );
       request.on('response', (response) => {
         const kept: Buffer[] = [];

@@ -1,4 +1,3 @@
-import { Transform } from 'class-transformer';
 import {
   ArrayNotEmpty,
   ArrayUnique,
@@ -6,13 +5,10 @@ import {
   IsBoolean,
   IsDefined,
   IsIn,
-  IsInt,
   IsOptional,
   IsString,
   IsUUID,
   Matches,
-  Max,
-  Min,
   isUUID,
   registerDecorator,
   ValidateIf,
@@ -20,7 +16,7 @@ import {
 import { JSONSchema } from 'class-validator-jsonschema';
 import { ValidationError } from '../errors/problem';
 import { described, Nullable } from '../validation/model-schema';
-import { decimalFromQuery, validateQuery, validateRequest } from '../validation/validate-request';
+import { PageSize, validateQuery, validateRequest } from '../validation/validate-request';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-outbox';
 
 const URL_MAX_LENGTH = 2048;
@@ -122,15 +118,11 @@ export class WebhookChangeDto {
 
 export const DELIVERY_STATES = ['pending', 'delivered', 'failed'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
+const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 20;
 
 export class DeliveryQueryDto {
-  @IsOptional()
-  @Transform(decimalFromQuery)
-  @IsInt()
-  @Min(1)
-  @Max(100)
-  @JSONSchema({ description: 'Page size.', default: DEFAULT_PAGE_SIZE })
+  @PageSize(MAX_PAGE_SIZE, DEFAULT_PAGE_SIZE)
   limit?: number;
 
   @IsOptional()

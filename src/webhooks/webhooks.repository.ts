@@ -101,13 +101,15 @@ export const WEBHOOK_STATEMENTS = {
     FROM webhook_attempt WHERE delivery_id = ANY($1::uuid[])
     ORDER BY delivery_id, attempt`,
   /**
-   * Due now, with its retries counted afresh from now and the same message id. The endpoint is held while
-   * it is read as enabled, so a concurrent disable either comes first (nothing is resent) or fails it
-   * after. An attempt in flight is left to finish: no row then.
+   * Due now, with the same message id and its retries counted afresh: a new retry window from now, and a
+   * backoff that starts again from its first step (the attempts so far are noted, the history's numbers
+   * go on). The endpoint is held while it is read as enabled, so a concurrent disable either comes first
+   * (nothing is resent) or fails it after. An attempt in flight is left to finish: no row then.
    */
   resend: sql`
     UPDATE webhook_delivery d
-    SET state = 'pending', next_attempt_at = now(), pending_since = now(), delivered_at = NULL
+    SET state = 'pending', next_attempt_at = now(), pending_since = now(), attempts_at_resend = d.attempts,
+      delivered_at = NULL
     FROM (SELECT id AS endpoint_id FROM webhook_endpoint WHERE id = $1 AND enabled FOR SHARE) e
     WHERE d.id = $2 AND d.endpoint_id = e.endpoint_id
       AND (d.state <> 'pending' OR d.leased_until IS NULL OR d.leased_until <= now())

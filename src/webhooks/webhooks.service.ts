@@ -110,6 +110,11 @@ export class WebhookService {
 
   async deliveries(id: string, query: DeliveryQuery): Promise<DeliveryPage> {
     await this.get(id);
+    // A position must be one of this endpoint's deliveries: any other uuid would answer an empty page.
+    if (query.after !== undefined && !(await this.repository.delivery(id, query.after))) {
+      const message = 'cursor must be a nextCursor this endpoint gave, for a delivery it still lists';
+      throw new ValidationError('The query is invalid.', [{ path: 'cursor', message }]);
+    }
     const { page, nextCursor } = paged(await this.repository.deliveries(id, query), query.limit, (row) => row.id);
     const attempts = page.length > 0 ? await this.repository.attempts(page.map((row) => row.id)) : [];
     return { deliveries: page.map((row) => deliveryView(row, attempts)), nextCursor };
@@ -136,7 +141,8 @@ export class WebhookService {
    */
   private checkDestination(url: string, detail: string): void {
     if (this.options.allowPrivate || !namesPrivateHost(url)) return;
-    const message = 'url must not lead to a loopback, private or link-local address (WEBHOOK_ALLOW_PRIVATE is not set)';
+    const message =
+      'url must lead to a public address, not a loopback, private or link-local one (WEBHOOK_ALLOW_PRIVATE is not set)';
     throw new ValidationError(detail, [{ path: 'url', message }]);
   }
 }

@@ -140,14 +140,35 @@ describe('a delivery', () => {
     expect(r.withId(messageId)).toHaveLength(2);
   });
 
-  it('whose next attempt would fall past WEBHOOK_RETRY_HOURS is failed instead', async () => {
+  it('asked by Retry-After to wait past WEBHOOK_RETRY_HOURS is tried once more as the window ends, then failed', async () => {
     const t = await app({ WEBHOOK_RETRY_HOURS: '1' });
     const r = await receiver();
-    r.answer({ status: 429, headers: { 'Retry-After': '7200' } });
+    r.usualReply = { status: 429, headers: { 'Retry-After': '9999999999' } };
     const endpoint = await addEndpoint(t, r.url);
     const { messageId } = await enqueue(t);
+    await until(
+      'the first attempt is recorded',
+      async () => (await deliveryOf(t, messageId, endpoint.id)).attempts === 1,
+    );
+    const [first] = await t.db.dataSource.query(
+      `SELECT state, last_error, next_attempt_at = pending_since + interval '1 hour' AS "atWindowEnd"
+       FROM webhook_delivery WHERE message_id = $1`,
+      [messageId],
+    );
+    expect(first).toEqual({
+      state: 'pending',
+      last_error: expect.stringMatching(/^429 Too Many Requests; Retry-After asked to wait 9999999999 s, longer than/),
+      atWindowEnd: true,
+    });
+
+    // The window's end comes: the last attempt is made, and its failure fails the delivery.
+    await t.db.dataSource.query(
+      `UPDATE webhook_delivery SET pending_since = now() - interval '1 hour', next_attempt_at = now() WHERE message_id = $1`,
+      [messageId],
+    );
     await settled(t, messageId, endpoint.id, 'failed');
-    expect(await deliveryOf(t, messageId, endpoint.id)).toMatchObject({ attempts: 1, last_status: 429 });
+    expect(await deliveryOf(t, messageId, endpoint.id)).toMatchObject({ attempts: 2, last_status: 429 });
+    expect(r.withId(messageId)).toHaveLength(2);
   });
 
   it('is not redirected: a 3xx is a failed attempt, the place it points to gets nothing, and it is retried', async () => {
@@ -255,20 +276,28 @@ describe('an endpoint', () => {
 });
 
 describe('resending by hand', () => {
-  it('sends a delivered delivery again with the same webhook-id, its retries counted afresh', async () => {
+  it('sends a delivered delivery again with the same webhook-id, its retries and backoff counted afresh', async () => {
     const t = await app();
     const r = await receiver();
     const endpoint = await addEndpoint(t, r.url);
     const { messageId } = await enqueue(t);
     await settled(t, messageId, endpoint.id);
     const { id } = await deliveryOf(t, messageId, endpoint.id);
-    await t.db.dataSource.query(`UPDATE webhook_delivery SET pending_since = now() - interval '100 hours'`);
+    // As if it had taken 30 attempts: a backoff counted from the first would be an hour now.
+    await t.db.dataSource.query(
+      `UPDATE webhook_delivery SET pending_since = now() - interval '100 hours', attempts = 30 WHERE id = $1`,
+      [id],
+    );
 
     r.answer({ status: 502 });
     await request(t.app).post(`/v1/webhooks/${endpoint.id}/deliveries/${id}/resend`).expect(202);
     await settled(t, messageId, endpoint.id);
     expect(r.withId(messageId)).toHaveLength(3);
-    expect(await attempts(t, id)).toMatchObject([{ status: 200 }, { status: 502 }, { status: 200 }]);
+    expect(await attempts(t, id)).toMatchObject([
+      { attempt: 1, status: 200 },
+      { attempt: 31, status: 502 },
+      { attempt: 32, status: 200 },
+    ]);
   });
 
   it('is refused while an attempt is in flight, and for a disabled endpoint, changing nothing', async () => {

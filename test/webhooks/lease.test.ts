@@ -15,12 +15,16 @@ import { enqueueIn } from './harness';
 
 let t: TestApp;
 let deliveries: WebhookDeliveryRepository;
+let endpointId: string;
 beforeAll(async () => {
   t = await createTestApp();
   deliveries = new WebhookDeliveryRepository(t.services.pools.maintenance, t.config.db.lockTimeoutMs, 72);
-  await request(t.app).post('/v1/webhooks').send({ url: 'https://hooks.example.com/lease' }).expect(201);
+  const res = await request(t.app).post('/v1/webhooks').send({ url: 'https://hooks.example.com/lease' }).expect(201);
+  endpointId = res.body.id;
 });
 afterAll(() => t.close());
+// Each test starts with an idle endpoint: one with a delivery in flight is claimed nothing more.
+beforeEach(() => t.db.dataSource.query(`DELETE FROM webhook_delivery`));
 
 const outcome = (next: AttemptRecord['next'], status: number | null): AttemptRecord => ({
   at: new Date(),
@@ -84,4 +88,83 @@ it('an interrupted attempt is due again at once and leaves the endpoint unmarked
   expect(await claimOf(messageId, 60_000)).toMatchObject({ attempt: 2 });
   const [{ failing_since }] = await t.db.dataSource.query(`SELECT failing_since FROM webhook_endpoint`);
   expect(failing_since).toBeNull();
+});
+
+it('a claim takes one delivery per endpoint, the longest due, and none of an endpoint with one in flight, however many replicas claim', async () => {
+  const other = await request(t.app)
+    .post('/v1/webhooks')
+    .send({ url: 'https://hooks.example.com/other', eventTypes: ['alarm.cleared'] })
+    .expect(201);
+  const messages = await enqueueIn(t.db.dataSource, 3);
+  const [cleared] = await enqueueIn(t.db.dataSource, 1, 'alarm.cleared');
+  for (const [index, { messageId }] of messages.entries()) {
+    await t.db.dataSource.query(
+      `UPDATE webhook_delivery SET next_attempt_at = now() - $2 * interval '1 minute' WHERE message_id = $1`,
+      [messageId, 10 - index],
+    );
+  }
+  const claims = (await Promise.all([1, 2, 3].map(() => deliveries.claim(10, 60_000)))).flat();
+  expect(claims.map((claimed) => claimed.messageId).sort()).toEqual([messages[0].messageId, cleared.messageId].sort());
+  expect(await deliveries.claim(10, 60_000)).toEqual([]);
+
+  const first = claims.find((claimed) => claimed.endpointId === endpointId);
+  if (!first) throw new Error('the first endpoint should have had its longest due delivery claimed');
+  expect(await deliveries.record(first, outcome('delivered', 200))).toBe(true);
+  expect((await deliveries.claim(10, 60_000)).map((claimed) => claimed.messageId)).toEqual([messages[1].messageId]);
+  await request(t.app).delete(`/v1/webhooks/${other.body.id}`).expect(204);
+});
+
+it('a resent delivery backs off from the first step again, its attempts numbered on', async () => {
+  const [{ messageId }] = await enqueueIn(t.db.dataSource, 1);
+  for (const attempt of [1, 2, 3]) {
+    const claimed = await claimOf(messageId, 60_000);
+    expect(claimed).toMatchObject({ attempt, attemptSinceResend: attempt });
+    if (claimed) await deliveries.record(claimed, outcome('retry', 500));
+  }
+  const [{ id }] = await t.db.dataSource.query(`SELECT id FROM webhook_delivery WHERE message_id = $1`, [messageId]);
+  await request(t.app).post(`/v1/webhooks/${endpointId}/deliveries/${id}/resend`).expect(202);
+  expect(await claimOf(messageId, 60_000)).toMatchObject({ attempt: 4, attemptSinceResend: 1 });
+});
+
+it('a retry waits no later than the end of its window, and one recorded after that end fails the delivery', async () => {
+  const [{ messageId }] = await enqueueIn(t.db.dataSource, 1);
+  const claimed = await claimOf(messageId, 60_000);
+  if (!claimed) throw new Error('the delivery should have been claimed');
+  expect(claimed.retryUntil.getTime() - Date.now()).toBeGreaterThan(71.9 * 3_600_000);
+  await deliveries.record(claimed, { ...outcome('retry', 503), delayMs: 10 * 365 * 86_400_000 });
+  const [pending] = await t.db.dataSource.query(
+    `SELECT state, next_attempt_at = pending_since + interval '72 hours' AS "atWindowEnd" FROM webhook_delivery
+     WHERE message_id = $1`,
+    [messageId],
+  );
+  expect(pending).toEqual({ state: 'pending', atWindowEnd: true });
+
+  await t.db.dataSource.query(
+    `UPDATE webhook_delivery SET pending_since = now() - interval '72 hours', next_attempt_at = now()
+     WHERE message_id = $1`,
+    [messageId],
+  );
+  const last = await claimOf(messageId, 60_000);
+  if (!last) throw new Error('the last attempt should have been claimed');
+  expect(last.retryUntil.getTime()).toBeLessThanOrEqual(Date.now());
+  await deliveries.record(last, outcome('retry', 503));
+  expect(await row(messageId)).toEqual({ state: 'failed', attempts: 2, leased: false });
+});
+
+it("writes the endpoint's failing mark only when it changes", async () => {
+  await t.db.dataSource.query(`UPDATE webhook_endpoint SET failing_since = NULL`);
+  const endpoint = async () =>
+    (await t.db.dataSource.query(`SELECT xmin::text AS version, failing_since FROM webhook_endpoint`))[0];
+  await enqueueIn(t.db.dataSource, 1);
+  const attempt = async (next: AttemptRecord['next'], status: number) => {
+    const [claimed] = await deliveries.claim(10, 60_000);
+    expect(await deliveries.record(claimed, outcome(next, status))).toBe(true);
+  };
+  await attempt('retry', 500);
+  const failing = await endpoint();
+  expect(failing.failing_since).toBeInstanceOf(Date);
+  await attempt('retry', 502);
+  expect(await endpoint()).toEqual(failing);
+  await attempt('delivered', 200);
+  expect((await endpoint()).failing_since).toBeNull();
 });

@@ -37,6 +37,11 @@ const PRIVATE_URLS = () => [
   `http://0x7f.1:${port()}/hooks`,
   `http://2130706433:${port()}/hooks`,
   'http://[fe80::1]/hooks',
+  // IPv4-compatible, 6to4 and SIIT forms of 127.0.0.1, and a deprecated site-local address.
+  `http://[::7f00:1]:${port()}/hooks`,
+  'http://[2002:7f00:1::]/hooks',
+  'http://[::ffff:0:7f00:1]/hooks',
+  'http://[fec0::1]/hooks',
 ];
 
 describe('adding an endpoint without WEBHOOK_ALLOW_PRIVATE', () => {
@@ -59,6 +64,15 @@ describe('adding an endpoint without WEBHOOK_ALLOW_PRIVATE', () => {
     expect(rows).toEqual([{ url: 'https://hooks.example.com/' }]);
   });
 
+  it('accepts public addresses written out, IPv4 and IPv6', async () => {
+    const t = await plain();
+    const urls = ['https://1.1.1.1/hook', 'https://93.184.216.34/', 'https://[2606:4700:4700::1111]/hook'];
+    for (const url of urls) {
+      const res = await request(t.app).post('/v1/webhooks').send({ url });
+      expect({ url, status: res.status }).toEqual({ url, status: 201 });
+    }
+  });
+
   it('accepts them all with WEBHOOK_ALLOW_PRIVATE=true', async () => {
     const t = await plain({ WEBHOOK_ALLOW_PRIVATE: 'true' });
     for (const url of PRIVATE_URLS()) await request(t.app).post('/v1/webhooks').send({ url }).expect(201);
@@ -75,6 +89,7 @@ describe('delivering without WEBHOOK_ALLOW_PRIVATE', () => {
       'http://169.254.169.254/latest/meta-data/',
       `http://[::1]:${port()}/hooks`,
       `http://10.0.0.1:${port()}/hooks`,
+      `http://[::7f00:1]:${port()}/hooks`,
     ];
     for (const url of urls) {
       await t.db.dataSource.query(

@@ -4,6 +4,8 @@ import { Webhook } from 'standardwebhooks';
 
 /** One request as the receiver got it. */
 export interface Received {
+  /** The path and query it was sent to. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
 }
@@ -69,7 +71,8 @@ export class Receiver {
       const chunks: Buffer[] = [];
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
-        const received = { headers: request.headers, body: Buffer.concat(chunks).toString('utf8') };
+        const body = Buffer.concat(chunks).toString('utf8');
+        const received = { path: request.url ?? '', headers: request.headers, body };
         this.received.push(received);
         const reply = this.replies.shift() ?? this.usualReply;
         if (reply === 'hold') {

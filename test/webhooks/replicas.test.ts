@@ -27,11 +27,11 @@ afterAll(async () => {
 });
 
 /** An endpoint added through a service's API, with its secret. */
-async function addEndpoint(via: ServiceProcess): Promise<{ id: string; secret: string }> {
+async function addEndpoint(via: ServiceProcess, url = receiver.url): Promise<{ id: string; secret: string }> {
   const res = await fetch(`${via.url}/v1/webhooks`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ url: receiver.url }),
+    body: JSON.stringify({ url }),
   });
   expect(res.status).toBe(201);
   return (await res.json()) as { id: string; secret: string };
@@ -48,26 +48,34 @@ const states = (db: IsolatedDatabase) =>
     `SELECT message_id, state, attempts FROM webhook_delivery`,
   );
 
-it('two service processes on one database deliver each of many events exactly once between them', async () => {
+it('two service processes on one database deliver each of many events to each endpoint exactly once between them', async () => {
   const db = await createIsolatedDatabase();
   try {
     const [first, second] = await Promise.all([service(db), service(db)]);
-    const endpoint = await addEndpoint(first);
-    // Slow enough that one process's attempts at once cannot take them all: both must claim.
+    // More endpoints than one process attempts at once, each with one delivery in flight at a time,
+    // and answers slow enough that one process cannot take them all: both must claim.
+    const paths = ['/hooks/a', '/hooks/b', '/hooks/c', '/hooks/d', '/hooks/e', '/hooks/f'];
+    const origin = new URL(receiver.url).origin;
+    const endpoints = [];
+    for (const path of paths) endpoints.push({ path, ...(await addEndpoint(first, `${origin}${path}`)) });
     receiver.usualReply = { status: 200, delayMs: 50 };
-    const messages = await enqueueIn(db.dataSource, 40);
+    const messages = await enqueueIn(db.dataSource, 8);
     await until('every delivery is delivered', async () =>
       (await states(db)).every((row) => row.state === 'delivered'),
     );
 
     for (const { messageId, body } of messages) {
-      const sent = receiver.withId(messageId);
-      expect({ messageId, times: sent.length }).toEqual({ messageId, times: 1 });
-      expect(verify(sent[0], endpoint.secret)).toEqual(JSON.parse(body));
+      for (const { path, secret } of endpoints) {
+        const sent = receiver.withId(messageId).filter((request) => request.path === path);
+        expect({ messageId, path, times: sent.length }).toEqual({ messageId, path, times: 1 });
+        expect(verify(sent[0], secret)).toEqual(JSON.parse(body));
+      }
     }
-    expect((await states(db)).map((row) => row.attempts)).toEqual(messages.map(() => 1));
+    const rows = await states(db);
+    expect(rows).toHaveLength(messages.length * endpoints.length);
+    expect(rows.every((row) => row.attempts === 1)).toBe(true);
     const [byFirst, bySecond] = await Promise.all([deliveredBy(first), deliveredBy(second)]);
-    expect(byFirst + bySecond).toBe(messages.length);
+    expect(byFirst + bySecond).toBe(rows.length);
     expect(Math.min(byFirst, bySecond)).toBeGreaterThan(0);
   } finally {
     receiver.usualReply = { status: 200 };

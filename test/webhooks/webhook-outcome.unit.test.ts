@@ -45,7 +45,14 @@ describe('Retry-After', () => {
 
 describe('an answer', () => {
   const at = new Date();
-  const judging = { attempt: 1, at, durationMs: 12, retryBaseMs: 1_000, timeoutMs: 15_000 };
+  const judging = {
+    attempt: 1,
+    at,
+    durationMs: 12,
+    retryBaseMs: 1_000,
+    timeoutMs: 15_000,
+    retryUntil: new Date(Date.now() + 72 * 3_600_000),
+  };
   const answered = (status: number, retryAfter?: string, excerpt = '') =>
     judge({ kind: 'answered', status, retryAfter, excerpt }, judging);
 
@@ -71,6 +78,38 @@ describe('an answer', () => {
     const soon = answered(429, '0').record.delayMs;
     expect(soon).toBeGreaterThanOrEqual(750);
     expect(soon).toBeLessThanOrEqual(1_000);
+  });
+
+  it.each([
+    ['seconds', '9999999999'],
+    ['an HTTP date', 'Fri, 31 Dec 9999 23:59:59 GMT'],
+  ])('with a Retry-After in %s past the retry window waits until the window ends, and says why', (_form, header) => {
+    const retryUntil = new Date(Date.now() + 3_600_000);
+    const { outcome, record } = judge(
+      { kind: 'answered', status: 503, retryAfter: header, excerpt: 'maintenance' },
+      { ...judging, retryUntil },
+    );
+    expect(outcome).toBe('rejected');
+    expect(record.next).toBe('retry');
+    // Measured against the clock while judging: a few ms may have passed since retryUntil was set.
+    expect(record.delayMs).toBeLessThanOrEqual(3_600_000);
+    expect(record.delayMs).toBeGreaterThan(3_590_000);
+    expect(record.error).toMatch(
+      /^503 Service Unavailable: maintenance; Retry-After asked to wait \d+ s, longer than the 3600 s left of the retry window \(WEBHOOK_RETRY_HOURS\): one last attempt is made as it ends$/,
+    );
+  });
+
+  it('is never retried after its window ends, however short the window left, and a Retry-After within it is honoured as is', () => {
+    const soon = new Date(Date.now() + 10_000);
+    const late = judge({ kind: 'timeout' }, { ...judging, attempt: 20, retryUntil: soon }).record;
+    expect(late.delayMs).toBeLessThanOrEqual(10_000);
+    expect(late.error).toBe('No complete answer within 15000 ms.');
+    expect(answered(503, '60').record).toMatchObject({ delayMs: 60_000, error: '503 Service Unavailable' });
+    const over = judge(
+      { kind: 'answered', status: 429, retryAfter: '60', excerpt: '' },
+      { ...judging, retryUntil: new Date(Date.now() - 1) },
+    ).record;
+    expect(over).toMatchObject({ delayMs: 0, error: '429 Too Many Requests' });
   });
 
   it('of a redirect says it was not followed', () => {

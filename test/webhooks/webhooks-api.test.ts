@@ -192,6 +192,27 @@ describe('deliveries', () => {
     expect((await page('?state=failed')).deliveries).toMatchObject([{ messageId: messages[1], state: 'failed' }]);
     expect((await page('?state=pending')).deliveries).toHaveLength(4);
   });
+
+  it('refuse a cursor that is no delivery of this endpoint, an unknown one or another endpoint’s, with a 400 naming it', async () => {
+    const mine = (await create({ url: 'http://hooks.example.com/mine' }).expect(201)).body.id;
+    const other = (await create({ url: 'http://hooks.example.com/other' }).expect(201)).body.id;
+    const { messageId } = await enqueue(t);
+    const [{ id: othersDelivery }] = await t.db.dataSource.query(
+      `SELECT id FROM webhook_delivery WHERE endpoint_id = $1 AND message_id = $2`,
+      [other, messageId],
+    );
+    for (const cursor of ['00000000-0000-4000-8000-000000000000', othersDelivery]) {
+      const res = documented(
+        await request(t.app).get(`/v1/webhooks/${mine}/deliveries?cursor=${cursor}`).expect(400),
+        'get',
+        '/v1/webhooks/{id}/deliveries',
+      );
+      expect(res.body).toMatchObject({
+        type: '/problems/validation-error',
+        errors: [{ path: 'cursor', message: expect.stringMatching(/^cursor must be a nextCursor this endpoint gave/) }],
+      });
+    }
+  });
 });
 
 describe('refusals', () => {
