@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { clientConfig, type ConnectionTarget } from '../../src/db/data-source';
 import { startService } from './environment';
@@ -6,8 +8,24 @@ import { followStream, probeReadings, stalledGet, type ProbeResult } from './iso
 import type { Defer } from './teardown';
 
 const PLANS = {
-  full: { seconds: 8, exportRows: 400_000, exports: 12, backlogRows: 3_000_000, catchUpCapSeconds: 600 },
-  quick: { seconds: 2, exportRows: 20_000, exports: 6, backlogRows: 50_000, catchUpCapSeconds: 60 },
+  full: {
+    seconds: 8,
+    exportRows: 400_000,
+    exports: 12,
+    backlogRows: 3_000_000,
+    catchUpCapSeconds: 600,
+    silentDevices: 2_000,
+    hangingEndpoints: 20,
+  },
+  quick: {
+    seconds: 2,
+    exportRows: 20_000,
+    exports: 6,
+    backlogRows: 50_000,
+    catchUpCapSeconds: 60,
+    silentDevices: 1_000,
+    hangingEndpoints: 10,
+  },
 };
 export type IsolationMode = keyof typeof PLANS;
 
@@ -110,6 +128,59 @@ async function partitionHeld(
   };
 }
 
+/** A receiver that takes every request and never answers: each delivery holds its attempt to the timeout. */
+async function hangingReceiver(defer: Defer): Promise<Server> {
+  const server = createServer(() => undefined);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  defer('stop the hanging webhook receiver', async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  return server;
+}
+
+/**
+ * Devices falling silent by the thousand while every webhook endpoint hangs: the alarm check raises its
+ * most per run each second, each raise writing a delivery per endpoint, and the deliverer's attempts sit
+ * on receivers that never answer.
+ */
+async function alarmStorm(
+  url: string,
+  db: Client,
+  plan: (typeof PLANS)[IsolationMode],
+  defer: Defer,
+): Promise<Scenario> {
+  const receiver = await hangingReceiver(defer);
+  const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+  for (let i = 0; i < plan.hangingEndpoints; i++) {
+    const res = await fetch(`${url}/v1/webhooks`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ url: `${hook}/${i}` }),
+    });
+    if (res.status !== 201) throw new Error(`webhook endpoint not added: ${res.status} ${await res.text()}`);
+  }
+  await db.query(
+    `INSERT INTO meter_live (meter_id, ts, kwh_consumed_ac, voltage)
+     SELECT 'QUIET-' || g, now() - interval '1 hour', 0, 230 FROM generate_series(1, $1::int) g`,
+    [plan.silentDevices],
+  );
+  const probe = await probeReadings(url, seconds(plan.seconds), 'alarms');
+  const [{ alarms, deliveries }] = (
+    await db.query<{ alarms: number; deliveries: number }>(
+      `SELECT (SELECT count(*)::int FROM alarm) AS alarms, (SELECT count(*)::int FROM webhook_delivery) AS deliveries`,
+    )
+  ).rows;
+  // The next scenario's service must not inherit endpoints it may not reach, nor the silent devices.
+  await db.query(`DELETE FROM webhook_endpoint`);
+  await db.query(`DELETE FROM meter_live WHERE meter_id LIKE 'QUIET-%'`);
+  return {
+    name: `${plan.silentDevices.toLocaleString('en')} devices fall silent; ${plan.hangingEndpoints} webhook endpoints never answer; alarm check every second`,
+    probe,
+    notes: [`${alarms} alarms raised and ${deliveries} deliveries written while probing`],
+  };
+}
+
 async function backlog(
   target: ConnectionTarget,
   db: Client,
@@ -165,11 +236,14 @@ export async function isolationRun(target: ConnectionTarget, mode: IsolationMode
     ROLLUP_SEAL_INTERVAL_MS: '1000',
     EXPORT_MAX_CONCURRENT: String(plan.exports),
     EXPORT_MAX_PER_KEY: String(plan.exports),
+    ALARM_CHECK_INTERVAL_MS: '1000',
+    WEBHOOK_ALLOW_PRIVATE: 'true',
   });
   const scenarios: Scenario[] = [
     { name: 'quiet service', probe: await probeReadings(service.url, seconds(plan.seconds), 'quiet'), notes: [] },
     await exportsHeld(service.url, db, plan),
     await partitionHeld(service.url, db, target, plan),
+    await alarmStorm(service.url, db, plan, defer),
   ];
   await service.stop();
   scenarios.push(await backlog(target, db, plan, defer));
