@@ -1,15 +1,9 @@
-import {
-  MAX_WINDOW_HOURS,
-  type AnalyticsService,
-  type FleetFinding,
-  type MeterEfficiency,
-  type MeterEfficiencyService,
-  type Window,
-} from '../analytics/analytics.public';
+import type { AnalyticsService, FleetFinding, MeterEfficiencyService } from '../analytics/analytics.public';
 import type { Metrics } from '../observability/metrics';
 import type { AlarmConditionRepository, SessionVerdict } from './alarm-conditions.repository';
 import type { AlarmRepository, NewAlarm } from './alarms.repository';
-import { ALARM_TYPES, type AlarmSuspect, type AlarmView } from './alarms.responses';
+import { ALARM_TYPES, type AlarmView } from './alarms.responses';
+import { StreakSuspects } from './alarm-suspects';
 import { dataQualityAlarm, failingWebhookAlarm, lowEfficiencyAlarm, ratiosOf, silentAlarm } from './alarm-wording';
 
 export interface AlarmRules {
@@ -30,10 +24,6 @@ export interface AlarmRules {
 const HOUR_MS = 3_600_000;
 /** Data quality is judged over the day just past: long enough to hold a few sessions, short enough to clear. */
 const DATA_QUALITY_WINDOW_MS = 24 * HOUR_MS;
-/** A suspect is judged on the week before a streak as well: the van may have shown it was fine elsewhere then. */
-const EVIDENCE_BEFORE_MS = 7 * 24 * HOUR_MS;
-const DAY_MS = 24 * HOUR_MS;
-
 /**
  * Raises, and as many clears, of one type per check: a fleet that falls silent at once (a depot's
  * network down) is alarmed over a few checks, each a bounded burst of short transactions, rather
@@ -128,14 +118,14 @@ export class AlarmCheck {
     const raising = [...streaks.values()].filter(
       (s) => s.low && !open.has(keyOf('low-efficiency', 'vehicle', s.vehicleId)),
     );
-    const views = new Map<string, Promise<MeterEfficiency>>();
+    const suspects = new StreakSuspects(this.meters, now);
     for (const alarm of alarms) {
-      const suspect = await this.suspectOf(alarm.subject.id, alarm.details.sessions as SessionVerdict[], now, views);
+      const suspect = await suspects.of(alarm.subject.id, alarm.details.sessions as SessionVerdict[]);
       if (JSON.stringify(suspect) !== JSON.stringify(alarm.suspect)) await this.store.suspect(alarm.id, suspect);
     }
     const raise: NewAlarm[] = [];
     for (const streak of raising.slice(0, CHANGES_PER_CHECK)) {
-      const suspect = await this.suspectOf(streak.vehicleId, streak.sessions, now, views);
+      const suspect = await suspects.of(streak.vehicleId, streak.sessions);
       raise.push(lowEfficiencyAlarm(streak, threshold, clearMargin, suspect));
     }
     return {
@@ -152,41 +142,6 @@ export class AlarmCheck {
         ];
       }),
     };
-  }
-
-  /**
-   * Who the analytics blame for a streak, from the view of each charger it was on, over the streak and the
-   * week before it up to now: the charger when every one of them is suspected and the van was low there,
-   * the van when any view suspects it. `views` keeps each meter's view for the rest of the check (windows
-   * start on a whole day, so alarms of the same days share them).
-   */
-  private async suspectOf(
-    vehicleId: string,
-    sessions: SessionVerdict[],
-    now: Date,
-    views: Map<string, Promise<MeterEfficiency>>,
-  ): Promise<AlarmSuspect | null> {
-    const oldest = Math.min(...sessions.map((session) => Date.parse(session.startedAt)));
-    const from = Math.floor((oldest - EVIDENCE_BEFORE_MS) / DAY_MS) * DAY_MS;
-    const window: Window = { from: new Date(Math.max(from, now.getTime() - MAX_WINDOW_HOURS * HOUR_MS)), to: now };
-    const meterIds = [...new Set(sessions.map((session) => session.meterId))];
-    const rows = [];
-    for (const meterId of meterIds) {
-      const key = `${meterId} ${window.from.toISOString()}`;
-      if (!views.has(key)) views.set(key, this.meters.meterEfficiency(meterId, window));
-      rows.push((await views.get(key)!).vehicles.find((row) => row.vehicleId === vehicleId));
-    }
-    const blamed = rows.find((row) => row?.suspect === 'vehicle');
-    if (blamed) return { kind: 'vehicle', id: vehicleId, reason: blamed.suspectReason ?? '' };
-    if (rows.every((row) => row?.suspect === 'charger')) {
-      return {
-        kind: 'charger',
-        id: meterIds.length === 1 ? meterIds[0] : null,
-        // The meter's view speaks of "here": the alarm names the charger it means.
-        reason: rows.map((row, i) => `On charger ${meterIds[i]}: ${row?.suspectReason}`).join(' '),
-      };
-    }
-    return null;
   }
 
   private async silence(open: Map<string, AlarmView>): Promise<Plan> {
