@@ -146,9 +146,10 @@ describe('a delivery', () => {
     r.usualReply = { status: 429, headers: { 'Retry-After': '9999999999' } };
     const endpoint = await addEndpoint(t, r.url);
     const { messageId } = await enqueue(t);
+    // Claiming counts the attempt before it is made; its outcome is recorded once the receiver answered.
     await until(
       'the first attempt is recorded',
-      async () => (await deliveryOf(t, messageId, endpoint.id)).attempts === 1,
+      async () => (await deliveryOf(t, messageId, endpoint.id)).last_status === 429,
     );
     const [first] = await t.db.dataSource.query(
       `SELECT state, last_error, next_attempt_at = pending_since + interval '1 hour' AS "atWindowEnd"
