@@ -1,10 +1,34 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
-import { addFunction, aggregate, columnType, mergeUpdates, partitionsOf, ROLLUPS } from './1764430000000-HourlyRollups';
+import {
+  addFunction,
+  aggregate,
+  columnType,
+  mergeUpdates,
+  partitionsOf,
+  ROLLUPS,
+  type Rollup,
+} from './1764430000000-HourlyRollups';
 
 /** The day bucket (day, day + 1 day] of a reading at ts, in UTC like the partitions. */
 const DAY = `date_trunc('day', ts - interval '1 microsecond', 'UTC')`;
 
 const dailyOf = (rollup: string) => rollup.replace('_hourly', '_daily');
+
+/** The history insert trigger's function once rollups hold only sealed time: late readings to their hour and day. */
+export function sealedAddFunction(spec: Rollup): string {
+  const days = {
+    table: dailyOf(spec.rollup),
+    column: 'day',
+    key: DAY,
+    where: `ts <= (SELECT days_until FROM rollup_seal)`,
+  };
+  return addFunction(
+    spec,
+    `ts <= (SELECT hours_until FROM rollup_seal)`,
+    `${aggregate(spec, 'inserted', days)}
+     ON CONFLICT (${spec.device}, day) DO UPDATE SET ${mergeUpdates(spec)};`,
+  );
+}
 
 /**
  * Sealed rollups. Upserting every statement's readings into their hour's rollup row cost each ingest
@@ -57,15 +81,7 @@ export class SealedRollups1764435000000 implements MigrationInterface {
       }
       await queryRunner.query(`CREATE TABLE ${daily}_default PARTITION OF ${daily} DEFAULT`);
 
-      const days = { table: daily, column: 'day', key: DAY, where: `ts <= (SELECT days_until FROM rollup_seal)` };
-      await queryRunner.query(
-        addFunction(
-          spec,
-          `ts <= (SELECT hours_until FROM rollup_seal)`,
-          `${aggregate(spec, 'inserted', days)}
-           ON CONFLICT (${device}, day) DO UPDATE SET ${mergeUpdates(spec)};`,
-        ),
-      );
+      await queryRunner.query(sealedAddFunction(spec));
     }
   }
 

@@ -25,12 +25,12 @@ export const SIDES: Side[] = [
  * find: a reading later than the fleet's last session end (one read of the ended_at index per
  * statement) cannot be in any closed session and is passed over without a probe.
  */
-export const addByDevice = ({ total, device, energy }: Side, readings?: string) => `
+export const addByDevice = ({ total, device, energy }: Side, readings?: string, counted = 'count(*)') => `
   CREATE OR REPLACE FUNCTION charging_session_add_${device}() RETURNS trigger LANGUAGE plpgsql AS $$
   BEGIN
     UPDATE charging_session c SET ${total} = c.${total} + a.kwh${readings ? `, ${readings} = c.${readings} + a.n` : ''}
     FROM (
-      SELECT s.id, s.vehicle_id, sum((i.${energy} * 1000000)::bigint) AS kwh${readings ? ', count(*) AS n' : ''}
+      SELECT s.id, s.vehicle_id, sum((i.${energy} * 1000000)::bigint) AS kwh${readings ? `, ${counted} AS n` : ''}
       FROM inserted i
       CROSS JOIN LATERAL (
         SELECT id, vehicle_id, started_at FROM charging_session

@@ -11,7 +11,7 @@ interface Side {
   fn: string;
 }
 
-const SIDES: Side[] = [
+export const SIDES: Side[] = [
   {
     total: 'kwh_ac_micro',
     readings: 'ac_readings',
@@ -32,19 +32,22 @@ const SIDES: Side[] = [
 
 const readingsOf = (total: string) => SIDES.find((side) => side.total === total)!.readings;
 
+/** What a rollup row `r` and a history row `h` count for, as this migration counts them: every reading once. */
+export const COUNTED = { rollup: 'r.readings', history: 'count(*)' };
+
 /**
  * A device's readings in (from_ts, until_ts]: the sealed whole hours from the hourly rollups, the rest
  * from history, split as the session energy functions (1764440000000-SessionTotals) split a span.
  */
-const countFunction = ({ history, rollup, device, fn }: Side) => `
-  CREATE FUNCTION ${fn}(device text, from_ts timestamptz, until_ts timestamptz) RETURNS bigint
+export const countFunction = ({ history, rollup, device, fn }: Side, counted = COUNTED) => `
+  CREATE OR REPLACE FUNCTION ${fn}(device text, from_ts timestamptz, until_ts timestamptz) RETURNS bigint
   LANGUAGE sql STABLE AS $$
     SELECT coalesce((
-             SELECT sum(r.readings) FROM ${rollup} r
+             SELECT sum(${counted.rollup}) FROM ${rollup} r
              WHERE r.${device} = device AND r.hour >= s.first_hour AND r.hour < s.tail_start
                AND r.hour >= from_ts - interval '1 hour' AND r.hour < until_ts
            ), 0)::bigint
-         + (SELECT count(*) FROM ${history} h
+         + (SELECT ${counted.history} FROM ${history} h
             WHERE h.${device} = device AND h.ts > from_ts AND h.ts <= until_ts
               AND (h.ts <= s.head_end OR h.ts > s.tail_start))
     FROM (

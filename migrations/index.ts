@@ -18,6 +18,7 @@ import { GatewayKeys1764473000000 } from './1764473000000-GatewayKeys';
 import { QuietRegistryEdits1764474000000 } from './1764474000000-QuietRegistryEdits';
 import { ReadingCoverage1764475000000 } from './1764475000000-ReadingCoverage';
 import { AlarmsAndWebhooks1764480000000 } from './1764480000000-AlarmsAndWebhooks';
+import { EnergyRegisters1764490000000 } from './1764490000000-EnergyRegisters';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -44,4 +45,5 @@ export const migrations = [
   QuietRegistryEdits1764474000000,
   ReadingCoverage1764475000000,
   AlarmsAndWebhooks1764480000000,
+  EnergyRegisters1764490000000,
 ];

@@ -29,6 +29,7 @@ import { ChargingSessionService } from './charging-sessions/charging-sessions.se
 import { ExportRepository } from './export/export.repository';
 import { ExportService } from './export/export.service';
 import { IngestionRepository } from './ingestion/ingestion.repository';
+import { RegisterRepository } from './ingestion/register.repository';
 import { IngestionService } from './ingestion/ingestion.service';
 import { LiveRepository } from './live/live.repository';
 import { LiveService } from './live/live.service';
@@ -98,6 +99,8 @@ export function buildServices(
   const ingestionRepository = new IngestionRepository(
     pools.ingest,
     config.stream.enabled ? stream.announceReadings : undefined,
+    new RegisterRepository(config.ingestion.registers, config.analytics.readingIntervalSeconds, config.db.lockTimeoutMs),
+    (type, events) => events.forEach((count, event) => metrics.registerEvents.inc({ type, event }, count)),
   );
   return {
     pools,

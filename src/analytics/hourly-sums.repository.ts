@@ -89,15 +89,16 @@ export const AC: Readings = {
   rollup: 'meter_rollup_hourly',
   daily: 'meter_rollup_daily',
   device: 'meter_id',
-  // The readings behind the energy, for its coverage.
-  columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')], ac_n: ['$.readings', '1'] },
+  // The readings behind the energy, for its coverage: with those a register reading's gap lost but
+  // whose energy it carries (bridged).
+  columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')], ac_n: ['$.readings + $.bridged', '1 + $.bridged'] },
 };
 export const DC: Readings = {
   history: 'vehicle_history',
   rollup: 'vehicle_rollup_hourly',
   daily: 'vehicle_rollup_daily',
   device: 'vehicle_id',
-  columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')], dc_n: ['$.readings', '1'] },
+  columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')], dc_n: ['$.readings + $.bridged', '1 + $.bridged'] },
 };
 export const VEHICLE_WINDOW: Readings = {
   ...DC,

@@ -36,6 +36,7 @@ const TABLES: Record<RollupKind, RollupTable> = {
     aggregates: [
       ['readings', 'count(*)'],
       ['kwh_micro', 'sum((kwh_consumed_ac * 1000000)::bigint)::bigint'],
+      ['bridged', 'sum(bridged)::bigint'],
       ...extremes('voltage'),
       ...span,
     ],
@@ -48,6 +49,7 @@ const TABLES: Record<RollupKind, RollupTable> = {
     aggregates: [
       ['readings', 'count(*)'],
       ['kwh_micro', 'sum((kwh_delivered_dc * 1000000)::bigint)::bigint'],
+      ['bridged', 'sum(bridged)::bigint'],
       ...extremes('soc'),
       ...extremes('battery_temp'),
       ...span,
@@ -60,7 +62,7 @@ const HOUR = `date_trunc('hour', ts - interval '1 microsecond', 'UTC')`;
 
 /** A daily row's column from the hourly rows of its day, combined the way the triggers merge them. */
 function fromHourly(column: string): string {
-  if (column === 'readings' || column === 'kwh_micro') return `sum(${column})::bigint`;
+  if (column === 'readings' || column === 'kwh_micro' || column === 'bridged') return `sum(${column})::bigint`;
   if (column.endsWith('_min') || column === 'first_ts') return `min(${column})`;
   if (column.endsWith('_max') || column === 'last_ts') return `max(${column})`;
   return `sum(${column})`;

@@ -35,6 +35,19 @@ export interface CalendarInterval {
   unit: 'day' | 'week' | 'month';
 }
 
+/** How interval energy is derived from cumulative registers (src/ingestion/registers.ts). */
+export interface RegisterRules {
+  /** A drop of less than this share of the base is a dip, held: REGISTER_DIP_SHARE. */
+  dipShare: number;
+  /** The counter's width, past which it starts again at 0: REGISTER_ROLLOVER_KWH. */
+  rolloverKwh?: number;
+  /** No device draws or delivers faster than this: MAX_POWER_KW. */
+  maxPowerKw: number;
+}
+
+/** Home Assistant's rule, a drop of 10 % or more is a reset; and more than a megawatt charger is broken. */
+export const REGISTER_DEFAULTS: RegisterRules = { dipShare: 0.1, maxPowerKw: 1_000 };
+
 export interface AppConfig {
   nodeEnv: NodeEnv;
   /** The listen address; every interface unless set. */
@@ -64,6 +77,7 @@ export interface AppConfig {
     queueMax: number;
     /** The most energy one reading may carry, in kWh. */
     maxReadingKwh: number;
+    registers: RegisterRules;
   };
   auth: {
     /** Serve every route without a key, even in production. */
@@ -214,6 +228,9 @@ class EnvironmentVariables {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1_000_000) INGEST_QUEUE_MAX?: number;
   // The bound keeps every stored energy value, in integer micro-kWh, far inside a bigint.
   @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0.001) @Max(1_000_000) MAX_READING_KWH?: number;
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0) @Max(0.9) REGISTER_DIP_SHARE?: number;
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(1) @Max(1_000_000_000) REGISTER_ROLLOVER_KWH?: number;
+  @IsOptional() @Transform(toDecimal) @IsNumber() @Min(0.1) @Max(100_000) MAX_POWER_KW?: number;
 
   @IsOptional() @Transform(toBool) @IsBoolean() AUTH_DISABLED?: boolean;
   @IsOptional() @Transform(toBool) @IsBoolean() METRICS_AUTH?: boolean;
@@ -359,6 +376,11 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env, cwd = process.c
       queueMax: env.INGEST_QUEUE_MAX ?? 10_000,
       // A 350 kW charger running a whole hour stays far below; anything above is a broken device.
       maxReadingKwh: env.MAX_READING_KWH ?? 1_000,
+      registers: {
+        dipShare: env.REGISTER_DIP_SHARE ?? REGISTER_DEFAULTS.dipShare,
+        maxPowerKw: env.MAX_POWER_KW ?? REGISTER_DEFAULTS.maxPowerKw,
+        ...(env.REGISTER_ROLLOVER_KWH !== undefined && { rolloverKwh: env.REGISTER_ROLLOVER_KWH }),
+      },
     },
     auth: {
       disabled: env.AUTH_DISABLED ?? false,

@@ -29,6 +29,16 @@ const energy = (value: number) =>
     'kWh over the interval that ends at `timestamp`; at most `MAX_READING_KWH` (1,000 by default), a setting ' +
       'checked after these rules. `maximum` is the ceiling that setting cannot exceed.',
   );
+const REGISTER_CEILING_KWH = 1_000_000_000;
+const register = (value: number, energyField: string) =>
+  example(
+    value,
+    "The device's cumulative energy counter, kWh, with or instead of `" +
+      energyField +
+      "` (one of the two is required). The interval energy is then the increase since the device's previous " +
+      'register reading by timestamp, so lost readings lose no energy; drops, rollovers and impossible jumps are ' +
+      'handled as docs/registers.md says, never stored as negative or spiked energy.',
+  );
 const readingTime = described(
   'At most `MAX_CLOCK_SKEW_SECONDS` (300 s by default) ahead of the server clock, and, when `HISTORY_RETENTION` ' +
     'is set, no older than the history kept.',
@@ -37,7 +47,10 @@ const readingTime = described(
 @described('AC energy a smart meter drew from the grid. Measurements are JSON numbers; unknown fields are refused.')
 export class MeterReadingDto {
   @IsDeviceId() meterId: string;
-  @IsMeasurement(0, ENERGY_CEILING_KWH) @energy(150.5) kwhConsumedAc: number;
+  @IsMeasurement(0, ENERGY_CEILING_KWH, { optional: true }) @energy(150.5) kwhConsumedAc?: number;
+  @IsMeasurement(0, REGISTER_CEILING_KWH, { optional: true })
+  @register(48_213.75, 'kwhConsumedAc')
+  kwhRegisterAc?: number;
   @IsMeasurement(0, 2_000) @example(240, 'V.') voltage: number;
   @IsTimestamp() @readingTime timestamp: string;
 }
@@ -46,7 +59,10 @@ export class MeterReadingDto {
 export class VehicleReadingDto {
   @IsDeviceId() vehicleId: string;
   @IsMeasurement(0, 100) @example(85.5, 'State of charge, %.') soc: number;
-  @IsMeasurement(0, ENERGY_CEILING_KWH) @energy(45.2) kwhDeliveredDc: number;
+  @IsMeasurement(0, ENERGY_CEILING_KWH, { optional: true }) @energy(45.2) kwhDeliveredDc?: number;
+  @IsMeasurement(0, REGISTER_CEILING_KWH, { optional: true })
+  @register(12_004.5, 'kwhDeliveredDc')
+  kwhRegisterDc?: number;
   @IsMeasurement(-100, 200) @example(28.5, '°C.') batteryTemp: number;
   @IsTimestamp() @readingTime timestamp: string;
 }
@@ -54,7 +70,9 @@ export class VehicleReadingDto {
 export interface MeterReading {
   type: 'meter';
   meterId: string;
+  /** The interval's energy: as sent (0 when only a register was), then as derived from the register when stored. */
   kwhConsumedAc: number;
+  kwhRegisterAc?: number;
   voltage: number;
   timestamp: Date;
 }
@@ -64,6 +82,7 @@ export interface VehicleReading {
   vehicleId: string;
   soc: number;
   kwhDeliveredDc: number;
+  kwhRegisterDc?: number;
   batteryTemp: number;
   timestamp: Date;
 }
@@ -127,12 +146,25 @@ export function compiledReading(type: ReadingType, body: Record<string, unknown>
   const ms = acceptedTimestamp(body.timestamp);
   if (ms === undefined) return undefined;
   const timestamp = new Date(ms);
+  return fromFields(type, body as unknown as MeterReadingDto & VehicleReadingDto, timestamp);
+}
+
+/** The reading of accepted fields; an energy sent only as a register is 0 until derived from it. */
+function fromFields(type: ReadingType, dto: MeterReadingDto & VehicleReadingDto, timestamp: Date): Reading {
   if (type === 'meter') {
-    const { meterId, kwhConsumedAc, voltage } = body as unknown as MeterReadingDto;
-    return { type, meterId, kwhConsumedAc, voltage, timestamp };
+    const { meterId, kwhConsumedAc = 0, kwhRegisterAc, voltage } = dto;
+    return { type, meterId, kwhConsumedAc, voltage, timestamp, ...(kwhRegisterAc !== undefined && { kwhRegisterAc }) };
   }
-  const { vehicleId, soc, kwhDeliveredDc, batteryTemp } = body as unknown as VehicleReadingDto;
-  return { type, vehicleId, soc, kwhDeliveredDc, batteryTemp, timestamp };
+  const { vehicleId, soc, kwhDeliveredDc = 0, kwhRegisterDc, batteryTemp } = dto;
+  return {
+    type,
+    vehicleId,
+    soc,
+    kwhDeliveredDc,
+    batteryTemp,
+    timestamp,
+    ...(kwhRegisterDc !== undefined && { kwhRegisterDc }),
+  };
 }
 
 /** The decorators' verdict, with their messages: the path of every body the compiled schema refuses. */
@@ -145,7 +177,7 @@ export function decoratedReading(type: ReadingType, body: Record<string, unknown
   );
   const errors = flattenErrors(validateSync(dto, VALIDATION));
   if (errors.length > 0) return errors;
-  return { ...dto, type, timestamp: toDate(dto.timestamp) } as Reading;
+  return fromFields(type, dto as MeterReadingDto & VehicleReadingDto, toDate(dto.timestamp));
 }
 
 /**
@@ -159,6 +191,14 @@ export function parseReading(body: unknown, expected: ReadingType | 'any', rules
 
   const reading = compiledReading(type, body) ?? decoratedReading(type, body);
   if (Array.isArray(reading)) return { ok: false, errors: reading };
+  const [energyField, registerField] =
+    type === 'meter' ? ['kwhConsumedAc', 'kwhRegisterAc'] : ['kwhDeliveredDc', 'kwhRegisterDc'];
+  if (body[energyField] === undefined && body[registerField] === undefined) {
+    return {
+      ok: false,
+      errors: [{ path: energyField, message: `a reading needs ${energyField}, ${registerField} or both` }],
+    };
+  }
   const problem = boundsProblem(reading, rules);
   if (problem) return { ok: false, errors: [problem] };
   return { ok: true, reading };

@@ -3,6 +3,9 @@ import type { DataSource } from 'typeorm';
 import { retryIfTransient } from '../db/db-errors';
 import { sql } from '../db/sql';
 import type { MeterReading, Reading, ReadingType, VehicleReading } from './ingestion.dto';
+import { RegisterRepository } from './register.repository';
+import { REGISTER_DEFAULTS } from '../config/config';
+import type { Derived, RegisterEvent } from './registers';
 
 interface TelemetryTable<R extends Reading> {
   history: string;
@@ -11,6 +14,12 @@ interface TelemetryTable<R extends Reading> {
   /** Measured columns with their PostgreSQL array type, in parameter order. */
   columns: Array<[name: string, pgType: string, value: (reading: R) => number]>;
   id: (reading: R) => string;
+  /** The history column of the cumulative register, and the reading's register if it sent one. */
+  registerColumn: string;
+  register: (reading: R) => number | undefined;
+  /** The reading's interval energy, and the reading with it as derived from its register. */
+  energy: (reading: R) => number;
+  withEnergy: (reading: R, kwh: number) => R;
 }
 
 /*
@@ -27,6 +36,10 @@ const METER: TelemetryTable<MeterReading> = {
     ['voltage', 'float8', (r) => r.voltage],
   ],
   id: (r) => r.meterId,
+  registerColumn: 'kwh_register_ac',
+  register: (r) => r.kwhRegisterAc,
+  energy: (r) => r.kwhConsumedAc,
+  withEnergy: (r, kwhConsumedAc) => ({ ...r, kwhConsumedAc }),
 };
 
 const VEHICLE: TelemetryTable<VehicleReading> = {
@@ -39,7 +52,18 @@ const VEHICLE: TelemetryTable<VehicleReading> = {
     ['battery_temp', 'float8', (r) => r.batteryTemp],
   ],
   id: (r) => r.vehicleId,
+  registerColumn: 'kwh_register_dc',
+  register: (r) => r.kwhRegisterDc,
+  energy: (r) => r.kwhDeliveredDc,
+  withEnergy: (r, kwhDeliveredDc) => ({ ...r, kwhDeliveredDc }),
 };
+
+/** What a register reading stores beside its register, after the live columns: see registers.ts. */
+const DERIVED_COLUMNS: Array<[name: string, pgType: string]> = [
+  ['register_base', 'float8'],
+  ['register_event', 'text'],
+  ['bridged', 'int4'],
+];
 
 /**
  * One statement per reading type, whatever the number of readings: the rows travel as one array per
@@ -51,17 +75,24 @@ const VEHICLE: TelemetryTable<VehicleReading> = {
  * after the statement's lock on history: a process that starts following waits for that lock first
  * (StreamRepository.follow), so a transaction either committed before then or reads that it is followed.
  */
-function writeStatement<R extends Reading>(table: TelemetryTable<R>): string {
+function writeStatement<R extends Reading>(table: TelemetryTable<R>, registers = false): string {
   const names = table.columns.map(([name]) => name);
-  const unnestArgs = ['$1::text[]', '$2::timestamptz[]', ...table.columns.map(([, type], i) => `$${i + 3}::${type}[]`)];
+  // Register readings also store the register and what was derived from it, in history only.
+  const extras: Array<[string, string]> = registers ? [[table.registerColumn, 'float8'], ...DERIVED_COLUMNS] : [];
+  const unnestArgs = [
+    '$1::text[]',
+    '$2::timestamptz[]',
+    ...[...table.columns, ...extras].map(([, type], i) => `$${i + 3}::${type}[]`),
+  ];
   const all = [table.idColumn, 'ts', ...names].join(', ');
+  const stored = [all, ...extras.map(([name]) => name)].join(', ');
   const updates = ['ts', ...names].map((name) => `${name} = EXCLUDED.${name}`).join(', ');
   return sql`
     WITH input AS (
-      SELECT * FROM unnest(${unnestArgs.join(', ')}) WITH ORDINALITY AS input(${all}, position)
+      SELECT * FROM unnest(${unnestArgs.join(', ')}) WITH ORDINALITY AS input(${stored}, position)
     ), inserted AS (
-      INSERT INTO ${table.history} (${all})
-      SELECT ${all} FROM input
+      INSERT INTO ${table.history} (${stored})
+      SELECT ${stored} FROM input
       ON CONFLICT (${table.idColumn}, ts) DO NOTHING
       RETURNING ${all}
     ), newest AS (
@@ -82,6 +113,8 @@ const TABLES = { meter: METER, vehicle: VEHICLE } as { [T in ReadingType]: Telem
  * stream is followed.
  */
 export const WRITE_STATEMENTS = { meter: writeStatement(METER), vehicle: writeStatement(VEHICLE) };
+/** The same, when some of the readings carry registers: then four more arrays, the register and DERIVED_COLUMNS. */
+export const WRITE_REGISTER_STATEMENTS = { meter: writeStatement(METER, true), vehicle: writeStatement(VEHICLE, true) };
 
 /** A reading with what ordering and answering need, each computed once. */
 interface Row {
@@ -110,12 +143,32 @@ function inLockOrder(type: ReadingType, readings: Reading[]): Row[] {
 const textArray = (values: string[]): string => `{"${values.join('","')}"}`;
 const plainArray = (values: Array<string | number>): string => `{${values.join(',')}}`;
 
-function params(type: ReadingType, rows: Row[]): string[] {
+function params(type: ReadingType, rows: Row[], readings = rows.map((row) => row.reading)): string[] {
   const table = TABLES[type];
   return [
     textArray(rows.map((row) => row.id)),
-    plainArray(rows.map((row) => row.reading.timestamp.toISOString())),
-    ...table.columns.map(([, , value]) => plainArray(rows.map((row) => value(row.reading)))),
+    plainArray(readings.map((reading) => reading.timestamp.toISOString())),
+    ...table.columns.map(([, , value]) => plainArray(readings.map(value))),
+  ];
+}
+
+/**
+ * The parameters of WRITE_REGISTER_STATEMENTS[type]: `derived` holds, per row, what its register gave
+ * (undefined for plain readings, and for duplicates, which are not stored).
+ */
+function registerParams(type: ReadingType, rows: Row[], derived: Array<Derived | undefined>): string[] {
+  const table = TABLES[type];
+  const readings = rows.map((row, i) => {
+    const own = derived[i];
+    return own ? table.withEnergy(row.reading, own.energy) : row.reading;
+  });
+  const register = rows.map((row) => table.register(row.reading) ?? 'NULL');
+  return [
+    ...params(type, rows, readings),
+    plainArray(register),
+    plainArray(register.map((value, i) => derived[i]?.base ?? value)),
+    plainArray(derived.map((own) => own?.event ?? 'NULL')),
+    plainArray(derived.map((own) => own?.bridged ?? 0)),
   ];
 }
 
@@ -136,10 +189,15 @@ export type WriteOutcome = 'stored' | 'duplicate';
  */
 export type StoredReadingsHook = (stored: Reading[]) => void;
 
+/** Told, once their transaction has committed, of the register events its readings met (registers.ts). */
+export type RegisterEventsHook = (type: ReadingType, events: Map<RegisterEvent, number>) => void;
+
 export class IngestionRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly onStored?: StoredReadingsHook,
+    private readonly registers = new RegisterRepository(REGISTER_DEFAULTS),
+    private readonly onRegisterEvents?: RegisterEventsHook,
   ) {}
 
   /**
@@ -158,36 +216,80 @@ export class IngestionRepository {
     })).filter(({ rows }) => rows.length > 0);
     const outcomes = readings.map((): WriteOutcome => 'duplicate');
     if (groups.length === 0) return outcomes;
-    const { stored, followed } = await retryIfTransient(() => this.writeOnce(groups));
-    for (const row of stored) outcomes[row.index] = 'stored';
+    const { stored, followed, events } = await retryIfTransient(() => this.writeOnce(groups));
+    for (const { row } of stored) outcomes[row.index] = 'stored';
     if (this.onStored && followed) {
-      this.onStored(stored.sort((a, b) => a.index - b.index).map((row) => row.reading));
+      this.onStored(stored.sort((a, b) => a.row.index - b.row.index).map(({ reading }) => reading));
     }
+    if (this.onRegisterEvents) for (const [type, counts] of events) this.onRegisterEvents(type, counts);
     return outcomes;
   }
 
-  /** Writes rows unique by (type, id, timestamp); returns those that were new, and whether they are to be announced. */
-  private writeOnce(groups: Array<{ type: ReadingType; rows: Row[] }>): Promise<{ stored: Row[]; followed: boolean }> {
+  /**
+   * Writes rows unique by (type, id, timestamp); returns those that were new, each as stored (its
+   * energy derived from its register, if it sent one), whether they are to be announced, and the
+   * register events met.
+   */
+  private writeOnce(groups: Array<{ type: ReadingType; rows: Row[] }>) {
     return this.dataSource.transaction(async (manager) => {
       // The transaction's own connection, to name the statement: PostgreSQL then parses and plans it
       // once per connection rather than per call, which roughly halves its CPU for the small groups
       // that single readings make (figures in docs/performance.md).
       const client = (await manager.queryRunner?.connect()) as PoolClient;
-      const stored: Row[] = [];
+      const stored: Array<{ row: Row; reading: Reading }> = [];
+      const events = new Map<ReadingType, Map<RegisterEvent, number>>();
       let followed = false;
       // A fixed type order, like the id order inside each statement, keeps lock order identical everywhere.
       for (const { type, rows } of groups) {
-        const inserted = await client.query<{ position: number; followed: boolean }>({
-          name: `ingestion-write-${type}`,
-          text: WRITE_STATEMENTS[type],
-          values: params(type, rows),
-        });
-        for (const { position } of inserted.rows) stored.push(rows[position - 1]);
+        const derived = await this.derive(client, type, rows);
+        const inserted = await client.query<{ position: number; followed: boolean }>(
+          derived
+            ? {
+                name: `ingestion-write-registers-${type}`,
+                text: WRITE_REGISTER_STATEMENTS[type],
+                values: registerParams(type, rows, derived),
+              }
+            : { name: `ingestion-write-${type}`, text: WRITE_STATEMENTS[type], values: params(type, rows) },
+        );
+        for (const { position } of inserted.rows) {
+          const row = rows[position - 1];
+          const own = derived?.[position - 1];
+          stored.push({ row, reading: own ? TABLES[type].withEnergy(row.reading, own.energy) : row.reading });
+          if (own?.event) events.set(type, count(events.get(type), own.event));
+        }
         followed ||= inserted.rows.length > 0 && inserted.rows[0].followed;
       }
-      return { stored, followed };
+      return { stored, followed, events };
     });
   }
+
+  /** What the group's register readings derive, per row (undefined for plain ones); undefined without any. */
+  private async derive(
+    client: PoolClient,
+    type: ReadingType,
+    rows: Row[],
+  ): Promise<Array<Derived | undefined> | undefined> {
+    const table = TABLES[type];
+    const positions = rows.flatMap((row, i) => (table.register(row.reading) === undefined ? [] : [i]));
+    if (positions.length === 0) return undefined;
+    const derived = await this.registers.prepare(
+      client,
+      type,
+      positions.map((i) => ({
+        id: rows[i].id,
+        ms: rows[i].ms,
+        register: table.register(rows[i].reading)!,
+        sent: table.energy(rows[i].reading),
+      })),
+    );
+    const all: Array<Derived | undefined> = rows.map(() => undefined);
+    positions.forEach((position, i) => (all[position] = derived[i]));
+    return all;
+  }
+}
+
+function count(counts = new Map<RegisterEvent, number>(), event: RegisterEvent): Map<RegisterEvent, number> {
+  return counts.set(event, (counts.get(event) ?? 0) + 1);
 }
 
 function compare(a: string, b: string): number {

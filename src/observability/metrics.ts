@@ -30,6 +30,14 @@ export function createMetrics() {
       labelNames: ['type', 'outcome'] as const,
       registers,
     }),
+    registerEvents: new Counter({
+      name: 'fleet_register_events_total',
+      help:
+        'Register readings whose counter did not simply rise, by type and event: dip (held), reset and ' +
+        'replaced (a new counter epoch), rollover (past REGISTER_ROLLOVER_KWH), quarantined (faster than MAX_POWER_KW)',
+      labelNames: ['type', 'event'] as const,
+      registers,
+    }),
     groupCommitSize: new Histogram({
       name: 'fleet_group_commit_size',
       help: 'Single readings written per group-commit transaction',

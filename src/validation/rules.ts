@@ -6,6 +6,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateIf,
   type ValidationError as ClassValidationError,
 } from 'class-validator';
 import type { FieldError } from '../errors/problem';
@@ -31,9 +32,11 @@ export function IsDeviceId(): PropertyDecorator {
 }
 
 /** A measured value: a finite JSON number within what the device can physically report. */
-export function IsMeasurement(min: number, max: number): PropertyDecorator {
+export function IsMeasurement(min: number, max: number, { optional = false } = {}): PropertyDecorator {
   return (target, key) => {
-    IsDefined()(target, key);
+    // Absent is allowed where optional; null never is, as no measurement is null.
+    if (optional) ValidateIf((_, value) => value !== undefined)(target, key);
+    else IsDefined()(target, key);
     IsNumber(FINITE, { message: `${String(key)} must be a finite JSON number` })(target, key);
     Min(min)(target, key);
     Max(max)(target, key);

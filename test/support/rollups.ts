@@ -4,11 +4,12 @@ import type { DataSource } from 'typeorm';
 const EXPECTED: Record<'meter' | 'vehicle', string> = {
   meter: `count(*) AS readings, sum((kwh_consumed_ac * 1000000)::bigint)::bigint AS kwh_micro,
           min(voltage) AS voltage_min, max(voltage) AS voltage_max, sum(voltage::numeric) AS voltage_sum,
-          min(ts) AS first_ts, max(ts) AS last_ts`,
+          min(ts) AS first_ts, max(ts) AS last_ts, sum(bridged)::bigint AS bridged`,
   vehicle: `count(*) AS readings, sum((kwh_delivered_dc * 1000000)::bigint)::bigint AS kwh_micro,
             min(soc) AS soc_min, max(soc) AS soc_max, sum(soc::numeric) AS soc_sum,
             min(battery_temp) AS battery_temp_min, max(battery_temp) AS battery_temp_max,
-            sum(battery_temp::numeric) AS battery_temp_sum, min(ts) AS first_ts, max(ts) AS last_ts`,
+            sum(battery_temp::numeric) AS battery_temp_sum, min(ts) AS first_ts, max(ts) AS last_ts,
+            sum(bridged)::bigint AS bridged`,
 };
 
 /**

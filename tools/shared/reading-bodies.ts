@@ -2,6 +2,7 @@
 export interface MeterReadingBody {
   meterId: string;
   kwhConsumedAc: number;
+  kwhRegisterAc?: number;
   voltage: number;
   timestamp: string;
 }
@@ -10,6 +11,7 @@ export interface VehicleReadingBody {
   vehicleId: string;
   soc: number;
   kwhDeliveredDc: number;
+  kwhRegisterDc?: number;
   batteryTemp: number;
   timestamp: string;
 }

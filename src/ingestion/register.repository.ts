@@ -1,0 +1,232 @@
+import type { PoolClient } from 'pg';
+import { sql } from '../db/sql';
+import type { ReadingType } from './ingestion.dto';
+import { deriveSequence, type Derived, type RegisterPoint, type RegisterRules, type SequenceItem } from './registers';
+
+interface RegisterTable {
+  history: string;
+  live: string;
+  idColumn: string;
+  energy: string;
+  register: string;
+  /** First key of the device's advisory lock, one per reading type. */
+  lockClass: number;
+}
+
+const TABLES: Record<ReadingType, RegisterTable> = {
+  meter: {
+    history: 'meter_history',
+    live: 'meter_live',
+    idColumn: 'meter_id',
+    energy: 'kwh_consumed_ac',
+    register: 'kwh_register_ac',
+    lockClass: 23_001,
+  },
+  vehicle: {
+    history: 'vehicle_history',
+    live: 'vehicle_live',
+    idColumn: 'vehicle_id',
+    energy: 'kwh_delivered_dc',
+    register: 'kwh_register_dc',
+    lockClass: 23_002,
+  },
+};
+
+const STORED = (t: RegisterTable) =>
+  `ts, ${t.register} AS register, register_base AS base, ${t.energy} AS energy, register_event AS event, bridged`;
+
+/**
+ * Per device ($1 ids, with $2 the earliest and $3 the latest new reading): the register reading just
+ * before the earliest (part 0), every reading stored between the two (part 1: plain ones too, which
+ * make a new reading at their time a duplicate), and the register reading just after the latest
+ * (part 2), with the device's reporting interval. Each is a probe of the register index or the key.
+ */
+const neighbours = (t: RegisterTable) => sql`
+  SELECT d.id, n.part, n.ts, n.register, n.base, n.energy, n.event, n.bridged, v.reporting_interval_s AS interval_s
+  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS d(id, lo, hi)
+  LEFT JOIN device v ON v.id = d.id
+  CROSS JOIN LATERAL (
+    (SELECT 0 AS part, ${STORED(t)} FROM ${t.history}
+     WHERE ${t.idColumn} = d.id AND ts < d.lo AND ${t.register} IS NOT NULL ORDER BY ts DESC LIMIT 1)
+    UNION ALL
+    (SELECT 1, ${STORED(t)} FROM ${t.history} WHERE ${t.idColumn} = d.id AND ts >= d.lo AND ts <= d.hi)
+    UNION ALL
+    (SELECT 2, ${STORED(t)} FROM ${t.history}
+     WHERE ${t.idColumn} = d.id AND ts > d.hi AND ${t.register} IS NOT NULL ORDER BY ts LIMIT 1)
+  ) n`;
+
+/**
+ * Stored readings whose interval a late reading split, with what they are now: the history triggers
+ * (1764490000000-EnergyRegisters) carry the difference to their sealed rollups and counted session;
+ * the live row, when it is the one restated, follows.
+ */
+const restate = (t: RegisterTable) => sql`
+  WITH u AS (
+    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[], $6::int4[])
+      AS u(id, ts, energy, base, event, bridged)
+  ), live AS (
+    UPDATE ${t.live} l SET ${t.energy} = u.energy FROM u WHERE l.${t.idColumn} = u.id AND l.ts = u.ts
+  )
+  UPDATE ${t.history} h SET ${t.energy} = u.energy, register_base = u.base, register_event = u.event, bridged = u.bridged
+  FROM u WHERE h.${t.idColumn} = u.id AND h.ts = u.ts`;
+
+export const REGISTER_STATEMENTS = {
+  neighbours: { meter: neighbours(TABLES.meter), vehicle: neighbours(TABLES.vehicle) },
+  restate: { meter: restate(TABLES.meter), vehicle: restate(TABLES.vehicle) },
+};
+
+/** A new register reading of one device, in (device, time) order, duplicates within the call removed. */
+export interface NewRegisterReading {
+  id: string;
+  ms: number;
+  register: number;
+  sent: number;
+}
+
+interface StoredRow {
+  id: string;
+  part: number;
+  ts: Date;
+  register: number | null;
+  base: number | null;
+  energy: number;
+  event: Derived['event'];
+  bridged: number;
+  interval_s: number | null;
+}
+
+interface Restated extends Derived {
+  id: string;
+  ms: number;
+}
+
+/** A 32-bit key per device id for its advisory lock (FNV-1a); ids that share one only wait for each other. */
+function lockKey(id: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash | 0;
+}
+
+const literal = (values: Array<string | number | null>) =>
+  `{${values.map((value) => (value === null ? 'NULL' : typeof value === 'number' ? value : `"${value}"`)).join(',')}}`;
+
+export class RegisterRepository {
+  constructor(
+    private readonly rules: RegisterRules,
+    private readonly readingIntervalSeconds = 60,
+    private readonly lockTimeoutMs = 200,
+  ) {}
+
+  /**
+   * Derives what each new register reading is stored with (undefined for one already stored: a
+   * duplicate), and restates the stored readings whose intervals they split. Holds each device's lock
+   * until the transaction ends, so that two writers of one device never measure against the same
+   * previous reading; the lock waits at most the lock timeout, and the write is then retried.
+   */
+  async prepare(
+    client: PoolClient,
+    type: ReadingType,
+    readings: NewRegisterReading[],
+  ): Promise<Array<Derived | undefined>> {
+    const table = TABLES[type];
+    const devices = [...new Set(readings.map((r) => r.id))];
+    const keys = [...new Set(devices.map(lockKey))].sort((a, b) => a - b);
+    await client.query(sql`
+      SELECT set_config('lock_timeout', '${this.lockTimeoutMs}ms', true);
+      SELECT count(pg_advisory_xact_lock(${table.lockClass}, k)) FROM (SELECT unnest('${literal(keys)}'::int4[]) AS k ORDER BY 1) keys;
+      SELECT set_config('lock_timeout', '0', true)`);
+    const spans = devices.map((id) => {
+      const own = readings.filter((r) => r.id === id);
+      return { id, lo: own[0].ms, hi: own.at(-1)!.ms };
+    });
+    const stored = await this.read(client, type, spans);
+    const result: Array<Derived | undefined> = [];
+    const restated: Restated[] = [];
+    let cascade: Array<{ id: string; from: RegisterPoint; intervalMs: number }> = [];
+    for (const { id } of spans) {
+      const rows = stored.get(id) ?? [];
+      const intervalMs = (rows[0]?.interval_s ?? this.readingIntervalSeconds) * 1_000;
+      const taken = new Set(rows.filter((row) => row.part === 1).map((row) => row.ts.getTime()));
+      const own = readings.filter((r) => r.id === id);
+      const items: Array<SequenceItem & { fresh?: number }> = [
+        ...own.flatMap((r, i) => (taken.has(r.ms) ? [] : [{ ms: r.ms, register: r.register, sent: r.sent, fresh: i }])),
+        ...rows.filter((row) => row.part > 0 && row.register !== null).map(asItem),
+      ].sort((a, b) => a.ms - b.ms);
+      const before = rows.find((row) => row.part === 0);
+      const {
+        derived,
+        restated: changed,
+        baseMoved,
+      } = deriveSequence(before && asPoint(before), items, intervalMs, this.rules);
+      const mine: Array<Derived | undefined> = own.map(() => undefined);
+      items.forEach((item, i) => {
+        if (item.fresh !== undefined) mine[item.fresh] = derived[i];
+        else if (changed[i]) restated.push({ id, ms: item.ms, ...derived[i] });
+      });
+      result.push(...mine);
+      const last = items.at(-1)!;
+      if (baseMoved)
+        cascade.push({ id, from: { ms: last.ms, register: last.register, base: derived.at(-1)!.base }, intervalMs });
+    }
+    // A restated reading whose base moved changes the one after it too, and so on while bases move: rare
+    // (a late reading has to turn a dip into a rise, or back), so it is followed one probe at a time.
+    while (cascade.length > 0) {
+      const next = await this.read(
+        client,
+        type,
+        cascade.map(({ id, from }) => ({ id, lo: from.ms, hi: from.ms })),
+      );
+      cascade = cascade.flatMap(({ id, from, intervalMs }) => {
+        const after = next.get(id)?.find((row) => row.part === 2);
+        if (!after) return [];
+        const item = asItem(after);
+        const { derived, restated: changed, baseMoved } = deriveSequence(from, [item], intervalMs, this.rules);
+        if (changed[0]) restated.push({ id, ms: item.ms, ...derived[0] });
+        return baseMoved
+          ? [{ id, from: { ms: item.ms, register: item.register, base: derived[0].base }, intervalMs }]
+          : [];
+      });
+    }
+    if (restated.length > 0) await this.restate(client, type, restated);
+    return result;
+  }
+
+  private async read(client: PoolClient, type: ReadingType, spans: Array<{ id: string; lo: number; hi: number }>) {
+    const { rows } = await client.query<StoredRow>({
+      name: `ingestion-register-neighbours-${type}`,
+      text: REGISTER_STATEMENTS.neighbours[type],
+      values: [
+        literal(spans.map((s) => s.id)),
+        literal(spans.map((s) => new Date(s.lo).toISOString())),
+        literal(spans.map((s) => new Date(s.hi).toISOString())),
+      ],
+    });
+    const byDevice = new Map<string, StoredRow[]>();
+    for (const row of rows) byDevice.set(row.id, [...(byDevice.get(row.id) ?? []), row]);
+    return byDevice;
+  }
+
+  private async restate(client: PoolClient, type: ReadingType, rows: Restated[]): Promise<void> {
+    await client.query({
+      name: `ingestion-register-restate-${type}`,
+      text: REGISTER_STATEMENTS.restate[type],
+      values: [
+        literal(rows.map((r) => r.id)),
+        literal(rows.map((r) => new Date(r.ms).toISOString())),
+        literal(rows.map((r) => r.energy)),
+        literal(rows.map((r) => r.base)),
+        literal(rows.map((r) => r.event)),
+        literal(rows.map((r) => r.bridged)),
+      ],
+    });
+  }
+}
+
+function asPoint(row: StoredRow): RegisterPoint {
+  return { ms: row.ts.getTime(), register: row.register!, base: row.base! };
+}
+
+function asItem(row: StoredRow): SequenceItem {
+  const { energy, base, event, bridged } = row;
+  return { ms: row.ts.getTime(), register: row.register!, stored: { energy, base: base!, event, bridged } };
+}

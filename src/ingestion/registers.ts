@@ -1,0 +1,109 @@
+/*
+ * Interval energy from cumulative registers. A register reading's interval is the time since its
+ * device's previous register reading, by timestamp, and its energy the register's increase over that
+ * reading's base: so a gap of any length loses nothing, and its energy is carried by the reading that
+ * closes it. Counters misbehave in a few known ways, each of which becomes an event instead of a
+ * spike or a negative interval.
+ */
+
+import type { RegisterRules } from '../config/config';
+
+export type { RegisterRules };
+export type RegisterEvent = 'dip' | 'reset' | 'replaced' | 'rollover' | 'quarantined';
+export const REGISTER_EVENTS: RegisterEvent[] = ['dip', 'reset', 'replaced', 'rollover', 'quarantined'];
+
+/** A stored register reading as the next one is measured against. */
+export interface RegisterPoint {
+  ms: number;
+  register: number;
+  /** What the next reading's increase is measured from: the register, or the one a dip held. */
+  base: number;
+}
+
+/** What is stored with a register reading beside the register itself. */
+export interface Derived {
+  energy: number;
+  base: number;
+  event: RegisterEvent | null;
+  /** The readings its gap lost and whose energy it carries, for coverage. */
+  bridged: number;
+}
+
+/** history's bound on one reading's energy (migration BoundReadings). */
+const MAX_INTERVAL_KWH = 1_000_000;
+
+/**
+ * The interval ending at a register reading (`ms`, `register`), after `previous`. `sent` is the
+ * interval energy the reading also carried, if any: it stands only where there is nothing to measure
+ * from (a device's first register reading). `intervalMs` is the device's reporting interval.
+ */
+export function derive(
+  previous: RegisterPoint | undefined,
+  ms: number,
+  register: number,
+  sent: number | undefined,
+  intervalMs: number,
+  rules: RegisterRules,
+): Derived {
+  if (previous === undefined) return { energy: sent ?? 0, base: register, event: null, bridged: 0 };
+  const gapMs = ms - previous.ms;
+  const bridged = Math.max(0, Math.round(gapMs / intervalMs) - 1);
+  // The most energy the interval can hold: the device at full power all along.
+  const possible = Math.min((rules.maxPowerKw * gapMs) / 3_600_000, MAX_INTERVAL_KWH);
+  const increase = register - previous.base;
+  if (increase >= 0) {
+    if (increase > possible) return { energy: 0, base: register, event: 'quarantined', bridged: 0 };
+    return { energy: increase, base: register, event: null, bridged };
+  }
+  if (rules.rolloverKwh !== undefined && previous.base <= rules.rolloverKwh) {
+    const wrapped = rules.rolloverKwh - previous.base + register;
+    if (wrapped <= possible) return { energy: wrapped, base: register, event: 'rollover', bridged };
+  }
+  // Jitter and rounding make counters step back a little: nothing flowed, and the higher value stays
+  // the base, so the recovery is not counted twice.
+  if (-increase < rules.dipShare * previous.base) return { energy: 0, base: previous.base, event: 'dip', bridged };
+  // A counter that started again: from zero if what it shows now could have flowed since (a reset),
+  // otherwise a different counter altogether whose starting point is unknown (a replacement). What
+  // flowed before the restart is not known either way, so the gap counts as lost.
+  if (register <= possible) return { energy: register, base: register, event: 'reset', bridged: 0 };
+  return { energy: 0, base: register, event: 'replaced', bridged: 0 };
+}
+
+/** A device's register reading, stored or new, in the order the device took them. */
+export interface SequenceItem {
+  ms: number;
+  register: number;
+  sent?: number;
+  /** What is stored for it; absent for a new reading. */
+  stored?: Derived;
+}
+
+/**
+ * Derives every item after `previous` in time order. Answers what each new item is stored with and
+ * which stored ones a late reading restates, and whether the last (stored) item's base moved, so that
+ * the reading after it has to be looked at too.
+ */
+export function deriveSequence(
+  previous: RegisterPoint | undefined,
+  items: SequenceItem[],
+  intervalMs: number,
+  rules: RegisterRules,
+): { derived: Derived[]; restated: boolean[]; baseMoved: boolean } {
+  const derived: Derived[] = [];
+  const restated: boolean[] = [];
+  let before = previous;
+  for (const item of items) {
+    const now = derive(before, item.ms, item.register, item.sent, intervalMs, rules);
+    // A stored reading with nothing before it keeps what it was stored with.
+    const next = item.stored && before === undefined ? item.stored : now;
+    derived.push(next);
+    restated.push(item.stored !== undefined && !sameDerived(item.stored, next));
+    before = { ms: item.ms, register: item.register, base: next.base };
+  }
+  const last = items.at(-1);
+  const baseMoved = last?.stored !== undefined && derived.at(-1)!.base !== last.stored.base;
+  return { derived, restated, baseMoved };
+}
+
+const sameDerived = (a: Derived, b: Derived) =>
+  a.energy === b.energy && a.base === b.base && a.event === b.event && a.bridged === b.bridged;
