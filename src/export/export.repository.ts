@@ -17,6 +17,8 @@ const SOURCES: Record<ReadingDevice, { table: string; columns: Array<[column: st
       ['vehicle_id', 'vehicleId'],
       ['soc', 'soc'],
       ['kwh_delivered_dc', 'kwhDeliveredDc'],
+      ['kwh_register_dc', 'kwhRegisterDc'],
+      ['register_event', 'registerEvent'],
       ['battery_temp', 'batteryTemp'],
     ],
   },
@@ -25,6 +27,8 @@ const SOURCES: Record<ReadingDevice, { table: string; columns: Array<[column: st
     columns: [
       ['meter_id', 'meterId'],
       ['kwh_consumed_ac', 'kwhConsumedAc'],
+      ['kwh_register_ac', 'kwhRegisterAc'],
+      ['register_event', 'registerEvent'],
       ['voltage', 'voltage'],
     ],
   },

@@ -6,25 +6,32 @@ import type { Route, RouteTable } from '../contract/route-table';
 import { modelRef, modelSchemas, ref } from '../validation/model-schema';
 import { ReadingsQueryDto } from './export.dto';
 import { readingsHandler } from './export.handlers';
-import { MeterReadingsPage, VehicleReadingsPage } from './export.responses';
+import {
+  ExportedMeterReading,
+  ExportedVehicleReading,
+  MeterReadingsPage,
+  VehicleReadingsPage,
+} from './export.responses';
 import type { ExportService } from './export.service';
 
 type Device = 'vehicle' | 'meter';
 
 const CSV_DESCRIPTION =
   'The whole window in one file, streamed from the database: a header row, then one reading a line, oldest ' +
-  'first, `timestamp` in UTC to the microsecond and values exactly as stored. A response that ends without its ' +
+  'first, `timestamp` in UTC to the microsecond and values exactly as stored. A register reading has its ' +
+  'interval energy derived from the register beside it, and `registerEvent` says what deriving it met; both are ' +
+  'empty for readings sent with interval energy only. A response that ends without its ' +
   'final chunk was cut short (`EXPORT_STATEMENT_TIMEOUT_MS`, or the database failing mid-stream).';
 
 function csvSchema(device: Device): OpenApi.Schema {
   const header =
     device === 'vehicle'
-      ? 'vehicleId,timestamp,soc,kwhDeliveredDc,batteryTemp'
-      : 'meterId,timestamp,kwhConsumedAc,voltage';
+      ? 'vehicleId,timestamp,soc,kwhDeliveredDc,kwhRegisterDc,registerEvent,batteryTemp'
+      : 'meterId,timestamp,kwhConsumedAc,kwhRegisterAc,registerEvent,voltage';
   const row =
     device === 'vehicle'
-      ? 'VEHICLE-001,2026-12-01T10:00:00.000000Z,85.5,45.2,28.5'
-      : 'METER-001,2026-12-01T10:00:00.000000Z,150.5,240';
+      ? 'VEHICLE-001,2026-12-01T10:00:00.000000Z,85.5,45.2,12004.5,,28.5'
+      : 'METER-001,2026-12-01T10:00:00.000000Z,150.5,,,240';
   return {
     type: 'string',
     description: `RFC 4180 CSV with the header \`${header}\`.`,
@@ -87,7 +94,7 @@ function readings(
 
 export const exportRoutes: RouteTable<ExportService> = {
   tag: { name: 'export', description: "A device's stored readings over a window, as JSON pages or CSV." },
-  schemas: modelSchemas(VehicleReadingsPage, MeterReadingsPage),
+  schemas: modelSchemas(VehicleReadingsPage, MeterReadingsPage, ExportedVehicleReading, ExportedMeterReading),
   routes: [
     readings('vehicle', 'vehicleId', '/v1/vehicles/:vehicleId/readings', modelRef(VehicleReadingsPage)),
     readings('meter', 'meterId', '/v1/meters/:meterId/readings', modelRef(MeterReadingsPage)),

@@ -1,11 +1,15 @@
 import type { Writable } from 'node:stream';
 import type { SeriesRepository, Window } from '../analytics/analytics.public';
 import { NotFoundError, ServiceUnavailableError } from '../errors/problem';
-import type { MeterReadingDto, VehicleReadingDto } from '../ingestion/ingestion.public';
 import { encodeReadingsCursor, type ReadingsPageQuery } from './export.dto';
 import type { ExportRepository, ReadingDevice } from './export.repository';
 import { ExportSlots, type ExportSlotLimits } from './export.slots';
-import type { MeterReadingsPage, VehicleReadingsPage } from './export.responses';
+import type {
+  ExportedMeterReading,
+  ExportedVehicleReading,
+  MeterReadingsPage,
+  VehicleReadingsPage,
+} from './export.responses';
 
 export interface ExportOptions extends ExportSlotLimits {
   /** The statement timeout of one CSV export, in place of the pool's; 0 = none. */
@@ -43,11 +47,11 @@ export class ExportService {
   }
 
   async vehiclePage(vehicleId: string, query: ReadingsPageQuery): Promise<VehicleReadingsPage> {
-    return { vehicleId, ...(await this.page<VehicleReadingDto>('vehicle', vehicleId, query)) };
+    return { vehicleId, ...(await this.page<ExportedVehicleReading>('vehicle', vehicleId, query)) };
   }
 
   async meterPage(meterId: string, query: ReadingsPageQuery): Promise<MeterReadingsPage> {
-    return { meterId, ...(await this.page<MeterReadingDto>('meter', meterId, query)) };
+    return { meterId, ...(await this.page<ExportedMeterReading>('meter', meterId, query)) };
   }
 
   /**

@@ -41,10 +41,10 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
     expect(res.headers.vary).toMatch(/Accept/);
     expect(res.text).toBe(
       [
-        'vehicleId,timestamp,soc,kwhDeliveredDc,batteryTemp',
-        `${vehicleId},2026-11-20T10:00:00.250000Z,20.666666666666668,1.1,27.5`,
-        `${vehicleId},2026-11-20T10:30:00.123456Z,61.7283945,1e-07,0`,
-        `${vehicleId},2026-11-20T11:00:00.000000Z,0.1,1e-06,-12.5`,
+        'vehicleId,timestamp,soc,kwhDeliveredDc,kwhRegisterDc,registerEvent,batteryTemp',
+        `${vehicleId},2026-11-20T10:00:00.250000Z,20.666666666666668,1.1,,,27.5`,
+        `${vehicleId},2026-11-20T10:30:00.123456Z,61.7283945,1e-07,,,0`,
+        `${vehicleId},2026-11-20T11:00:00.000000Z,0.1,1e-06,,,-12.5`,
         '',
       ].join('\n'),
     );
@@ -74,7 +74,7 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
       const dc = await tallyCsv(`${server.url}/v1/vehicles/${vehicleId}/readings?${query}`, 'kwhDeliveredDc');
       const ac = await tallyCsv(`${server.url}/v1/meters/${meterId}/readings?${query}`, 'kwhConsumedAc');
       expect([dc.rows, ac.rows, dc.complete, ac.complete]).toEqual([30, 30, true, true]);
-      expect(ac.header).toBe('meterId,timestamp,kwhConsumedAc,voltage');
+      expect(ac.header).toBe('meterId,timestamp,kwhConsumedAc,kwhRegisterAc,registerEvent,voltage');
       const bySessions = await request(t.app).get(`/v1/analytics/performance/${vehicleId}`).query(window).expect(200);
       expect(dc.micro).toBe(
         micro(bySessions.body.totalKwhDeliveredDc) + micro(bySessions.body.kwhDeliveredDcOutsideSessions),
@@ -93,7 +93,7 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
     const meter = meterReading({ timestamp: at(0) });
     await request(t.app).post('/v1/ingestion/meter').send(meter).expect(201);
     const res = await csv(t, `/v1/meters/${meter.meterId}/readings`, { from: at(0), to: at(60) }).expect(200);
-    expect(res.text).toBe('meterId,timestamp,kwhConsumedAc,voltage\n');
+    expect(res.text).toBe('meterId,timestamp,kwhConsumedAc,kwhRegisterAc,registerEvent,voltage\n');
   });
 
   it('answers HEAD with the headers a GET starts with, and runs no COPY', async () => {

@@ -52,7 +52,7 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
       .expect(201);
   });
 
-  it('pages through (from, to] oldest first, in the shape readings are posted, without gaps or repeats', async () => {
+  it('pages through (from, to] oldest first, in the shape readings are posted (with no register), without gaps or repeats', async () => {
     const pages = await allPages(`/v1/vehicles/${vehicleId}/readings`, { ...window, limit: 4 });
     const readings = pages.flatMap((page) => page.readings);
     const expected = minutes.filter((m) => m > 0 && m <= 180).map(at);
@@ -64,6 +64,8 @@ describe('GET /v1/vehicles/:vehicleId/readings and /v1/meters/:meterId/readings 
       timestamp: at(7).replace('Z', '000Z'),
       soc: 20 + 2 / 3,
       kwhDeliveredDc: 0.1 * 3 + 0.000003,
+      kwhRegisterDc: null,
+      registerEvent: null,
       batteryTemp: 27.5,
     });
   });

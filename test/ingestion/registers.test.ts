@@ -113,3 +113,40 @@ it('a late reading in a sealed hour moves energy between the sealed rollups exac
   await post({ meterId: id, kwhRegisterAc: 11, voltage: 230, timestamp: old(30) });
   await expectRollupsExact(t.db.dataSource);
 });
+
+it('the CSV and JSON exports carry the derived interval energy beside the register and the event it met', async () => {
+  const vehicleId = uniqueId('REGV');
+  const vehicle = (minutes: number, kwhRegisterDc: number) => ({
+    vehicleId,
+    soc: 50,
+    kwhRegisterDc,
+    batteryTemp: 20,
+    timestamp: at(minutes),
+  });
+  await post(vehicle(1, 200), vehicle(2, 201.5), vehicle(5, 100));
+  const window = { from: at(0), to: at(10) };
+  const csv = await request(t.app)
+    .get(`/v1/vehicles/${vehicleId}/readings`)
+    .query(window)
+    .set('Accept', 'text/csv')
+    .expect(200);
+  expect(csv.text.split('\n')).toEqual([
+    'vehicleId,timestamp,soc,kwhDeliveredDc,kwhRegisterDc,registerEvent,batteryTemp',
+    `${vehicleId},2026-11-02T08:01:00.000000Z,50,0,200,,20`,
+    `${vehicleId},2026-11-02T08:02:00.000000Z,50,1.5,201.5,,20`,
+    `${vehicleId},2026-11-02T08:05:00.000000Z,50,0,100,replaced,20`,
+    '',
+  ]);
+  const json = await request(t.app).get(`/v1/vehicles/${vehicleId}/readings`).query(window).expect(200);
+  expect(
+    json.body.readings.map((r: { kwhDeliveredDc: number; kwhRegisterDc: number; registerEvent: string | null }) => [
+      r.kwhDeliveredDc,
+      r.kwhRegisterDc,
+      r.registerEvent,
+    ]),
+  ).toEqual([
+    [0, 200, null],
+    [1.5, 201.5, null],
+    [0, 100, 'replaced'],
+  ]);
+});
