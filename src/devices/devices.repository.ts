@@ -12,12 +12,28 @@ export interface DeviceRow {
   createdAt: Date;
   decommissionedAt: Date | null;
   lastSeenAt: Date | null;
+  dataQuality: string[];
 }
 
-/** A registered device with when it last reported: its live row's write time, so reporting costs no registry write. */
+/** The register events of the device's readings of the last day, each a probe of the index of events. */
+const registerEvents = (history: string, device: string, kind: string) => sql`
+  SELECT DISTINCT register_event FROM ${history}
+  WHERE d.kind = '${kind}' AND ${device} = d.id AND register_event IS NOT NULL AND ts > now() - interval '1 day'`;
+
+/**
+ * A registered device with when it last reported (its live row's write time, so reporting costs no
+ * registry write), and the data-quality flags its register readings raised over the last day.
+ */
 const view = (source: string) => sql`SELECT d.id, d.kind, d.label, d.reporting_interval_s AS "reportingIntervalSeconds",
        d.created_at AS "createdAt", d.decommissioned_at AS "decommissionedAt",
-       coalesce(m.updated_at, v.updated_at) AS "lastSeenAt"
+       coalesce(m.updated_at, v.updated_at) AS "lastSeenAt",
+       ARRAY(
+         SELECT 'register-' || e.register_event FROM (
+           ${registerEvents('meter_history', 'meter_id', 'meter')}
+           UNION
+           ${registerEvents('vehicle_history', 'vehicle_id', 'vehicle')}
+         ) e ORDER BY 1
+       ) AS "dataQuality"
 FROM ${source} d
 LEFT JOIN meter_live m ON d.kind = 'meter' AND m.meter_id = d.id
 LEFT JOIN vehicle_live v ON d.kind = 'vehicle' AND v.vehicle_id = d.id`;

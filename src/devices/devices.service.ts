@@ -14,6 +14,7 @@ function view(row: DeviceRow): DeviceView {
     createdAt: row.createdAt.toISOString(),
     decommissionedAt: row.decommissionedAt?.toISOString() ?? null,
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
+    dataQuality: row.dataQuality,
   };
 }
 

@@ -28,6 +28,7 @@ describe('registering a device', () => {
       createdAt: expect.stringMatching(INSTANT),
       decommissionedAt: null,
       lastSeenAt: null,
+      dataQuality: [],
     });
     expect(res.headers.location).toBe(`/v1/devices/${id}`);
     expect((await get(id).expect(200)).body).toEqual(res.body);

@@ -150,3 +150,16 @@ it('the CSV and JSON exports carry the derived interval energy beside the regist
     [0, 100, 'replaced'],
   ]);
 });
+
+it("shows on the device what its register readings met over the last day, as data-quality flags", async () => {
+  const meterId = uniqueId('REGD');
+  await request(t.app).post('/v1/devices').send({ id: meterId, kind: 'meter' }).expect(201);
+  const recent = (minutes: number) => new Date(Date.now() - (30 - minutes) * 60_000).toISOString();
+  await post(
+    { meterId, kwhRegisterAc: 500, voltage: 230, timestamp: recent(1) },
+    { meterId, kwhRegisterAc: 499, voltage: 230, timestamp: recent(2) },
+    { meterId, kwhRegisterAc: 0.1, voltage: 230, timestamp: recent(3) },
+  );
+  const device = await request(t.app).get(`/v1/devices/${meterId}`).expect(200);
+  expect(device.body.dataQuality).toEqual(['register-dip', 'register-reset']);
+});
