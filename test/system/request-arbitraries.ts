@@ -51,7 +51,13 @@ const field = <T>(valid: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: anything });
 
 const meter = fc.record(
-  { meterId: field(id), kwhConsumedAc: field(number), voltage: field(number), timestamp: field(timestamp) },
+  {
+    meterId: field(id),
+    kwhConsumedAc: field(number),
+    kwhRegisterAc: field(number),
+    voltage: field(number),
+    timestamp: field(timestamp),
+  },
   { requiredKeys: [] },
 );
 const vehicle = fc.record(
@@ -59,6 +65,7 @@ const vehicle = fc.record(
     vehicleId: field(id),
     soc: field(number),
     kwhDeliveredDc: field(number),
+    kwhRegisterDc: field(number),
     batteryTemp: field(number),
     timestamp: field(timestamp),
   },
