@@ -6,6 +6,8 @@ import { addByDevice, SIDES as ENERGY_SIDES } from './1764461000000-SessionsByDe
 
 interface Side {
   history: string;
+  /** What its key index carries for analytics before this migration. */
+  covered: string;
   device: string;
   energy: string;
   register: string;
@@ -17,6 +19,7 @@ interface Side {
 const SIDES: Side[] = [
   {
     history: 'meter_history',
+    covered: 'kwh_consumed_ac',
     device: 'meter_id',
     energy: 'kwh_consumed_ac',
     register: 'kwh_register_ac',
@@ -26,6 +29,7 @@ const SIDES: Side[] = [
   },
   {
     history: 'vehicle_history',
+    covered: 'kwh_delivered_dc, battery_temp',
     device: 'vehicle_id',
     energy: 'kwh_delivered_dc',
     register: 'kwh_register_dc',
@@ -91,6 +95,19 @@ const restateFunction = ({ history, device, energy, rollup, total, readings }: S
 };
 
 /**
+ * The key index carries the columns analytics reads from history (1764340000000-CoverAnalyticsReads),
+ * so that the partial hours at a window's edges are index-only scans: now `bridged` too, which coverage
+ * counts. A partitioned table's key is rebuilt on every partition, under an exclusive lock: on a large
+ * installation, run this migration in a maintenance window.
+ */
+async function coverKey(queryRunner: QueryRunner, { history, device, covered }: Side, bridged: boolean) {
+  const include = bridged ? `${covered}, bridged` : covered;
+  await queryRunner.query(`
+    ALTER TABLE ${history} DROP CONSTRAINT ${history}_pkey,
+      ADD CONSTRAINT ${history}_pkey PRIMARY KEY (${device}, ts) INCLUDE (${include})`);
+}
+
+/**
  * Cumulative energy registers. A reading may carry its device's lifetime counter (`kwh_register_*`),
  * and its interval energy is then derived from it at ingestion: the increase over the device's
  * previous register reading by time, with resets, rollovers, dips and impossible jumps told apart
@@ -121,6 +138,7 @@ export class EnergyRegisters1764490000000 implements MigrationInterface {
         `CREATE INDEX ${history}_register_event_idx ON ${history} (${device}, ts) WHERE register_event IS NOT NULL`,
       );
     }
+    for (const side of SIDES) await coverKey(queryRunner, side, true);
     for (const { rollup } of SIDES) {
       for (const table of [rollup, rollup.replace('_hourly', '_daily')]) {
         await queryRunner.query(
@@ -160,6 +178,7 @@ export class EnergyRegisters1764490000000 implements MigrationInterface {
         await queryRunner.query(`ALTER TABLE ${table} DROP COLUMN bridged`);
       }
     }
+    for (const side of SIDES) await coverKey(queryRunner, side, false);
     for (const { history, register } of SIDES) {
       await queryRunner.query(`DROP INDEX ${history}_register_idx, ${history}_register_event_idx`);
       await queryRunner.query(`

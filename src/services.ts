@@ -99,7 +99,7 @@ export function buildServices(
   const ingestionRepository = new IngestionRepository(
     pools.ingest,
     config.stream.enabled ? stream.announceReadings : undefined,
-    new RegisterRepository(config.ingestion.registers, config.analytics.readingIntervalSeconds, config.db.lockTimeoutMs),
+    new RegisterRepository(config.ingestion.registers, config.analytics.readingIntervalSeconds),
     (type, events) => events.forEach((count, event) => metrics.registerEvents.inc({ type, event }, count)),
   );
   return {

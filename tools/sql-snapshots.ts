@@ -22,7 +22,8 @@ import { IMPORT_STATEMENTS } from '../src/auth/device-import.repository';
 import { DEVICE_STATEMENTS } from '../src/devices/devices.repository';
 import { EXPORT_STATEMENTS } from '../src/export/export.repository';
 import { HEALTH_STATEMENTS } from '../src/health/health.repository';
-import { WRITE_STATEMENTS } from '../src/ingestion/ingestion.repository';
+import { WRITE_REGISTER_STATEMENTS, WRITE_STATEMENTS } from '../src/ingestion/ingestion.repository';
+import { REGISTER_STATEMENTS } from '../src/ingestion/register.repository';
 import { PARTITION_STATEMENTS } from '../src/partitions/partition.repository';
 import { RETENTION_SIDES, RETENTION_STATEMENTS } from '../src/partitions/retention.repository';
 import { STREAM_STATEMENTS } from '../src/stream/stream.repository';
@@ -55,6 +56,18 @@ const AREAS: Record<string, Exported[]> = {
       statements: WRITE_STATEMENTS,
       prefix: 'write',
     },
+    {
+      source: 'src/ingestion/ingestion.repository.ts',
+      name: 'WRITE_REGISTER_STATEMENTS',
+      statements: WRITE_REGISTER_STATEMENTS,
+      prefix: 'write-registers',
+    },
+    ...(['neighbours', 'restate'] as const).map((kind) => ({
+      source: 'src/ingestion/register.repository.ts',
+      name: `REGISTER_STATEMENTS.${kind}`,
+      statements: REGISTER_STATEMENTS[kind],
+      prefix: `register-${kind}`,
+    })),
   ],
   analytics: [
     { source: 'src/analytics/analytics.repository.ts', name: 'ANALYTICS_STATEMENTS', statements: ANALYTICS_STATEMENTS },

@@ -59,20 +59,20 @@ edges AS (
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
     FROM (
-      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 AS ac_n FROM meter_history h
+      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 + h.bridged AS ac_n FROM meter_history h
       WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
-      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 AS ac_n FROM meter_history h
+      SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 + h.bridged AS ac_n FROM meter_history h
       WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
     ) readings
   ) m
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(dc), 0) AS dc, coalesce(sum(dc_n), 0) AS dc_n
     FROM (
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 AS dc_n FROM vehicle_history h
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 + h.bridged AS dc_n FROM vehicle_history h
       WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.from_ts AND h.ts <= s.head_end
       UNION ALL
-      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 AS dc_n FROM vehicle_history h
+      SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 + h.bridged AS dc_n FROM vehicle_history h
       WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
     ) readings
   ) d
@@ -86,14 +86,14 @@ whole AS (
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(ac), 0) AS ac, coalesce(sum(ac_n), 0) AS ac_n
     FROM (
-      SELECT r.kwh_micro AS ac, r.readings AS ac_n FROM meter_rollup_hourly r
+      SELECT r.kwh_micro AS ac, r.readings + r.bridged AS ac_n FROM meter_rollup_hourly r
       WHERE r.meter_id = b.meter_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
     ) readings
   ) m
   CROSS JOIN LATERAL (
     SELECT coalesce(sum(dc), 0) AS dc, coalesce(sum(dc_n), 0) AS dc_n
     FROM (
-      SELECT r.kwh_micro AS dc, r.readings AS dc_n FROM vehicle_rollup_hourly r
+      SELECT r.kwh_micro AS dc, r.readings + r.bridged AS dc_n FROM vehicle_rollup_hourly r
       WHERE r.vehicle_id = b.vehicle_id AND r.hour >= $1 AND r.hour < $2 AND r.hour >= lower(b.hours) AND r.hour < upper(b.hours) AND b.hours @> r.hour
     ) readings
   ) d

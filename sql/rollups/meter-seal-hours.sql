@@ -1,6 +1,6 @@
 -- TABLE_STATEMENTS.meter.sealHours in src/analytics/rollup-tables.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
-INSERT INTO meter_rollup_hourly (meter_id, hour, readings, kwh_micro, voltage_min, voltage_max, voltage_sum, first_ts, last_ts)
-SELECT meter_id, date_trunc('hour', ts - interval '1 microsecond', 'UTC'), count(*), sum((kwh_consumed_ac * 1000000)::bigint)::bigint, min(voltage), max(voltage), sum(voltage::numeric), min(ts), max(ts)
+INSERT INTO meter_rollup_hourly (meter_id, hour, readings, kwh_micro, bridged, voltage_min, voltage_max, voltage_sum, first_ts, last_ts)
+SELECT meter_id, date_trunc('hour', ts - interval '1 microsecond', 'UTC'), count(*), sum((kwh_consumed_ac * 1000000)::bigint)::bigint, sum(bridged)::bigint, min(voltage), max(voltage), sum(voltage::numeric), min(ts), max(ts)
 FROM meter_history
 WHERE ts > (SELECT hours_until FROM rollup_seal) AND ts <= $1
 GROUP BY 1, 2 ORDER BY 1, 2

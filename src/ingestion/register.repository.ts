@@ -110,18 +110,24 @@ function lockKey(id: string): number {
 const literal = (values: Array<string | number | null>) =>
   `{${values.map((value) => (value === null ? 'NULL' : typeof value === 'number' ? value : `"${value}"`)).join(',')}}`;
 
+/**
+ * How long a register write waits for another transaction writing the same device. Only ingestion
+ * takes these locks, for a transaction's few statements, so a wait is short unless the database is
+ * overloaded; it is bounded all the same, and generously, since giving up refuses a reading.
+ */
+const DEVICE_LOCK_TIMEOUT_MS = 5_000;
+
 export class RegisterRepository {
   constructor(
     private readonly rules: RegisterRules,
     private readonly readingIntervalSeconds = 60,
-    private readonly lockTimeoutMs = 200,
   ) {}
 
   /**
    * Derives what each new register reading is stored with (undefined for one already stored: a
    * duplicate), and restates the stored readings whose intervals they split. Holds each device's lock
    * until the transaction ends, so that two writers of one device never measure against the same
-   * previous reading; the lock waits at most the lock timeout, and the write is then retried.
+   * previous reading.
    */
   async prepare(
     client: PoolClient,
@@ -132,7 +138,7 @@ export class RegisterRepository {
     const devices = [...new Set(readings.map((r) => r.id))];
     const keys = [...new Set(devices.map(lockKey))].sort((a, b) => a - b);
     await client.query(sql`
-      SELECT set_config('lock_timeout', '${this.lockTimeoutMs}ms', true);
+      SELECT set_config('lock_timeout', '${DEVICE_LOCK_TIMEOUT_MS}ms', true);
       SELECT count(pg_advisory_xact_lock(${table.lockClass}, k)) FROM (SELECT unnest('${literal(keys)}'::int4[]) AS k ORDER BY 1) keys;
       SELECT set_config('lock_timeout', '0', true)`);
     const spans = devices.map((id) => {
