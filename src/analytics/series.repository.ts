@@ -49,7 +49,10 @@ interface Measure {
   name: string;
 }
 
-/** The points CTE: count, energy, averages and extremes from history edges and whole rollup hours. */
+/**
+ * The points CTE: count, energy, averages and extremes from history edges and whole rollup hours, and
+ * the readings covered (with those a register reading's gap bridged), for coverage.
+ */
 function points(history: string, rollup: string, device: string, energy: string, measures: Measure[]): string {
   const rawMeasures = measures.flatMap(({ column, name }) => [
     `min(h.${column}) AS ${name}_min`,
@@ -70,19 +73,21 @@ function points(history: string, rollup: string, device: string, energy: string,
   return sql`
     ${BUCKETS},
     raw AS (
-      SELECT e.local, count(*) AS n, sum(${micro(`h.${energy}`)}) AS kwh, ${rawMeasures.join(', ')}
+      SELECT e.local, count(*) AS n, count(*) + sum(h.bridged) AS covered, sum(${micro(`h.${energy}`)}) AS kwh,
+             ${rawMeasures.join(', ')}
       FROM edges e
       JOIN ${history} h ON h.${device} = $3 AND h.ts > e.after AND h.ts <= e.upto
       GROUP BY e.local
     ),
     points AS (
       SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
+             coalesce(r.covered, 0) + coalesce(u.covered, 0) AS covered,
              coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
              ${combined.join(',\n')}
       FROM parts p
       LEFT JOIN raw r USING (local)
       LEFT JOIN LATERAL (
-        SELECT sum(readings) AS n, sum(kwh_micro) AS kwh, ${rolledMeasures.join(', ')}
+        SELECT sum(readings) AS n, sum(readings + bridged) AS covered, sum(kwh_micro) AS kwh, ${rolledMeasures.join(', ')}
         FROM ${rollup} u
         WHERE u.${device} = $3 AND u.hour >= p.lo AND u.hour < p.hi
       ) u ON p.lo < p.hi
@@ -111,7 +116,7 @@ const SESSION_ENERGY = sql`
     SELECT local, sum(ac) AS ac, sum(n) AS n FROM (
       SELECT ${BUCKET_OF('upto')} AS local, kwh_ac_micro AS ac, ac_readings AS n FROM sessions WHERE whole
       UNION ALL
-      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_consumed_ac')}, 1
+      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_consumed_ac')}, 1 + h.bridged
       FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
       WHERE NOT s.whole
     ) a
@@ -121,7 +126,7 @@ const SESSION_ENERGY = sql`
     SELECT local, sum(dc) AS dc, sum(n) AS n FROM (
       SELECT ${BUCKET_OF('upto')} AS local, kwh_dc_micro AS dc, dc_readings AS n FROM sessions WHERE whole
       UNION ALL
-      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_delivered_dc')}, 1
+      SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_delivered_dc')}, 1 + h.bridged
       FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
       WHERE NOT s.whole
     ) d
@@ -161,7 +166,7 @@ const METER_SERIES = sql`
   WITH
   ${points('meter_history', 'meter_rollup_hourly', 'meter_id', 'kwh_consumed_ac', [{ column: 'voltage', name: 'voltage' }])}
   SELECT p.start, p."end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "voltageMin", "voltageMax",
-         ${coverage('readings', `(SELECT ${expected('w.a', 'w.z', '$3', 'meter', '$6')} FROM parts w WHERE w.local = p.local)`)} AS coverage
+         ${coverage('covered', `(SELECT ${expected('w.a', 'w.z', '$3', 'meter', '$6')} FROM parts w WHERE w.local = p.local)`)} AS coverage
   FROM points p
   WHERE readings > 0
   ORDER BY p.start`;

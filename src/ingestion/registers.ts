@@ -55,17 +55,21 @@ export function derive(
     if (increase > possible) return { energy: 0, base: register, event: 'quarantined', bridged: 0 };
     return { energy: increase, base: register, event: null, bridged };
   }
+  // Jitter and rounding make counters step back a little: nothing flowed, and the higher value stays
+  // the base, so the recovery is not counted twice. Checked first, as however long the gap, a small
+  // step back is never a counter going round.
+  if (-increase < rules.dipShare * previous.base) return { energy: 0, base: previous.base, event: 'dip', bridged };
   if (rules.rolloverKwh !== undefined && previous.base <= rules.rolloverKwh) {
     const wrapped = rules.rolloverKwh - previous.base + register;
     if (wrapped <= possible) return { energy: wrapped, base: register, event: 'rollover', bridged };
   }
-  // Jitter and rounding make counters step back a little: nothing flowed, and the higher value stays
-  // the base, so the recovery is not counted twice.
-  if (-increase < rules.dipShare * previous.base) return { energy: 0, base: previous.base, event: 'dip', bridged };
-  // A counter that started again: from zero if what it shows now could have flowed since (a reset),
-  // otherwise a different counter altogether whose starting point is unknown (a replacement). What
-  // flowed before the restart is not known either way, so the gap counts as lost.
-  if (register <= possible) return { energy: register, base: register, event: 'reset', bridged: 0 };
+  // A counter that started again from zero (a reset) shows little: under half what it showed, and no
+  // more than could have flowed since. Anything else is a different counter whose starting point is
+  // unknown (a replacement), counted from here on. What flowed before the restart is not known either
+  // way, so the gap counts as lost.
+  if (register < previous.base / 2 && register <= possible) {
+    return { energy: register, base: register, event: 'reset', bridged: 0 };
+  }
   return { energy: 0, base: register, event: 'replaced', bridged: 0 };
 }
 

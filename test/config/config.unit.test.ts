@@ -21,6 +21,7 @@ describe('loadConfig', () => {
       groupCommitMax: 500,
       queueMax: 10_000,
       maxReadingKwh: 1_000,
+      registers: { dipShare: 0.1, maxPowerKw: 1_000 },
     });
   });
 

@@ -20,13 +20,15 @@ edges AS (
   SELECT local, greatest(hi, a), z FROM parts WHERE hi < z
 ),
 raw AS (
-  SELECT e.local, count(*) AS n, sum((h.kwh_consumed_ac * 1000000)::bigint) AS kwh, min(h.voltage) AS voltage_min, max(h.voltage) AS voltage_max, sum(h.voltage::numeric) AS voltage_sum
+  SELECT e.local, count(*) AS n, count(*) + sum(h.bridged) AS covered, sum((h.kwh_consumed_ac * 1000000)::bigint) AS kwh,
+         min(h.voltage) AS voltage_min, max(h.voltage) AS voltage_max, sum(h.voltage::numeric) AS voltage_sum
   FROM edges e
   JOIN meter_history h ON h.meter_id = $3 AND h.ts > e.after AND h.ts <= e.upto
   GROUP BY e.local
 ),
 points AS (
   SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
+         coalesce(r.covered, 0) + coalesce(u.covered, 0) AS covered,
          coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
          round((coalesce(r.voltage_sum, 0) + coalesce(u.voltage_sum, 0)) / nullif(coalesce(r.n, 0) + coalesce(u.n, 0), 0), 3) AS "voltageAvg",
          least(r.voltage_min, u.voltage_min) AS "voltageMin",
@@ -34,7 +36,7 @@ points AS (
   FROM parts p
   LEFT JOIN raw r USING (local)
   LEFT JOIN LATERAL (
-    SELECT sum(readings) AS n, sum(kwh_micro) AS kwh, min(u.voltage_min) AS voltage_min, max(u.voltage_max) AS voltage_max, sum(u.voltage_sum) AS voltage_sum
+    SELECT sum(readings) AS n, sum(readings + bridged) AS covered, sum(kwh_micro) AS kwh, min(u.voltage_min) AS voltage_min, max(u.voltage_max) AS voltage_max, sum(u.voltage_sum) AS voltage_sum
     FROM meter_rollup_hourly u
     WHERE u.meter_id = $3 AND u.hour >= p.lo AND u.hour < p.hi
   ) u ON p.lo < p.hi
@@ -43,7 +45,7 @@ SELECT p.start, p."end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "
        CASE WHEN (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
             - (date_part('epoch', now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local) IS NULL THEN NULL WHEN (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
             - (date_part('epoch', now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local) <= 0 THEN 1.000
-               ELSE least(1, round(readings::numeric / (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
+               ELSE least(1, round(covered::numeric / (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
             - (date_part('epoch', now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local)::numeric, 3)) END AS coverage
 FROM points p
 WHERE readings > 0

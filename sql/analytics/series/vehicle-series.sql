@@ -20,13 +20,15 @@ edges AS (
   SELECT local, greatest(hi, a), z FROM parts WHERE hi < z
 ),
 raw AS (
-  SELECT e.local, count(*) AS n, sum((h.kwh_delivered_dc * 1000000)::bigint) AS kwh, min(h.soc) AS soc_min, max(h.soc) AS soc_max, sum(h.soc::numeric) AS soc_sum, min(h.battery_temp) AS batteryTemp_min, max(h.battery_temp) AS batteryTemp_max, sum(h.battery_temp::numeric) AS batteryTemp_sum
+  SELECT e.local, count(*) AS n, count(*) + sum(h.bridged) AS covered, sum((h.kwh_delivered_dc * 1000000)::bigint) AS kwh,
+         min(h.soc) AS soc_min, max(h.soc) AS soc_max, sum(h.soc::numeric) AS soc_sum, min(h.battery_temp) AS batteryTemp_min, max(h.battery_temp) AS batteryTemp_max, sum(h.battery_temp::numeric) AS batteryTemp_sum
   FROM edges e
   JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > e.after AND h.ts <= e.upto
   GROUP BY e.local
 ),
 points AS (
   SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
+         coalesce(r.covered, 0) + coalesce(u.covered, 0) AS covered,
          coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
          round((coalesce(r.soc_sum, 0) + coalesce(u.soc_sum, 0)) / nullif(coalesce(r.n, 0) + coalesce(u.n, 0), 0), 3) AS "socAvg",
          least(r.soc_min, u.soc_min) AS "socMin",
@@ -37,7 +39,7 @@ points AS (
   FROM parts p
   LEFT JOIN raw r USING (local)
   LEFT JOIN LATERAL (
-    SELECT sum(readings) AS n, sum(kwh_micro) AS kwh, min(u.soc_min) AS soc_min, max(u.soc_max) AS soc_max, sum(u.soc_sum) AS soc_sum, min(u.battery_temp_min) AS batteryTemp_min, max(u.battery_temp_max) AS batteryTemp_max, sum(u.battery_temp_sum) AS batteryTemp_sum
+    SELECT sum(readings) AS n, sum(readings + bridged) AS covered, sum(kwh_micro) AS kwh, min(u.soc_min) AS soc_min, max(u.soc_max) AS soc_max, sum(u.soc_sum) AS soc_sum, min(u.battery_temp_min) AS batteryTemp_min, max(u.battery_temp_max) AS batteryTemp_max, sum(u.battery_temp_sum) AS batteryTemp_sum
     FROM vehicle_rollup_hourly u
     WHERE u.vehicle_id = $3 AND u.hour >= p.lo AND u.hour < p.hi
   ) u ON p.lo < p.hi
@@ -55,7 +57,7 @@ session_ac AS (
   SELECT local, sum(ac) AS ac, sum(n) AS n FROM (
     SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_ac_micro AS ac, ac_readings AS n FROM sessions WHERE whole
     UNION ALL
-    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_consumed_ac * 1000000)::bigint, 1
+    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_consumed_ac * 1000000)::bigint, 1 + h.bridged
     FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
     WHERE NOT s.whole
   ) a
@@ -65,7 +67,7 @@ session_dc AS (
   SELECT local, sum(dc) AS dc, sum(n) AS n FROM (
     SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_dc_micro AS dc, dc_readings AS n FROM sessions WHERE whole
     UNION ALL
-    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_delivered_dc * 1000000)::bigint, 1
+    SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_delivered_dc * 1000000)::bigint, 1 + h.bridged
     FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
     WHERE NOT s.whole
   ) d
