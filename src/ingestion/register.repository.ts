@@ -9,7 +9,7 @@ interface RegisterTable {
   idColumn: string;
   energy: string;
   register: string;
-  /** First key of the device's advisory lock, one per reading type. */
+  /** First key of the advisory locks on new devices, one per reading type. */
   lockClass: number;
 }
 
@@ -36,24 +36,53 @@ const STORED = (t: RegisterTable) =>
   `ts, ${t.register} AS register, register_base AS base, ${t.energy} AS energy, register_event AS event, bridged`;
 
 /**
- * Per device ($1 ids, with $2 the earliest and $3 the latest new reading): the register reading just
- * before the earliest (part 0), every reading stored between the two (part 1: plain ones too, which
- * make a new reading at their time a duplicate), and the register reading just after the latest
- * (part 2), with the device's reporting interval. Each is a probe of the register index or the key.
+ * Holds each device of $1 until the transaction ends, so that two writers of one device never measure
+ * against the same previous reading, and answers the newest reading time of each that has one. A
+ * device with a live row is held by that row: a row lock, which takes no room in the lock table
+ * however many devices a batch names. One without (its first readings) is held by an advisory lock
+ * (class $3) on one of 256 buckets of ids, so that a batch of new devices takes at most 256 of those.
+ * Every lock waits at most $2 (lock_timeout). A locked row reads as its newest version.
+ */
+const lock = (t: RegisterTable) => sql`
+  WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', $2, true)),
+  existing AS MATERIALIZED (
+    SELECT l.${t.idColumn} AS id, l.ts FROM ${t.live} l CROSS JOIN timeout
+    WHERE l.${t.idColumn} = ANY($1::text[])
+    ORDER BY l.${t.idColumn}
+    FOR UPDATE OF l
+  ),
+  fresh AS MATERIALIZED (
+    SELECT count(pg_advisory_xact_lock($3::int4, k)) AS held FROM (
+      SELECT DISTINCT hashtext(id) & 255 AS k FROM unnest($1::text[]) AS id
+      WHERE id NOT IN (SELECT id FROM existing)
+      ORDER BY 1
+    ) keys
+  )
+  SELECT e.id, e.ts FROM fresh LEFT JOIN existing e ON true`;
+
+/**
+ * Per device ($1 ids, with $2 the earliest and $3 the latest new reading, $4 its newest stored reading
+ * time or null): the register reading just before the earliest (part 0), every reading stored between
+ * the two (part 1: plain ones too, which make a new reading at their time a duplicate), and the
+ * register reading just after the latest (part 2), with the device's reporting interval (a device with
+ * none of these still has a row, part null, for its interval). Readings that
+ * arrive in order have nothing stored at or after them, which the newest time says without a probe.
  */
 const neighbours = (t: RegisterTable) => sql`
   SELECT d.id, n.part, n.ts, n.register, n.base, n.energy, n.event, n.bridged, v.reporting_interval_s AS interval_s
-  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS d(id, lo, hi)
+  FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[]) AS d(id, lo, hi, newest)
   LEFT JOIN device v ON v.id = d.id
-  CROSS JOIN LATERAL (
+  LEFT JOIN LATERAL (
     (SELECT 0 AS part, ${STORED(t)} FROM ${t.history}
      WHERE ${t.idColumn} = d.id AND ts < d.lo AND ${t.register} IS NOT NULL ORDER BY ts DESC LIMIT 1)
     UNION ALL
-    (SELECT 1, ${STORED(t)} FROM ${t.history} WHERE ${t.idColumn} = d.id AND ts >= d.lo AND ts <= d.hi)
+    (SELECT 1, ${STORED(t)} FROM ${t.history}
+     WHERE (d.newest IS NULL OR d.newest >= d.lo) AND ${t.idColumn} = d.id AND ts >= d.lo AND ts <= d.hi)
     UNION ALL
     (SELECT 2, ${STORED(t)} FROM ${t.history}
-     WHERE ${t.idColumn} = d.id AND ts > d.hi AND ${t.register} IS NOT NULL ORDER BY ts LIMIT 1)
-  ) n`;
+     WHERE (d.newest IS NULL OR d.newest > d.hi) AND ${t.idColumn} = d.id AND ts > d.hi AND ${t.register} IS NOT NULL
+     ORDER BY ts LIMIT 1)
+  ) n ON true`;
 
 /**
  * Stored readings whose interval a late reading split, with what they are now: the history triggers
@@ -71,6 +100,7 @@ const restate = (t: RegisterTable) => sql`
   FROM u WHERE h.${t.idColumn} = u.id AND h.ts = u.ts`;
 
 export const REGISTER_STATEMENTS = {
+  lock: { meter: lock(TABLES.meter), vehicle: lock(TABLES.vehicle) },
   neighbours: { meter: neighbours(TABLES.meter), vehicle: neighbours(TABLES.vehicle) },
   restate: { meter: restate(TABLES.meter), vehicle: restate(TABLES.vehicle) },
 };
@@ -85,7 +115,7 @@ export interface NewRegisterReading {
 
 interface StoredRow {
   id: string;
-  part: number;
+  part: number | null;
   ts: Date;
   register: number | null;
   base: number | null;
@@ -95,23 +125,25 @@ interface StoredRow {
   interval_s: number | null;
 }
 
+/** A device's new readings span lo..hi; `newest` is its newest stored reading's time, if known. */
+interface Span {
+  id: string;
+  lo: number;
+  hi: number;
+  newest: number | undefined;
+}
+
 interface Restated extends Derived {
   id: string;
   ms: number;
-}
-
-/** A 32-bit key per device id for its advisory lock (FNV-1a); ids that share one only wait for each other. */
-function lockKey(id: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
-  return hash | 0;
 }
 
 const literal = (values: Array<string | number | null>) =>
   `{${values.map((value) => (value === null ? 'NULL' : typeof value === 'number' ? value : `"${value}"`)).join(',')}}`;
 
 /**
- * How long a register write waits for another transaction writing the same device. Only ingestion
+ * How long a register write waits for another transaction writing the same device, and its other
+ * statements for any lock. Only ingestion
  * takes these locks, for a transaction's few statements, so a wait is short unless the database is
  * overloaded; it is bounded all the same, and generously, since giving up refuses a reading.
  */
@@ -125,25 +157,30 @@ export class RegisterRepository {
 
   /**
    * Derives what each new register reading is stored with (undefined for one already stored: a
-   * duplicate), and restates the stored readings whose intervals they split. Holds each device's lock
-   * until the transaction ends, so that two writers of one device never measure against the same
-   * previous reading.
+   * duplicate), and restates the stored readings whose intervals they split, holding each device until
+   * the transaction ends.
    */
   async prepare(
     client: PoolClient,
     type: ReadingType,
     readings: NewRegisterReading[],
   ): Promise<Array<Derived | undefined>> {
-    const table = TABLES[type];
-    const devices = [...new Set(readings.map((r) => r.id))];
-    const keys = [...new Set(devices.map(lockKey))].sort((a, b) => a - b);
-    await client.query(sql`
-      SELECT set_config('lock_timeout', '${DEVICE_LOCK_TIMEOUT_MS}ms', true);
-      SELECT count(pg_advisory_xact_lock(${table.lockClass}, k)) FROM (SELECT unnest('${literal(keys)}'::int4[]) AS k ORDER BY 1) keys;
-      SELECT set_config('lock_timeout', '0', true)`);
+    const byDevice = new Map<string, NewRegisterReading[]>();
+    for (const reading of readings) {
+      const own = byDevice.get(reading.id);
+      if (own) own.push(reading);
+      else byDevice.set(reading.id, [reading]);
+    }
+    const devices = [...byDevice.keys()];
+    const { rows: live } = await client.query<{ id: string | null; ts: Date | null }>({
+      name: `ingestion-register-lock-${type}`,
+      text: REGISTER_STATEMENTS.lock[type],
+      values: [literal(devices), `${DEVICE_LOCK_TIMEOUT_MS}ms`, TABLES[type].lockClass],
+    });
+    const newest = new Map(live.flatMap(({ id, ts }) => (id === null ? [] : [[id, ts!.getTime()]])));
     const spans = devices.map((id) => {
-      const own = readings.filter((r) => r.id === id);
-      return { id, lo: own[0].ms, hi: own.at(-1)!.ms };
+      const own = byDevice.get(id)!;
+      return { id, lo: own[0].ms, hi: own.at(-1)!.ms, newest: newest.get(id) };
     });
     const stored = await this.read(client, type, spans);
     const result: Array<Derived | undefined> = [];
@@ -153,10 +190,10 @@ export class RegisterRepository {
       const rows = stored.get(id) ?? [];
       const intervalMs = (rows[0]?.interval_s ?? this.readingIntervalSeconds) * 1_000;
       const taken = new Set(rows.filter((row) => row.part === 1).map((row) => row.ts.getTime()));
-      const own = readings.filter((r) => r.id === id);
+      const own = byDevice.get(id)!;
       const items: Array<SequenceItem & { fresh?: number }> = [
         ...own.flatMap((r, i) => (taken.has(r.ms) ? [] : [{ ms: r.ms, register: r.register, sent: r.sent, fresh: i }])),
-        ...rows.filter((row) => row.part > 0 && row.register !== null).map(asItem),
+        ...rows.filter((row) => (row.part === 1 || row.part === 2) && row.register !== null).map(asItem),
       ].sort((a, b) => a.ms - b.ms);
       const before = rows.find((row) => row.part === 0);
       const {
@@ -180,7 +217,7 @@ export class RegisterRepository {
       const next = await this.read(
         client,
         type,
-        cascade.map(({ id, from }) => ({ id, lo: from.ms, hi: from.ms })),
+        cascade.map(({ id, from }) => ({ id, lo: from.ms, hi: from.ms, newest: undefined })),
       );
       cascade = cascade.flatMap(({ id, from, intervalMs }) => {
         const after = next.get(id)?.find((row) => row.part === 2);
@@ -197,7 +234,7 @@ export class RegisterRepository {
     return result;
   }
 
-  private async read(client: PoolClient, type: ReadingType, spans: Array<{ id: string; lo: number; hi: number }>) {
+  private async read(client: PoolClient, type: ReadingType, spans: Span[]) {
     const { rows } = await client.query<StoredRow>({
       name: `ingestion-register-neighbours-${type}`,
       text: REGISTER_STATEMENTS.neighbours[type],
@@ -205,6 +242,7 @@ export class RegisterRepository {
         literal(spans.map((s) => s.id)),
         literal(spans.map((s) => new Date(s.lo).toISOString())),
         literal(spans.map((s) => new Date(s.hi).toISOString())),
+        literal(spans.map((s) => (s.newest === undefined ? null : new Date(s.newest).toISOString()))),
       ],
     });
     const byDevice = new Map<string, StoredRow[]>();

@@ -1,3 +1,4 @@
+import { plan } from '../../tools/simulator/cli-options';
 import { Delivery, type Outgoing } from '../../tools/simulator/delivery';
 import {
   deviceOf,
@@ -9,7 +10,10 @@ import {
   type WireReading,
 } from '../../tools/simulator/fleet-model';
 import { seededRandom } from '../../tools/simulator/random';
-import type { MeterReadingDto, VehicleReadingDto } from '../../src/ingestion/ingestion.dto';
+import type { MeterIntervalReading, VehicleIntervalReading } from '../../tools/simulator/readings';
+import type { RegisterSpec } from '../../tools/simulator/registers';
+import { runSimulation, type SimulationOptions } from '../../tools/simulator/simulate';
+import type { SimulatorClient } from '../../tools/simulator/simulator.client';
 
 const START = new Date('2026-03-01T00:00:00.000Z');
 const spec = (overrides: Partial<FleetSpec> = {}): FleetSpec => ({
@@ -55,8 +59,8 @@ function play(fleet: FleetSpec, seed = 7) {
   }
   expect(open.size).toBe(0);
   const readings = ticks.flatMap((tick) => tick.readings);
-  const vehicleReadings = readings.filter((r): r is VehicleReadingDto => 'vehicleId' in r);
-  const meterReadings = readings.filter((r): r is MeterReadingDto => 'meterId' in r);
+  const vehicleReadings = readings.filter((r): r is VehicleIntervalReading => 'vehicleId' in r);
+  const meterReadings = readings.filter((r): r is MeterIntervalReading => 'meterId' in r);
   const byKey = new Map(vehicleReadings.map((r) => [`${r.vehicleId}@${Date.parse(r.timestamp)}`, r]));
   const vehicleAt = (vehicleId: string, at: number) => byKey.get(`${vehicleId}@${at}`);
   return { model, ticks, sessions, vehicleReadings, meterReadings, vehicleAt };
@@ -284,5 +288,267 @@ describe('delivery', () => {
     expect(generated.length - reached.size).toBe(link.lost);
     expect(out.filter((item) => item.kind !== 'retry')).toHaveLength(reached.size);
     expect(lossy().out).toEqual(out);
+  });
+});
+
+/** A service that accepts everything and remembers it: what a run sends, in the order it sends it. */
+function recordingClient() {
+  const posted: WireReading[] = [];
+  const opened = new Map<string, { vehicleId: string; meterId: string; from: number; to: number }>();
+  const client = {
+    perDevice: false,
+    refused: undefined,
+    requests: 0,
+    transientRetries: 0,
+    failures: new Map(),
+    postBatch: (batch: WireReading[]) => {
+      posted.push(...batch);
+      const body = { stored: batch.length, duplicates: 0, received: batch.length, rejected: 0 };
+      return Promise.resolve({ ok: true, status: 200, body });
+    },
+    postReading: (reading: WireReading) => {
+      posted.push(reading);
+      return Promise.resolve({ ok: true, status: 201, body: { duplicate: false } });
+    },
+    openSession: (vehicleId: string, meterId: string, at: Date) => {
+      const id = `S${opened.size}`;
+      opened.set(id, { vehicleId, meterId, from: at.getTime(), to: NaN });
+      return Promise.resolve({ ok: true, status: 201, body: { id } });
+    },
+    closeSession: (id: string, at: Date) => {
+      opened.get(id)!.to = at.getTime();
+      return Promise.resolve({ ok: true, status: 200, body: { id } });
+    },
+  };
+  return { client: client as unknown as SimulatorClient, posted, sessions: () => [...opened.values()] };
+}
+
+const UNITS = 10_000;
+const units = (kwh: number) => Math.round(kwh * UNITS);
+const registerOf = (r: WireReading) =>
+  'kwhRegisterAc' in r ? r.kwhRegisterAc : 'kwhRegisterDc' in r ? r.kwhRegisterDc : undefined;
+const energyOf = (r: WireReading) =>
+  'kwhConsumedAc' in r ? r.kwhConsumedAc : 'kwhDeliveredDc' in r ? r.kwhDeliveredDc : undefined;
+const at = (r: WireReading) => Date.parse(r.timestamp);
+
+/** Each device's readings as a service keeps them: one per timestamp, in time order. */
+function stored(posted: WireReading[]): Map<string, WireReading[]> {
+  const byDevice = groupBy(posted, deviceOf);
+  for (const [id, readings] of byDevice) {
+    const first = new Map<number, WireReading>();
+    for (const r of readings) if (!first.has(at(r))) first.set(at(r), r);
+    byDevice.set(
+      id,
+      [...first.values()].sort((a, b) => at(a) - at(b)),
+    );
+  }
+  return byDevice;
+}
+
+/**
+ * The interval energy (in 0.1 Wh) each stored reading stands for: its own, or its register's rise over the
+ * previous one, as the service derives it for a counter that wraps at `widthKwh`, starts again from 0 or is
+ * replaced (MAX_POWER_KW 1,000 kW).
+ */
+function intervals(readings: WireReading[], widthKwh?: number): Array<{ at: number; units: number }> {
+  return readings.map((r, i) => {
+    const register = registerOf(r);
+    if (register === undefined) return { at: at(r), units: units(energyOf(r)!) };
+    if (i === 0) return { at: at(r), units: 0 };
+    const [before, now] = [units(registerOf(readings[i - 1])!), units(register)];
+    const possible = ((1_000 * (at(r) - at(readings[i - 1]))) / 3_600_000) * UNITS;
+    const wrapped = widthKwh === undefined ? Infinity : units(widthKwh) - before + now;
+    const rise = now >= before ? now - before : wrapped <= possible ? wrapped : now;
+    return { at: at(r), units: rise <= possible ? rise : 0 };
+  });
+}
+
+describe('registers', () => {
+  const fleet = spec({ meters: 6, vehicles: 8, minutes: 12 * 60, start: new Date('2026-02-01T00:00:00.000Z') });
+  const simulate = async (lossShare: number, registers?: RegisterSpec) => {
+    const recording = recordingClient();
+    const options: SimulationOptions = {
+      fleet,
+      disorder: { lateShare: 0.02, retryShare: 0.02, lossShare },
+      seed: 17,
+      pace: { kind: 'unpaced' },
+      mode: 'mixed',
+      batchSize: 200,
+      concurrency: 2,
+      registers,
+    };
+    const result = await runSimulation(recording.client, options);
+    return { ...recording, result, readings: stored(recording.posted) };
+  };
+  let plain: Awaited<ReturnType<typeof simulate>>;
+  let plainLossy: Awaited<ReturnType<typeof simulate>>;
+  let lossy: Awaited<ReturnType<typeof simulate>>;
+  let resetting: Awaited<ReturnType<typeof simulate>>;
+  const WIDTH = 50_000;
+  beforeAll(async () => {
+    plain = await simulate(0);
+    plainLossy = await simulate(0.3);
+    lossy = await simulate(0.3, { resetShare: 0 });
+    resetting = await simulate(0.3, { resetShare: 0.5, widthKwh: WIDTH });
+  });
+  const sessionEnergy = (
+    run: typeof plain,
+    session: { vehicleId: string; meterId: string; from: number; to: number },
+  ) => {
+    const within = (id: string) =>
+      sum(
+        intervals(run.readings.get(id)!, run.result.registers?.spec.widthKwh)
+          .filter((i) => i.at > session.from && i.at <= session.to)
+          .map((i) => i.units),
+      ) / UNITS;
+    return { dc: within(session.vehicleId), ac: within(session.meterId) };
+  };
+
+  it('plays the same fleet: the same sessions, vehicles and chargers, with or without registers, loss or resets', () => {
+    for (const run of [plainLossy, lossy, resetting]) {
+      expect(run.sessions()).toEqual(plain.sessions());
+      expect(run.result.vehicles).toEqual(plain.result.vehicles);
+      expect(run.result.chargers).toEqual(plain.result.chargers);
+    }
+    expect(plain.sessions().length).toBeGreaterThan(20);
+  });
+
+  it('sends each device its counter instead of interval energy, from a baseline at the start, to four decimals', () => {
+    const wrong: string[] = [];
+    for (const [id, readings] of lossy.readings) {
+      if (readings[0].timestamp !== fleet.start.toISOString()) wrong.push(`${id} starts at ${readings[0].timestamp}`);
+      for (const r of readings) {
+        const register = registerOf(r);
+        if (register === undefined || energyOf(r) !== undefined)
+          wrong.push(`not a register reading ${JSON.stringify(r)}`);
+        else if (register < 0 || register > 1e9 || units(register) / UNITS !== register) wrong.push(JSON.stringify(r));
+      }
+    }
+    expect(wrong).toEqual([]);
+    // One baseline a device, besides its reading a minute.
+    expect(lossy.result.readings.generated).toBe(plain.result.readings.generated + 14);
+  });
+
+  it('rises by exactly the interval energy the device would have sent, whatever was lost', () => {
+    const wrong: string[] = [];
+    for (const [id, readings] of plain.readings) {
+      const rises = new Map(intervals(lossy.readings.get(id)!).map((i) => [i.at, i.units]));
+      // What a lost reading carried, its next stored one carries.
+      let owed = 0;
+      for (const r of readings) {
+        owed += units(energyOf(r)!);
+        const rise = rises.get(at(r));
+        if (rise === undefined) continue;
+        if (rise !== owed) wrong.push(`${id} ${r.timestamp}: rose ${rise}, owed ${owed}`);
+        owed = 0;
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(lossy.result.readings.dropped).toBeGreaterThan(0);
+  });
+
+  it('never loses the reading a session ends on, of either side, and loses the others as the plain run does', () => {
+    const keys = (run: typeof plain) =>
+      new Set([...run.readings.values()].flat().map((r) => `${deviceOf(r)}@${at(r)}`));
+    const [inPlainLossy, inLossy] = [keys(plainLossy), keys(lossy)];
+    const sent = (run: typeof plain, id: string, time: number) =>
+      (run === lossy ? inLossy : inPlainLossy).has(`${id}@${time}`);
+    const ends = plain.sessions().flatMap((s) => [`${s.vehicleId}@${s.to}`, `${s.meterId}@${s.to}`]);
+    const lostEnds = ends.filter((key) => {
+      const [id, time] = key.split('@');
+      return !sent(plainLossy, id, Number(time));
+    });
+    expect(lostEnds.length).toBeGreaterThan(0);
+    const kept = new Set(ends);
+    const wrong: string[] = [];
+    for (const [id, readings] of plain.readings) {
+      for (const r of readings) {
+        const key = `${id}@${at(r)}`;
+        const inRegisters = sent(lossy, id, at(r));
+        if (kept.has(key) ? !inRegisters : inRegisters !== sent(plainLossy, id, at(r))) wrong.push(key);
+      }
+    }
+    expect(wrong).toEqual([]);
+    expect(lossy.result.readings.queued).toBe(lostEnds.length);
+    expect(lossy.result.readings.dropped).toBe(plainLossy.result.readings.dropped - lostEnds.length);
+  });
+
+  it('gives every session the energy of the lossless plain run, but for a few Wh of standby before it', () => {
+    let worst = 0;
+    for (const session of plain.sessions()) {
+      const truth = sessionEnergy(plain, session);
+      const registers = sessionEnergy(lossy, session);
+      // A vehicle's counter stands still outside sessions; a meter's standby before the plug may ride along.
+      expect(registers.dc).toBeCloseTo(truth.dc, 9);
+      expect(registers.ac - truth.ac).toBeGreaterThanOrEqual(-1e-9);
+      expect(registers.ac - truth.ac).toBeLessThan(0.01);
+      worst = Math.max(worst, Math.abs(registers.dc / registers.ac - truth.dc / truth.ac));
+    }
+    expect(worst).toBeLessThan(0.0005);
+  });
+
+  it('resets, replaces or rolls over the counters of the share asked, each between sessions or at the width', () => {
+    const summary = resetting.result.registers!;
+    expect(summary.fates.size).toBe(7);
+    expect(new Set(summary.fates.values())).toEqual(new Set(['reset', 'replaced', 'rollover']));
+    expect([...summary.fates.keys()].every((id) => summary.events.some((e) => e.deviceId === id))).toBe(true);
+    const sessions = plain.sessions();
+    const wrong: string[] = [];
+    for (const event of summary.events) {
+      const readings = resetting.readings.get(event.deviceId)!;
+      const i = readings.findIndex((r) => r.timestamp === event.timestamp);
+      const time = Date.parse(event.timestamp);
+      const [before, after] = [registerOf(readings[i - 1])!, registerOf(readings[i])!];
+      const energy = energyOf(plain.readings.get(event.deviceId)!.find((r) => at(r) === time)!)!;
+      const inSession = sessions.some(
+        (s) => (s.vehicleId === event.deviceId || s.meterId === event.deviceId) && time > s.from && time <= s.to,
+      );
+      if (event.fate === 'reset' || event.fate === 'replaced') {
+        // Never lost, and in a minute outside any session of the device.
+        if (i === -1 || inSession) wrong.push(`${event.fate} ${event.deviceId} ${event.timestamp}`);
+        else if (event.fate === 'reset' && units(after) !== units(energy)) wrong.push(`reset to ${after}`);
+        else if (event.fate === 'replaced' && Math.abs(after - before) < before * 0.25) wrong.push(`replaced ${after}`);
+      } else if (i !== -1 && !(after < before && before > WIDTH - 3)) {
+        wrong.push(`rollover ${event.deviceId} ${before} → ${after}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+    const registers = [...resetting.readings.values()].flat().map((r) => registerOf(r)!);
+    expect(Math.max(...registers)).toBeLessThan(WIDTH);
+    // What resets cost is idle energy only, and counted: every session still has its energy on the DC side.
+    for (const session of sessions) {
+      expect(sessionEnergy(resetting, session).dc).toBeCloseTo(sessionEnergy(plain, session).dc, 9);
+    }
+  });
+
+  it('counts exactly the energy of the plain run for each device up to its latest reading sent, and the rest apart', () => {
+    for (const run of [lossy, resetting]) {
+      const { countedKwh, unsentKwh } = run.result.registers!;
+      for (const [id, readings] of plain.readings) {
+        const latest = at(run.readings.get(id)!.at(-1)!);
+        const upTo = sum(readings.filter((r) => at(r) <= latest).map((r) => energyOf(r)!));
+        expect(countedKwh.get(id)).toBeCloseTo(upTo, 9);
+        expect(countedKwh.get(id)! + unsentKwh.get(id)!).toBeCloseTo(sum(readings.map((r) => energyOf(r)!)), 9);
+      }
+      expect([...unsentKwh.values()].some((kwh) => kwh > 0)).toBe(true);
+    }
+  });
+
+  it('takes --registers, --resets and --register-width together only', () => {
+    const base = ['--as-fast-as-possible', '--seed', '1'];
+    const options = (args: string[]) => {
+      const planned = plan([...base, ...args], {});
+      if (planned === 'help') throw new Error('help');
+      return planned.simulation.registers;
+    };
+    expect(options([])).toBeUndefined();
+    expect(options(['--registers'])).toEqual({ resetShare: 0 });
+    expect(options(['--registers', '--resets', '30%', '--register-width', '99999.9'])).toEqual({
+      resetShare: 0.3,
+      widthKwh: 99_999.9,
+    });
+    expect(() => options(['--resets', '0.1'])).toThrow('--resets only applies with --registers');
+    expect(() => options(['--register-width', '100000'])).toThrow('--register-width only applies with --registers');
+    expect(() => options(['--registers', '--register-width', '5000'])).toThrow('--register-width must be');
   });
 });

@@ -1,7 +1,9 @@
 import type { AlarmSuspect } from '../../src/alarms/alarms.responses';
 import type { FleetVehicle, LowEfficiencyAlarm, MeterEfficiency, MeterVehicle } from '../../tools/simulator/answers';
 import { checkEfficiency } from '../../tools/simulator/report';
+import type { RegisterSummary } from '../../tools/simulator/registers';
 import { checkAlarms } from '../../tools/simulator/report-alarms';
+import { checkRegisters, formatRegisters, type DeviceExport } from '../../tools/simulator/report-registers';
 import { checkSuspects } from '../../tools/simulator/report-suspects';
 
 // V1 and V4 lose energy, and so do chargers M1 and M4. V1 charged on two chargers where others did well,
@@ -127,6 +129,21 @@ describe('simulator report', () => {
     expect(checkEfficiency(run, v4Incomplete, 0.85).matches).toBe(false);
   });
 
+  it('with registers, expects no vehicle incomplete however many readings were dropped', () => {
+    const v4Incomplete = [...fleet.slice(0, 3), item('V4', { efficiencyRatio: 0.7, dataQuality: ['incomplete-dc'] })];
+    const registers: RegisterSummary = {
+      spec: { resetShare: 0 },
+      fates: new Map(),
+      events: [],
+      countedKwh: new Map(),
+      unsentKwh: new Map(),
+      idleAtResetsKwh: new Map(),
+    };
+    const lossy = { ...run, readings: { dropped: 12 }, registers };
+    expect(checkEfficiency(lossy, v4Incomplete, 0.85)).toMatchObject({ registers: true, matches: false });
+    expect(checkEfficiency(lossy, fleet, 0.85)).toMatchObject({ expected: ['V1', 'V4'], matches: true });
+  });
+
   it('expects an alarm of every faulty vehicle with enough complete sessions, and of healthy ones after faulty chargers only', () => {
     const answers = {
       alarms: [
@@ -167,5 +184,121 @@ describe('simulator report', () => {
     const fine = { alarms: [alarm('V1', ['M2', 'M3']), alarm('V4', ['M2', 'M2'])], completeSessions: new Map() };
     expect(checkAlarms(run, { ...fine, wait: settled }, 2).matches).toBe(true);
     expect(checkAlarms(run, { ...fine, wait: { ...settled, settled: false } }, 2).matches).toBe(false);
+  });
+});
+
+describe('simulator report on registers', () => {
+  const from = new Date('2026-02-01T00:00:00.000Z');
+  const minute = (n: number) => new Date(from.getTime() + n * 60_000).toISOString();
+  const summary: RegisterSummary = {
+    spec: { resetShare: 0.5, widthKwh: 100_000 },
+    fates: new Map([
+      ['V1', 'reset'],
+      ['M2', 'rollover'],
+    ]),
+    events: [
+      { deviceId: 'V1', fate: 'reset', timestamp: minute(3) },
+      // The reading that wrapped was lost: its successor carries the rollover.
+      { deviceId: 'M2', fate: 'rollover', timestamp: minute(2) },
+    ],
+    countedKwh: new Map([
+      ['M1', 0.9],
+      ['V1', 0.7],
+      ['M2', 1.5],
+    ]),
+    unsentKwh: new Map([['M1', 0.0012]]),
+    idleAtResetsKwh: new Map([['V1', 0.05]]),
+  };
+  const METER = ['meterId', 'timestamp', 'kwhConsumedAc', 'kwhRegisterAc', 'voltage', 'registerEvent'];
+  const VEHICLE = ['vehicleId', 'timestamp', 'soc', 'kwhDeliveredDc', 'kwhRegisterDc', 'batteryTemp', 'registerEvent'];
+  /** A device's export: [minute, derived kWh, event] rows, the first one the baseline at the start. */
+  const exported = (id: string, rows: Array<[number, number, string?]>): DeviceExport => {
+    const kind = id.startsWith('M') ? 'meter' : 'vehicle';
+    const [energy, register] =
+      kind === 'meter' ? ['kwhConsumedAc', 'kwhRegisterAc'] : ['kwhDeliveredDc', 'kwhRegisterDc'];
+    return {
+      device: { id, kind },
+      columns: kind === 'meter' ? METER : VEHICLE,
+      rows: rows.map(([n, kwh, event = '']) => ({
+        timestamp: minute(n).replace('.000Z', '.000000Z'),
+        [energy]: String(kwh),
+        [register]: '1',
+        registerEvent: event,
+      })),
+    };
+  };
+  const fine = () => [
+    exported('M1', [
+      [0, 0],
+      [1, 0.5],
+      [3, 0.4],
+    ]),
+    exported('V1', [
+      [0, 0],
+      [1, 0.3],
+      [2, 0.1],
+      [3, 0.28, 'reset'],
+    ]),
+    exported('M2', [
+      [0, 0],
+      [1, 0.5],
+      [3, 1, 'rollover'],
+    ]),
+  ];
+
+  it('passes intervals within 0 and MAX_POWER_KW, each device at its counted energy, each event where the run caused it', () => {
+    const check = checkRegisters({ from, registers: summary }, fine(), 1_000);
+    expect(check).toMatchObject({
+      devices: 3,
+      readings: 10,
+      missingColumns: [],
+      negative: [],
+      beyond: [],
+      energy: [],
+      missedEvents: [],
+      unexpectedEvents: [],
+      stored: { reset: 1, rollover: 1 },
+      caused: { reset: 1, rollover: 1 },
+      matches: true,
+    });
+    // V1's reset cost 0.02 kWh of the 0.05 it could have.
+    expect(check.lostAtResetsKwh).toBeCloseTo(0.02, 9);
+    expect(check.unsentKwh).toBe(0.0012);
+    expect(formatRegisters(check)[1]).toContain('0.0012 kWh counted after the last readings sent');
+    expect(formatRegisters(check).at(-1)).toBe(
+      '            every interval possible, every device at its counted energy',
+    );
+  });
+
+  it('fails on a negative interval, one beyond physical, energy off, and events missed or where none was caused', () => {
+    const [m1, v1, m2] = fine();
+    m1.rows[1].kwhConsumedAc = '-0.1';
+    m1.rows[2].kwhConsumedAc = '34';
+    m1.rows[2].registerEvent = 'quarantined';
+    v1.rows[3].registerEvent = 'replaced';
+    m2.rows[0].kwhConsumedAc = '0.2';
+    const check = checkRegisters({ from, registers: summary }, [m1, v1, m2], 1_000);
+    expect(check).toMatchObject({
+      negative: [{ deviceId: 'M1', kwh: -0.1, limitKwh: 1_000 / 60 }],
+      beyond: [
+        { deviceId: 'M1', kwh: 34, limitKwh: 1_000 / 30 },
+        { deviceId: 'M2', kwh: 0.2, limitKwh: 0 },
+      ],
+      energy: [{ deviceId: 'M1', countedKwh: 0.9, derivedKwh: 33.9, mayLoseKwh: 0 }],
+      missedEvents: ['V1 reset at 2026-02-01T00:03:00.000000Z (stored replaced)'],
+      unexpectedEvents: ['M1 quarantined at 2026-02-01T00:03:00.000000Z'],
+      matches: false,
+    });
+    expect(formatRegisters(check).filter((line) => line.includes('MISMATCH'))).toHaveLength(5);
+  });
+
+  it('fails on an export without the register columns, judging the intervals all the same', () => {
+    const plain = fine().map((e) => ({
+      ...e,
+      columns: e.columns.filter((column) => !column.startsWith('kwhRegister') && column !== 'registerEvent'),
+    }));
+    const check = checkRegisters({ from, registers: summary }, plain, 1_000);
+    expect(check).toMatchObject({ negative: [], beyond: [], energy: [], matches: false });
+    expect(check.missingColumns.sort()).toEqual(['kwhRegisterAc', 'kwhRegisterDc', 'registerEvent']);
   });
 });

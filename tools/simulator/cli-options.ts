@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ID_PATTERN } from '../../src/validation/rules';
 import { timestampProblem, toDate } from '../../src/validation/timestamp';
 import { INTERVAL_MS } from './fleet-model';
+import type { RegisterSpec } from './registers';
 import type { Pace, SendMode, SimulationOptions } from './simulate';
 
 export const USAGE = `Plays a fleet of meters and vehicles against a running Fleet Platform service.
@@ -30,12 +31,21 @@ npm run simulate -- [options]
   --late <share>           readings held back and sent later (default 1%)
   --retries <share>        readings sent twice (default 1%)
   --loss <share>           readings lost on the way, never sent nor retried (default 0)
+  --registers              every device sends its cumulative energy counter (kwhRegisterAc,
+                           kwhRegisterDc) instead of each minute's energy; a session's last reading
+                           is then never lost, only late (its device queues it until delivered)
+  --resets <share>         with --registers: devices whose counter resets to 0 or is replaced by a
+                           new one during the run, or with --register-width rolls over (default 0)
+  --register-width <kWh>   with --registers: the counters' width, where they wrap to 0, as the
+                           service's REGISTER_ROLLOVER_KWH (at least 10000; default: no wrap)
   --seed <n>               replays the same fleet (default: random, printed)
   --prefix <p>             device id prefix, to keep runs apart (default SIM)
   --report                 then ask which vehicles the service flags, which vehicles and chargers
                            it suspects and which vehicles it raises low-efficiency alarms for,
                            against the faulty ones
   --threshold <r>          ratio below which --report expects a flag (default 0.85)
+  --max-power <kW>         the service's MAX_POWER_KW: with --registers, --report checks through the
+                           CSV export that no derived interval energy is beyond it (default 1000)
   --alarm-sessions <n>     the service's ALARM_LOW_EFFICIENCY_SESSIONS: the complete sessions a
                            faulty vehicle needs before --report expects an alarm (default 2)
   --alarm-wait <d>         how long the open alarms must stay unchanged before --report judges
@@ -63,10 +73,14 @@ const FLAGS = {
   late: { type: 'string', default: '1%' },
   retries: { type: 'string', default: '1%' },
   loss: { type: 'string', default: '0' },
+  registers: { type: 'boolean', default: false },
+  resets: { type: 'string' },
+  'register-width': { type: 'string' },
   seed: { type: 'string' },
   prefix: { type: 'string', default: 'SIM' },
   report: { type: 'boolean', default: false },
   threshold: { type: 'string', default: '0.85' },
+  'max-power': { type: 'string', default: '1000' },
   'alarm-sessions': { type: 'string', default: '2' },
   'alarm-wait': { type: 'string', default: '7m' },
   'no-alarms': { type: 'boolean', default: false },
@@ -79,7 +93,7 @@ export interface CliPlan {
   /** Whether to import the fleet and post each device's readings with its own token. */
   deviceTokens: boolean;
   simulation: SimulationOptions;
-  report?: { threshold: number; alarms?: { sessions: number; waitMs: number } };
+  report?: { threshold: number; maxPowerKw: number; alarms?: { sessions: number; waitMs: number } };
 }
 
 class UsageError extends Error {}
@@ -126,6 +140,30 @@ function alarmWait(text: string): number {
   const value = span(text, 'smh');
   if (value === undefined) throw new UsageError(`--alarm-wait must look like 0s, 30s or 7m, not "${text}"`);
   return value;
+}
+
+// Counters start at 5–50 % of the width, far above a minute's energy, so a reset is told from a replacement.
+const MIN_REGISTER_WIDTH_KWH = 10_000;
+const MAX_REGISTER_KWH = 1_000_000_000;
+
+function registers(values: {
+  registers: boolean;
+  resets?: string;
+  'register-width'?: string;
+}): RegisterSpec | undefined {
+  if (!values.registers) {
+    for (const flag of ['resets', 'register-width'] as const) {
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} only applies with --registers`);
+    }
+    return undefined;
+  }
+  const width = values['register-width'];
+  return {
+    resetShare: share('resets', values.resets ?? '0'),
+    ...(width !== undefined && {
+      widthKwh: number('register-width', width, MIN_REGISTER_WIDTH_KWH, MAX_REGISTER_KWH, false),
+    }),
+  };
 }
 
 function pace(values: { speed?: string; rate?: string; 'as-fast-as-possible': boolean }): Pace {
@@ -183,10 +221,12 @@ export function plan(argv: string[], env: NodeJS.ProcessEnv): CliPlan | 'help' {
       mode,
       batchSize: number('batch-size', values['batch-size'], 1),
       concurrency: number('concurrency', values.concurrency, 1, 1_000),
+      registers: registers(values),
     },
     report: values.report
       ? {
           threshold: number('threshold', values.threshold, 0, 1, false),
+          maxPowerKw: number('max-power', values['max-power'], 0.1, Infinity, false),
           alarms: values['no-alarms']
             ? undefined
             : {

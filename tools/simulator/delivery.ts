@@ -1,5 +1,5 @@
-import type { WireReading } from './fleet-model';
 import type { Random } from './random';
+import type { WireReading } from './readings';
 
 export interface DisorderSpec {
   /** Share of readings held back (a device out of coverage) and sent a few minutes later. */
@@ -24,11 +24,17 @@ interface Held {
 
 const LATE_TICKS: [number, number] = [2, 30];
 const RETRY_TICKS: [number, number] = [0, 3];
+// A queued reading the link lost goes again after the device's retry interval (OCPP's
+// TransactionMessageRetryInterval); a fixed one, so that nothing more is drawn for it than for a lost one.
+const RESEND_TICKS = 2;
+const NOTHING_KEPT: ReadonlySet<WireReading> = new Set();
 
 /** Turns each tick's readings into what devices actually send: mostly on time, some late, some twice, some never. */
 export class Delivery {
   /** Readings lost on the way so far. */
   lost = 0;
+  /** Readings the link lost that their device had kept queued, and sent again. */
+  queued = 0;
   private held: Held[] = [];
 
   constructor(
@@ -36,12 +42,22 @@ export class Delivery {
     private readonly random: Random,
   ) {}
 
-  /** What goes out during tick `index`: its on-time readings, then whatever held back is due by now. */
-  schedule(index: number, readings: WireReading[]): Outgoing[] {
+  /**
+   * What goes out during tick `index`: its on-time readings, then whatever held back is due by now.
+   * A reading in `kept` is one its device queues until delivered (as a charger queues the meter value
+   * that ends a transaction, OCPP's StopTransaction): when the link loses it, it goes again, late, instead
+   * of never. The loss is drawn for it all the same, so every other reading fares as it would without.
+   */
+  schedule(index: number, readings: WireReading[], kept: ReadonlySet<WireReading> = NOTHING_KEPT): Outgoing[] {
     const now: Outgoing[] = [];
     for (const reading of readings) {
       if (this.random.chance(this.spec.lossShare)) {
-        this.lost += 1;
+        if (kept.has(reading)) {
+          this.queued += 1;
+          this.held.push({ dueTick: index + RESEND_TICKS, item: { reading, kind: 'late' } });
+        } else {
+          this.lost += 1;
+        }
         continue;
       }
       if (this.random.chance(this.spec.lateShare)) this.hold(index, LATE_TICKS, { reading, kind: 'late' });

@@ -1,6 +1,6 @@
-import type { MeterReadingDto } from '../../src/ingestion/ingestion.dto';
-import { round } from './decimals';
+import { ENERGY_DECIMALS, round } from './decimals';
 import { faultyIndices, type Random } from './random';
+import type { MeterIntervalReading } from './readings';
 
 /** A charger and the meter behind it, as the run's report knows them. */
 export interface ChargerProfile {
@@ -83,7 +83,7 @@ export class Depot {
   }
 
   /** What each meter reports for the minute ending at `reportedAt`: its charger's draw, or standby. */
-  meterReadings(reportedAt: Date): MeterReadingDto[] {
+  meterReadings(reportedAt: Date): MeterIntervalReading[] {
     const { random } = this;
     return this.chargers.map((charger) => {
       const kwh = charger.vehicleId === undefined ? STANDBY_KWH_PER_MINUTE * random.uniform(0.5, 1.5) : charger.acKwh;
@@ -91,10 +91,16 @@ export class Depot {
       const voltage = NOMINAL_VOLTAGE * random.uniform(0.99, 1.01) - charger.loadKw * 0.02;
       return {
         meterId: charger.meterId,
-        kwhConsumedAc: round(kwh, 4),
+        kwhConsumedAc: round(kwh, ENERGY_DECIMALS),
         voltage: round(voltage, 1),
         timestamp: reportedAt.toISOString(),
       };
     });
+  }
+
+  /** What each meter would report at `at` without any energy: the nominal voltage, nothing drawn. */
+  baselineReadings(at: Date): MeterIntervalReading[] {
+    const timestamp = at.toISOString();
+    return this.chargers.map(({ meterId }) => ({ meterId, kwhConsumedAc: 0, voltage: NOMINAL_VOLTAGE, timestamp }));
   }
 }

@@ -1,12 +1,12 @@
-import type { MeterReadingDto, VehicleReadingDto } from '../../src/ingestion/ingestion.dto';
 import { Depot, type ChargerProfile } from './depot';
 import { faultyIndices, type Random } from './random';
-import { newVehicle, runMinute, type VehicleProfile, type VehicleState } from './vehicle';
+import type { IntervalReading } from './readings';
+import { baselineReading, newVehicle, runMinute, type VehicleProfile, type VehicleState } from './vehicle';
+
+export { deviceOf, type WireReading } from './readings';
 
 /** Every device reports once a simulated minute, as real meters and vehicles do. */
 export const INTERVAL_MS = 60_000;
-
-export type WireReading = MeterReadingDto | VehicleReadingDto;
 
 export type DeviceKind = 'meter' | 'vehicle';
 
@@ -40,17 +40,25 @@ export interface Tick {
   index: number;
   at: Date;
   events: SessionEvent[];
-  readings: WireReading[];
+  readings: IntervalReading[];
+  /** The devices in a session during the minute: each charging vehicle and the meter feeding it. */
+  charging: string[];
+  /**
+   * The devices whose reading of this minute closes a session: stamped at the unplug instant (the vehicle
+   * unplugs as the next minute starts, or simulated time runs out), it is the session's last reading on
+   * both sides, the vehicle's and its meter's.
+   */
+  closing: string[];
 }
 
 // A driver heads back to the depot early rather than run the battery flat.
 const RETURN_BELOW_SOC = 15;
 
+/** A charging vehicle is unplugged once it reached its target or its time at the depot ran out. */
+const unplugDue = (vehicle: VehicleState) => vehicle.soc >= vehicle.targetSoc || vehicle.minutesLeft <= 0;
+
 const deviceId = (prefix: string, kind: string, index: number, count: number) =>
   `${prefix}-${kind}${String(index + 1).padStart(Math.max(3, String(count).length), '0')}`;
-
-/** The device a reading speaks for: meter and vehicle ids never clash, as deviceId() spells the kind. */
-export const deviceOf = (reading: WireReading): string => ('meterId' in reading ? reading.meterId : reading.vehicleId);
 
 /** Every device a fleet of this spec has, with the ids its readings carry: what the registry must hold. */
 export function fleetDevices({
@@ -117,8 +125,27 @@ export class FleetModel {
       return runMinute(vehicle, reportedAt, this.random);
     });
     const meterReadings = this.depot.meterReadings(reportedAt);
+    const charging: string[] = [];
+    const closing: string[] = [];
+    // Whether each session ends with this minute is known now: nothing changes a vehicle between the end
+    // of its minute and the transition that starts the next one. Nothing is drawn for it.
+    const last = index + 1 >= this.spec.minutes;
+    for (const vehicle of this.states) {
+      if (!vehicle.charger) continue;
+      charging.push(vehicle.vehicleId, vehicle.charger.meterId);
+      if (last || unplugDue(vehicle)) closing.push(vehicle.vehicleId, vehicle.charger.meterId);
+    }
     this.index += 1;
-    return { index, at, events, readings: [...meterReadings, ...vehicleReadings] };
+    return { index, at, events, readings: [...meterReadings, ...vehicleReadings], charging, closing };
+  }
+
+  /**
+   * What every device would report at this instant without a minute's energy: nothing drawn, so the fleet
+   * plays the same with or without it. --registers sends it at the start, as the counters' baseline.
+   */
+  baseline(): IntervalReading[] {
+    const at = this.timeOf(this.index);
+    return [...this.depot.baselineReadings(at), ...this.states.map((vehicle) => baselineReading(vehicle, at))];
   }
 
   /** Unplugs whatever still charges when simulated time runs out, so that no session stays open. */
@@ -134,7 +161,7 @@ export class FleetModel {
   }
 
   private transition(vehicle: VehicleState, at: Date, events: SessionEvent[]): void {
-    if (vehicle.phase === 'charging' && (vehicle.soc >= vehicle.targetSoc || vehicle.minutesLeft <= 0)) {
+    if (vehicle.phase === 'charging' && unplugDue(vehicle)) {
       this.unplug(vehicle, at, events);
     }
     if (vehicle.phase === 'driving' && (vehicle.minutesLeft <= 0 || vehicle.soc < RETURN_BELOW_SOC)) {

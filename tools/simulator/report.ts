@@ -1,4 +1,5 @@
 import type { FleetVehicle, MeterEfficiency } from './answers';
+import type { CounterFate, RegisterSummary } from './registers';
 import { fleetEfficiency, meterEfficiency } from './service-reads';
 import type { SimulationResult } from './simulate';
 import type { SimulatorClient } from './simulator.client';
@@ -19,6 +20,12 @@ export interface EfficiencyCheck {
   incomplete: string[];
   /** Readings lost on the way: without any, no vehicle's figures should be incomplete. */
   dropped: number;
+  /**
+   * Whether the devices sent registers: a lost reading's energy is then carried by the next one, and the
+   * service counts the readings it bridges, so no vehicle's figures should be incomplete however many
+   * were dropped; the flags are expected on the true energy.
+   */
+  registers: boolean;
   matches: boolean;
 }
 
@@ -73,7 +80,7 @@ export async function askService(
 
 /** Judges the fleet list's lowEfficiency flags against the vehicles and chargers the run made faulty. */
 export function checkEfficiency(
-  result: Pick<SimulationResult, 'vehicles' | 'chargers' | 'chargedAt'> & {
+  result: Pick<SimulationResult, 'vehicles' | 'chargers' | 'chargedAt' | 'registers'> & {
     readings: Pick<SimulationResult['readings'], 'dropped'>;
   },
   fleet: FleetVehicle[],
@@ -94,6 +101,8 @@ export function checkEfficiency(
     .filter((vehicle) => vehicle.dataQuality.some((flag) => INCOMPLETE.includes(flag)))
     .map((vehicle) => vehicle.vehicleId);
   const dropped = result.readings.dropped;
+  const registers = result.registers !== undefined;
+  const energyLost = dropped > 0 && !registers;
   return {
     threshold,
     flagged,
@@ -103,7 +112,8 @@ export function checkEfficiency(
     unjudged: [...faulty].filter((id) => !expected.includes(id)),
     incomplete,
     dropped,
-    matches: missed.length === 0 && unexpected.length === 0 && (dropped > 0 || incomplete.length === 0),
+    registers,
+    matches: missed.length === 0 && unexpected.length === 0 && (energyLost || incomplete.length === 0),
   };
 }
 
@@ -117,9 +127,10 @@ export function formatSummary(result: SimulationResult): string[] {
     .filter((vehicle) => vehicle.faulty)
     .map((vehicle) => `${vehicle.vehicleId} (efficiency ${vehicle.efficiency.toFixed(3)})`);
   const faultyChargers = result.chargers.filter((charger) => charger.faulty);
+  const queued = readings.queued > 0 ? ` (${count(readings.queued)} more lost, but queued and sent again)` : '';
   return [
     `Simulated   ${result.from.toISOString()} → ${result.to.toISOString()}`,
-    `Readings    generated ${count(readings.generated)} · dropped ${count(readings.dropped)} · ` +
+    `Readings    generated ${count(readings.generated)} · dropped ${count(readings.dropped)}${queued} · ` +
       `sent ${count(readings.sent)} (${count(readings.retries)} retries, ${count(readings.late)} late) · ` +
       `stored ${count(readings.stored)} · duplicates ${count(readings.duplicates)} · ` +
       `rejected ${count(readings.rejected)} · failed ${count(readings.failed)}`,
@@ -134,11 +145,23 @@ export function formatSummary(result: SimulationResult): string[] {
             `(passing on ${faultyChargers[0].efficiency} of the energy)`,
         ]
       : []),
+    ...(result.registers ? [registersLine(result.registers)] : []),
     ...(result.stoppedEarly ? [`Stopped     early: ${result.stoppedEarly}`] : []),
     ...(result.failures.has('409')
       ? ['Hint        409: a run with this --prefix already covered this period; pass another --prefix']
       : []),
   ];
+}
+
+function registersLine({ spec, fates, events }: RegisterSummary): string {
+  const width = spec.widthKwh === undefined ? 'no wrap' : `wrapping at ${count(spec.widthKwh)} kWh`;
+  const fated = (fate: CounterFate) => [...fates.values()].filter((f) => f === fate).length;
+  const happened = (fate: CounterFate) => events.filter((event) => event.fate === fate).length;
+  return (
+    `Registers   sent instead of interval energy, ${width}; ` +
+    `resets ${happened('reset')} of ${fated('reset')} · replacements ${happened('replaced')} of ${fated('replaced')} · ` +
+    `rollovers ${happened('rollover')} (${fated('rollover')} counters started near the width)`
+  );
 }
 
 export function formatCheck(check: EfficiencyCheck): string[] {
@@ -155,12 +178,17 @@ export function formatCheck(check: EfficiencyCheck): string[] {
   if (check.unjudged.length > 0) {
     lines.push(`            faulty but without a ratio to trust, so not judged: ${list(check.unjudged)}`);
   }
+  const carried = check.registers && check.dropped > 0 ? ', their energy carried by the registers' : '';
   lines.push(
-    `Incomplete  ${count(check.incomplete.length)} vehicles miss readings (${count(check.dropped)} dropped): ` +
+    `Incomplete  ${count(check.incomplete.length)} vehicles miss readings (${count(check.dropped)} dropped${carried}): ` +
       list(check.incomplete),
   );
-  if (check.dropped === 0 && check.incomplete.length > 0) {
-    lines.push('            MISMATCH: no reading was dropped, so none should be incomplete');
+  if (check.incomplete.length > 0 && (check.dropped === 0 || check.registers)) {
+    lines.push(
+      check.dropped === 0
+        ? '            MISMATCH: no reading was dropped, so none should be incomplete'
+        : '            MISMATCH: the registers carried every dropped reading’s energy, so none should be incomplete',
+    );
   }
   return lines;
 }

@@ -3,6 +3,7 @@ import type { FleetEfficiencyPage, VehiclePerformance } from '../../src/analytic
 import type { MeterEfficiency } from '../../src/analytics/meter-efficiency.responses';
 import type { ChargingSessionList, SessionView } from '../../src/charging-sessions/charging-sessions.responses';
 import type { LowEfficiencyAlarm } from './answers';
+import type { FleetDevice } from './fleet-model';
 import type { Answer, SimulatorClient } from './simulator.client';
 
 // What --report reads from the service, over the simulator's client.
@@ -83,6 +84,18 @@ export async function chargingSessions(
   const query = new URLSearchParams({ vehicleId, ...windowOf(from, to) });
   const list: Answer<ChargingSessionList> = await client.get(`/v1/charging-sessions?${query.toString()}`);
   return list.ok ? { ...list, body: list.body.sessions } : list;
+}
+
+/** A device's stored readings in the window (from, to], as the CSV export gives them; 404 when it never reported. */
+export function readingsCsv(
+  client: SimulatorClient,
+  device: FleetDevice,
+  from: Date,
+  to: Date,
+): Promise<Answer<string>> {
+  const query = new URLSearchParams(windowOf(from, to));
+  const path = `/v1/${device.kind}s/${encodeURIComponent(device.id)}/readings?${query.toString()}`;
+  return client.getText(path, 'text/csv');
 }
 
 /** A vehicle's figures over the window (from, to]: over a session's span, that session's. */

@@ -5,6 +5,7 @@ import { issueDeviceTokens } from './device-tokens';
 import { fleetDevices, INTERVAL_MS } from './fleet-model';
 import { askService, checkEfficiency, formatCheck, formatSummary, type EfficiencyCheck } from './report';
 import { checkAlarms, formatAlarms, type AlarmsCheck } from './report-alarms';
+import { askExports, checkRegisters, formatRegisters, type RegisterCheck } from './report-registers';
 import { checkSuspects, formatSuspects, type SuspectCheck } from './report-suspects';
 import { runSimulation, type Progress, type SimulationResult } from './simulate';
 import { SimulatorClient } from './simulator.client';
@@ -14,6 +15,8 @@ export interface CliOutcome {
   result?: SimulationResult;
   check?: EfficiencyCheck;
   suspects?: SuspectCheck;
+  /** With --registers: the interval energy the service derived, read back through the CSV export. */
+  registers?: RegisterCheck;
   alarms?: AlarmsCheck;
 }
 
@@ -74,7 +77,7 @@ export async function main(
   const { fleet } = simulation;
   out.write(
     `Simulating ${fleet.meters} meters and ${fleet.vehicles} vehicles for ${fleet.minutes} min against ${cli.url} ` +
-      `(seed ${simulation.seed}, ${simulation.mode} mode)\n`,
+      `(seed ${simulation.seed}, ${simulation.mode} mode${simulation.registers ? ', registers' : ''})\n`,
   );
   const client = new SimulatorClient({ baseUrl: cli.url, apiKey: cli.apiKey });
   if (!(await client.reachable())) {
@@ -108,17 +111,28 @@ export async function main(
   const suspects = checkSuspects(result, asked.answers.fleet, asked.answers.meters);
   out.write(`${[...formatCheck(check), ...formatSuspects(suspects)].join('\n')}\n`);
   if (!check.matches || !suspects.matches) exitCode = 1;
+  let registers: RegisterCheck | undefined;
+  if (result.registers) {
+    const exported = await askExports(client, result);
+    if (!exported.ok) {
+      out.write(`Report      ${exported.why}\n`);
+      return { exitCode: 1, result, check, suspects };
+    }
+    registers = checkRegisters(result, exported.exports, cli.report.maxPowerKw);
+    out.write(`${formatRegisters(registers).join('\n')}\n`);
+    if (!registers.matches) exitCode = 1;
+  }
   const watching = cli.report.alarms;
-  if (!watching) return { exitCode, result, check, suspects };
+  if (!watching) return { exitCode, result, check, suspects, registers };
   const watched = await askAlarms(client, result, watching.waitMs, (line) => out.write(`${line}\n`));
   if (!watched.ok) {
     out.write(`Report      ${watched.why}\n`);
-    return { exitCode: 1, result, check, suspects };
+    return { exitCode: 1, result, check, suspects, registers };
   }
   const alarms = checkAlarms(result, watched.answers, watching.sessions);
   out.write(`${formatAlarms(alarms).join('\n')}\n`);
   if (!alarms.matches) exitCode = 1;
-  return { exitCode, result, check, suspects, alarms };
+  return { exitCode, result, check, suspects, registers, alarms };
 }
 
 if (require.main === module) {

@@ -2,8 +2,9 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Delivery, type DisorderSpec, type Outgoing } from './delivery';
 import type { ChargerProfile } from './depot';
-import { deviceOf, FleetModel, INTERVAL_MS, type FleetSpec, type WireReading } from './fleet-model';
+import { deviceOf, fleetDevices, FleetModel, INTERVAL_MS, type FleetSpec, type WireReading } from './fleet-model';
 import { seededRandom } from './random';
+import { Registers, type RegisterSpec, type RegisterSummary } from './registers';
 import { SessionKeeper } from './sessions';
 import type { Failure, SimulatorClient } from './simulator.client';
 import { Slots } from './slots';
@@ -23,6 +24,8 @@ export interface SimulationOptions {
   mode: SendMode;
   batchSize: number;
   concurrency: number;
+  /** --registers: devices send their lifetime counters instead of each interval's energy. */
+  registers?: RegisterSpec;
 }
 
 export interface Progress {
@@ -45,21 +48,26 @@ export interface SimulationResult {
   chargedAt: Map<string, Set<string>>;
   /** Devices that sent at least one reading: one whose every reading was lost has never reported. */
   reported: Set<string>;
+  /** `queued`: lost on the link, but kept queued by their device and sent again (--registers). */
   readings: Record<
-    'generated' | 'dropped' | 'sent' | 'late' | 'retries' | 'stored' | 'duplicates' | 'rejected' | 'failed',
+    'generated' | 'dropped' | 'queued' | 'sent' | 'late' | 'retries' | 'stored' | 'duplicates' | 'rejected' | 'failed',
     number
   >;
   sessions: Record<'opened' | 'closed' | 'failed', number>;
   requests: number;
   transientRetries: number;
   failures: Map<string, Failure>;
+  /** With --registers, what the counters did. */
+  registers?: RegisterSummary;
   /** Why the run ended before simulated time ran out, if it did. */
   stoppedEarly?: string;
   realMs: number;
 }
 
-// The delivery draws from a stream of its own, so that --late, --retries or --loss never change the fleet itself.
+// The delivery draws from a stream of its own, so that --late, --retries or --loss never change the fleet itself;
+// and so do the registers, so that --registers and --resets change neither the fleet nor the delivery.
 const DELIVERY_STREAM = 0x9e3779b9;
+const REGISTER_STREAM = 0x85ebca6b;
 
 function byDevice(readings: WireReading[]): WireReading[][] {
   const groups = new Map<string, WireReading[]>();
@@ -80,11 +88,20 @@ export async function runSimulation(
 ): Promise<SimulationResult> {
   const model = new FleetModel(options.fleet, seededRandom(options.seed));
   const delivery = new Delivery(options.disorder, seededRandom(options.seed ^ DELIVERY_STREAM));
+  const registers =
+    options.registers &&
+    new Registers(
+      fleetDevices(options.fleet),
+      options.registers,
+      options.fleet.minutes,
+      seededRandom(options.seed ^ REGISTER_STREAM),
+    );
   const slots = new Slots(options.concurrency);
   const sessions = new SessionKeeper(client, slots);
   const readings = {
     generated: 0,
     dropped: 0,
+    queued: 0,
     sent: 0,
     late: 0,
     retries: 0,
@@ -135,6 +152,7 @@ export async function runSimulation(
     for (const { reading, kind } of outgoing) {
       readings.sent += 1;
       reported.add(deviceOf(reading));
+      registers?.sent(reading);
       if (kind === 'late') readings.late += 1;
       if (kind === 'retry') readings.retries += 1;
       const single = options.mode === 'single' || (options.mode === 'mixed' && 'vehicleId' in reading);
@@ -152,6 +170,17 @@ export async function runSimulation(
     return 0;
   };
 
+  if (registers) {
+    // Each counter's value at the start, sent as it stands: without it the first reading would have no
+    // register before it, and the service nothing to count the first interval's energy from. It goes
+    // straight out, neither lost, late nor retried, so the delivery draws for the minutes as without it.
+    const baseline = registers.baseline(model.baseline());
+    readings.generated += baseline.length;
+    const wait = options.fleet.start.getTime() - Date.now();
+    if (wait > 0) await sleep(wait);
+    await send(baseline.map((reading) => ({ reading, kind: 'on-time' as const })));
+  }
+
   for (let index = 0; !model.done && client.refused === undefined; index++) {
     // However fast the pace, a reading is never sent before its time: the service refuses the future.
     const wait = Math.max(pacingDelay(index), model.timeOf(index + 1).getTime() - Date.now());
@@ -162,8 +191,10 @@ export async function runSimulation(
     const tick = model.tick();
     readings.generated += tick.readings.length;
     for (const event of tick.events) await sessions.handle(event);
-    await send(delivery.schedule(tick.index, tick.readings));
+    const wire = registers ? registers.convert(tick) : { readings: tick.readings, kept: undefined };
+    await send(delivery.schedule(tick.index, wire.readings, wire.kept));
     readings.dropped = delivery.lost;
+    readings.queued = delivery.queued;
     onProgress({
       minutesDone: index + 1,
       minutesTotal: options.fleet.minutes,
@@ -191,6 +222,7 @@ export async function runSimulation(
     requests: client.requests,
     transientRetries: client.transientRetries,
     failures: client.failures,
+    registers: registers?.summary(),
     stoppedEarly: client.refused && `the service refused the simulator: ${client.refused}`,
     realMs: performance.now() - started,
   };

@@ -23,6 +23,7 @@ export interface Failure {
   detail: string;
 }
 
+const JSON_TYPE = 'application/json';
 const ATTEMPTS = 6;
 const REQUEST_TIMEOUT_MS = 30_000;
 // A rate limiter's window lasts a minute by default; a load generator should wait it out, not give up.
@@ -101,6 +102,11 @@ export class SimulatorClient {
     return this.send('GET', path);
   }
 
+  /** A read of another type than JSON (the CSV export), its body as text. */
+  getText(path: string, accept: string): Promise<Answer<string>> {
+    return this.send('GET', path, undefined, this.options.apiKey, accept);
+  }
+
   private bearerFor(reading: WireReading): string | undefined {
     return this.deviceTokens.get(deviceOf(reading)) ?? this.options.apiKey;
   }
@@ -111,8 +117,9 @@ export class SimulatorClient {
     path: string,
     body?: unknown,
     bearer = this.options.apiKey,
+    accept = JSON_TYPE,
   ): Promise<Answer<T>> {
-    const answer = await this.exchange<T>(method, path, body, bearer);
+    const answer = await this.exchange<T>(method, path, body, bearer, accept);
     if (answer.ok) return answer;
     if (REFUSED.has(Number(answer.status))) this.refused ??= `${answer.status} ${answer.detail}`;
     const known = this.failures.get(answer.status);
@@ -122,8 +129,14 @@ export class SimulatorClient {
   }
 
   /** One request, retried while its failure is transient. */
-  private async exchange<T>(method: string, path: string, body: unknown, bearer?: string): Promise<Explained<T>> {
-    const headers: Record<string, string> = { accept: 'application/json' };
+  private async exchange<T>(
+    method: string,
+    path: string,
+    body: unknown,
+    bearer?: string,
+    accept = JSON_TYPE,
+  ): Promise<Explained<T>> {
+    const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (bearer !== undefined) headers.authorization = `Bearer ${bearer}`;
     for (let attempt = 1; ; attempt++) {
@@ -139,7 +152,9 @@ export class SimulatorClient {
           signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         });
         const text = await response.text();
-        if (response.ok) return { ok: true, status: response.status, body: JSON.parse(text) as T };
+        if (response.ok) {
+          return { ok: true, status: response.status, body: (accept === JSON_TYPE ? JSON.parse(text) : text) as T };
+        }
         status = String(response.status);
         detail = problemDetail(text);
         const retryAfter = Number(response.headers.get('retry-after'));

@@ -1,7 +1,7 @@
-import type { VehicleReadingDto } from '../../src/ingestion/ingestion.dto';
-import { round } from './decimals';
+import { ENERGY_DECIMALS, round } from './decimals';
 import type { Charger } from './depot';
 import type { Random } from './random';
+import type { VehicleIntervalReading } from './readings';
 
 export interface VehicleProfile {
   vehicleId: string;
@@ -65,7 +65,7 @@ export function newVehicle(vehicleId: string, faulty: boolean, random: Random): 
  * One minute of the vehicle's battery: drained while driving, filled while plugged in (its charger
  * drawing the matching AC), and what the vehicle reports for it at `reportedAt`.
  */
-export function runMinute(vehicle: VehicleState, reportedAt: Date, random: Random): VehicleReadingDto {
+export function runMinute(vehicle: VehicleState, reportedAt: Date, random: Random): VehicleIntervalReading {
   let dcKwh = 0;
   let ambient = vehicle.ambientC;
   if (vehicle.phase === 'driving') {
@@ -86,11 +86,16 @@ export function runMinute(vehicle: VehicleState, reportedAt: Date, random: Rando
   }
   vehicle.batteryTemp += (ambient - vehicle.batteryTemp) * COOLING;
   vehicle.minutesLeft -= 1;
-  return {
-    vehicleId: vehicle.vehicleId,
-    soc: round(vehicle.soc, 2),
-    kwhDeliveredDc: round(dcKwh, 4),
-    batteryTemp: round(vehicle.batteryTemp, 1),
-    timestamp: reportedAt.toISOString(),
-  };
+  return reading(vehicle, dcKwh, reportedAt);
 }
+
+/** What the vehicle would report at `at` without any energy: its state as it stands, nothing drawn. */
+export const baselineReading = (vehicle: VehicleState, at: Date): VehicleIntervalReading => reading(vehicle, 0, at);
+
+const reading = (vehicle: VehicleState, dcKwh: number, at: Date): VehicleIntervalReading => ({
+  vehicleId: vehicle.vehicleId,
+  soc: round(vehicle.soc, 2),
+  kwhDeliveredDc: round(dcKwh, ENERGY_DECIMALS),
+  batteryTemp: round(vehicle.batteryTemp, 1),
+  timestamp: at.toISOString(),
+});
