@@ -62,7 +62,7 @@ const AREAS: Record<string, Exported[]> = {
       statements: WRITE_REGISTER_STATEMENTS,
       prefix: 'write-registers',
     },
-    ...(['neighbours', 'restate'] as const).map((kind) => ({
+    ...(['lock', 'neighbours', 'restate'] as const).map((kind) => ({
       source: 'src/ingestion/register.repository.ts',
       name: `REGISTER_STATEMENTS.${kind}`,
       statements: REGISTER_STATEMENTS[kind],
