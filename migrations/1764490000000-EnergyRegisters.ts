@@ -124,7 +124,7 @@ export class EnergyRegisters1764490000000 implements MigrationInterface {
     for (const { history, device, register } of SIDES) {
       await queryRunner.query(`
         ALTER TABLE ${history}
-          ADD COLUMN ${register} double precision CONSTRAINT ${history}_${register}_range CHECK (${register} BETWEEN 0 AND 1000000000),
+          ADD COLUMN ${register} double precision CONSTRAINT ${history}_register_bounds CHECK (${register} BETWEEN 0 AND 1000000000),
           ADD COLUMN register_base double precision,
           ADD COLUMN register_event text CONSTRAINT ${history}_register_event CHECK (register_event IN (${EVENTS.map((e) => `'${e}'`).join(', ')})),
           ADD COLUMN bridged integer NOT NULL DEFAULT 0 CONSTRAINT ${history}_bridged CHECK (bridged >= 0),

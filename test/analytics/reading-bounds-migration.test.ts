@@ -2,13 +2,15 @@ import request from 'supertest';
 import type { MigrationInterface } from 'typeorm';
 import { BoundReadings1764420000000 } from '../../migrations/1764420000000-BoundReadings';
 import { HourlyRollups1764430000000 } from '../../migrations/1764430000000-HourlyRollups';
+import { EnergyRegisters1764490000000 } from '../../migrations/1764490000000-EnergyRegisters';
 import { createTestApp, type TestApp } from '../support/test-app';
 import { uniqueId } from '../support/factories';
 
 /**
  * The migration run again over rows stored while no bound existed: each test drops the bounds, stores
  * its rows, and runs the migration, on a database of this file's own. The hourly rollups came after
- * the bounds and cannot sum such rows, so they are reverted first and made again last, as then.
+ * the bounds and cannot sum such rows, so they are reverted first and made again last, as then; and
+ * with them the registers' additions to them, which analytics reads.
  */
 let t: TestApp;
 beforeAll(async () => {
@@ -16,7 +18,11 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-const migrations: MigrationInterface[] = [new BoundReadings1764420000000(), new HourlyRollups1764430000000()];
+const migrations: MigrationInterface[] = [
+  new BoundReadings1764420000000(),
+  new HourlyRollups1764430000000(),
+  new EnergyRegisters1764490000000(),
+];
 const query = (sql: string, params: unknown[] = []) => t.db.dataSource.query(sql, params);
 
 /** Each migration as the migration runner applies it: in a transaction unless it opts out. */
