@@ -151,7 +151,7 @@ it('the CSV and JSON exports carry the derived interval energy beside the regist
   ]);
 });
 
-it("shows on the device what its register readings met over the last day, as data-quality flags", async () => {
+it('shows on the device what its register readings met over the last day, as data-quality flags', async () => {
   const meterId = uniqueId('REGD');
   await request(t.app).post('/v1/devices').send({ id: meterId, kind: 'meter' }).expect(201);
   const recent = (minutes: number) => new Date(Date.now() - (30 - minutes) * 60_000).toISOString();

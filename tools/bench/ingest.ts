@@ -9,8 +9,8 @@ import { loadConfig } from '../../src/config/config';
 import { clientConfig, type ConnectionTarget } from '../../src/db/data-source';
 import { createLogger } from '../../src/logger';
 import { createBenchDatabase, openServer, startBaseline, startService } from './environment';
-import { BATCH_CLIENTS, batch, floor, healthz, single, singleAcross, type PhaseResult } from './phases';
-import { ReadingSource } from './readings';
+import { BATCH_CLIENTS, batch, floor, healthz, primeRegisters, single, singleAcross, type PhaseResult } from './phases';
+import { ReadingSource, RegisterReadingSource } from './readings';
 import { PHASES, renderReport, type PhaseName, type Round } from './report';
 import { isolationRun } from './isolation';
 import { startKeyedService } from './keyed-service';
@@ -81,6 +81,8 @@ async function main(teardown: Teardown): Promise<number> {
   teardown.defer('close the floor pool', () => pool.end());
 
   const source = new ReadingSource();
+  // The register phase's fleet of its own: the other phases' readings stay what they were.
+  const registerSource = new RegisterReadingSource();
   const keyed = await startKeyedService(server, source, teardown.defer);
   const onService = async (run: () => Promise<PhaseResult>, pids = [service.pid]): Promise<PhaseResult> => {
     const { result, peakMb } = await peakRssDuring(pids, run);
@@ -95,11 +97,13 @@ async function main(teardown: Teardown): Promise<number> {
     'single-x2': (seconds) =>
       onService(() => singleAcross([service.url, second.url], { source, seconds }), [service.pid, second.pid]),
     batch: (seconds) => onService(() => batch({ url: service.url, source, seconds })),
+    'batch-registers': (seconds) => onService(() => batch({ url: service.url, source: registerSource, seconds })),
     healthz: (seconds) => onService(() => healthz({ url: service.url, seconds })),
     floor: (seconds) => floor({ pool, source, seconds }),
     'node-http': (seconds) => single({ url: nodeHttp.url, source, seconds }),
     'naive-express': (seconds) => single({ url: naive.url, source, seconds }),
   };
+  await primeRegisters(service.url, registerSource);
   // Unrecorded: whichever phase came first would otherwise meet a server whose code is not compiled yet.
   for (const name of PHASES) await runners[name](WARM_UP_SECONDS);
   const stride = Math.ceil(PHASES.length / plan.rounds);
