@@ -6,6 +6,7 @@ import { addByDevice, SIDES as ENERGY_SIDES } from './1764461000000-SessionsByDe
 
 interface Side {
   history: string;
+  live: string;
   /** What its key index carries for analytics before this migration. */
   covered: string;
   device: string;
@@ -19,6 +20,7 @@ interface Side {
 const SIDES: Side[] = [
   {
     history: 'meter_history',
+    live: 'meter_live',
     covered: 'kwh_consumed_ac',
     device: 'meter_id',
     energy: 'kwh_consumed_ac',
@@ -29,6 +31,7 @@ const SIDES: Side[] = [
   },
   {
     history: 'vehicle_history',
+    live: 'vehicle_live',
     covered: 'kwh_delivered_dc, battery_temp',
     device: 'vehicle_id',
     energy: 'kwh_delivered_dc',
@@ -121,7 +124,7 @@ export class EnergyRegisters1764490000000 implements MigrationInterface {
   name = 'EnergyRegisters1764490000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const { history, device, register } of SIDES) {
+    for (const { history, live, device, register } of SIDES) {
       await queryRunner.query(`
         ALTER TABLE ${history}
           ADD COLUMN ${register} double precision CONSTRAINT ${history}_register_bounds CHECK (${register} BETWEEN 0 AND 1000000000),
@@ -130,6 +133,11 @@ export class EnergyRegisters1764490000000 implements MigrationInterface {
           ADD COLUMN bridged integer NOT NULL DEFAULT 0 CONSTRAINT ${history}_bridged CHECK (bridged >= 0),
           ADD CONSTRAINT ${history}_register_base CHECK ((${register} IS NULL) = (register_base IS NULL)
             AND (register_event IS NULL OR ${register} IS NOT NULL) AND (bridged = 0 OR ${register} IS NOT NULL))`);
+      // The device's newest register reading, by time, on its live row: what its next reading is measured
+      // from, when it comes after every stored one, without reading history at all.
+      await queryRunner.query(`
+        ALTER TABLE ${live} ADD COLUMN register_ts timestamptz, ADD COLUMN ${register} double precision,
+          ADD COLUMN register_base double precision`);
       // The previous register reading of a device is one probe, however many plain readings precede it.
       await queryRunner.query(
         `CREATE INDEX ${history}_register_idx ON ${history} (${device}, ts) WHERE ${register} IS NOT NULL`,
@@ -179,7 +187,10 @@ export class EnergyRegisters1764490000000 implements MigrationInterface {
       }
     }
     for (const side of SIDES) await coverKey(queryRunner, side, false);
-    for (const { history, register } of SIDES) {
+    for (const { history, live, register } of SIDES) {
+      await queryRunner.query(
+        `ALTER TABLE ${live} DROP COLUMN register_ts, DROP COLUMN ${register}, DROP COLUMN register_base`,
+      );
       await queryRunner.query(`DROP INDEX ${history}_register_idx, ${history}_register_event_idx`);
       await queryRunner.query(`
         ALTER TABLE ${history} DROP CONSTRAINT ${history}_register_base, DROP COLUMN ${register},

@@ -1,7 +1,8 @@
 -- REGISTER_STATEMENTS.lock.meter in src/ingestion/register.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', $2, true)),
 existing AS MATERIALIZED (
-  SELECT l.meter_id AS id, l.ts FROM meter_live l CROSS JOIN timeout
+  SELECT l.meter_id AS id, l.ts, l.register_ts, l.kwh_register_ac AS register, l.register_base AS base
+  FROM meter_live l CROSS JOIN timeout
   WHERE l.meter_id = ANY($1::text[])
   ORDER BY l.meter_id
   FOR UPDATE OF l
@@ -13,4 +14,5 @@ fresh AS MATERIALIZED (
     ORDER BY 1
   ) keys
 )
-SELECT e.id, e.ts FROM fresh LEFT JOIN existing e ON true
+SELECT e.*, v.reporting_interval_s AS interval_s
+FROM fresh LEFT JOIN existing e ON true LEFT JOIN device v ON v.id = e.id

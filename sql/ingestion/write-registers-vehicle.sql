@@ -5,12 +5,26 @@ WITH input AS (
   INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged)
   SELECT vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged FROM input
   ON CONFLICT (vehicle_id, ts) DO NOTHING
-  RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp
+  RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged
 ), newest AS (
-  INSERT INTO vehicle_live (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp)
-  SELECT DISTINCT ON (vehicle_id) vehicle_id, ts, soc, kwh_delivered_dc, battery_temp FROM inserted ORDER BY vehicle_id, ts DESC
-  ON CONFLICT (vehicle_id) DO UPDATE SET ts = EXCLUDED.ts, soc = EXCLUDED.soc, kwh_delivered_dc = EXCLUDED.kwh_delivered_dc, battery_temp = EXCLUDED.battery_temp, updated_at = now()
-  WHERE vehicle_live.ts < EXCLUDED.ts
+  INSERT INTO vehicle_live (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, register_ts, kwh_register_dc, register_base)
+  SELECT n.*, r.ts, r.kwh_register_dc, r.register_base
+  FROM (SELECT DISTINCT ON (vehicle_id) vehicle_id, ts, soc, kwh_delivered_dc, battery_temp FROM inserted ORDER BY vehicle_id, ts DESC) n
+  LEFT JOIN (
+    SELECT DISTINCT ON (vehicle_id) vehicle_id, ts, kwh_register_dc, register_base FROM inserted
+    WHERE kwh_register_dc IS NOT NULL ORDER BY vehicle_id, ts DESC
+  ) r USING (vehicle_id)
+  ORDER BY vehicle_id
+  ON CONFLICT (vehicle_id) DO UPDATE SET
+    ts = CASE WHEN vehicle_live.ts < EXCLUDED.ts THEN EXCLUDED.ts ELSE vehicle_live.ts END,
+    soc = CASE WHEN vehicle_live.ts < EXCLUDED.ts THEN EXCLUDED.soc ELSE vehicle_live.soc END,
+    kwh_delivered_dc = CASE WHEN vehicle_live.ts < EXCLUDED.ts THEN EXCLUDED.kwh_delivered_dc ELSE vehicle_live.kwh_delivered_dc END,
+    battery_temp = CASE WHEN vehicle_live.ts < EXCLUDED.ts THEN EXCLUDED.battery_temp ELSE vehicle_live.battery_temp END,
+    register_ts = CASE WHEN coalesce(vehicle_live.register_ts, '-infinity') < EXCLUDED.register_ts THEN EXCLUDED.register_ts ELSE vehicle_live.register_ts END,
+    kwh_register_dc = CASE WHEN coalesce(vehicle_live.register_ts, '-infinity') < EXCLUDED.register_ts THEN EXCLUDED.kwh_register_dc ELSE vehicle_live.kwh_register_dc END,
+    register_base = CASE WHEN coalesce(vehicle_live.register_ts, '-infinity') < EXCLUDED.register_ts THEN EXCLUDED.register_base ELSE vehicle_live.register_base END,
+    updated_at = CASE WHEN vehicle_live.ts < EXCLUDED.ts THEN now() ELSE vehicle_live.updated_at END
+  WHERE vehicle_live.ts < EXCLUDED.ts OR coalesce(vehicle_live.register_ts, '-infinity') < EXCLUDED.register_ts
 )
 SELECT input.position::int4 AS position, (SELECT followed_until > now() FROM stream_follow) AS followed
 FROM inserted JOIN input USING (vehicle_id, ts)

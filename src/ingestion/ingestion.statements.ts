@@ -85,7 +85,6 @@ function writeStatement<R extends Reading>(table: TelemetryTable<R>, registers =
   ];
   const all = [table.idColumn, 'ts', ...names].join(', ');
   const stored = [all, ...extras.map(([name]) => name)].join(', ');
-  const updates = ['ts', ...names].map((name) => `${name} = EXCLUDED.${name}`).join(', ');
   return sql`
     WITH input AS (
       SELECT * FROM unnest(${unnestArgs.join(', ')}) WITH ORDINALITY AS input(${stored}, position)
@@ -93,15 +92,51 @@ function writeStatement<R extends Reading>(table: TelemetryTable<R>, registers =
       INSERT INTO ${table.history} (${stored})
       SELECT ${stored} FROM input
       ON CONFLICT (${table.idColumn}, ts) DO NOTHING
-      RETURNING ${all}
+      RETURNING ${stored}
     ), newest AS (
-      INSERT INTO ${table.live} (${all})
-      SELECT DISTINCT ON (${table.idColumn}) ${all} FROM inserted ORDER BY ${table.idColumn}, ts DESC
-      ON CONFLICT (${table.idColumn}) DO UPDATE SET ${updates}, updated_at = now()
-      WHERE ${table.live}.ts < EXCLUDED.ts
+      ${registers ? liveWithRegisters(table) : live(table)}
     )
     SELECT input.position::int4 AS position, (SELECT followed_until > now() FROM stream_follow) AS followed
     FROM inserted JOIN input USING (${table.idColumn}, ts)`;
+}
+
+/** The live upsert: the newest new reading per device, over an older live row only. */
+function live<R extends Reading>(table: TelemetryTable<R>): string {
+  const all = [table.idColumn, 'ts', ...table.columns.map(([name]) => name)];
+  const updates = all.slice(1).map((name) => `${name} = EXCLUDED.${name}`);
+  return sql`
+    INSERT INTO ${table.live} (${all.join(', ')})
+    SELECT DISTINCT ON (${table.idColumn}) ${all.join(', ')} FROM inserted ORDER BY ${table.idColumn}, ts DESC
+    ON CONFLICT (${table.idColumn}) DO UPDATE SET ${updates.join(', ')}, updated_at = now()
+    WHERE ${table.live}.ts < EXCLUDED.ts`;
+}
+
+/**
+ * The live upsert of a statement with register readings: as live() for the reading, and beside it the
+ * device's newest register reading (register_ts), which moves forward on its own, so that a late
+ * register reading still becomes the base of the next one when no register reading came after it.
+ */
+function liveWithRegisters<R extends Reading>(table: TelemetryTable<R>): string {
+  const measured = ['ts', ...table.columns.map(([name]) => name)];
+  const registered = ['register_ts', table.registerColumn, 'register_base'];
+  const all = [table.idColumn, ...measured, ...registered];
+  const newer = `${table.live}.ts < EXCLUDED.ts`;
+  const newerRegister = `coalesce(${table.live}.register_ts, '-infinity') < EXCLUDED.register_ts`;
+  const pick = (when: string) => (name: string) =>
+    `${name} = CASE WHEN ${when} THEN EXCLUDED.${name} ELSE ${table.live}.${name} END`;
+  return sql`
+    INSERT INTO ${table.live} (${all.join(', ')})
+    SELECT n.*, r.ts, r.${table.registerColumn}, r.register_base
+    FROM (SELECT DISTINCT ON (${table.idColumn}) ${[table.idColumn, ...measured].join(', ')} FROM inserted ORDER BY ${table.idColumn}, ts DESC) n
+    LEFT JOIN (
+      SELECT DISTINCT ON (${table.idColumn}) ${table.idColumn}, ts, ${table.registerColumn}, register_base FROM inserted
+      WHERE ${table.registerColumn} IS NOT NULL ORDER BY ${table.idColumn}, ts DESC
+    ) r USING (${table.idColumn})
+    ORDER BY ${table.idColumn}
+    ON CONFLICT (${table.idColumn}) DO UPDATE SET
+      ${[...measured.map(pick(newer)), ...registered.map(pick(newerRegister))].join(',\n')},
+      updated_at = CASE WHEN ${newer} THEN now() ELSE ${table.live}.updated_at END
+    WHERE ${newer} OR ${newerRegister}`;
 }
 
 export const READING_TYPES: ReadingType[] = ['meter', 'vehicle'];

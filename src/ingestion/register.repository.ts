@@ -41,12 +41,15 @@ const STORED = (t: RegisterTable) =>
  * device with a live row is held by that row: a row lock, which takes no room in the lock table
  * however many devices a batch names. One without (its first readings) is held by an advisory lock
  * (class $3) on one of 256 buckets of ids, so that a batch of new devices takes at most 256 of those.
- * Every lock waits at most $2 (lock_timeout). A locked row reads as its newest version.
+ * Every lock waits at most $2 (lock_timeout). A locked row reads as its newest version, with the
+ * device's newest register reading and its reporting interval: a device whose new readings all come
+ * after everything stored is measured from those alone.
  */
 const lock = (t: RegisterTable) => sql`
   WITH timeout AS MATERIALIZED (SELECT set_config('lock_timeout', $2, true)),
   existing AS MATERIALIZED (
-    SELECT l.${t.idColumn} AS id, l.ts FROM ${t.live} l CROSS JOIN timeout
+    SELECT l.${t.idColumn} AS id, l.ts, l.register_ts, l.${t.register} AS register, l.register_base AS base
+    FROM ${t.live} l CROSS JOIN timeout
     WHERE l.${t.idColumn} = ANY($1::text[])
     ORDER BY l.${t.idColumn}
     FOR UPDATE OF l
@@ -58,7 +61,8 @@ const lock = (t: RegisterTable) => sql`
       ORDER BY 1
     ) keys
   )
-  SELECT e.id, e.ts FROM fresh LEFT JOIN existing e ON true`;
+  SELECT e.*, v.reporting_interval_s AS interval_s
+  FROM fresh LEFT JOIN existing e ON true LEFT JOIN device v ON v.id = e.id`;
 
 /**
  * Per device ($1 ids, with $2 the earliest and $3 the latest new reading, $4 its newest stored reading
@@ -87,14 +91,17 @@ const neighbours = (t: RegisterTable) => sql`
 /**
  * Stored readings whose interval a late reading split, with what they are now: the history triggers
  * (1764490000000-EnergyRegisters) carry the difference to their sealed rollups and counted session;
- * the live row, when it is the one restated, follows.
+ * the live row follows, when its reading or its newest register reading is one restated.
  */
 const restate = (t: RegisterTable) => sql`
   WITH u AS (
     SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[], $6::int4[])
       AS u(id, ts, energy, base, event, bridged)
   ), live AS (
-    UPDATE ${t.live} l SET ${t.energy} = u.energy FROM u WHERE l.${t.idColumn} = u.id AND l.ts = u.ts
+    UPDATE ${t.live} l SET
+      ${t.energy} = coalesce((SELECT u.energy FROM u WHERE u.id = l.${t.idColumn} AND u.ts = l.ts), l.${t.energy}),
+      register_base = coalesce((SELECT u.base FROM u WHERE u.id = l.${t.idColumn} AND u.ts = l.register_ts), l.register_base)
+    WHERE l.${t.idColumn} IN (SELECT id FROM u)
   )
   UPDATE ${t.history} h SET ${t.energy} = u.energy, register_base = u.base, register_event = u.event, bridged = u.bridged
   FROM u WHERE h.${t.idColumn} = u.id AND h.ts = u.ts`;
@@ -143,11 +150,27 @@ const literal = (values: Array<string | number | null>) =>
 
 /**
  * How long a register write waits for another transaction writing the same device, and its other
- * statements for any lock. Only ingestion
- * takes these locks, for a transaction's few statements, so a wait is short unless the database is
- * overloaded; it is bounded all the same, and generously, since giving up refuses a reading.
+ * statements for any lock. Only ingestion takes these locks, for a transaction's few statements, so a
+ * wait is short unless the database is overloaded; it is bounded all the same, and generously, since
+ * giving up refuses a reading.
  */
 const DEVICE_LOCK_TIMEOUT_MS = 5_000;
+
+/** A held device as its live row shows it: its newest reading's time, and its newest register reading. */
+interface Held {
+  newest: number;
+  latest: RegisterPoint | undefined;
+  intervalS: number | null;
+}
+
+interface LockedRow {
+  id: string | null;
+  ts: Date;
+  register_ts: Date | null;
+  register: number | null;
+  base: number | null;
+  interval_s: number | null;
+}
 
 export class RegisterRepository {
   constructor(
@@ -158,13 +181,10 @@ export class RegisterRepository {
   /**
    * Derives what each new register reading is stored with (undefined for one already stored: a
    * duplicate), and restates the stored readings whose intervals they split, holding each device until
-   * the transaction ends.
+   * the transaction ends. A device whose new readings all come after its newest stored one, as a
+   * device's readings nearly always do, is measured from its live row; only the others read history.
    */
-  async prepare(
-    client: PoolClient,
-    type: ReadingType,
-    readings: NewRegisterReading[],
-  ): Promise<Array<Derived | undefined>> {
+  async prepare(client: PoolClient, type: ReadingType, readings: NewRegisterReading[]) {
     const byDevice = new Map<string, NewRegisterReading[]>();
     for (const reading of readings) {
       const own = byDevice.get(reading.id);
@@ -172,19 +192,38 @@ export class RegisterRepository {
       else byDevice.set(reading.id, [reading]);
     }
     const devices = [...byDevice.keys()];
-    const { rows: live } = await client.query<{ id: string | null; ts: Date | null }>({
-      name: `ingestion-register-lock-${type}`,
-      text: REGISTER_STATEMENTS.lock[type],
-      values: [literal(devices), `${DEVICE_LOCK_TIMEOUT_MS}ms`, TABLES[type].lockClass],
-    });
-    const newest = new Map(live.flatMap(({ id, ts }) => (id === null ? [] : [[id, ts!.getTime()]])));
-    const spans = devices.map((id) => {
-      const own = byDevice.get(id)!;
-      return { id, lo: own[0].ms, hi: own.at(-1)!.ms, newest: newest.get(id) };
-    });
-    const stored = await this.read(client, type, spans);
-    const result: Array<Derived | undefined> = [];
+    let held = await this.lock(client, type, devices);
+    // A new device's first writer may have committed its live row while this one waited for the
+    // device's bucket: that row is then what other writers of the device lock, so it is locked too.
+    if (held.size < devices.length) held = await this.lock(client, type, devices);
+    const derivedOf = new Map<string, Array<Derived | undefined>>();
     const restated: Restated[] = [];
+    const behind: Span[] = [];
+    for (const [id, own] of byDevice) {
+      const device = held.get(id);
+      if (device && device.newest < own[0].ms) {
+        const intervalMs = (device.intervalS ?? this.readingIntervalSeconds) * 1_000;
+        derivedOf.set(id, deriveSequence(device.latest, own, intervalMs, this.rules).derived);
+      } else behind.push({ id, lo: own[0].ms, hi: own.at(-1)!.ms, newest: device?.newest });
+    }
+    if (behind.length > 0) await this.amongStored(client, type, behind, byDevice, derivedOf, restated);
+    if (restated.length > 0) await this.restate(client, type, restated);
+    return devices.flatMap((id) => derivedOf.get(id)!);
+  }
+
+  /**
+   * Derives the new readings of devices that have readings stored at or after them (late ones, or
+   * duplicates) in order with those, and collects the stored readings that changes.
+   */
+  private async amongStored(
+    client: PoolClient,
+    type: ReadingType,
+    spans: Span[],
+    byDevice: Map<string, NewRegisterReading[]>,
+    derivedOf: Map<string, Array<Derived | undefined>>,
+    restated: Restated[],
+  ): Promise<void> {
+    const stored = await this.read(client, type, spans);
     let cascade: Array<{ id: string; from: RegisterPoint; intervalMs: number }> = [];
     for (const { id } of spans) {
       const rows = stored.get(id) ?? [];
@@ -206,10 +245,11 @@ export class RegisterRepository {
         if (item.fresh !== undefined) mine[item.fresh] = derived[i];
         else if (changed[i]) restated.push({ id, ms: item.ms, ...derived[i] });
       });
-      result.push(...mine);
-      const last = items.at(-1)!;
-      if (baseMoved)
+      derivedOf.set(id, mine);
+      const last = items.at(-1);
+      if (last && baseMoved) {
         cascade.push({ id, from: { ms: last.ms, register: last.register, base: derived.at(-1)!.base }, intervalMs });
+      }
     }
     // A restated reading whose base moved changes the one after it too, and so on while bases move: rare
     // (a late reading has to turn a dip into a rise, or back), so it is followed one probe at a time.
@@ -230,8 +270,25 @@ export class RegisterRepository {
           : [];
       });
     }
-    if (restated.length > 0) await this.restate(client, type, restated);
-    return result;
+  }
+
+  /** Holds the devices (REGISTER_STATEMENTS.lock); answers those with a live row as it shows them. */
+  private async lock(client: PoolClient, type: ReadingType, devices: string[]): Promise<Map<string, Held>> {
+    const { rows } = await client.query<LockedRow>({
+      name: `ingestion-register-lock-${type}`,
+      text: REGISTER_STATEMENTS.lock[type],
+      values: [literal(devices), `${DEVICE_LOCK_TIMEOUT_MS}ms`, TABLES[type].lockClass],
+    });
+    const held = new Map<string, Held>();
+    for (const row of rows) {
+      if (row.id === null) continue;
+      const latest =
+        row.register_ts === null
+          ? undefined
+          : { ms: row.register_ts.getTime(), register: row.register!, base: row.base! };
+      held.set(row.id, { newest: row.ts.getTime(), latest, intervalS: row.interval_s });
+    }
+    return held;
   }
 
   private async read(client: PoolClient, type: ReadingType, spans: Span[]) {
