@@ -36,8 +36,12 @@ const register = (value: number, energyField: string) =>
     "The device's cumulative energy counter, kWh, with or instead of `" +
       energyField +
       "` (one of the two is required). The interval energy is then the increase since the device's previous " +
-      'register reading by timestamp, so lost readings lose no energy; drops, rollovers and impossible jumps are ' +
-      'handled as docs/registers.md says, never stored as negative or spiked energy.',
+      'register reading by timestamp, so lost readings lose no energy (a late reading restates the one after it). ' +
+      'Never negative nor a spike: a drop under `REGISTER_DIP_SHARE` (10 %) is a dip, held (0, the higher value ' +
+      'kept as the base); a counter of width `REGISTER_ROLLOVER_KWH` going round counts what it took; a drop to ' +
+      'under half is a reset, counted from zero when that much could have flowed; any other drop is a replaced ' +
+      'counter (0); a rise faster than `MAX_POWER_KW` is quarantined (0). Each is counted in ' +
+      '`fleet_register_events_total` and flagged on the device; docs/registers.md.',
   );
 const readingTime = described(
   'At most `MAX_CLOCK_SKEW_SECONDS` (300 s by default) ahead of the server clock, and, when `HISTORY_RETENTION` ' +
