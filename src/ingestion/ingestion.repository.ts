@@ -109,7 +109,7 @@ export class IngestionRepository {
     })).filter(({ rows }) => rows.length > 0);
     const outcomes = readings.map((): WriteOutcome => 'duplicate');
     if (groups.length === 0) return outcomes;
-    const { stored, followed, events } = await retryIfTransient(() => this.writeOnce(groups));
+    const { stored, followed, events } = await retryIfTransient(() => this.writeMeasured(groups));
     for (const { row } of stored) outcomes[row.index] = 'stored';
     if (this.onStored && followed) {
       this.onStored(stored.sort((a, b) => a.row.index - b.row.index).map(({ reading }) => reading));
@@ -150,10 +150,30 @@ export class IngestionRepository {
           stored.push({ row, reading: own ? TABLES[type].withEnergy(row.reading, own.energy) : row.reading });
           if (own?.event) events.set(type, count(events.get(type), own.event));
         }
+        // A reading derived as new that the insert found taken was written meanwhile by a writer that
+        // holds no device lock (a plain reading at the same time), and what came after it was measured
+        // against it: the transaction is undone and run again, to see that reading.
+        if (derived && derived.filter((own) => own !== undefined).length > countRegisters(inserted.rows, derived)) {
+          throw new MeasuredAgainstDuplicate();
+        }
         followed ||= inserted.rows.length > 0 && inserted.rows[0].followed;
       }
       return { stored, followed, events };
     });
+  }
+
+  /**
+   * writeOnce, run again when a register reading it measured against turned out a duplicate: only
+   * another writer's reading at the same time does that, and the next run sees it stored.
+   */
+  private async writeMeasured(groups: Array<{ type: ReadingType; rows: Row[] }>) {
+    for (let run = 1; ; run++) {
+      try {
+        return await this.writeOnce(groups);
+      } catch (error) {
+        if (!(error instanceof MeasuredAgainstDuplicate) || run >= MEASURE_RUNS) throw error;
+      }
+    }
   }
 
   /** What the group's register readings derive, per row (undefined for plain ones); undefined without any. */
@@ -179,6 +199,20 @@ export class IngestionRepository {
     positions.forEach((position, i) => (all[position] = derived[i]));
     return all;
   }
+}
+
+/** Runs of a write whose register readings keep meeting readings written meanwhile, before it fails. */
+const MEASURE_RUNS = 5;
+
+class MeasuredAgainstDuplicate extends Error {
+  constructor() {
+    super('a register reading was measured against a reading another writer stored meanwhile');
+  }
+}
+
+/** How many of the inserted rows (1-based positions) were derived from a register. */
+function countRegisters(inserted: Array<{ position: number }>, derived: Array<Derived | undefined>): number {
+  return inserted.filter(({ position }) => derived[position - 1] !== undefined).length;
 }
 
 function count(counts = new Map<RegisterEvent, number>(), event: RegisterEvent): Map<RegisterEvent, number> {
