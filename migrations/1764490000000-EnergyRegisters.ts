@@ -4,7 +4,7 @@ import { sealedAddFunction } from './1764435000000-SealedRollups';
 import { COUNTED, countFunction, SIDES as COUNT_SIDES } from './1764475000000-ReadingCoverage';
 import { addByDevice, SIDES as ENERGY_SIDES } from './1764461000000-SessionsByDeviceAndEnd';
 
-interface Side {
+export interface Side {
   history: string;
   live: string;
   /** What its key index carries for analytics before this migration. */
@@ -17,7 +17,7 @@ interface Side {
   readings: string;
 }
 
-const SIDES: Side[] = [
+export const SIDES: Side[] = [
   {
     history: 'meter_history',
     live: 'meter_live',
@@ -60,26 +60,8 @@ const withBridged = (spec: Rollup): Rollup => ({
  * applied here, in the same statement's transaction, to whatever already holds the restated reading:
  * its sealed hour and day, and the counted session it falls in.
  */
-const restateFunction = ({ history, device, energy, rollup, total, readings }: Side) => {
-  const daily = rollup.replace('_hourly', '_daily');
-  const bucketed = (table: string, key: string, unit: string, until: string) => `
-    UPDATE ${table} r SET kwh_micro = r.kwh_micro + x.kwh, bridged = r.bridged + x.bridged
-    FROM (
-      SELECT device, date_trunc('${unit}', ts - interval '1 microsecond', 'UTC') AS bucket, sum(kwh) AS kwh, sum(bridged) AS bridged
-      FROM changed WHERE ts <= (SELECT ${until} FROM rollup_seal) GROUP BY 1, 2
-    ) x
-    WHERE r.${device} = x.device AND r.${key} = x.bucket`;
-  return `
-  CREATE FUNCTION ${history}_restate() RETURNS trigger LANGUAGE plpgsql AS $$
-  BEGIN
-    WITH changed AS (
-      SELECT a.${device} AS device, a.ts,
-             (a.${energy} * 1000000)::bigint - (b.${energy} * 1000000)::bigint AS kwh, a.bridged - b.bridged AS bridged
-      FROM restated_after a JOIN restated_before b USING (${device}, ts)
-      WHERE (a.${energy}, a.bridged) IS DISTINCT FROM (b.${energy}, b.bridged)
-    ), hourly AS (${bucketed(rollup, 'hour', 'hour', 'hours_until')}
-    ), daily AS (${bucketed(daily, 'day', 'day', 'days_until')}
-    )
+/** The restated readings' sessions as this migration counts them: each reading whole at its ts. */
+const restatedSessions = ({ device, total, readings }: Side) => `
     UPDATE charging_session c SET ${total} = c.${total} + x.kwh, ${readings} = c.${readings} + x.bridged
     FROM (
       SELECT s.id, s.vehicle_id, sum(d.kwh) AS kwh, sum(d.bridged) AS bridged
@@ -91,7 +73,47 @@ const restateFunction = ({ history, device, energy, rollup, total, readings }: S
       WHERE d.ts > s.started_at
       GROUP BY s.id, s.vehicle_id
     ) x
-    WHERE c.id = x.id AND c.vehicle_id = x.vehicle_id;
+    WHERE c.id = x.id AND c.vehicle_id = x.vehicle_id`;
+
+/** What a restatement may change that the rollups and sessions count, by default energy and `bridged`. */
+export interface Restated {
+  /** More columns of each side (`a.` after, `b.` before) for `sessions`, and to tell a change by. */
+  columns: string[];
+  sessions: (side: Side) => string;
+}
+
+/**
+ * A late register reading restates the interval of the reading after it (src/ingestion/registers.ts):
+ * what that interval lost moves to the late one, which the insert triggers count. The difference is
+ * applied here, in the same statement's transaction, to whatever already holds the restated reading:
+ * its sealed hour and day, and the counted session it falls in.
+ */
+export const restateFunction = (side: Side, restated: Restated = { columns: [], sessions: restatedSessions }) => {
+  const { history, device, energy, rollup } = side;
+  const daily = rollup.replace('_hourly', '_daily');
+  const bucketed = (table: string, key: string, unit: string, until: string) => `
+    UPDATE ${table} r SET kwh_micro = r.kwh_micro + x.kwh, bridged = r.bridged + x.bridged
+    FROM (
+      SELECT device, date_trunc('${unit}', ts - interval '1 microsecond', 'UTC') AS bucket, sum(kwh) AS kwh, sum(bridged) AS bridged
+      FROM changed WHERE ts <= (SELECT ${until} FROM rollup_seal) GROUP BY 1, 2
+    ) x
+    WHERE r.${device} = x.device AND r.${key} = x.bucket`;
+  const compared = [...new Set([energy, 'bridged', ...restated.columns])];
+  const more = restated.columns.flatMap((column) => [
+    `a.${column} AS after_${column}`,
+    `b.${column} AS before_${column}`,
+  ]);
+  return `
+  CREATE OR REPLACE FUNCTION ${history}_restate() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    WITH changed AS (
+      SELECT a.${device} AS device, a.ts,
+             (a.${energy} * 1000000)::bigint - (b.${energy} * 1000000)::bigint AS kwh, a.bridged - b.bridged AS bridged${more.map((column) => `, ${column}`).join('')}
+      FROM restated_after a JOIN restated_before b USING (${device}, ts)
+      WHERE (${compared.map((column) => `a.${column}`).join(', ')}) IS DISTINCT FROM (${compared.map((column) => `b.${column}`).join(', ')})
+    ), hourly AS (${bucketed(rollup, 'hour', 'hour', 'hours_until')}
+    ), daily AS (${bucketed(daily, 'day', 'day', 'days_until')}
+    )${restated.sessions(side)};
     RETURN NULL;
   END
   $$`;

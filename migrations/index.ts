@@ -19,6 +19,7 @@ import { QuietRegistryEdits1764474000000 } from './1764474000000-QuietRegistryEd
 import { ReadingCoverage1764475000000 } from './1764475000000-ReadingCoverage';
 import { AlarmsAndWebhooks1764480000000 } from './1764480000000-AlarmsAndWebhooks';
 import { EnergyRegisters1764490000000 } from './1764490000000-EnergyRegisters';
+import { SpreadGapEnergy1764500000000 } from './1764500000000-SpreadGapEnergy';
 
 /**
  * Listed explicitly rather than globbed so the same list works from TypeScript sources (dev, jest)
@@ -46,4 +47,5 @@ export const migrations = [
   ReadingCoverage1764475000000,
   AlarmsAndWebhooks1764480000000,
   EnergyRegisters1764490000000,
+  SpreadGapEnergy1764500000000,
 ];

@@ -64,6 +64,10 @@ edges AS (
       UNION ALL
       SELECT (h.kwh_consumed_ac * 1000000)::bigint AS ac, 1 + h.bridged AS ac_n FROM meter_history h
       WHERE h.meter_id = s.meter_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
+      UNION ALL
+      SELECT c.kwh_micro AS ac, c.covered AS ac_n FROM meter_cut(s.meter_id, s.until_ts) c
+      UNION ALL
+      SELECT -c.kwh_micro AS ac, -c.covered AS ac_n FROM meter_cut(s.meter_id, s.from_ts) c
     ) readings
   ) m
   CROSS JOIN LATERAL (
@@ -74,6 +78,10 @@ edges AS (
       UNION ALL
       SELECT (h.kwh_delivered_dc * 1000000)::bigint AS dc, 1 + h.bridged AS dc_n FROM vehicle_history h
       WHERE h.vehicle_id = s.vehicle_id AND h.ts > $1 AND h.ts <= $2 AND h.ts > s.tail_start AND h.ts <= s.until_ts
+      UNION ALL
+      SELECT c.kwh_micro AS dc, c.covered AS dc_n FROM vehicle_cut(s.vehicle_id, s.until_ts) c
+      UNION ALL
+      SELECT -c.kwh_micro AS dc, -c.covered AS dc_n FROM vehicle_cut(s.vehicle_id, s.from_ts) c
     ) readings
   ) d
   GROUP BY s.vehicle_id, s.meter_id

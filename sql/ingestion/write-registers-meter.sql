@@ -1,11 +1,11 @@
 -- WRITE_REGISTER_STATEMENTS.meter in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::int4[]) WITH ORDINALITY AS input(meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged, position)
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::text[], $8::int4[], $9::timestamptz[]) WITH ORDINALITY AS input(meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged, gap_from, position)
 ), inserted AS (
-  INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged)
-  SELECT meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged FROM input
+  INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged, gap_from)
+  SELECT meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged, gap_from FROM input
   ON CONFLICT (meter_id, ts) DO NOTHING
-  RETURNING meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged
+  RETURNING meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, register_event, bridged, gap_from
 ), newest AS (
   INSERT INTO meter_live (meter_id, ts, kwh_consumed_ac, voltage, register_ts, kwh_register_ac, register_base)
   SELECT n.*, r.ts, r.kwh_register_ac, r.register_base

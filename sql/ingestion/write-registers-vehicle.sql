@@ -1,11 +1,11 @@
 -- WRITE_REGISTER_STATEMENTS.vehicle in src/ingestion/ingestion.repository.ts; written by tools/sql-snapshots.ts (npm run sql:snapshots), not by hand.
 WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::text[], $9::int4[]) WITH ORDINALITY AS input(vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged, position)
+  SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], $7::float8[], $8::text[], $9::int4[], $10::timestamptz[]) WITH ORDINALITY AS input(vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged, gap_from, position)
 ), inserted AS (
-  INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged)
-  SELECT vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged FROM input
+  INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged, gap_from)
+  SELECT vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged, gap_from FROM input
   ON CONFLICT (vehicle_id, ts) DO NOTHING
-  RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged
+  RETURNING vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, register_event, bridged, gap_from
 ), newest AS (
   INSERT INTO vehicle_live (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, register_ts, kwh_register_dc, register_base)
   SELECT n.*, r.ts, r.kwh_register_dc, r.register_base

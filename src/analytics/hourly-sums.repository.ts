@@ -42,8 +42,13 @@ export interface Readings {
   rollup: string;
   daily: string;
   device: string;
-  /** Per column of the sums: its value from a rollup row `r` (hourly or daily), and from a history row `h`. */
-  columns: Record<string, [rollup: string, history: string]>;
+  /** The function answering what the register gap around a time spreads before it (1764500000000-SpreadGapEnergy). */
+  cut: string;
+  /**
+   * Per column of the sums: its value from a rollup row `r` (hourly or daily), from a history row `h`,
+   * and, for what a register gap spreads over time (energy, readings covered), from a cut `c`.
+   */
+  columns: Record<string, [rollup: string, history: string, cut?: string]>;
 }
 
 /**
@@ -51,15 +56,24 @@ export interface Readings {
  * `hours` selects, from the daily rollup over the days `days` selects, and from history over the edges
  * of the split span `s`. Each is a range scan of a primary key that also states the window ($1, $2],
  * which contains every span, so that the planner prunes the partitions outside it.
+ *
+ * The rollups and the edges count each reading whole at its ts; with `edges`, the span's own two ends
+ * also cut the register gaps around them: what such a gap spreads over (from_ts, until_ts] is what it
+ * spreads before until_ts less what it spreads before from_ts.
  */
 export function sums(
-  { history, rollup, daily, device, columns }: Readings,
+  { history, rollup, daily, device, cut, columns }: Readings,
   deviceOf: string,
   parts: { hours?: string[]; days?: string; edges?: boolean },
 ) {
   const names = Object.keys(columns);
-  const pick = (side: 0 | 1, alias: string) =>
-    names.map((name) => `${columns[name][side].replaceAll('$.', `${alias}.`)} AS ${name}`).join(', ');
+  const pick = (side: 0 | 1 | 2, alias: string, sign = '') =>
+    names
+      .map((name) => {
+        const value = columns[name][side];
+        return `${value === undefined ? '0' : `${sign}${value.replaceAll('$.', `${alias}.`)}`} AS ${name}`;
+      })
+      .join(', ');
   const bucketed = (table: string, key: string, where: string) => sql`
     SELECT ${pick(0, 'r')} FROM ${table} r
     WHERE r.${device} = ${deviceOf} AND r.${key} >= $1 AND r.${key} < $2 AND ${where}`;
@@ -69,7 +83,14 @@ export function sums(
   const scans = [
     ...(parts.hours ?? []).map((where) => bucketed(rollup, 'hour', where)),
     ...(parts.days === undefined ? [] : [bucketed(daily, 'day', parts.days)]),
-    ...(parts.edges ? [edge('s.from_ts', 's.head_end'), edge('s.tail_start', 's.until_ts')] : []),
+    ...(parts.edges
+      ? [
+          edge('s.from_ts', 's.head_end'),
+          edge('s.tail_start', 's.until_ts'),
+          sql`SELECT ${pick(2, 'c')} FROM ${cut}(${deviceOf}, s.until_ts) c`,
+          sql`SELECT ${pick(2, 'c', '-')} FROM ${cut}(${deviceOf}, s.from_ts) c`,
+        ]
+      : []),
   ];
   return sql`
     SELECT ${names.map((name) => `coalesce(sum(${name}), 0) AS ${name}`).join(', ')}
@@ -89,21 +110,29 @@ export const AC: Readings = {
   rollup: 'meter_rollup_hourly',
   daily: 'meter_rollup_daily',
   device: 'meter_id',
+  cut: 'meter_cut',
   // The readings behind the energy, for its coverage: with those a register reading's gap lost but
   // whose energy it carries (bridged).
-  columns: { ac: ['$.kwh_micro', micro('$.kwh_consumed_ac')], ac_n: ['$.readings + $.bridged', '1 + $.bridged'] },
+  columns: {
+    ac: ['$.kwh_micro', micro('$.kwh_consumed_ac'), '$.kwh_micro'],
+    ac_n: ['$.readings + $.bridged', '1 + $.bridged', '$.covered'],
+  },
 };
 export const DC: Readings = {
   history: 'vehicle_history',
   rollup: 'vehicle_rollup_hourly',
   daily: 'vehicle_rollup_daily',
   device: 'vehicle_id',
-  columns: { dc: ['$.kwh_micro', micro('$.kwh_delivered_dc')], dc_n: ['$.readings + $.bridged', '1 + $.bridged'] },
+  cut: 'vehicle_cut',
+  columns: {
+    dc: ['$.kwh_micro', micro('$.kwh_delivered_dc'), '$.kwh_micro'],
+    dc_n: ['$.readings + $.bridged', '1 + $.bridged', '$.covered'],
+  },
 };
 export const VEHICLE_WINDOW: Readings = {
   ...DC,
   columns: {
-    dc_window: ['$.kwh_micro', micro('$.kwh_delivered_dc')],
+    dc_window: ['$.kwh_micro', micro('$.kwh_delivered_dc'), '$.kwh_micro'],
     record_count: ['$.readings', '1'],
     // numeric, as in the rollups: a sum that is exact whatever the order, so its average is too.
     temp_sum: ['$.battery_temp_sum', '$.battery_temp::numeric'],

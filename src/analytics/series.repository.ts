@@ -51,9 +51,12 @@ interface Measure {
 
 /**
  * The points CTE: count, energy, averages and extremes from history edges and whole rollup hours, and
- * the readings covered (with those a register reading's gap bridged), for coverage.
+ * the readings covered (with those a register reading's gap bridged), for coverage. Both count each
+ * reading whole at its ts; each bucket's own ends then cut the register gaps around them, so that a
+ * gap's energy and readings are spread over the buckets it spans (1764500000000-SpreadGapEnergy).
  */
 function points(history: string, rollup: string, device: string, energy: string, measures: Measure[]): string {
+  const cut = `${device.replace('_id', '')}_cut`;
   const rawMeasures = measures.flatMap(({ column, name }) => [
     `min(h.${column}) AS ${name}_min`,
     `max(h.${column}) AS ${name}_max`,
@@ -79,12 +82,17 @@ function points(history: string, rollup: string, device: string, energy: string,
       JOIN ${history} h ON h.${device} = $3 AND h.ts > e.after AND h.ts <= e.upto
       GROUP BY e.local
     ),
+    cuts AS (
+      SELECT p.local, z.kwh_micro - a.kwh_micro AS kwh, z.covered - a.covered AS covered
+      FROM parts p CROSS JOIN LATERAL ${cut}($3, p.z) z CROSS JOIN LATERAL ${cut}($3, p.a) a
+    ),
     points AS (
       SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
-             coalesce(r.covered, 0) + coalesce(u.covered, 0) AS covered,
-             coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
+             coalesce(r.covered, 0) + coalesce(u.covered, 0) + c.covered AS covered,
+             coalesce(r.kwh, 0) + coalesce(u.kwh, 0) + c.kwh AS kwh_micro,
              ${combined.join(',\n')}
       FROM parts p
+      JOIN cuts c USING (local)
       LEFT JOIN raw r USING (local)
       LEFT JOIN LATERAL (
         SELECT sum(readings) AS n, sum(readings + bridged) AS covered, sum(kwh_micro) AS kwh, ${rolledMeasures.join(', ')}
@@ -112,6 +120,20 @@ const SESSION_ENERGY = sql`
     FROM charging_session
     WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
   ),
+  session_parts AS (
+    SELECT b.local, s.meter_id, s.whole, o.after, o.upto
+    FROM sessions s
+    JOIN buckets b ON b.start < s.upto AND b."end" > s.after
+    CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
+  ),
+  session_cuts AS (
+    SELECT p.local, mz.kwh_micro - ma.kwh_micro AS ac, mz.covered - ma.covered AS ac_n,
+           vz.kwh_micro - va.kwh_micro AS dc, vz.covered - va.covered AS dc_n
+    FROM session_parts p
+    CROSS JOIN LATERAL meter_cut(p.meter_id, p.upto) mz CROSS JOIN LATERAL meter_cut(p.meter_id, p.after) ma
+    CROSS JOIN LATERAL vehicle_cut($3, p.upto) vz CROSS JOIN LATERAL vehicle_cut($3, p.after) va
+    WHERE NOT p.whole
+  ),
   session_ac AS (
     SELECT local, sum(ac) AS ac, sum(n) AS n FROM (
       SELECT ${BUCKET_OF('upto')} AS local, kwh_ac_micro AS ac, ac_readings AS n FROM sessions WHERE whole
@@ -119,6 +141,8 @@ const SESSION_ENERGY = sql`
       SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_consumed_ac')}, 1 + h.bridged
       FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
       WHERE NOT s.whole
+      UNION ALL
+      SELECT local, ac, ac_n FROM session_cuts WHERE ac <> 0 OR ac_n <> 0
     ) a
     GROUP BY 1
   ),
@@ -129,16 +153,16 @@ const SESSION_ENERGY = sql`
       SELECT ${BUCKET_OF('h.ts')}, ${micro('h.kwh_delivered_dc')}, 1 + h.bridged
       FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
       WHERE NOT s.whole
+      UNION ALL
+      SELECT local, dc, dc_n FROM session_cuts WHERE dc <> 0 OR dc_n <> 0
     ) d
     GROUP BY 1
   ),
   session_expected AS (
-    SELECT b.local, sum(${expected('o.after', 'o.upto', 's.meter_id', 'meter', '$6')}) AS ac_x,
-           sum(${expected('o.after', 'o.upto', '$3', 'vehicle', '$6')}) AS dc_x
-    FROM sessions s
-    JOIN buckets b ON b.start < s.upto AND b."end" > s.after
-    CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
-    GROUP BY b.local
+    SELECT p.local, sum(${expected('p.after', 'p.upto', 'p.meter_id', 'meter', '$6')}) AS ac_x,
+           sum(${expected('p.after', 'p.upto', '$3', 'vehicle', '$6')}) AS dc_x
+    FROM session_parts p
+    GROUP BY p.local
   )`;
 
 const VEHICLE_MEASURES = [
@@ -146,7 +170,10 @@ const VEHICLE_MEASURES = [
   { column: 'battery_temp', name: 'batteryTemp' },
 ];
 
-/** Buckets without any reading are left out; one with session AC but no vehicle reading shows that AC. */
+/**
+ * Buckets without any reading or a register gap's share are left out; one with session AC but no
+ * vehicle reading shows that AC.
+ */
 const VEHICLE_SERIES = sql`
   WITH
   ${points('vehicle_history', 'vehicle_rollup_hourly', 'vehicle_id', 'kwh_delivered_dc', VEHICLE_MEASURES)},
@@ -159,7 +186,7 @@ const VEHICLE_SERIES = sql`
   LEFT JOIN session_ac ac USING (local)
   LEFT JOIN session_dc dc USING (local)
   LEFT JOIN session_expected x USING (local)
-  WHERE v.readings > 0 OR ac.ac IS NOT NULL
+  WHERE v.readings > 0 OR v.covered > 0 OR ac.ac IS NOT NULL
   ORDER BY v.start`;
 
 const METER_SERIES = sql`
@@ -168,7 +195,7 @@ const METER_SERIES = sql`
   SELECT p.start, p."end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "voltageMin", "voltageMax",
          ${coverage('covered', `(SELECT ${expected('w.a', 'w.z', '$3', 'meter', '$6')} FROM parts w WHERE w.local = p.local)`)} AS coverage
   FROM points p
-  WHERE readings > 0
+  WHERE readings > 0 OR covered > 0
   ORDER BY p.start`;
 
 const SEEN = (kind: string, device: string) => sql`

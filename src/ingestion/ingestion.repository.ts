@@ -62,6 +62,7 @@ function registerParams(type: ReadingType, rows: Row[], derived: Array<Derived |
     plainArray(register.map((value, i) => derived[i]?.base ?? value)),
     plainArray(derived.map((own) => own?.event ?? 'NULL')),
     plainArray(derived.map((own) => own?.bridged ?? 0)),
+    plainArray(derived.map((own) => (own?.gapFromMs == null ? 'NULL' : new Date(own.gapFromMs).toISOString()))),
   ];
 }
 

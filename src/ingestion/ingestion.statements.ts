@@ -62,6 +62,7 @@ const DERIVED_COLUMNS: Array<[name: string, pgType: string]> = [
   ['register_base', 'float8'],
   ['register_event', 'text'],
   ['bridged', 'int4'],
+  ['gap_from', 'timestamptz'],
 ];
 
 /**

@@ -33,7 +33,7 @@ const TABLES: Record<ReadingType, RegisterTable> = {
 };
 
 const STORED = (t: RegisterTable) =>
-  `ts, ${t.register} AS register, register_base AS base, ${t.energy} AS energy, register_event AS event, bridged`;
+  `ts, ${t.register} AS register, register_base AS base, ${t.energy} AS energy, register_event AS event, bridged, gap_from`;
 
 /**
  * Holds each device of $1 until the transaction ends, so that two writers of one device never measure
@@ -73,7 +73,7 @@ const lock = (t: RegisterTable) => sql`
  * arrive in order have nothing stored at or after them, which the newest time says without a probe.
  */
 const neighbours = (t: RegisterTable) => sql`
-  SELECT d.id, n.part, n.ts, n.register, n.base, n.energy, n.event, n.bridged, v.reporting_interval_s AS interval_s
+  SELECT d.id, n.part, n.ts, n.register, n.base, n.energy, n.event, n.bridged, n.gap_from, v.reporting_interval_s AS interval_s
   FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[], $4::timestamptz[]) AS d(id, lo, hi, newest)
   LEFT JOIN device v ON v.id = d.id
   LEFT JOIN LATERAL (
@@ -95,15 +95,16 @@ const neighbours = (t: RegisterTable) => sql`
  */
 const restate = (t: RegisterTable) => sql`
   WITH u AS (
-    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[], $6::int4[])
-      AS u(id, ts, energy, base, event, bridged)
+    SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::float8[], $4::float8[], $5::text[], $6::int4[], $7::timestamptz[])
+      AS u(id, ts, energy, base, event, bridged, gap_from)
   ), live AS (
     UPDATE ${t.live} l SET
       ${t.energy} = coalesce((SELECT u.energy FROM u WHERE u.id = l.${t.idColumn} AND u.ts = l.ts), l.${t.energy}),
       register_base = coalesce((SELECT u.base FROM u WHERE u.id = l.${t.idColumn} AND u.ts = l.register_ts), l.register_base)
     WHERE l.${t.idColumn} IN (SELECT id FROM u)
   )
-  UPDATE ${t.history} h SET ${t.energy} = u.energy, register_base = u.base, register_event = u.event, bridged = u.bridged
+  UPDATE ${t.history} h SET ${t.energy} = u.energy, register_base = u.base, register_event = u.event, bridged = u.bridged,
+    gap_from = u.gap_from
   FROM u WHERE h.${t.idColumn} = u.id AND h.ts = u.ts`;
 
 export const REGISTER_STATEMENTS = {
@@ -129,6 +130,7 @@ interface StoredRow {
   energy: number;
   event: Derived['event'];
   bridged: number;
+  gap_from: Date | null;
   interval_s: number | null;
 }
 
@@ -318,6 +320,7 @@ export class RegisterRepository {
         literal(rows.map((r) => r.base)),
         literal(rows.map((r) => r.event)),
         literal(rows.map((r) => r.bridged)),
+        literal(rows.map((r) => (r.gapFromMs === null ? null : new Date(r.gapFromMs).toISOString()))),
       ],
     });
   }
@@ -329,5 +332,6 @@ function asPoint(row: StoredRow): RegisterPoint {
 
 function asItem(row: StoredRow): SequenceItem {
   const { energy, base, event, bridged } = row;
-  return { ms: row.ts.getTime(), register: row.register!, stored: { energy, base: base!, event, bridged } };
+  const gapFromMs = row.gap_from?.getTime() ?? null;
+  return { ms: row.ts.getTime(), register: row.register!, stored: { energy, base: base!, event, bridged, gapFromMs } };
 }

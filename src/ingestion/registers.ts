@@ -12,6 +12,15 @@ export type { RegisterRules };
 export type RegisterEvent = 'dip' | 'reset' | 'replaced' | 'rollover' | 'quarantined';
 export const REGISTER_EVENTS: RegisterEvent[] = ['dip', 'reset', 'replaced', 'rollover', 'quarantined'];
 
+/** A reading whose gap, if any, counts as lost: it bridges nothing. */
+const lost = (energy: number, base: number, event: RegisterEvent | null): Derived => ({
+  energy,
+  base,
+  event,
+  bridged: 0,
+  gapFromMs: null,
+});
+
 /** A stored register reading as the next one is measured against. */
 export interface RegisterPoint {
   ms: number;
@@ -27,6 +36,11 @@ export interface Derived {
   event: RegisterEvent | null;
   /** The readings its gap lost and whose energy it carries, for coverage. */
   bridged: number;
+  /**
+   * Where its gap starts (the previous register reading's time) when it bridges one: answers that cut
+   * the gap spread its energy over that time. Null otherwise.
+   */
+  gapFromMs: number | null;
 }
 
 /** history's bound on one reading's energy (migration BoundReadings). */
@@ -45,32 +59,34 @@ export function derive(
   intervalMs: number,
   rules: RegisterRules,
 ): Derived {
-  if (previous === undefined) return { energy: sent ?? 0, base: register, event: null, bridged: 0 };
+  if (previous === undefined) return lost(sent ?? 0, register, null);
   const gapMs = ms - previous.ms;
   const bridged = Math.max(0, Math.round(gapMs / intervalMs) - 1);
+  const covered = (energy: number, base: number, event: RegisterEvent | null): Derived =>
+    bridged > 0 ? { energy, base, event, bridged, gapFromMs: previous.ms } : lost(energy, base, event);
   // The most energy the interval can hold: the device at full power all along.
   const possible = Math.min((rules.maxPowerKw * gapMs) / 3_600_000, MAX_INTERVAL_KWH);
   const increase = register - previous.base;
   if (increase >= 0) {
-    if (increase > possible) return { energy: 0, base: register, event: 'quarantined', bridged: 0 };
-    return { energy: increase, base: register, event: null, bridged };
+    if (increase > possible) return lost(0, register, 'quarantined');
+    return covered(increase, register, null);
   }
   // Jitter and rounding make counters step back a little: nothing flowed, and the higher value stays
   // the base, so the recovery is not counted twice. Checked first, as however long the gap, a small
   // step back is never a counter going round.
-  if (-increase < rules.dipShare * previous.base) return { energy: 0, base: previous.base, event: 'dip', bridged };
+  if (-increase < rules.dipShare * previous.base) return covered(0, previous.base, 'dip');
   if (rules.rolloverKwh !== undefined && previous.base <= rules.rolloverKwh) {
     const wrapped = rules.rolloverKwh - previous.base + register;
-    if (wrapped <= possible) return { energy: wrapped, base: register, event: 'rollover', bridged };
+    if (wrapped <= possible) return covered(wrapped, register, 'rollover');
   }
   // A counter that started again from zero (a reset) shows little: under half what it showed, and no
   // more than could have flowed since. Anything else is a different counter whose starting point is
   // unknown (a replacement), counted from here on. What flowed before the restart is not known either
   // way, so the gap counts as lost.
   if (register < previous.base / 2 && register <= possible) {
-    return { energy: register, base: register, event: 'reset', bridged: 0 };
+    return lost(register, register, 'reset');
   }
-  return { energy: 0, base: register, event: 'replaced', bridged: 0 };
+  return lost(0, register, 'replaced');
 }
 
 /** A device's register reading, stored or new, in the order the device took them. */
@@ -110,4 +126,8 @@ export function deriveSequence(
 }
 
 const sameDerived = (a: Derived, b: Derived) =>
-  a.energy === b.energy && a.base === b.base && a.event === b.event && a.bridged === b.bridged;
+  a.energy === b.energy &&
+  a.base === b.base &&
+  a.event === b.event &&
+  a.bridged === b.bridged &&
+  a.gapFromMs === b.gapFromMs;

@@ -26,14 +26,19 @@ raw AS (
   JOIN meter_history h ON h.meter_id = $3 AND h.ts > e.after AND h.ts <= e.upto
   GROUP BY e.local
 ),
+cuts AS (
+  SELECT p.local, z.kwh_micro - a.kwh_micro AS kwh, z.covered - a.covered AS covered
+  FROM parts p CROSS JOIN LATERAL meter_cut($3, p.z) z CROSS JOIN LATERAL meter_cut($3, p.a) a
+),
 points AS (
   SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
-         coalesce(r.covered, 0) + coalesce(u.covered, 0) AS covered,
-         coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
+         coalesce(r.covered, 0) + coalesce(u.covered, 0) + c.covered AS covered,
+         coalesce(r.kwh, 0) + coalesce(u.kwh, 0) + c.kwh AS kwh_micro,
          round((coalesce(r.voltage_sum, 0) + coalesce(u.voltage_sum, 0)) / nullif(coalesce(r.n, 0) + coalesce(u.n, 0), 0), 3) AS "voltageAvg",
          least(r.voltage_min, u.voltage_min) AS "voltageMin",
          greatest(r.voltage_max, u.voltage_max) AS "voltageMax"
   FROM parts p
+  JOIN cuts c USING (local)
   LEFT JOIN raw r USING (local)
   LEFT JOIN LATERAL (
     SELECT sum(readings) AS n, sum(readings + bridged) AS covered, sum(kwh_micro) AS kwh, min(u.voltage_min) AS voltage_min, max(u.voltage_max) AS voltage_max, sum(u.voltage_sum) AS voltage_sum
@@ -48,5 +53,5 @@ SELECT p.start, p."end", readings, kwh_micro / 1000000.0 AS kwh, "voltageAvg", "
                ELSE least(1, round(covered::numeric / (SELECT greatest(floor(date_part('epoch', least(w.z, now()) - w.a) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))
             - (date_part('epoch', now() - least(w.z, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'meter'), $6))::int, 0) FROM parts w WHERE w.local = p.local)::numeric, 3)) END AS coverage
 FROM points p
-WHERE readings > 0
+WHERE readings > 0 OR covered > 0
 ORDER BY p.start

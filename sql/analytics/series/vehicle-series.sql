@@ -26,10 +26,14 @@ raw AS (
   JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > e.after AND h.ts <= e.upto
   GROUP BY e.local
 ),
+cuts AS (
+  SELECT p.local, z.kwh_micro - a.kwh_micro AS kwh, z.covered - a.covered AS covered
+  FROM parts p CROSS JOIN LATERAL vehicle_cut($3, p.z) z CROSS JOIN LATERAL vehicle_cut($3, p.a) a
+),
 points AS (
   SELECT p.local, p.start, p."end", coalesce(r.n, 0) + coalesce(u.n, 0) AS readings,
-         coalesce(r.covered, 0) + coalesce(u.covered, 0) AS covered,
-         coalesce(r.kwh, 0) + coalesce(u.kwh, 0) AS kwh_micro,
+         coalesce(r.covered, 0) + coalesce(u.covered, 0) + c.covered AS covered,
+         coalesce(r.kwh, 0) + coalesce(u.kwh, 0) + c.kwh AS kwh_micro,
          round((coalesce(r.soc_sum, 0) + coalesce(u.soc_sum, 0)) / nullif(coalesce(r.n, 0) + coalesce(u.n, 0), 0), 3) AS "socAvg",
          least(r.soc_min, u.soc_min) AS "socMin",
          greatest(r.soc_max, u.soc_max) AS "socMax",
@@ -37,6 +41,7 @@ points AS (
          least(r.batteryTemp_min, u.batteryTemp_min) AS "batteryTempMin",
          greatest(r.batteryTemp_max, u.batteryTemp_max) AS "batteryTempMax"
   FROM parts p
+  JOIN cuts c USING (local)
   LEFT JOIN raw r USING (local)
   LEFT JOIN LATERAL (
     SELECT sum(readings) AS n, sum(readings + bridged) AS covered, sum(kwh_micro) AS kwh, min(u.soc_min) AS soc_min, max(u.soc_max) AS soc_max, sum(u.soc_sum) AS soc_sum, min(u.battery_temp_min) AS batteryTemp_min, max(u.battery_temp_max) AS batteryTemp_max, sum(u.battery_temp_sum) AS batteryTemp_sum
@@ -53,6 +58,20 @@ sessions AS (
   FROM charging_session
   WHERE vehicle_id = $3 AND tstzrange(started_at, ended_at) && tstzrange($1, $2, '()')
 ),
+session_parts AS (
+  SELECT b.local, s.meter_id, s.whole, o.after, o.upto
+  FROM sessions s
+  JOIN buckets b ON b.start < s.upto AND b."end" > s.after
+  CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
+),
+session_cuts AS (
+  SELECT p.local, mz.kwh_micro - ma.kwh_micro AS ac, mz.covered - ma.covered AS ac_n,
+         vz.kwh_micro - va.kwh_micro AS dc, vz.covered - va.covered AS dc_n
+  FROM session_parts p
+  CROSS JOIN LATERAL meter_cut(p.meter_id, p.upto) mz CROSS JOIN LATERAL meter_cut(p.meter_id, p.after) ma
+  CROSS JOIN LATERAL vehicle_cut($3, p.upto) vz CROSS JOIN LATERAL vehicle_cut($3, p.after) va
+  WHERE NOT p.whole
+),
 session_ac AS (
   SELECT local, sum(ac) AS ac, sum(n) AS n FROM (
     SELECT date_bin($4::interval, (upto - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01') AS local, kwh_ac_micro AS ac, ac_readings AS n FROM sessions WHERE whole
@@ -60,6 +79,8 @@ session_ac AS (
     SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_consumed_ac * 1000000)::bigint, 1 + h.bridged
     FROM sessions s JOIN meter_history h ON h.meter_id = s.meter_id AND h.ts > s.after AND h.ts <= s.upto
     WHERE NOT s.whole
+    UNION ALL
+    SELECT local, ac, ac_n FROM session_cuts WHERE ac <> 0 OR ac_n <> 0
   ) a
   GROUP BY 1
 ),
@@ -70,18 +91,18 @@ session_dc AS (
     SELECT date_bin($4::interval, (h.ts - interval '1 microsecond') AT TIME ZONE $5::text, timestamp '2000-01-01'), (h.kwh_delivered_dc * 1000000)::bigint, 1 + h.bridged
     FROM sessions s JOIN vehicle_history h ON h.vehicle_id = $3 AND h.ts > s.after AND h.ts <= s.upto
     WHERE NOT s.whole
+    UNION ALL
+    SELECT local, dc, dc_n FROM session_cuts WHERE dc <> 0 OR dc_n <> 0
   ) d
   GROUP BY 1
 ),
 session_expected AS (
-  SELECT b.local, sum(greatest(floor(date_part('epoch', least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))
-       - (date_part('epoch', now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = s.meter_id AND d.kind = 'meter'), $6))::int, 0)) AS ac_x,
-         sum(greatest(floor(date_part('epoch', least(o.upto, now()) - o.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))
-              - (date_part('epoch', now() - least(o.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))::int, 0)) AS dc_x
-  FROM sessions s
-  JOIN buckets b ON b.start < s.upto AND b."end" > s.after
-  CROSS JOIN LATERAL (SELECT greatest(s.after, b.start) AS after, least(s.upto, b."end") AS upto) o
-  GROUP BY b.local
+  SELECT p.local, sum(greatest(floor(date_part('epoch', least(p.upto, now()) - p.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = p.meter_id AND d.kind = 'meter'), $6))
+       - (date_part('epoch', now() - least(p.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = p.meter_id AND d.kind = 'meter'), $6))::int, 0)) AS ac_x,
+         sum(greatest(floor(date_part('epoch', least(p.upto, now()) - p.after) / coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))
+              - (date_part('epoch', now() - least(p.upto, now())) < coalesce((SELECT d.reporting_interval_s FROM device d WHERE d.id = $3 AND d.kind = 'vehicle'), $6))::int, 0)) AS dc_x
+  FROM session_parts p
+  GROUP BY p.local
 )
 SELECT v.start, v."end", v.readings, v.kwh_micro / 1000000.0 AS kwh,
        "socAvg", "socMin", "socMax", "batteryTempAvg", "batteryTempMin", "batteryTempMax",
@@ -93,5 +114,5 @@ FROM points v
 LEFT JOIN session_ac ac USING (local)
 LEFT JOIN session_dc dc USING (local)
 LEFT JOIN session_expected x USING (local)
-WHERE v.readings > 0 OR ac.ac IS NOT NULL
+WHERE v.readings > 0 OR v.covered > 0 OR ac.ac IS NOT NULL
 ORDER BY v.start
