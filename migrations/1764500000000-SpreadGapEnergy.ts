@@ -21,7 +21,7 @@ const BEFORE = `
   LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN at >= ts THEN bridged + 1
                 WHEN gap_from IS NULL OR at <= gap_from THEN 0
-                ELSE floor(extract(epoch FROM at - gap_from) * (bridged + 1) / extract(epoch FROM ts - gap_from))::bigint
+                ELSE div(extract(epoch FROM at - gap_from) * 1000000 * (bridged + 1), extract(epoch FROM ts - gap_from) * 1000000)::bigint
            END
   $$`;
 

@@ -36,6 +36,8 @@ export class Delivery {
   /** Readings the link lost that their device had kept queued, and sent again. */
   queued = 0;
   private held: Held[] = [];
+  /** The readings the link lost in the latest tick, which a session starting now may still call for. */
+  private lostLastTick: WireReading[] = [];
 
   constructor(
     private readonly spec: DisorderSpec,
@@ -50,13 +52,13 @@ export class Delivery {
    */
   schedule(index: number, readings: WireReading[], kept: ReadonlySet<WireReading> = NOTHING_KEPT): Outgoing[] {
     const now: Outgoing[] = [];
+    this.lostLastTick = [];
     for (const reading of readings) {
       if (this.random.chance(this.spec.lossShare)) {
-        if (kept.has(reading)) {
-          this.queued += 1;
-          this.held.push({ dueTick: index + RESEND_TICKS, item: { reading, kind: 'late' } });
-        } else {
+        if (kept.has(reading)) this.resend(index, reading);
+        else {
           this.lost += 1;
+          this.lostLastTick.push(reading);
         }
         continue;
       }
@@ -67,6 +69,24 @@ export class Delivery {
     const due = this.held.filter((held) => held.dueTick <= index);
     this.held = this.held.filter((held) => held.dueTick > index);
     return [...now, ...due.map((held) => held.item)];
+  }
+
+  /**
+   * The readings of the latest tick that the link lost and that `opens` picks: the meter value that begins
+   * a transaction (OCPP's StartTransaction meterStart), which a device queues like the one ending it, so
+   * that they go again during tick `index`'s retry interval. Nothing is drawn for them.
+   */
+  recover(index: number, opens: (reading: WireReading) => boolean): void {
+    for (const reading of this.lostLastTick.filter(opens)) {
+      this.lost -= 1;
+      this.resend(index, reading);
+    }
+    this.lostLastTick = this.lostLastTick.filter((reading) => !opens(reading));
+  }
+
+  private resend(index: number, reading: WireReading): void {
+    this.queued += 1;
+    this.held.push({ dueTick: index + RESEND_TICKS, item: { reading, kind: 'late' } });
   }
 
   /** Everything still held, for when simulated time runs out: a device uploads its backlog eventually. */

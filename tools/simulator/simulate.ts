@@ -191,6 +191,14 @@ export async function runSimulation(
     const tick = model.tick();
     readings.generated += tick.readings.length;
     for (const event of tick.events) await sessions.handle(event);
+    if (registers) {
+      // A session's first reading on both sides, stamped at the plug instant, is the transaction's begin
+      // value: kept until delivered, so a gap before it never reaches into the session.
+      const opening = new Set(
+        tick.events.flatMap((event) => (event.kind === 'plug' ? [event.vehicleId, event.meterId] : [])),
+      );
+      delivery.recover(tick.index, (reading) => opening.has(deviceOf(reading)));
+    }
     const wire = registers ? registers.convert(tick) : { readings: tick.readings, kept: undefined };
     await send(delivery.schedule(tick.index, wire.readings, wire.kept));
     readings.dropped = delivery.lost;
