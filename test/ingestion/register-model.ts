@@ -330,8 +330,10 @@ const TABLES = {
  * its register as base; each later one is measured against the previous one's base over the gap
  * since it: a rise within `possible`, else `quarantined`; a fall is a `dip` (held base) under the dip
  * share, else a `rollover` when the width allows, else a `reset` to under half the base and within
- * `possible`, else `replaced`. $1 devices, $2-$4 the energy sent with register readings, $5 READING_INTERVAL_SECONDS,
- * $6 MAX_POWER_KW, $7 REGISTER_DIP_SHARE, $8 REGISTER_ROLLOVER_KWH (null: none). float8 throughout,
+ * `possible`, else `replaced`. A reading that bridges lost readings (`bridged` > 0) has the previous
+ * one's time as `gap_from`, the start of the gap its energy spreads over (POINTS), else none. $1 devices,
+ * $2-$4 the energy sent with register readings, $5 READING_INTERVAL_SECONDS, $6 MAX_POWER_KW,
+ * $7 REGISTER_DIP_SHARE, $8 REGISTER_ROLLOVER_KWH (null: none). float8 throughout,
  * in the order of the contract's formulas, so that the figures are those a double computes; and
  * Math.round's half-up rounding, where PostgreSQL's round(float8) rounds half to even.
  */
@@ -347,7 +349,8 @@ const RECOMPUTED = (kind: Kind) => {
     FROM ${history} h LEFT JOIN device d ON d.id = h.${device}
     WHERE h.${device} = ANY($1::text[]) AND h.${register} IS NOT NULL
   ), walk AS (
-    SELECT r.id, r.n, r.ts, coalesce(s.kwh, 0::float8) AS energy, r.register AS base, NULL::text AS event, 0 AS bridged
+    SELECT r.id, r.n, r.ts, coalesce(s.kwh, 0::float8) AS energy, r.register AS base, NULL::text AS event, 0 AS bridged,
+           NULL::timestamptz AS previous
     FROM reg r LEFT JOIN sent s ON s.id = r.id AND s.ts = r.ts
     WHERE r.n = 1
     UNION ALL
@@ -357,7 +360,8 @@ const RECOMPUTED = (kind: Kind) => {
            CASE e.event WHEN 'dip' THEN w.base ELSE r.register END,
            e.event,
            CASE WHEN e.event IS NULL OR e.event IN ('rollover', 'dip')
-                THEN greatest(0, floor(e.gap_ms / r.interval_ms + 0.5)::int - 1) ELSE 0 END
+                THEN greatest(0, floor(e.gap_ms / r.interval_ms + 0.5)::int - 1) ELSE 0 END,
+           w.ts
     FROM walk w
     JOIN reg r ON r.id = w.id AND r.n = w.n + 1
     CROSS JOIN LATERAL (
@@ -377,8 +381,9 @@ const RECOMPUTED = (kind: Kind) => {
     ) AS e
   )
   SELECT h.${device} AS id, h.ts,
-         h.${energy} AS energy, h.register_base AS base, h.register_event AS event, h.bridged,
-         w.energy AS "energy'", w.base AS "base'", w.event AS "event'", w.bridged AS "bridged'"
+         h.${energy} AS energy, h.register_base AS base, h.register_event AS event, h.bridged, h.gap_from,
+         w.energy AS "energy'", w.base AS "base'", w.event AS "event'", w.bridged AS "bridged'",
+         CASE WHEN w.bridged > 0 THEN w.previous END AS "gap_from'"
   FROM ${history} h JOIN walk w ON w.id = h.${device} AND w.ts = h.ts
   ORDER BY 1, 2`;
 };
@@ -390,10 +395,12 @@ export interface DerivedRow {
   base: number;
   event: string | null;
   bridged: number;
+  gap_from: Date | null;
   "energy'": number;
   "base'": number;
   "event'": string | null;
   "bridged'": number;
+  "gap_from'": Date | null;
 }
 
 /** Each stored register reading of the devices with its derived columns, and what the walk says they are. */
@@ -415,7 +422,15 @@ export async function recomputed(
     rules.rolloverKwh ?? null,
   ]);
   return rows.map((r) => ({
-    stored: { id: r.id, ts: r.ts.toISOString(), energy: r.energy, base: r.base, event: r.event, bridged: r.bridged },
+    stored: {
+      id: r.id,
+      ts: r.ts.toISOString(),
+      energy: r.energy,
+      base: r.base,
+      event: r.event,
+      bridged: r.bridged,
+      gapFrom: r.gap_from?.toISOString() ?? null,
+    },
     walked: {
       id: r.id,
       ts: r.ts.toISOString(),
@@ -423,6 +438,7 @@ export async function recomputed(
       base: r["base'"],
       event: r["event'"],
       bridged: r["bridged'"],
+      gapFrom: r["gap_from'"]?.toISOString() ?? null,
     },
   }));
 }
@@ -475,7 +491,44 @@ export async function liveAndNewest(dataSource: DataSource, kind: Kind, ids: str
   return rows.map((r) => ({ live: { id: r.id, ...r.live }, newest: { id: r.id, ...r.newest } }));
 }
 
-/** Each session's stored figures, and what a sum over history in (started_at, ended_at] gives. */
+/** A timestamptz expression in microseconds since the epoch, as an exact integer numeric. */
+const micros = (at: string) => `(extract(epoch FROM ${at}) * 1000000)`;
+
+/**
+ * The points of one device's history rows (the spread rule of a gap's energy), one row per point. A
+ * row that closes a gap (`bridged` = b > 0, the previous register reading at `gap_from` = f) stands for
+ * b + 1 readings evenly spaced over (f, ts]: point i (1 … b+1) at f + i·(ts − f)/(b+1), the last at ts.
+ * A row with b = 0 is one point at ts (f taken as ts, so that i·(ts − f) = 0). The oldest k points of a
+ * row carry floor(M·k/(b+1)) of its M = (energy · 10⁶)::bigint micro-kWh, so point i carries the
+ * difference to k = i − 1 (exact: numeric `div`, which truncates, and nothing is negative). A point's
+ * time is kept multiplied by n = b + 1, in microseconds (`at_n` = f·n + i·(ts − f)), an exact integer
+ * that `inside` compares with a span's ends times n, without rounding.
+ */
+const POINTS = (kind: Kind, deviceId: string) => {
+  const { history, device, energy } = TABLES[kind];
+  return `
+    SELECT r.n, r.f * r.n + g.i * (r.t - r.f) AS at_n,
+           div(r.m * g.i, r.n) - div(r.m * (g.i - 1), r.n) AS micro
+    FROM ${history} h
+    CROSS JOIN LATERAL (
+      SELECT h.bridged + 1 AS n, ${micros('coalesce(h.gap_from, h.ts)')} AS f, ${micros('h.ts')} AS t,
+             (h.${energy} * 1000000)::bigint::numeric AS m
+    ) r
+    CROSS JOIN LATERAL generate_series(1, r.n) AS g(i)
+    WHERE h.${device} = ${deviceId}`;
+};
+
+/** Whether point `p` of POINTS lies in the span (lo, hi]: lo < f + i·(ts − f)/n <= hi, times n. */
+const inside = (p: string, lo: string, hi: string) =>
+  `${micros(lo)} * ${p}.n < ${p}.at_n AND ${p}.at_n <= ${micros(hi)} * ${p}.n`;
+
+/** A device's readings (its points) and micro-kWh in the span (lo, hi], as columns `n` and `micro`. */
+const SPAN = (kind: Kind, deviceId: string, lo: string, hi: string) => `
+  SELECT count(*) AS n, coalesce(sum(p.micro), 0)::bigint AS micro
+  FROM (${POINTS(kind, deviceId)}) p
+  WHERE ${inside('p', lo, hi)}`;
+
+/** Each session's stored figures, and what history's points in (started_at, ended_at] give. */
 export async function sessionFigures(dataSource: DataSource, sessionIds: string[]) {
   return dataSource.query<
     Array<{
@@ -489,14 +542,8 @@ export async function sessionFigures(dataSource: DataSource, sessionIds: string[
                               'dc', c.kwh_dc_micro::text, 'dcReadings', c.dc_readings::text) AS stored,
             json_build_object('ac', m.micro::text, 'acReadings', m.n::text, 'dc', v.micro::text, 'dcReadings', v.n::text) AS history
      FROM charging_session c
-     CROSS JOIN LATERAL (
-       SELECT coalesce(sum((h.kwh_consumed_ac * 1000000)::bigint), 0) AS micro, count(*) + coalesce(sum(h.bridged), 0) AS n
-       FROM meter_history h WHERE h.meter_id = c.meter_id AND h.ts > c.started_at AND h.ts <= c.ended_at
-     ) m
-     CROSS JOIN LATERAL (
-       SELECT coalesce(sum((h.kwh_delivered_dc * 1000000)::bigint), 0) AS micro, count(*) + coalesce(sum(h.bridged), 0) AS n
-       FROM vehicle_history h WHERE h.vehicle_id = c.vehicle_id AND h.ts > c.started_at AND h.ts <= c.ended_at
-     ) v
+     CROSS JOIN LATERAL (${SPAN('meter', 'c.meter_id', 'c.started_at', 'c.ended_at')}) m
+     CROSS JOIN LATERAL (${SPAN('vehicle', 'c.vehicle_id', 'c.started_at', 'c.ended_at')}) v
      WHERE c.id::text = ANY($1::text[])
      ORDER BY c.started_at, c.id`,
     [sessionIds],
@@ -527,11 +574,12 @@ export const judged = (answer: Judgement): Judgement => ({
 });
 
 /*
- * A vehicle's figures over a window of the past ($1, $2], without a meter asked about, from history,
- * its sessions and the registry (the analytics contract in docs/api.md): AC of each session's meter and
- * DC inside (session ∩ window), DC outside them, and coverage as the readings that arrived, each
- * counting 1 + bridged, against one per whole interval of each span. The window lies wholly in the past,
- * so no reading is still owed. $3 the vehicle, $4 READING_INTERVAL_SECONDS, $5 MIN_COVERAGE, $6 threshold.
+ * A vehicle's figures over a window of the past ($1, $2], without a meter asked about, from history's
+ * points (POINTS), its sessions and the registry (the analytics contract in docs/api.md): AC of each
+ * session's meter and DC inside (session ∩ window), DC outside them, and coverage as the points inside
+ * (the readings that arrived and those their gaps lost, each where the spread rule puts it) against one
+ * per whole interval of each span. The window lies wholly in the past, so no reading is still owed.
+ * $3 the vehicle, $4 READING_INTERVAL_SECONDS, $5 MIN_COVERAGE, $6 threshold.
  */
 const JUDGEMENT = `
   WITH spans AS (
@@ -546,20 +594,13 @@ const JUDGEMENT = `
     FROM spans s
     LEFT JOIN device dm ON dm.id = s.meter_id AND dm.kind = 'meter'
     LEFT JOIN device dv ON dv.id = $3 AND dv.kind = 'vehicle'
-    CROSS JOIN LATERAL (
-      SELECT count(*) + coalesce(sum(h.bridged), 0) AS n, coalesce(sum((h.kwh_consumed_ac * 1000000)::bigint), 0) AS micro
-      FROM meter_history h WHERE h.meter_id = s.meter_id AND h.ts > s.a AND h.ts <= s.b
-    ) m
-    CROSS JOIN LATERAL (
-      SELECT count(*) + coalesce(sum(h.bridged), 0) AS n, coalesce(sum((h.kwh_delivered_dc * 1000000)::bigint), 0) AS micro
-      FROM vehicle_history h WHERE h.vehicle_id = $3 AND h.ts > s.a AND h.ts <= s.b
-    ) v
+    CROSS JOIN LATERAL (${SPAN('meter', 's.meter_id', 's.a', 's.b')}) m
+    CROSS JOIN LATERAL (${SPAN('vehicle', '$3', 's.a', 's.b')}) v
   ),
   totals AS (
     SELECT count(*) AS spans, coalesce(sum(ac), 0) AS ac, coalesce(sum(dc), 0) AS dc,
            sum(ac_n) AS ac_n, sum(dc_n) AS dc_n, sum(ac_x) AS ac_x, sum(dc_x) AS dc_x,
-           (SELECT coalesce(sum((h.kwh_delivered_dc * 1000000)::bigint), 0) FROM vehicle_history h
-            WHERE h.vehicle_id = $3 AND h.ts > $1::timestamptz AND h.ts <= $2::timestamptz) AS dc_window
+           (SELECT w.micro FROM (${SPAN('vehicle', '$3', '$1::timestamptz', '$2::timestamptz')}) w) AS dc_window
     FROM per_span
   ),
   judged AS (

@@ -32,10 +32,11 @@ import {
  * they travelled (lost, late after a seal, sent twice in one batch or two, shuffled, in batches and
  * single POSTs, some at once), end up as the contract says once everything is sent:
  *  1. no interval energy is negative, and no register reading's exceeds MAX_POWER_KW over its interval;
- *  2. every register reading's derived columns (energy, base, event, bridged) are what a plain
- *     recursive walk over history gives (register-model.ts), and each live row is its newest reading;
- *  3. the sealed rollups, the counted sessions' energy and readings, and each vehicle's efficiency,
- *     alone and in the fleet list, are sums over history.
+ *  2. every register reading's derived columns (energy, base, event, bridged, gap_from) are what a
+ *     plain recursive walk over history gives (register-model.ts), and each live row is its newest reading;
+ *  3. the sealed rollups are sums over history, each reading whole at its time; the counted sessions'
+ *     energy and readings, and each vehicle's efficiency, alone and in the fleet list, are sums over
+ *     history's points, a gap's energy and lost readings spread evenly over the gap (register-model.ts).
  * Each run has devices of its own, reporting around yesterday's midnight. The seal is moved back before
  * each run and its rollup rows after the mark dropped, as if never sealed, so that every run seals its
  * own hours and day whatever the runs (and shrinks) before it.
@@ -196,10 +197,10 @@ async function check(t: TestApp, rules: Rules, s: Scenario) {
       ]);
       // 1. Nothing negative, nothing faster than MAX_POWER_KW.
       expect(bounds).toEqual([]);
-      // 2. The derived columns as the walk over history says, and the live rows as their newest reading.
+      // 2. The derived columns (gap_from too) as the walk over history says, and the live rows as their newest reading.
       expect(derived.map((r) => r.stored)).toEqual(derived.map((r) => r.walked));
       expect(live.map((r) => r.live)).toEqual(live.map((r) => r.newest));
-      // 3a. These devices' sealed rollups, hourly and daily, as GROUP BY over history.
+      // 3a. These devices' sealed rollups, hourly and daily, as GROUP BY over history (each reading whole at its ts).
       const ours = (rows: unknown[]) =>
         rows.filter((row) => own.includes((row as Record<string, string>)[`${kind}_id`]));
       for (const [bucket, { stored: rolled, fromHistory }] of [
@@ -210,7 +211,7 @@ async function check(t: TestApp, rules: Rules, s: Scenario) {
       }
     }
 
-    // 3b. Counted sessions carry the sums over history in (started_at, ended_at]; those a seal saw closed are counted.
+    // 3b. Counted sessions carry the sums over history's points in (started_at, ended_at]; those a seal saw closed are counted.
     for (const { id, stored: own, history } of await sessionFigures(
       db,
       sessions.map((x) => x.id!),
@@ -220,7 +221,7 @@ async function check(t: TestApp, rules: Rules, s: Scenario) {
       if (counted) expect({ id, ...own }).toEqual({ id, ...history });
     }
 
-    // 3c. Each vehicle's efficiency over the window, alone and in the fleet list, as sums over history.
+    // 3c. Each vehicle's efficiency over the window, alone and in the fleet list, as sums over history's points.
     const window = { from: at(s.window[0]), to: at(s.window[1]) };
     const settings = {
       interval: rules.interval,
