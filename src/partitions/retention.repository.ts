@@ -44,9 +44,10 @@ function statements(side: RetentionSide) {
      * first one even if it holds more), removed with their hourly rollup rows, and the daily rows of
      * their days, which refillDays then rebuilds from the hours left. Whole hours keep the hourly rows
      * exact, and a batch's size follows $2 however dense a device's readings. The counted sessions
-     * holding them lose their energy. The sessions are found by one probe of (device, ended_at) per
-     * reading, as the insert trigger finds them, and their totals change by difference, so a reading
-     * the trigger adds meanwhile is kept.
+     * holding them lose their energy: a reading's, or a register gap's share of it in each session the
+     * gap overlaps (1764500000000-SpreadGapEnergy). The sessions are found through (device, ended_at), as
+     * the insert trigger finds them, and their totals change by difference, so a reading the trigger adds
+     * meanwhile is kept.
      */
     expire: sql`
       WITH head AS (
@@ -62,7 +63,7 @@ function statements(side: RetentionSide) {
       readings AS (
         DELETE FROM ${history}_default h USING hours d
         WHERE h.${device} = d.device AND h.ts > d.hour AND h.ts <= d.hour + interval '1 hour'
-        RETURNING h.${device} AS device, h.ts, (h.${energy} * 1000000)::bigint AS kwh
+        RETURNING h.${device} AS device, h.ts, (h.${energy} * 1000000)::bigint AS kwh, h.bridged, h.gap_from
       ),
       hourly AS (
         DELETE FROM ${rollup}_hourly_default r USING hours d WHERE r.${device} = d.device AND r.hour = d.hour
@@ -77,15 +78,25 @@ function statements(side: RetentionSide) {
       sessions AS (
         UPDATE charging_session c SET ${total} = c.${total} - a.kwh
         FROM (
-          SELECT s.id, s.vehicle_id, sum(r.kwh) AS kwh
-          FROM readings r
-          CROSS JOIN LATERAL (
-            SELECT id, vehicle_id, started_at FROM charging_session
-            WHERE ${device} = r.device AND ended_at >= r.ts
-            ORDER BY ended_at LIMIT 1
-          ) s
-          WHERE r.ts > s.started_at
-          GROUP BY s.id, s.vehicle_id
+          SELECT id, vehicle_id, sum(kwh) AS kwh FROM (
+            SELECT s.id, s.vehicle_id, r.kwh
+            FROM readings r
+            CROSS JOIN LATERAL (
+              SELECT id, vehicle_id, started_at FROM charging_session
+              WHERE ${device} = r.device AND ended_at >= r.ts
+              ORDER BY ended_at LIMIT 1
+            ) s
+            WHERE r.gap_from IS NULL AND r.ts > s.started_at
+            UNION ALL
+            SELECT s.id, s.vehicle_id, register_share(r.kwh, r.bridged, r.gap_from, r.ts, s.started_at, s.ended_at)
+            FROM readings r
+            CROSS JOIN LATERAL (
+              SELECT id, vehicle_id, started_at, ended_at FROM charging_session
+              WHERE ${device} = r.device AND ended_at > r.gap_from AND started_at < r.ts
+            ) s
+            WHERE r.gap_from IS NOT NULL
+          ) x
+          GROUP BY id, vehicle_id
         ) a
         WHERE c.id = a.id AND c.vehicle_id = a.vehicle_id
         RETURNING 1

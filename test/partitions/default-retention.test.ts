@@ -192,3 +192,37 @@ it('a device-day denser than a batch expires over several batches of whole hours
   }
   expect(await sessionsOf(vehicleId)).toEqual([expect.objectContaining({ ac: '0', dc: '0' })]);
 });
+
+it('a register gap across a session’s start that expires takes only its share out of the session', async () => {
+  const db = t.db.dataSource;
+  const [meterId, vehicleId] = [uniqueId('MTR'), uniqueId('VEH')];
+  await maintenanceAt(db, '2025-06-15T00:00:00Z', { ahead: 1 }).maintain();
+  const stored = (ts: string, register: number, kwh: number, bridged: number, gapFrom: string | null) =>
+    db.query(
+      `INSERT INTO vehicle_history (vehicle_id, ts, soc, kwh_delivered_dc, battery_temp, kwh_register_dc, register_base, bridged, gap_from)
+       VALUES ($1, $2, 50, $3, 20, $4, $4, $5, $6)`,
+      [vehicleId, ts, kwh, register, bridged, gapFrom],
+    );
+  // A minute vehicle: 23:50 closes a 50-minute gap (1 kWh at each of 23:01 … 23:50), 00:10 a 20-minute
+  // one (1 kWh at each of 23:51 … 00:10), then a reading a minute to 00:30.
+  await stored('2024-05-19T23:00:00Z', 100, 0, 0, null);
+  await stored('2024-05-19T23:50:00Z', 150, 50, 49, '2024-05-19T23:00:00Z');
+  await stored('2024-05-20T00:10:00Z', 170, 20, 19, '2024-05-19T23:50:00Z');
+  for (let minute = 11; minute <= 30; minute++) {
+    await stored(`2024-05-20T00:${String(minute).padStart(2, '0')}:00Z`, 160 + minute, 1, 0, null);
+  }
+  await db.query(
+    `INSERT INTO charging_session (vehicle_id, meter_id, started_at, ended_at)
+     VALUES ($1, $2, '2024-05-19T23:45:00Z', '2024-05-20T00:30:00Z')`,
+    [vehicleId, meterId],
+  );
+  await t.services.rollups.seal();
+  // 23:46 … 00:30: 45 points of 1 kWh.
+  expect(await sessionsOf(vehicleId)).toMatchObject([{ dc: '45000000', dc_now: '45000000' }]);
+
+  // The expiry bound is midnight: the 23:00 and 23:50 readings go, and with the 23:50 one its 5 points
+  // inside the session (23:46 … 23:50), not its 50 kWh. 00:10's gap still spreads back to 23:51.
+  await maintenanceAt(db, '2025-06-20T12:00:00Z', { ahead: 1, ...RETAIN_13_MONTHS }).maintain();
+  expect(await sessionsOf(vehicleId)).toMatchObject([{ dc: '40000000', dc_now: '40000000' }]);
+  expect(await expectReadingsCounted(vehicleId)).toMatchObject([{ dc: 40 }]);
+});

@@ -12,7 +12,7 @@ hours AS (
 readings AS (
   DELETE FROM vehicle_history_default h USING hours d
   WHERE h.vehicle_id = d.device AND h.ts > d.hour AND h.ts <= d.hour + interval '1 hour'
-  RETURNING h.vehicle_id AS device, h.ts, (h.kwh_delivered_dc * 1000000)::bigint AS kwh
+  RETURNING h.vehicle_id AS device, h.ts, (h.kwh_delivered_dc * 1000000)::bigint AS kwh, h.bridged, h.gap_from
 ),
 hourly AS (
   DELETE FROM vehicle_rollup_hourly_default r USING hours d WHERE r.vehicle_id = d.device AND r.hour = d.hour
@@ -27,15 +27,25 @@ daily AS (
 sessions AS (
   UPDATE charging_session c SET kwh_dc_micro = c.kwh_dc_micro - a.kwh
   FROM (
-    SELECT s.id, s.vehicle_id, sum(r.kwh) AS kwh
-    FROM readings r
-    CROSS JOIN LATERAL (
-      SELECT id, vehicle_id, started_at FROM charging_session
-      WHERE vehicle_id = r.device AND ended_at >= r.ts
-      ORDER BY ended_at LIMIT 1
-    ) s
-    WHERE r.ts > s.started_at
-    GROUP BY s.id, s.vehicle_id
+    SELECT id, vehicle_id, sum(kwh) AS kwh FROM (
+      SELECT s.id, s.vehicle_id, r.kwh
+      FROM readings r
+      CROSS JOIN LATERAL (
+        SELECT id, vehicle_id, started_at FROM charging_session
+        WHERE vehicle_id = r.device AND ended_at >= r.ts
+        ORDER BY ended_at LIMIT 1
+      ) s
+      WHERE r.gap_from IS NULL AND r.ts > s.started_at
+      UNION ALL
+      SELECT s.id, s.vehicle_id, register_share(r.kwh, r.bridged, r.gap_from, r.ts, s.started_at, s.ended_at)
+      FROM readings r
+      CROSS JOIN LATERAL (
+        SELECT id, vehicle_id, started_at, ended_at FROM charging_session
+        WHERE vehicle_id = r.device AND ended_at > r.gap_from AND started_at < r.ts
+      ) s
+      WHERE r.gap_from IS NOT NULL
+    ) x
+    GROUP BY id, vehicle_id
   ) a
   WHERE c.id = a.id AND c.vehicle_id = a.vehicle_id
   RETURNING 1
