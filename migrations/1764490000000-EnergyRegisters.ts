@@ -79,8 +79,7 @@ const restatedSessions = ({ device, total, readings }: Side) => `
 export interface Restated {
   /** More columns of each side (`a.` after, `b.` before) for `sessions`, and to tell a change by. */
   columns: string[];
-  /** What the function does after the rollups: by default, the restated readings' sessions. */
-  after: (side: Side) => string;
+  sessions: (side: Side) => string;
 }
 
 /**
@@ -89,7 +88,7 @@ export interface Restated {
  * applied here, in the same statement's transaction, to whatever already holds the restated reading:
  * its sealed hour and day, and the counted session it falls in.
  */
-export const restateFunction = (side: Side, restated: Restated = { columns: [], after: restatedSessions }) => {
+export const restateFunction = (side: Side, restated: Restated = { columns: [], sessions: restatedSessions }) => {
   const { history, device, energy, rollup } = side;
   const daily = rollup.replace('_hourly', '_daily');
   const bucketed = (table: string, key: string, unit: string, until: string) => `
@@ -114,7 +113,7 @@ export const restateFunction = (side: Side, restated: Restated = { columns: [], 
       WHERE (${compared.map((column) => `a.${column}`).join(', ')}) IS DISTINCT FROM (${compared.map((column) => `b.${column}`).join(', ')})
     ), hourly AS (${bucketed(rollup, 'hour', 'hour', 'hours_until')}
     ), daily AS (${bucketed(daily, 'day', 'day', 'days_until')}
-    )${restated.after(side)};
+    )${restated.sessions(side)};
     RETURN NULL;
   END
   $$`;

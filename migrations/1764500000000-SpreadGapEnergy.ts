@@ -43,44 +43,23 @@ const POINTS = `
   $$`;
 
 const cutOf = (side: Side) => `${side.device.replace('_id', '')}_cut`;
-const gapsOf = (side: Side) => `${side.device.replace('_id', '')}_gap`;
-
-/**
- * The readings that close a register gap, one row each beside history (which keeps them too): what a
- * cut needs of them, in one small table that is not partitioned. A cut looks up one row; on history,
- * each look-up would plan and open an index of every partition after it.
- */
-const gapTable = (side: Side) => `
-  CREATE TABLE ${gapsOf(side)} (
-    ${side.device} text NOT NULL,
-    ts timestamptz NOT NULL,
-    gap_from timestamptz NOT NULL,
-    kwh_micro bigint NOT NULL,
-    bridged integer NOT NULL,
-    PRIMARY KEY (${side.device}, ts)
-  )`;
-
-/** The gap readings of `rows` (history rows, or a transition table of them) into the gap table. */
-const keepGaps = (side: Side, rows: string) => `
-  INSERT INTO ${gapsOf(side)} (${side.device}, ts, gap_from, kwh_micro, bridged)
-  SELECT ${side.device}, ts, gap_from, (${side.energy} * 1000000)::bigint, bridged FROM ${rows} WHERE gap_from IS NOT NULL
-  ON CONFLICT (${side.device}, ts) DO UPDATE SET gap_from = EXCLUDED.gap_from, kwh_micro = EXCLUDED.kwh_micro, bridged = EXCLUDED.bridged`;
 
 /**
  * What a cut at `at` takes from the register gap around it: the energy and points, at or before `at`,
  * of the device's one reading whose gap spans `at`. Register gaps run between a device's consecutive
- * register readings and never overlap, so that is its first gap reading after `at` (whose gap, when it
- * starts at or after `at`, puts nothing before it: a share of 0). One probe of the gap table's key.
+ * register readings and never overlap, so that is its first reading with a gap after `at`, when the
+ * gap starts before `at` (else nothing lies before `at`, and the share is 0). One probe of the index
+ * of gap readings.
  */
 const cutFunction = (side: Side) => `
   CREATE FUNCTION ${cutOf(side)}(device text, at timestamptz) RETURNS TABLE (kwh_micro numeric, covered bigint)
   LANGUAGE sql STABLE AS $$
-    SELECT coalesce(sum(div(g.kwh_micro::numeric * g.k, g.bridged + 1)), 0), coalesce(sum(g.k), 0)::bigint
+    SELECT coalesce(sum(div(g.micro::numeric * g.k, g.bridged + 1)), 0), coalesce(sum(g.k), 0)::bigint
     FROM (
-      SELECT kwh_micro, bridged, register_before(bridged, gap_from, ts, at) AS k
-      FROM ${gapsOf(side)}
-      WHERE ${side.device} = device AND ts > at
-      ORDER BY ts LIMIT 1
+      SELECT (h.${side.energy} * 1000000)::bigint AS micro, h.bridged, register_before(h.bridged, h.gap_from, h.ts, at) AS k
+      FROM ${side.history} h
+      WHERE h.${side.device} = device AND h.ts > at AND h.gap_from IS NOT NULL
+      ORDER BY h.ts LIMIT 1
     ) g
   $$`;
 
@@ -102,9 +81,9 @@ const points = (alias: string) =>
   `register_points(${alias}.bridged, ${alias}.gap_from, ${alias}.ts, s.started_at, s.ended_at)`;
 
 /**
- * Late readings into counted sessions: those without a gap as before, through their one session each.
- * A statement holding readings that close gaps also keeps them in the gap table, and adds each one's
- * share to every closed session its gap overlaps, through the (device, ended_at) index.
+ * Late readings into counted sessions: those without a gap as before, through their one session each;
+ * a statement holding readings that close gaps also adds each one's share to every closed session its
+ * gap overlaps, through the (device, ended_at) index.
  */
 const addFunction = (side: Side) => `
   CREATE OR REPLACE FUNCTION charging_session_add_${side.device}() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -123,7 +102,6 @@ const addFunction = (side: Side) => `
     ) a
     WHERE c.id = a.id AND c.vehicle_id = a.vehicle_id;
     IF EXISTS (SELECT 1 FROM inserted WHERE gap_from IS NOT NULL) THEN
-      ${keepGaps(side, 'inserted')};
       UPDATE charging_session c SET ${side.total} = c.${side.total} + a.kwh, ${side.readings} = c.${side.readings} + a.n
       FROM (
         SELECT s.id, s.vehicle_id, sum(${share(side, 'i')}) AS kwh, sum(${points('i')}) AS n
@@ -142,10 +120,7 @@ const addFunction = (side: Side) => `
   END
   $$`;
 
-/**
- * A restated reading's sessions: every closed one its gap overlapped before or overlaps now; and its
- * row in the gap table, as the reading now stands.
- */
+/** A restated reading's sessions: every closed one its gap overlapped before or overlaps now. */
 const restatedSessions = (side: Side) => {
   const as = (prefix: string) =>
     `(SELECT d.ts, d.${prefix}_${side.energy} AS ${side.energy}, d.${prefix}_bridged AS bridged, d.${prefix}_gap_from AS gap_from)`;
@@ -160,9 +135,7 @@ const restatedSessions = (side: Side) => {
         AND s.ended_at > coalesce(least(a.gap_from, b.gap_from), d.ts - interval '1 microsecond')
       GROUP BY s.id, s.vehicle_id
     ) x
-    WHERE c.id = x.id AND c.vehicle_id = x.vehicle_id;
-    DELETE FROM ${gapsOf(side)} g USING restated_after a WHERE g.${side.device} = a.${side.device} AND g.ts = a.ts;
-    ${keepGaps(side, 'restated_after')}`;
+    WHERE c.id = x.id AND c.vehicle_id = x.vehicle_id`;
 };
 
 /**
@@ -176,7 +149,7 @@ const recountGapSessions = (side: Side) => `
     WHERE h.${side.device} = c.${side.device} AND h.gap_from IS NOT NULL AND h.gap_from < c.ended_at AND h.ts > c.started_at
   )`;
 
-const RESTATED = (side: Side) => ({ columns: [side.energy, 'bridged', 'gap_from'], after: restatedSessions });
+const RESTATED = (side: Side) => ({ columns: [side.energy, 'bridged', 'gap_from'], sessions: restatedSessions });
 
 /**
  * A register gap's energy spread over the gap's time. A reading that closes a gap carried all of it at
@@ -186,15 +159,15 @@ const RESTATED = (side: Side) => ({ columns: [side.energy, 'bridged', 'gap_from'
  * every answer takes the points inside its span.
  *
  * The rollups still hold each reading whole in the hour of its ts: an answer adds, at each of its own
- * two edges, what the gap around that edge spreads across it (`*_cut`, from the gap table), and the
- * cuts between its buckets cancel out. Counted sessions store their spread energy and readings; the history triggers
+ * two edges, what the gap around that edge spreads across it (`*_cut`), and the cuts between its
+ * buckets cancel out. Counted sessions store their spread energy and readings; the history triggers
  * add a late gap's share to each session it overlaps, and a restatement's difference likewise.
  */
 export class SpreadGapEnergy1764500000000 implements MigrationInterface {
   name = 'SpreadGapEnergy1764500000000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    for (const { history, device, register } of SIDES) {
+    for (const { history, device, energy, register } of SIDES) {
       await queryRunner.query(`ALTER TABLE ${history} ADD COLUMN gap_from timestamptz`);
       // Stored gaps start at the previous register reading, where history still holds it.
       await queryRunner.query(`
@@ -203,12 +176,13 @@ export class SpreadGapEnergy1764500000000 implements MigrationInterface {
         ) WHERE h.bridged > 0`);
       await queryRunner.query(`
         ALTER TABLE ${history} ADD CONSTRAINT ${history}_gap_from CHECK (gap_from IS NULL OR (bridged > 0 AND gap_from < ts))`);
+      await queryRunner.query(
+        `CREATE INDEX ${history}_gap_idx ON ${history} (${device}, ts) INCLUDE (${energy}, bridged, gap_from) WHERE gap_from IS NOT NULL`,
+      );
     }
     for (const statement of [BEFORE, SHARE, POINTS]) await queryRunner.query(statement);
     await queryRunner.query(`LOCK TABLE meter_history, vehicle_history IN SHARE MODE`);
     for (const side of SIDES) {
-      await queryRunner.query(gapTable(side));
-      await queryRunner.query(keepGaps(side, side.history));
       await queryRunner.query(cutFunction(side));
       for (const spec of SESSION_FUNCTIONS(side)) {
         await queryRunner.query(`ALTER FUNCTION ${spec.fn}(text, timestamptz, timestamptz) RENAME TO ${spec.fn}_whole`);
@@ -230,7 +204,6 @@ export class SpreadGapEnergy1764500000000 implements MigrationInterface {
         await queryRunner.query(`ALTER FUNCTION ${fn}_whole(text, timestamptz, timestamptz) RENAME TO ${fn}`);
       }
       await queryRunner.query(`DROP FUNCTION ${cutOf(side)}(text, timestamptz)`);
-      await queryRunner.query(`DROP TABLE ${gapsOf(side)}`);
     }
     await queryRunner.query(
       `DROP FUNCTION register_points(integer, timestamptz, timestamptz, timestamptz, timestamptz)`,
@@ -241,6 +214,7 @@ export class SpreadGapEnergy1764500000000 implements MigrationInterface {
     await queryRunner.query(`DROP FUNCTION register_before(integer, timestamptz, timestamptz, timestamptz)`);
     for (const side of SIDES) {
       await queryRunner.query(recountGapSessions(side));
+      await queryRunner.query(`DROP INDEX ${side.history}_gap_idx`);
       await queryRunner.query(
         `ALTER TABLE ${side.history} DROP CONSTRAINT ${side.history}_gap_from, DROP COLUMN gap_from`,
       );

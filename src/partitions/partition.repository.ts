@@ -17,21 +17,9 @@ const uncountAcross = (total: string) => sql`
   WHERE tstzrange(started_at, ended_at) @> $1::timestamptz AND started_at < $1 AND ${total} IS NOT NULL`;
 const UNCOUNT_METER_SIDE = uncountAcross('kwh_ac_micro');
 const UNCOUNT_VEHICLE_SIDE = uncountAcross('kwh_dc_micro');
-/** A span's edge for PostgreSQL: a time, or an unbounded side as its infinity. */
-const edge = (ms: number) => (Number.isFinite(ms) ? new Date(ms) : ms < 0 ? '-infinity' : 'infinity');
 const UNCOUNT_ACROSS: Partial<Record<PartitionedTable, string>> = {
   meter_rollup_hourly: UNCOUNT_METER_SIDE,
   vehicle_rollup_hourly: UNCOUNT_VEHICLE_SIDE,
-};
-
-/**
- * The rows of the gap table (1764500000000-SpreadGapEnergy) of a dropped history partition's readings,
- * ($1, $2] as history's bounds hold them: they go with the readings.
- */
-const gapsIn = (side: string) => sql`DELETE FROM ${side}_gap WHERE ts > $1 AND ts <= $2`;
-const GAPS_IN: Partial<Record<PartitionedTable, string>> = {
-  meter_history: gapsIn('meter'),
-  vehicle_history: gapsIn('vehicle'),
 };
 
 export interface Partition extends TimeRange {
@@ -212,13 +200,11 @@ class TableSession implements PartitionSession {
    * touched only after, the order the seal's session counting takes its locks in, so the two cannot
    * deadlock.
    */
-  async drop({ name, from, to }: Partition): Promise<void> {
+  async drop({ name, to }: Partition): Promise<void> {
     await this.change(async (manager) => {
       await manager.query(`ALTER TABLE ${ident(this.table)} DETACH PARTITION ${ident(name)}`);
       const uncount = UNCOUNT_ACROSS[this.table];
       if (uncount && Number.isFinite(to)) await manager.query(uncount, [new Date(to)]);
-      const gaps = GAPS_IN[this.table];
-      if (gaps) await manager.query(gaps, [edge(from), edge(to)]);
       await manager.query(`DROP TABLE ${ident(name)}`);
     });
   }

@@ -43,9 +43,8 @@ function statements(side: RetentionSide) {
      * The first whole device-hours before $1 in (device, hour) order that hold $2 readings at most (the
      * first one even if it holds more), removed with their hourly rollup rows, and the daily rows of
      * their days, which refillDays then rebuilds from the hours left. Whole hours keep the hourly rows
-     * exact, and a batch's size follows $2 however dense a device's readings, and with the rows of
-     * the gap table of those that closed a register gap. The counted sessions holding them lose their
-     * energy: a reading's, or a register gap's share of it in each session the
+     * exact, and a batch's size follows $2 however dense a device's readings. The counted sessions
+     * holding them lose their energy: a reading's, or a register gap's share of it in each session the
      * gap overlaps (1764500000000-SpreadGapEnergy). The sessions are found through (device, ended_at), as
      * the insert trigger finds them, and their totals change by difference, so a reading the trigger adds
      * meanwhile is kept.
@@ -64,11 +63,7 @@ function statements(side: RetentionSide) {
       readings AS (
         DELETE FROM ${history}_default h USING hours d
         WHERE h.${device} = d.device AND h.ts > d.hour AND h.ts <= d.hour + interval '1 hour'
-        RETURNING h.${device} AS device, h.ts, (h.${energy} * 1000000)::bigint AS kwh, h.gap_from
-      ),
-      gaps AS (
-        DELETE FROM ${side}_gap g USING readings r WHERE g.${device} = r.device AND g.ts = r.ts
-        RETURNING g.${device} AS device, g.ts, g.kwh_micro AS kwh, g.bridged, g.gap_from
+        RETURNING h.${device} AS device, h.ts, (h.${energy} * 1000000)::bigint AS kwh, h.bridged, h.gap_from
       ),
       hourly AS (
         DELETE FROM ${rollup}_hourly_default r USING hours d WHERE r.${device} = d.device AND r.hour = d.hour
@@ -94,11 +89,12 @@ function statements(side: RetentionSide) {
             WHERE r.gap_from IS NULL AND r.ts > s.started_at
             UNION ALL
             SELECT s.id, s.vehicle_id, register_share(r.kwh, r.bridged, r.gap_from, r.ts, s.started_at, s.ended_at)
-            FROM gaps r
+            FROM readings r
             CROSS JOIN LATERAL (
               SELECT id, vehicle_id, started_at, ended_at FROM charging_session
               WHERE ${device} = r.device AND ended_at > r.gap_from AND started_at < r.ts
             ) s
+            WHERE r.gap_from IS NOT NULL
           ) x
           GROUP BY id, vehicle_id
         ) a

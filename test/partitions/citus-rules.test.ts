@@ -19,9 +19,6 @@ const PLAN: Record<string, Placement> = {
   vehicle_rollup_hourly: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
   meter_rollup_daily: { distributedBy: 'meter_id', colocatedWith: 'meter_history' },
   vehicle_rollup_daily: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
-  // The readings that close register gaps, kept by the same triggers and read with the device's history.
-  meter_gap: { distributedBy: 'meter_id', colocatedWith: 'meter_history' },
-  vehicle_gap: { distributedBy: 'vehicle_id', colocatedWith: 'vehicle_history' },
   // One row the history triggers read on every insert, on every node.
   rollup_seal: 'reference',
   // One row every ingest statement reads: whether anyone follows the live stream.

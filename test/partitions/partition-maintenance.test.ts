@@ -174,31 +174,6 @@ describe('retention', () => {
     expect(await db.dataSource.query(`SELECT 1 FROM meter_live WHERE meter_id = $1`, [ancient])).toHaveLength(1);
   });
 
-  it('takes the register gaps of the readings it drops out of the gap table, and keeps the others', async () => {
-    for (const month of ['2024-11-15', '2024-12-15', '2025-01-15'])
-      await maintenanceAt(db.dataSource, `${month}T00:00:00Z`).maintain();
-    const meterId = uniqueId('MTR');
-    // Readings that each close an hour's gap: in the partition that goes, in one that stays, and in the
-    // default partition, expired.
-    for (const ts of ['2024-11-20T01:00:00Z', '2024-12-31T23:00:00Z', '2019-06-01T01:00:00Z']) {
-      await db.dataSource.query(
-        `INSERT INTO meter_history (meter_id, ts, kwh_consumed_ac, voltage, kwh_register_ac, register_base, bridged, gap_from)
-         VALUES ($1, $2, 6, 230, 100, 100, 59, $2::timestamptz - interval '1 hour')`,
-        [meterId, ts],
-      );
-    }
-    const gaps = async () =>
-      (
-        await db.dataSource.query<Array<{ ts: Date }>>(`SELECT ts FROM meter_gap WHERE meter_id = $1 ORDER BY ts`, [
-          meterId,
-        ])
-      ).map(({ ts }) => ts.toISOString());
-    expect(await gaps()).toHaveLength(3);
-
-    await maintenanceAt(db.dataSource, '2026-01-20T00:00:00Z', { retention: { count: 13, unit: 'month' } }).maintain();
-    expect(await gaps()).toEqual(['2024-12-31T23:00:00.000Z']);
-  });
-
   it('without a retention nothing is dropped', async () => {
     await maintenanceAt(db.dataSource, '2020-01-15T00:00:00Z').maintain();
     const reports = await maintenanceAt(db.dataSource, '2026-01-15T00:00:00Z').maintain();

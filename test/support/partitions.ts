@@ -50,3 +50,15 @@ export function maintenanceAt(dataSource: DataSource, now: string, options: Part
     () => new Date(now),
   );
 }
+
+/**
+ * The names of the indexes of register gaps (`<history>_gap_idx`, migration SpreadGapEnergy) on the
+ * partitions of both histories: a span's ends look up the gap around them there, one probe each.
+ */
+export async function gapIndexNames(dataSource: DataSource): Promise<Set<string>> {
+  const rows = await dataSource.query<Array<{ name: string }>>(`
+    SELECT c.relname AS name FROM pg_inherits i
+    JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+    WHERE p.relname IN ('meter_history_gap_idx', 'vehicle_history_gap_idx')`);
+  return new Set(rows.map(({ name }) => name));
+}

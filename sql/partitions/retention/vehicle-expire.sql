@@ -12,11 +12,7 @@ hours AS (
 readings AS (
   DELETE FROM vehicle_history_default h USING hours d
   WHERE h.vehicle_id = d.device AND h.ts > d.hour AND h.ts <= d.hour + interval '1 hour'
-  RETURNING h.vehicle_id AS device, h.ts, (h.kwh_delivered_dc * 1000000)::bigint AS kwh, h.gap_from
-),
-gaps AS (
-  DELETE FROM vehicle_gap g USING readings r WHERE g.vehicle_id = r.device AND g.ts = r.ts
-  RETURNING g.vehicle_id AS device, g.ts, g.kwh_micro AS kwh, g.bridged, g.gap_from
+  RETURNING h.vehicle_id AS device, h.ts, (h.kwh_delivered_dc * 1000000)::bigint AS kwh, h.bridged, h.gap_from
 ),
 hourly AS (
   DELETE FROM vehicle_rollup_hourly_default r USING hours d WHERE r.vehicle_id = d.device AND r.hour = d.hour
@@ -42,11 +38,12 @@ sessions AS (
       WHERE r.gap_from IS NULL AND r.ts > s.started_at
       UNION ALL
       SELECT s.id, s.vehicle_id, register_share(r.kwh, r.bridged, r.gap_from, r.ts, s.started_at, s.ended_at)
-      FROM gaps r
+      FROM readings r
       CROSS JOIN LATERAL (
         SELECT id, vehicle_id, started_at, ended_at FROM charging_session
         WHERE vehicle_id = r.device AND ended_at > r.gap_from AND started_at < r.ts
       ) s
+      WHERE r.gap_from IS NOT NULL
     ) x
     GROUP BY id, vehicle_id
   ) a
